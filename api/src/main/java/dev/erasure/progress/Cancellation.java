@@ -1,0 +1,41 @@
+package dev.erasure.progress;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Cooperative cancellation. Long-running API code calls {@link #checkpoint()} between UNet calls;
+ * it throws {@link CancelledException} when the current thread has been interrupted or when
+ * {@link #cancel()} was called on the token bound to this thread.
+ */
+public final class Cancellation {
+    private static final ThreadLocal<Cancellation> CURRENT = ThreadLocal.withInitial(Cancellation::new);
+
+    private final AtomicBoolean cancelled = new AtomicBoolean();
+
+    /** The token of the calling thread (created on first use). */
+    public static Cancellation current() {
+        return CURRENT.get();
+    }
+
+    /** Requests cancellation; the task stops at its next checkpoint. Safe from any thread. */
+    public void cancel() {
+        cancelled.set(true);
+    }
+
+    public boolean isCancelled() {
+        return cancelled.get();
+    }
+
+    /** Clears a previous request, e.g. before the next notebook cell runs. */
+    public void reset() {
+        cancelled.set(false);
+    }
+
+    /** Throws {@link CancelledException} if this thread was interrupted or its token cancelled. */
+    public static void checkpoint() {
+        Cancellation token = CURRENT.get();
+        if (Thread.interrupted() || token.cancelled.getAndSet(false)) {
+            throw new CancelledException("cancelled (interrupted)");
+        }
+    }
+}

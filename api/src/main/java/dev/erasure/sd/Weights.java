@@ -1,0 +1,102 @@
+package dev.erasure.sd;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import dev.erasure.sd.io.WeightException;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Tensors by the checkpoint's own key names ({@code down_blocks.0.resnets.0.conv1.weight}), seen
+ * through an optional prefix so a module reads its weights by local name. Modules look weights up
+ * at forward time, so an {@link #overlay} (e.g. trainable copies of a subset) changes what the
+ * same module code computes without copying the frozen rest.
+ */
+public final class Weights {
+    private final Map<String, NDArray> tensors;
+    private final String prefix;
+    private final String source;
+
+    /** @param source where the tensors came from (a file or folder), used in error messages */
+    public Weights(Map<String, NDArray> tensors, String source) {
+        this(Collections.unmodifiableMap(new LinkedHashMap<>(tensors)), "", source);
+    }
+
+    private Weights(Map<String, NDArray> tensors, String prefix, String source) {
+        this.tensors = tensors;
+        this.prefix = prefix;
+        this.source = source;
+    }
+
+    /** The view of the weights under {@code name.} (e.g. {@code sub("down_blocks.0")}). */
+    public Weights sub(String name) {
+        return new Weights(tensors, prefix + name + ".", source);
+    }
+
+    /** The tensor under this view's prefix + key; a clear error naming file and key if absent. */
+    public NDArray get(String key) {
+        NDArray a = tensors.get(prefix + key);
+        if (a == null) {
+            throw new WeightException("missing weight '" + prefix + key + "' in " + source);
+        }
+        return a;
+    }
+
+    /** Like {@link #get} but also checks the shape, naming file, key and both shapes on mismatch. */
+    public NDArray get(String key, Shape expected) {
+        NDArray a = get(key);
+        if (!a.getShape().equals(expected)) {
+            throw new WeightException("weight '" + prefix + key + "' in " + source + " has shape "
+                    + a.getShape() + ", expected " + expected);
+        }
+        return a;
+    }
+
+    public Optional<NDArray> find(String key) {
+        return Optional.ofNullable(tensors.get(prefix + key));
+    }
+
+    public boolean has(String key) {
+        return tensors.containsKey(prefix + key);
+    }
+
+    /** Full key names (with the whole prefix) under this view, sorted. */
+    public Set<String> keys() {
+        Set<String> out = new TreeSet<>();
+        for (String k : tensors.keySet()) if (k.startsWith(prefix)) out.add(k);
+        return out;
+    }
+
+    /** All tensors by full key, read-only. */
+    public Map<String, NDArray> asMap() {
+        return tensors;
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    public String source() {
+        return source;
+    }
+
+    /**
+     * A new root view where {@code replacements} (full keys) take the place of the tensors with the
+     * same names; everything else is shared with this one. Unknown keys are rejected.
+     */
+    public Weights overlay(Map<String, NDArray> replacements) {
+        Map<String, NDArray> merged = new LinkedHashMap<>(tensors);
+        for (Map.Entry<String, NDArray> e : replacements.entrySet()) {
+            if (!tensors.containsKey(e.getKey())) {
+                throw new WeightException("cannot replace unknown weight '" + e.getKey() + "' of " + source);
+            }
+            merged.put(e.getKey(), e.getValue());
+        }
+        return new Weights(Collections.unmodifiableMap(merged), prefix, source);
+    }
+}

@@ -1,0 +1,160 @@
+package dev.erasure.sd.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import dev.erasure.sd.Weights;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The few tensor building blocks Stable Diffusion needs, in torch semantics, composed from what
+ * DJL's PyTorch engine offers (docs/djl.md §1: no GroupNorm, SiLU, SDPA or triu op). Each
+ * function takes the module's {@link Weights} view and reads {@code weight}/{@code bias} by the
+ * checkpoint's own names. All of it records autograd graphs when a GradientCollector is open.
+ */
+public final class Nn {
+    private Nn() {
+    }
+
+    /** torch.nn.Linear: x·Wᵀ + b, with {@code bias} optional in the checkpoint. */
+    public static NDArray linear(Weights w, NDArray x) {
+        NDArray weight = w.get("weight");
+        NDArray bias = w.find("bias").orElse(null);
+        NDList out = bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias);
+        return out.singletonOrThrow();
+    }
+
+    /** torch.nn.Conv2d with square stride and padding, dilation 1, groups 1. */
+    public static NDArray conv2d(Weights w, NDArray x, int stride, int padding) {
+        NDArray weight = w.get("weight");
+        NDArray bias = w.find("bias").orElse(null);
+        return Conv2d.conv2d(x, weight, bias, new Shape(stride, stride), new Shape(padding, padding),
+                new Shape(1, 1), 1).singletonOrThrow();
+    }
+
+    /** torch.nn.LayerNorm over the last dimension. */
+    public static NDArray layerNorm(Weights w, NDArray x, float eps) {
+        long d = x.getShape().get(-1);
+        return LayerNorm.layerNorm(x, new Shape(d), w.get("weight"), w.get("bias"), eps).singletonOrThrow();
+    }
+
+    /**
+     * torch.nn.GroupNorm on [N,C,...]: groups are contiguous channel blocks. Computed as a
+     * parameter-free layer norm over each group, then the per-channel affine.
+     */
+    public static NDArray groupNorm(Weights w, NDArray x, int groups, float eps) {
+        Shape s = x.getShape();
+        long n = s.get(0);
+        long c = s.get(1);
+        long m = s.size() / (n * groups);
+        NDArray xr = x.reshape(n, groups, m);
+        NDArray normed = LayerNorm.layerNorm(xr, new Shape(m), ones(x, m), zeros(x, m), eps)
+                .singletonOrThrow().reshape(s);
+        long[] affine = new long[s.dimension()];
+        java.util.Arrays.fill(affine, 1);
+        affine[1] = c;
+        Shape as = new Shape(affine);
+        return normed.mul(w.get("weight").reshape(as)).add(w.get("bias").reshape(as));
+    }
+
+    public static NDArray silu(NDArray x) {
+        return x.mul(Activation.sigmoid(x));
+    }
+
+    /** Exact (erf) GELU, torch's default. */
+    public static NDArray gelu(NDArray x) {
+        return Activation.gelu(x);
+    }
+
+    /** CLIP's quick_gelu: x·sigmoid(1.702x). */
+    public static NDArray quickGelu(NDArray x) {
+        return x.mul(Activation.sigmoid(x.mul(1.702f)));
+    }
+
+    /** The activation a config names ("silu"/"swish", "gelu", "quick_gelu", "relu"). */
+    public static NDArray activation(String name, NDArray x) {
+        switch (name) {
+            case "silu":
+            case "swish":
+                return silu(x);
+            case "gelu":
+                return gelu(x);
+            case "quick_gelu":
+                return quickGelu(x);
+            case "relu":
+                return Activation.relu(x);
+            default:
+                throw new IllegalArgumentException("unsupported activation '" + name + "'");
+        }
+    }
+
+    /** Nearest-neighbour 2× upsampling of [N,C,H,W]. */
+    public static NDArray upsampleNearest2x(NDArray x) {
+        Shape s = x.getShape();
+        return x.getNDArrayInternal().interpolation(new long[] {s.get(2) * 2, s.get(3) * 2}, 0, false);
+    }
+
+    /**
+     * Multi-head scaled dot-product attention. q [B,Lq,H·D], k/v [B,Lk,H·D] → [B,Lq,H·D].
+     * {@code mask} (added to the scores, broadcastable to [B,H,Lq,Lk]) may be null.
+     * When {@code upcast} is set the scores and softmax are computed in float32 (fp16 safety).
+     */
+    public static NDArray attention(NDArray q, NDArray k, NDArray v, int heads, NDArray mask, boolean upcast) {
+        Shape qs = q.getShape();
+        long b = qs.get(0);
+        long lq = qs.get(1);
+        long inner = qs.get(2);
+        long d = inner / heads;
+        long lk = k.getShape().get(1);
+        NDArray qh = q.reshape(b, lq, heads, d).transpose(0, 2, 1, 3);
+        NDArray kh = k.reshape(b, lk, heads, d).transpose(0, 2, 3, 1);
+        NDArray vh = v.reshape(b, lk, heads, d).transpose(0, 2, 1, 3);
+        DataType dt = q.getDataType();
+        if (upcast && dt != DataType.FLOAT32) {
+            qh = qh.toType(DataType.FLOAT32, false);
+            kh = kh.toType(DataType.FLOAT32, false);
+        }
+        NDArray scores = qh.matMul(kh).mul((float) (1.0 / Math.sqrt(d)));
+        if (mask != null) scores = scores.add(mask);
+        NDArray probs = scores.softmax(-1);
+        if (probs.getDataType() != vh.getDataType()) probs = probs.toType(vh.getDataType(), false);
+        return probs.matMul(vh).transpose(0, 2, 1, 3).reshape(b, lq, inner);
+    }
+
+    /** Concatenation along {@code axis}. */
+    public static NDArray cat(int axis, NDArray... xs) {
+        return NDArrays.concat(new NDList(xs), axis);
+    }
+
+    private static final Map<String, NDArray> CONSTANTS = new ConcurrentHashMap<>();
+    private static final Map<String, NDManager> MANAGERS = new ConcurrentHashMap<>();
+
+    /** A cached constant of ones [m] on x's device and dtype (never closed by NDScopes). */
+    static NDArray ones(NDArray like, long m) {
+        return constant(like, m, 1f);
+    }
+
+    static NDArray zeros(NDArray like, long m) {
+        return constant(like, m, 0f);
+    }
+
+    private static NDArray constant(NDArray like, long m, float value) {
+        String key = like.getDevice() + "/" + like.getDataType() + "/" + m + "/" + value;
+        return CONSTANTS.computeIfAbsent(key, k -> {
+            NDManager mgr = MANAGERS.computeIfAbsent(like.getDevice().toString(),
+                    d -> NDManager.newBaseManager(like.getDevice()));
+            NDArray a = mgr.full(new Shape(m), value, like.getDataType());
+            ai.djl.ndarray.NDScope.unregister(a);
+            return a;
+        });
+    }
+}
