@@ -3,12 +3,14 @@ package dev.erasure.sd;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import dev.erasure.testing.Fixtures;
 import dev.erasure.testing.Golden;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,6 +56,8 @@ class UNetParityTest {
 
     private void checkCase(String prefix) {
         Map<String, JsonObject> entries = golden.entries();
+        int weightArrays = manager.getManagedArrays().size();
+        int goldenArrays = golden.manager().getManagedArrays().size();
         try (NDScope scope = new NDScope()) {
             NDArray sample = golden.tensor(prefix + ".sample");
             NDArray context = golden.tensor(prefix + ".encoder_hidden_states");
@@ -73,6 +78,27 @@ class UNetParityTest {
                 report.append("\n  ").append(module).append(' ').append(Golden.maxAbsDiff(actual, golden.tensor(name)));
             }
             System.out.println(report);
+        }
+        // per-forward temporaries attach to the weights' or inputs' managers: the scope must free them all
+        assertEquals(weightArrays, manager.getManagedArrays().size(), "arrays left in the weights' manager");
+        assertEquals(goldenArrays, golden.manager().getManagedArrays().size(), "arrays left in the inputs' manager");
+    }
+
+    /**
+     * A resolution that is not a multiple of the total downsampling factor: diffusers then
+     * upsamples to each skip's size instead of 2×; the output must keep the input's shape.
+     */
+    @Test
+    void resolutionNotAMultipleOfEightKeepsItsShape() {
+        try (NDScope scope = new NDScope()) {
+            UNetConfig cfg = unet.config();
+            long factor = 1L << cfg.numDownsamplers();
+            Shape shape = new Shape(1, cfg.inChannels, 3 * factor / 2, 5 * factor / 2 + 1);
+            NDArray sample = manager.randomNormal(shape);
+            NDArray context = manager.randomNormal(new Shape(1, 7, cfg.crossAttentionDim[0]));
+            NDArray out = unet.forward(sample, manager.create(10L), context);
+            assertEquals(new Shape(1, cfg.outChannels, shape.get(2), shape.get(3)), out.getShape());
+            assertTrue(Float.isFinite(out.abs().max().getFloat()));
         }
     }
 

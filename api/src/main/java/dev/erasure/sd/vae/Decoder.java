@@ -5,8 +5,6 @@ import dev.erasure.sd.VaeConfig;
 import dev.erasure.sd.Weights;
 import dev.erasure.sd.nn.Capture;
 import dev.erasure.sd.nn.Nn;
-import dev.erasure.sd.nn.ResnetBlock2D;
-import dev.erasure.sd.nn.Sampling2D;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,23 +16,16 @@ import java.util.List;
  */
 public final class Decoder {
     private final VaeConfig cfg;
-    private final List<List<ResnetBlock2D>> blocks = new ArrayList<>();
+    private final List<VaeBlock> blocks = new ArrayList<>();
     private final UNetMidBlock2D mid;
 
     public Decoder(VaeConfig cfg) {
         this.cfg = cfg;
         int[] ch = cfg.blockOutChannels;
         int n = ch.length;
-        int out = ch[n - 1];
         for (int i = 0; i < n; i++) {
-            int prev = out;
-            out = ch[n - 1 - i];
-            List<ResnetBlock2D> resnets = new ArrayList<>();
-            for (int j = 0; j < cfg.layersPerBlock + 1; j++) {
-                resnets.add(new ResnetBlock2D(j == 0 ? prev : out, out, cfg.normNumGroups, Encoder.EPS, cfg.actFn,
-                        false, 1.0));
-            }
-            blocks.add(resnets);
+            VaeBlock.Sampler s = i < n - 1 ? VaeBlock.Sampler.UP : VaeBlock.Sampler.NONE;
+            blocks.add(new VaeBlock(cfg, ch[Math.min(n - i, n - 1)], ch[n - 1 - i], cfg.layersPerBlock + 1, s));
         }
         this.mid = new UNetMidBlock2D(cfg);
     }
@@ -44,16 +35,8 @@ public final class Decoder {
         x = mid.forward(w.sub("mid_block"), x, cap.sub("mid_block"));
         for (int i = 0; i < blocks.size(); i++) {
             String name = "up_blocks." + i;
-            Weights bw = w.sub(name);
-            Capture bc = cap.sub(name);
-            List<ResnetBlock2D> resnets = blocks.get(i);
-            for (int j = 0; j < resnets.size(); j++) {
-                x = bc.put("resnets." + j, resnets.get(j).forward(bw.sub("resnets." + j), x, null));
-            }
-            if (i < blocks.size() - 1) x = bc.put("upsamplers.0", Sampling2D.upsample(bw.sub("upsamplers.0"), x, null));
-            bc.out(x);
+            x = blocks.get(i).forward(w.sub(name), x, cap.sub(name));
         }
-        x = cap.put("conv_norm_out", Nn.groupNorm(w.sub("conv_norm_out"), x, cfg.normNumGroups, Encoder.EPS));
-        return cap.put("conv_out", Nn.conv2d(w.sub("conv_out"), Nn.silu(x), 1, 1));
+        return VaeBlock.head(cfg, w, x, cap);
     }
 }

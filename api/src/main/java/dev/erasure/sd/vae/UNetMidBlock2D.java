@@ -13,7 +13,7 @@ final class UNetMidBlock2D {
 
     UNetMidBlock2D(VaeConfig cfg) {
         int c = cfg.blockOutChannels[cfg.blockOutChannels.length - 1];
-        this.resnet = new ResnetBlock2D(c, c, cfg.normNumGroups, Encoder.EPS, cfg.actFn, false, 1.0);
+        this.resnet = new ResnetBlock2D(c, c, cfg.normNumGroups, VaeBlock.EPS, cfg.actFn, false, 1.0);
         this.attention = cfg.midBlockAddAttention ? new VaeAttention(cfg.normNumGroups) : null;
     }
 

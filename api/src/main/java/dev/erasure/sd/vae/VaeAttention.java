@@ -19,7 +19,7 @@ final class VaeAttention {
     NDArray forward(Weights w, NDArray x) {
         Shape s = x.getShape();
         long b = s.get(0), c = s.get(1), hw = s.get(2) * s.get(3);
-        NDArray tokens = Nn.groupNorm(w.sub("group_norm"), x, groups, Encoder.EPS)
+        NDArray tokens = Nn.groupNorm(w.sub("group_norm"), x, groups, VaeBlock.EPS)
                 .reshape(b, c, hw).transpose(0, 2, 1);
         NDArray q = Nn.linear(w.sub("to_q"), tokens);
         NDArray k = Nn.linear(w.sub("to_k"), tokens);
