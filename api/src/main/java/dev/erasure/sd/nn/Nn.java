@@ -43,7 +43,7 @@ public final class Nn {
 
     /** torch.nn.LayerNorm over the last dimension. */
     public static NDArray layerNorm(Weights w, NDArray x, float eps) {
-        long d = x.getShape().get(-1);
+        long d = x.getShape().tail(); // Shape.get(-1) is not Python indexing: it throws
         return LayerNorm.layerNorm(x, new Shape(d), w.get("weight"), w.get("bias"), eps).singletonOrThrow();
     }
 
