@@ -1,7 +1,10 @@
 package dev.erasure.sd;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+
+import static dev.erasure.sd.ConfigJson.integer;
+import static dev.erasure.sd.ConfigJson.number;
+import static dev.erasure.sd.ConfigJson.string;
 
 /**
  * transformers' CLIPTextConfig (4.37): built from a text encoder's config.json, unknown keys
@@ -23,30 +26,20 @@ public record ClipTextConfig(int vocabSize, int hiddenSize, int intermediateSize
         // A full CLIPConfig nests the text part under text_config.
         if (c.has("text_config") && c.get("text_config").isJsonObject()) c = c.getAsJsonObject("text_config");
         return new ClipTextConfig(
-                intOr(c, "vocab_size", 49408),
-                intOr(c, "hidden_size", 512),
-                intOr(c, "intermediate_size", 2048),
-                intOr(c, "num_hidden_layers", 12),
-                intOr(c, "num_attention_heads", 8),
-                intOr(c, "max_position_embeddings", 77),
-                c.has("hidden_act") ? c.get("hidden_act").getAsString() : "quick_gelu",
-                (float) doubleOr(c, "layer_norm_eps", 1e-5),
-                intOr(c, "pad_token_id", 1),
-                intOr(c, "bos_token_id", 49406),
-                intOr(c, "eos_token_id", 49407));
+                integer(c, "vocab_size", 49408),
+                integer(c, "hidden_size", 512),
+                integer(c, "intermediate_size", 2048),
+                integer(c, "num_hidden_layers", 12),
+                integer(c, "num_attention_heads", 8),
+                integer(c, "max_position_embeddings", 77),
+                string(c, "hidden_act", "quick_gelu"),
+                (float) number(c, "layer_norm_eps", 1e-5),
+                integer(c, "pad_token_id", 1),
+                integer(c, "bos_token_id", 49406),
+                integer(c, "eos_token_id", 49407));
     }
 
     public int headDim() {
         return hiddenSize / numAttentionHeads;
-    }
-
-    private static int intOr(JsonObject c, String key, int fallback) {
-        JsonElement e = c.get(key);
-        return e == null || e.isJsonNull() ? fallback : e.getAsInt();
-    }
-
-    private static double doubleOr(JsonObject c, String key, double fallback) {
-        JsonElement e = c.get(key);
-        return e == null || e.isJsonNull() ? fallback : e.getAsDouble();
     }
 }

@@ -6,6 +6,10 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.erasure.sd.scheduler.BetaSchedule;
 
+import static dev.erasure.sd.ConfigJson.bool;
+import static dev.erasure.sd.ConfigJson.number;
+import static dev.erasure.sd.ConfigJson.string;
+
 import java.util.Arrays;
 
 /**
@@ -53,10 +57,10 @@ public final class DdimScheduler {
     /** From a diffusers scheduler_config.json; defaults as DDIMScheduler's constructor. */
     public static DdimScheduler fromJson(JsonObject c) {
         if (bool(c, "thresholding", false)) throw new IllegalArgumentException("DDIM option thresholding=true is not supported");
-        int n = (int) num(c, "num_train_timesteps", 1000);
-        double start = num(c, "beta_start", 0.0001);
-        double end = num(c, "beta_end", 0.02);
-        String schedule = str(c, "beta_schedule", "linear");
+        int n = (int) number(c, "num_train_timesteps", 1000);
+        double start = number(c, "beta_start", 0.0001);
+        double end = number(c, "beta_end", 0.02);
+        String schedule = string(c, "beta_schedule", "linear");
         float[] betas;
         JsonElement trained = c.get("trained_betas");
         if (trained != null && !trained.isJsonNull()) {
@@ -73,10 +77,10 @@ public final class DdimScheduler {
                     + " (linear, scaled_linear, squaredcos_cap_v2, or trained_betas)");
         }
         if (bool(c, "rescale_betas_zero_snr", false)) betas = BetaSchedule.rescaleZeroTerminalSnr(betas);
-        return new DdimScheduler(n, betas, bool(c, "set_alpha_to_one", true), (int) num(c, "steps_offset", 0),
-                parse(Prediction.class, "prediction_type", str(c, "prediction_type", "epsilon")),
-                parse(Spacing.class, "timestep_spacing", str(c, "timestep_spacing", "leading")),
-                bool(c, "clip_sample", true), (float) num(c, "clip_sample_range", 1.0));
+        return new DdimScheduler(n, betas, bool(c, "set_alpha_to_one", true), (int) number(c, "steps_offset", 0),
+                parse(Prediction.class, "prediction_type", string(c, "prediction_type", "epsilon")),
+                parse(Spacing.class, "timestep_spacing", string(c, "timestep_spacing", "leading")),
+                bool(c, "clip_sample", true), (float) number(c, "clip_sample_range", 1.0));
     }
 
     /** DDIMScheduler.set_timesteps(steps).timesteps, descending. */
@@ -218,20 +222,5 @@ public final class DdimScheduler {
             throw new IllegalArgumentException("DDIM " + key + " '" + value + "' is not supported; expected one of "
                     + Arrays.toString(type.getEnumConstants()).toLowerCase(java.util.Locale.ROOT), e);
         }
-    }
-
-    private static double num(JsonObject c, String key, double fallback) {
-        JsonElement e = c.get(key);
-        return e == null || e.isJsonNull() ? fallback : e.getAsDouble();
-    }
-
-    private static boolean bool(JsonObject c, String key, boolean fallback) {
-        JsonElement e = c.get(key);
-        return e == null || e.isJsonNull() ? fallback : e.getAsBoolean();
-    }
-
-    private static String str(JsonObject c, String key, String fallback) {
-        JsonElement e = c.get(key);
-        return e == null || e.isJsonNull() ? fallback : e.getAsString();
     }
 }

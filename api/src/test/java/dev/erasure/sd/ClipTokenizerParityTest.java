@@ -9,8 +9,12 @@ import dev.erasure.testing.Golden;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -70,6 +74,19 @@ class ClipTokenizerParityTest {
         // CLIP decoding is lossy: every word end becomes a space (openai SimpleTokenizer.decode does the same).
         assertEquals("café 's \" x \"", tok.decode(tok.encodeUnpadded("Café’s “x”")));
         assertThrows(IllegalArgumentException.class, () -> tok.decode(new long[] {tok.bosId(), 1_000_000}));
+    }
+
+    @Test
+    void sd2StylePadTokenComesFromTokenizerConfig(@TempDir Path dir) throws Exception {
+        Path src = Fixtures.tinySd().resolve("tokenizer");
+        for (String f : List.of("vocab.json", "merges.txt")) Files.copy(src.resolve(f), dir.resolve(f));
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"pad_token\": \"!\", \"model_max_length\": 77}");
+        ClipTokenizer tok = ClipTokenizer.fromFolder(dir);
+        assertEquals(0, tok.padId(), "SD-2.x pads with '!' = id 0");
+        long[] ids = tok.encode(List.of("a cat"))[0];
+        assertArrayEquals(new long[] {49406, 320, 2368, 49407, 0}, Arrays.copyOf(ids, 5));
+        assertEquals(77, ids.length);
+        assertEquals("a cat", tok.decode(ids));
     }
 
     private static List<String> strings(JsonArray a) {
