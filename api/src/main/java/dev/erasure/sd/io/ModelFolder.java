@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -150,7 +149,7 @@ public final class ModelFolder {
         JsonObject o = json(index);
         JsonElement map = o.get("weight_map");
         if (map == null || !map.isJsonObject()) throw new WeightException(index + " has no \"weight_map\" object");
-        Set<Path> files = new LinkedHashSet<>();
+        Map<Path, Set<String>> keysByShard = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> e : map.getAsJsonObject().entrySet()) {
             Path shard = index.resolveSibling(e.getValue().getAsString()).normalize();
             if (!shard.startsWith(index.getParent().normalize())) {
@@ -159,12 +158,12 @@ public final class ModelFolder {
             if (!Files.isRegularFile(shard)) {
                 throw new WeightException(index + " maps '" + e.getKey() + "' to the missing shard " + shard);
             }
-            if (!Safetensors.header(shard).byName().containsKey(e.getKey())) {
+            Set<String> keys = keysByShard.computeIfAbsent(shard, sh -> Safetensors.header(sh).byName().keySet());
+            if (!keys.contains(e.getKey())) {
                 throw new WeightException(index + " maps '" + e.getKey() + "' to " + shard + ", which lacks it");
             }
-            files.add(shard);
         }
-        return new ArrayList<>(files);
+        return new ArrayList<>(keysByShard.keySet());
     }
 
     private void requireFolder() {
