@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -98,21 +99,29 @@ final class CompVisNames {
         return n;
     }
 
+    /** Sub-module renames inside one module; "" stands for the module itself. */
+    private static final String[][] UNET_RESNET = {{"", ""}, {"norm1", "in_layers.0"}, {"conv1", "in_layers.2"},
+        {"time_emb_proj", "emb_layers.1"}, {"norm2", "out_layers.0"}, {"conv2", "out_layers.3"},
+        {"conv_shortcut", "skip_connection"}};
+    private static final String[][] VAE_RESNET = {{"", ""}, {"conv_shortcut", "nin_shortcut"}};
+    private static final String[][] VAE_ATTENTION = {{"group_norm", "norm"}, {"to_q", "q"}, {"to_k", "k"}, {"to_v", "v"},
+        {"to_out.0", "proj_out"}};
+
+    private void pairs(String diffusers, String ldm, String[][] inner) {
+        for (String[] p : inner) {
+            pair(p[0].isEmpty() ? diffusers : diffusers + "." + p[0], p[1].isEmpty() ? ldm : ldm + "." + p[1]);
+        }
+    }
+
     private void unetResnet(String diffusers, String ldm) {
-        pair(diffusers, ldm);
-        pair(diffusers + ".norm1", ldm + ".in_layers.0");
-        pair(diffusers + ".conv1", ldm + ".in_layers.2");
-        pair(diffusers + ".time_emb_proj", ldm + ".emb_layers.1");
-        pair(diffusers + ".norm2", ldm + ".out_layers.0");
-        pair(diffusers + ".conv2", ldm + ".out_layers.3");
-        pair(diffusers + ".conv_shortcut", ldm + ".skip_connection");
+        pairs(diffusers, ldm, UNET_RESNET);
     }
 
     /** AutoencoderKL ↔ ldm.models.autoencoder.AutoencoderKL. */
     static CompVisNames vae(JsonObject cfg) {
         int layers = cfg.get("layers_per_block").getAsInt();
         int levels = cfg.getAsJsonArray("block_out_channels").size();
-        Set<String> linear = new java.util.HashSet<>();
+        Set<String> linear = new HashSet<>();
         for (String part : new String[] {"encoder", "decoder"}) {
             for (String p : new String[] {"to_q", "to_k", "to_v", "to_out.0"}) {
                 linear.add(part + ".mid_block.attentions.0." + p + ".weight");
@@ -125,12 +134,7 @@ final class CompVisNames {
             n.pair(part + ".conv_norm_out", part + ".norm_out");
             n.vaeResnet(part + ".mid_block.resnets.0", part + ".mid.block_1");
             n.vaeResnet(part + ".mid_block.resnets.1", part + ".mid.block_2");
-            String attn = part + ".mid_block.attentions.0";
-            n.pair(attn + ".group_norm", part + ".mid.attn_1.norm");
-            n.pair(attn + ".to_q", part + ".mid.attn_1.q");
-            n.pair(attn + ".to_k", part + ".mid.attn_1.k");
-            n.pair(attn + ".to_v", part + ".mid.attn_1.v");
-            n.pair(attn + ".to_out.0", part + ".mid.attn_1.proj_out");
+            n.pairs(part + ".mid_block.attentions.0", part + ".mid.attn_1", VAE_ATTENTION);
         }
         for (int i = 0; i < levels; i++) {
             for (int j = 0; j < layers; j++) {
@@ -150,7 +154,6 @@ final class CompVisNames {
     }
 
     private void vaeResnet(String diffusers, String ldm) {
-        pair(diffusers, ldm);
-        pair(diffusers + ".conv_shortcut", ldm + ".nin_shortcut");
+        pairs(diffusers, ldm, VAE_RESNET);
     }
 }

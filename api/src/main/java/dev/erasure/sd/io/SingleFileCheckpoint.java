@@ -135,7 +135,7 @@ public final class SingleFileCheckpoint {
         for (Map.Entry<String, NDArray> e : all.entrySet()) {
             if (!e.getKey().startsWith(TEXT_PREFIX)) continue;
             String key = e.getKey().substring(TEXT_PREFIX.length());
-            // transformers < 4.?? saved CLIPTextModel without the text_model. level
+            // some older checkpoints lack the text_model. level; diffusers' converter accepts both
             if (!key.startsWith("text_model.")) key = "text_model." + key;
             if (key.endsWith("position_ids")) continue; // a buffer (arange), not a weight
             out.put(key, e.getValue());

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.erasure.testing.Fixtures;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,19 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Layout detection, component files (plain, fp16, sharded) and the error message for each missing piece. */
 class ModelFolderTest {
+    final Path fixture = Fixtures.tinySd();
+    final NDManager manager = NDManager.newBaseManager();
     @TempDir
     Path tmp;
-    NDManager manager;
-    Path fixture;
-
-    @BeforeEach
-    void open() {
-        manager = NDManager.newBaseManager();
-        fixture = Fixtures.tinySd();
-    }
 
     @AfterEach
-    void close() {
+    void closeManager() {
         manager.close();
     }
 
