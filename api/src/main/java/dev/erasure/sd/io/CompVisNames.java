@@ -99,11 +99,15 @@ final class CompVisNames {
         return n;
     }
 
-    /** Sub-module renames inside one module; "" stands for the module itself. */
-    private static final String[][] UNET_RESNET = {{"", ""}, {"norm1", "in_layers.0"}, {"conv1", "in_layers.2"},
+    /**
+     * Sub-module renames inside one module; "" stands for the module itself. Resnets list every
+     * layer rather than the module, so a resnet key no rule knows is reported, not passed through.
+     */
+    private static final String[][] UNET_RESNET = {{"norm1", "in_layers.0"}, {"conv1", "in_layers.2"},
         {"time_emb_proj", "emb_layers.1"}, {"norm2", "out_layers.0"}, {"conv2", "out_layers.3"},
         {"conv_shortcut", "skip_connection"}};
-    private static final String[][] VAE_RESNET = {{"", ""}, {"conv_shortcut", "nin_shortcut"}};
+    private static final String[][] VAE_RESNET = {{"norm1", "norm1"}, {"conv1", "conv1"}, {"norm2", "norm2"},
+        {"conv2", "conv2"}, {"conv_shortcut", "nin_shortcut"}};
     private static final String[][] VAE_ATTENTION = {{"group_norm", "norm"}, {"to_q", "q"}, {"to_k", "k"}, {"to_v", "v"},
         {"to_out.0", "proj_out"}};
 
