@@ -3,7 +3,14 @@ package dev.erasure.kernel;
 import io.github.spencerpark.jupyter.kernel.history.HistoryEntry;
 import io.github.spencerpark.jupyter.kernel.history.HistoryManager;
 
+import io.github.spencerpark.jupyter.channels.ShellReplyEnvironment;
+import io.github.spencerpark.jupyter.messages.ContentType;
+import io.github.spencerpark.jupyter.messages.Message;
+import io.github.spencerpark.jupyter.messages.MessageType;
+import io.github.spencerpark.jupyter.messages.request.HistoryRequest;
+
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -14,16 +21,65 @@ import java.util.regex.Pattern;
  * when a history manager returns null, so every lookup here returns a list, maybe empty.
  */
 final class CellHistory implements HistoryManager {
+    /**
+     * history_reply content in the protocol's shape: (session, line, input) or
+     * (session, line, (input, output)) tuples. The base library serialises its HistoryEntry
+     * objects as JSON objects, which clients reject.
+     */
+    static final class Reply implements ContentType<Reply> {
+        @SuppressWarnings("unused") private final String status = "ok";
+        private final List<List<Object>> history = new ArrayList<>();
+
+        Reply(List<HistoryEntry> entries) {
+            for (HistoryEntry e : entries) {
+                Object input = e.hasOutput() ? List.of(e.getInput(), e.getOutput()) : e.getInput();
+                history.add(List.of(e.getSession(), e.getCellNumber(), input));
+            }
+        }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public MessageType<Reply> getType() {
+            return (MessageType) MessageType.HISTORY_REPLY;
+        }
+    }
+
+    /** Answers a history_request (tail, range or search); always replies. */
+    void handle(ShellReplyEnvironment env, Message<HistoryRequest> message) {
+        env.setBusyDeferIdle();
+        HistoryRequest request = message.getContent();
+        Set<ResultFlag> flags = EnumSet.noneOf(ResultFlag.class);
+        if (request.includeOutput()) flags.add(ResultFlag.INCLUDE_OUTPUT);
+        List<HistoryEntry> found = List.of();
+        if (request instanceof HistoryRequest.Tail t) {
+            found = lookupTail(t.getMaxReturnLength(), flags);
+        } else if (request instanceof HistoryRequest.Range r) {
+            found = lookupRange(r.getSessionIndex(), r.getStart(), r.getStop(), flags);
+        } else if (request instanceof HistoryRequest.Search s) {
+            if (s.filterUnique()) flags.add(ResultFlag.UNIQUE);
+            found = search(s.getPattern(), s.getMaxReturnLength(), flags);
+        }
+        env.reply(new Reply(found));
+    }
+
     private final List<HistoryEntry> entries = new ArrayList<>();
 
-    synchronized void add(int executionCount, String code) {
-        entries.add(new HistoryEntry(0, executionCount, code));
+    synchronized void add(int executionCount, String code, String output) {
+        entries.add(new HistoryEntry(0, executionCount, code, output == null ? "" : output));
+    }
+
+    /** Clients ask for the input alone or for (input, output) pairs. */
+    private static List<HistoryEntry> shape(List<HistoryEntry> found, Set<ResultFlag> flags) {
+        if (flags.contains(ResultFlag.INCLUDE_OUTPUT)) return found;
+        List<HistoryEntry> out = new ArrayList<>(found.size());
+        for (HistoryEntry e : found) out.add(new HistoryEntry(e.getSession(), e.getCellNumber(), e.getInput()));
+        return out;
     }
 
     @Override
     public synchronized List<HistoryEntry> lookupTail(int length, Set<ResultFlag> flags) {
         int from = Math.max(0, entries.size() - Math.max(0, length));
-        return new ArrayList<>(entries.subList(from, entries.size()));
+        return shape(new ArrayList<>(entries.subList(from, entries.size())), flags);
     }
 
     @Override
@@ -33,7 +89,7 @@ final class CellHistory implements HistoryManager {
         for (HistoryEntry e : entries) {
             if (e.getCellNumber() >= start && (end <= 0 || e.getCellNumber() < end)) out.add(e);
         }
-        return out;
+        return shape(out, flags);
     }
 
     @Override
@@ -47,7 +103,7 @@ final class CellHistory implements HistoryManager {
             if (flags.contains(ResultFlag.UNIQUE) && !seen.add(e.getInput())) continue;
             matches.add(0, e);
         }
-        return matches;
+        return shape(matches, flags);
     }
 
     static Pattern globToRegex(String glob) {

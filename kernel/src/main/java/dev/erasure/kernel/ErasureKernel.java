@@ -19,6 +19,7 @@ import io.github.spencerpark.jupyter.kernel.JupyterIO;
 import io.github.spencerpark.jupyter.kernel.LanguageInfo;
 import io.github.spencerpark.jupyter.kernel.ReplacementOptions;
 import io.github.spencerpark.jupyter.kernel.display.DisplayData;
+import io.github.spencerpark.jupyter.kernel.display.mime.MIMEType;
 import io.github.spencerpark.jupyter.kernel.history.HistoryManager;
 import io.github.spencerpark.jupyter.messages.Header;
 import io.github.spencerpark.jupyter.messages.Message;
@@ -79,6 +80,7 @@ public final class ErasureKernel extends BaseKernel {
     public void becomeHandlerForConnection(JupyterConnection connection) {
         super.becomeHandlerForConnection(connection);
         connection.setHandler(MessageType.EXECUTE_REQUEST, this::handleExecute);
+        connection.setHandler(MessageType.HISTORY_REQUEST, history::handle);
         connection.setHandler(MessageType.KERNEL_INFO_REQUEST, (env, msg) -> {
             env.setBusyDeferIdle();
             env.reply(new KernelInfoReplyOk(Header.PROTOCOL_VERISON, "erasure-kernel", VERSION,
@@ -106,10 +108,15 @@ public final class ErasureKernel extends BaseKernel {
         System.setErr(io.err);
         System.setIn(io.in);
         io.attach(env, request.isStdinEnabled());
+        String shown = "";
         try {
             Object value = run(code, count);
             progress.reset();
-            if (value != JShellSession.NO_VALUE && !silent) env.publish(new PublishExecuteResult(count, renderers.render(value)));
+            if (value != JShellSession.NO_VALUE && !silent) {
+                DisplayData data = renderers.render(value);
+                shown = String.valueOf(data.getData(MIMEType.TEXT_PLAIN));
+                env.publish(new PublishExecuteResult(count, data));
+            }
             env.defer().reply(new ExecuteReply(count, Collections.emptyMap()));
         } catch (Throwable t) {
             progress.reset();
@@ -124,7 +131,7 @@ public final class ErasureKernel extends BaseKernel {
             System.setOut(out);
             System.setErr(err);
             System.setIn(in);
-            if (store) history.add(count, code);
+            if (store) history.add(count, code, shown);
         }
     }
 

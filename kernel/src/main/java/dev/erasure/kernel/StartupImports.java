@@ -22,8 +22,14 @@ import java.util.stream.Stream;
 public final class StartupImports {
     private StartupImports() { }
 
+    /** What the jshell tool's DEFAULT startup imports; the JShell API starts with nothing. */
+    static final String JSHELL_DEFAULTS = String.join("\n",
+            "import java.io.*;", "import java.math.*;", "import java.net.*;", "import java.nio.file.*;",
+            "import java.util.*;", "import java.util.concurrent.*;", "import java.util.function.*;",
+            "import java.util.prefs.*;", "import java.util.regex.*;", "import java.util.stream.*;", "");
+
     public static String all() {
-        return apiImports() + thirdPartyImports() + "import static dev.erasure.kernel.Notebook.*;\n";
+        return JSHELL_DEFAULTS + apiImports() + thirdPartyImports() + "import static dev.erasure.kernel.Notebook.*;\n";
     }
 
     /** "import dev.erasure.x.*;" for each package of the API jar (or class folder in a build). */

@@ -62,6 +62,7 @@ public final class CodeAssist {
         if (at < code.length() && code.charAt(at) == '(') at++;
         int start = snippetStart(code, at);
         String snippet = code.substring(start, at);
+        if (!snippet.endsWith("(")) snippet += "(";  // "Math.abs" with the cursor at its end
         List<Documentation> docs = analysis().documentation(snippet, snippet.length(), true);
         if (docs.isEmpty()) return null;
         StringBuilder out = new StringBuilder();

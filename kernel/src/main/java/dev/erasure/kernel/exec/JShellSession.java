@@ -80,9 +80,11 @@ public final class JShellSession implements AutoCloseable {
                 CompletionInfo info = analysis.analyzeCompletion(rest);
                 if (info.completeness() == Completeness.EMPTY) break;
                 int used = rest.length() - info.remaining().length();
-                String source = info.completeness().isComplete() ? info.source() : rest;
                 if (!info.completeness().isComplete()) used = rest.length();
-                last = evalSnippet(cell, consumed, source);
+                // JShell numbers lines from the snippet's first token for some snippet kinds and
+                // from its first character for others: start every snippet at its first token.
+                int lead = leadingTrivia(rest, used);
+                if (lead < used) last = evalSnippet(cell, consumed + lead, rest.substring(lead, used));
                 consumed += used;
                 rest = rest.substring(used);
             }
@@ -115,13 +117,36 @@ public final class JShellSession implements AutoCloseable {
                 throw ErrorFormatter.runtime(event.exception(), origins, executor.wasInterrupted());
             }
             Object result = control.takeResult(event.value());
-            value = showsValue(snippet) && result != null ? result : NO_VALUE;
+            // As in IPython, a trailing semicolon hides the value: display(x); shows x once, not its id.
+            boolean hidden = source.stripTrailing().endsWith(";");
+            value = showsValue(snippet) && result != null && !hidden ? result : NO_VALUE;
         }
         if (executor.wasInterrupted()) {
             // The cell swallowed the interrupt (e.g. caught the CancelledException): still say so.
             throw ErrorFormatter.runtime(new InterruptedException("interrupted"), origins, true);
         }
         return value;
+    }
+
+    /** Length of the whitespace and comments that open {@code text} (within its first {@code limit} chars). */
+    static int leadingTrivia(String text, int limit) {
+        int i = 0;
+        while (i < limit) {
+            char c = text.charAt(i);
+            if (Character.isWhitespace(c)) {
+                i++;
+            } else if (text.startsWith("//", i)) {
+                int nl = text.indexOf('\n', i);
+                i = nl < 0 || nl >= limit ? limit : nl + 1;
+            } else if (text.startsWith("/*", i)) {
+                int end = text.indexOf("*/", i + 2);
+                if (end < 0 || end + 2 > limit) return i;
+                i = end + 2;
+            } else {
+                break;
+            }
+        }
+        return Math.min(i, limit);
     }
 
     /** Expressions show their value; declarations and assignments do not, as in IPython. */
