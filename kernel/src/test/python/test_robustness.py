@@ -29,6 +29,17 @@ class KernelRobustness(unittest.TestCase):
         self.assertEqual(reply["status"], "ok")
         self.assertEqual(result_text(outputs), "42")
 
+    def interrupt_after(self, code, seconds):
+        """Starts a cell, sends interrupt_request after `seconds`; returns (its reply, seconds it took to end)."""
+        msg_id = self.kc.execute(code)
+        time.sleep(seconds)  # it is running now
+        sent = time.monotonic()
+        self.km.interrupt_kernel()
+        while True:
+            reply = self.kc.get_shell_msg(timeout=10)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return reply, time.monotonic() - sent
+
     def test_kernel_info_has_status(self):
         self.kc.kernel_info()
         reply = self.kc.get_shell_msg(timeout=10)
@@ -114,31 +125,16 @@ class KernelRobustness(unittest.TestCase):
         code = ('try (Task task = Task.start("forever", 1_000_000_000L, ProgressListener.NONE)) {\n'
                 '    while (true) { for (int k = 0; k < 10_000; k++) Math.sqrt(k); task.step(); }\n'
                 '}')
-        msg_id = self.kc.execute(code)
-        time.sleep(1.5)  # it is running now
-        sent = time.monotonic()
-        self.km.interrupt_kernel()
-        while True:
-            reply = self.kc.get_shell_msg(timeout=10)
-            if reply["parent_header"].get("msg_id") == msg_id:
-                break
-        took = time.monotonic() - sent
+        reply, took = self.interrupt_after(code, 1.5)
         self.assertEqual(reply["content"]["status"], "error")
         self.assertEqual(reply["content"]["ename"], "InterruptedException")
         self.assertLess(took, 1.0, f"interrupt took {took:.2f}s")
         self.assert_state_kept()
 
     def test_interrupt_tight_loop_without_checks(self):
-        msg_id = self.kc.execute("long spins = 0;\nwhile (true) { spins++; }")
-        time.sleep(1.0)
-        sent = time.monotonic()
-        self.km.interrupt_kernel()
-        while True:
-            reply = self.kc.get_shell_msg(timeout=10)
-            if reply["parent_header"].get("msg_id") == msg_id:
-                break
+        reply, took = self.interrupt_after("long spins = 0;\nwhile (true) { spins++; }", 1.0)
         self.assertEqual(reply["content"]["ename"], "InterruptedException")
-        self.assertLess(time.monotonic() - sent, 2.0)
+        self.assertLess(took, 2.0)
         self.assert_state_kept()
 
     def test_exception_keeps_state(self):

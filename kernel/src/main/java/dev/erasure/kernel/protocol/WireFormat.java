@@ -131,19 +131,18 @@ public final class WireFormat {
 
     /** The msg_type string of a raw header, or "" when it has none. */
     public static String msgType(byte[] header) {
-        try {
-            JsonObject o = JsonParser.parseString(utf8(header)).getAsJsonObject();
-            return o.has("msg_type") ? o.get("msg_type").getAsString() : "";
-        } catch (RuntimeException e) {
-            return "";
-        }
+        return headerField(header, "msg_type");
     }
 
     /** The session id of a raw header, or "" when it has none. */
     public static String session(byte[] header) {
+        return headerField(header, "session");
+    }
+
+    private static String headerField(byte[] header, String name) {
         try {
             JsonObject o = JsonParser.parseString(utf8(header)).getAsJsonObject();
-            return o.has("session") ? o.get("session").getAsString() : "";
+            return o.has(name) ? o.get(name).getAsString() : "";
         } catch (RuntimeException e) {
             return "";
         }
