@@ -99,7 +99,7 @@ public final class Main {
         try (StableDiffusion sd = StableDiffusion.load(model, loadOptions(o))) {
             int size = Math.min(sd.defaultImageSize(), 128);
             ImageGrid grid = ImageGrid.columns("seed 1", "seed 2", "seed 3")
-                    .title("Erasure quickstart: " + sd + ", " + steps + " DDIM steps, CFG 7.5");
+                    .title("Erasure quickstart: " + model.getFileName() + ", " + steps + " DDIM steps, CFG 7.5");
             for (String p : prompts) {
                 List<BufferedImage> row = new ArrayList<>();
                 for (long s : seeds) {
