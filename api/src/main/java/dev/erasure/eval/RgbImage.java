@@ -72,4 +72,13 @@ public record RgbImage(int height, int width, byte[] rgb) {
     public NDArray toArray(ai.djl.ndarray.NDManager manager) {
         return manager.create(java.nio.ByteBuffer.wrap(rgb), new Shape(height, width, 3), DataType.UINT8);
     }
+
+    /** This image as a TYPE_INT_RGB BufferedImage ({@link #of(BufferedImage)} reads it back unchanged). */
+    public BufferedImage toBufferedImage() {
+        BufferedImage b = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) b.setRGB(x, y, at(y, x, 0) << 16 | at(y, x, 1) << 8 | at(y, x, 2));
+        }
+        return b;
+    }
 }

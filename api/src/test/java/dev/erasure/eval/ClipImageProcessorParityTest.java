@@ -85,15 +85,7 @@ class ClipImageProcessorParityTest {
     @Test
     void bufferedImageInputGivesTheSamePixelValues() {
         List<BufferedImage> buffered = new ArrayList<>();
-        for (RgbImage img : inputs()) {
-            BufferedImage b = new BufferedImage(img.width(), img.height(), BufferedImage.TYPE_INT_RGB);
-            for (int y = 0; y < img.height(); y++) {
-                for (int x = 0; x < img.width(); x++) {
-                    b.setRGB(x, y, img.at(y, x, 0) << 16 | img.at(y, x, 1) << 8 | img.at(y, x, 2));
-                }
-            }
-            buffered.add(b);
-        }
+        for (RgbImage img : inputs()) buffered.add(img.toBufferedImage());
         assertArrayEquals(processor.preprocess(manager, inputs()).toFloatArray(),
                 processor.preprocessImages(manager, buffered).toFloatArray());
     }

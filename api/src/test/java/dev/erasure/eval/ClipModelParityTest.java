@@ -156,12 +156,7 @@ class ClipModelParityTest {
         List<BufferedImage> images = new ArrayList<>();
         for (String name : golden.entries().keySet()) {
             if (!name.matches("images\\.\\d+")) continue;
-            RgbImage img = RgbImage.of(golden.tensor(name));
-            BufferedImage b = new BufferedImage(img.width(), img.height(), BufferedImage.TYPE_INT_RGB);
-            for (int y = 0; y < img.height(); y++) {
-                for (int x = 0; x < img.width(); x++) b.setRGB(x, y, img.at(y, x, 0) << 16 | img.at(y, x, 1) << 8 | img.at(y, x, 2));
-            }
-            images.add(b);
+            images.add(RgbImage.of(golden.tensor(name)).toBufferedImage());
         }
         ClipScore score = new ClipScore(model, 2); // batch of 2 exercises the chunking
         float[] scores = score.pairScores(images, prompts.subList(0, images.size()));
