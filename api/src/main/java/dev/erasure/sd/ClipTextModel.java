@@ -45,14 +45,23 @@ public final class ClipTextModel {
     }
 
     public Output forwardAll(NDArray ids) {
+        return forwardAll(ids, null);
+    }
+
+    /**
+     * Like {@link #forwardAll(NDArray)} with transformers' padding mask ([B,L], 1 = token, 0 = pad;
+     * null = none), as CLIPModel is called by CLIPProcessor. Positions up to the EOS, and so the
+     * pooled output, do not depend on it (the causal mask already hides the later pads).
+     */
+    public Output forwardAll(NDArray ids, NDArray attentionMask) {
         List<NDArray> hidden = new ArrayList<>();
-        NDArray last = run(tokenEmbedding(ids), hidden);
+        NDArray last = run(tokenEmbedding(ids), attentionMask, hidden);
         return new Output(last, hidden, pool(last, ids));
     }
 
     /** Token embeddings [B,L,D] given directly (soft prompts); position embeddings are added here. */
     public NDArray forwardEmbeddings(NDArray tokenEmbeddings) {
-        return run(tokenEmbeddings, null);
+        return run(tokenEmbeddings, null, null);
     }
 
     /** ids [B,L] (integer) → token embeddings [B,L,D]; differentiable w.r.t. the embedding table. */
@@ -70,7 +79,7 @@ public final class ClipTextModel {
         return Embedding.embedding(ids64, table, SparseFormat.DENSE).singletonOrThrow();
     }
 
-    private NDArray run(NDArray tokenEmbeddings, List<NDArray> hiddenStates) {
+    private NDArray run(NDArray tokenEmbeddings, NDArray attentionMask, List<NDArray> hiddenStates) {
         Shape s = tokenEmbeddings.getShape();
         if (s.dimension() != 3 || s.get(2) != cfg.hiddenSize() || s.get(1) > cfg.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("token embeddings must be [batch, length ≤ " + cfg.maxPositionEmbeddings()
@@ -82,6 +91,7 @@ public final class ClipTextModel {
         NDArray x = tokenEmbeddings.add(positions);
         if (hiddenStates != null) hiddenStates.add(x);
         NDArray mask = ClipEncoder.causalMask(tokenEmbeddings.getManager(), length, x.getDataType());
+        if (attentionMask != null) mask = mask.add(ClipEncoder.paddingMask(attentionMask, s.get(0), length, x.getDataType()));
         x = encoder.forward(tm.sub("encoder"), x, mask, hiddenStates);
         return Nn.layerNorm(tm.sub("final_layer_norm"), x, cfg.layerNormEps());
     }

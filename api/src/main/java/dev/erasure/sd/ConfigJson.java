@@ -11,17 +11,17 @@ import java.util.List;
  * Reading helpers for diffusers {@code config.json} objects: a missing or JSON-null key takes the
  * diffusers default, and a value of the wrong kind is an error naming the config and the key.
  */
-final class ConfigJson {
+public final class ConfigJson {
     private final JsonObject json;
     private final String what;
 
-    ConfigJson(JsonObject json, String what) {
+    public ConfigJson(JsonObject json, String what) {
         if (json == null) throw new IllegalArgumentException(what + ": config is null");
         this.json = json;
         this.what = what;
     }
 
-    boolean isSet(String key) {
+    public boolean isSet(String key) {
         return json.has(key) && !json.get(key).isJsonNull();
     }
 
@@ -29,7 +29,7 @@ final class ConfigJson {
         return isSet(key) ? json.get(key) : null;
     }
 
-    int integer(String key, int dflt) {
+    public int integer(String key, int dflt) {
         if (!isSet(key)) return dflt;
         try {
             return json.get(key).getAsInt();
@@ -38,7 +38,7 @@ final class ConfigJson {
         }
     }
 
-    double number(String key, double dflt) {
+    public double number(String key, double dflt) {
         if (!isSet(key)) return dflt;
         try {
             return json.get(key).getAsDouble();
@@ -47,14 +47,14 @@ final class ConfigJson {
         }
     }
 
-    boolean bool(String key, boolean dflt) {
+    public boolean bool(String key, boolean dflt) {
         if (!isSet(key)) return dflt;
         JsonElement e = json.get(key);
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) throw bad(key, "a boolean");
         return e.getAsBoolean();
     }
 
-    String string(String key, String dflt) {
+    public String string(String key, String dflt) {
         if (!isSet(key)) return dflt;
         JsonElement e = json.get(key);
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) throw bad(key, "a string");
@@ -68,7 +68,7 @@ final class ConfigJson {
         return List.copyOf(out);
     }
 
-    int[] ints(String key, int[] dflt) {
+    public int[] ints(String key, int[] dflt) {
         if (!isSet(key)) return dflt;
         JsonArray a = array(key);
         int[] out = new int[a.size()];
@@ -112,7 +112,7 @@ final class ConfigJson {
         if (isSet(key)) throw unsupported(key, json.get(key).toString());
     }
 
-    IllegalArgumentException unsupported(String key, Object value) {
+    public IllegalArgumentException unsupported(String key, Object value) {
         return new IllegalArgumentException(what + ": option '" + key + "' = " + value + " is not supported");
     }
 

@@ -71,4 +71,18 @@ public final class ClipEncoder {
                 manager.zeros(new Shape(length, length), dtype));
         return mask.reshape(1, 1, length, length);
     }
+
+    /**
+     * transformers' expanded padding mask [B,1,1,L]: 0 for a kept key (mask 1), the dtype's most
+     * negative finite value for a padded one (mask 0). Added to the causal mask as transformers does.
+     */
+    public static NDArray paddingMask(NDArray attentionMask, long batch, int length, DataType dtype) {
+        Shape s = attentionMask.getShape();
+        if (!s.equals(new Shape(batch, length))) {
+            throw new IllegalArgumentException("attention mask must be [" + batch + ", " + length + "], got " + s);
+        }
+        float min = dtype == DataType.FLOAT16 ? -65504f : -Float.MAX_VALUE;
+        NDArray padded = attentionMask.toType(DataType.FLOAT32, false).eq(0f);
+        return padded.toType(dtype, false).mul(min).reshape(batch, 1, 1, length);
+    }
 }
