@@ -17,7 +17,7 @@ import java.util.List;
  * (world, grammar, seed, i). Batches hold images [B,3,H,W] float32 in [-1,1] and CLIP token ids [B,L] int64.
  */
 public final class ShapeWorldDataset {
-    /** The probe's text encoder read 16 positions; the longest caption needs 10 (BOS + 8 words + EOS). */
+    /** The probe's text encoder read 16 positions; the longest caption needs 11 (BOS + 8 words, "outlined" = 2 BPE tokens, EOS). */
     public static final int DEFAULT_MAX_TOKENS = 16;
 
     private final ShapeWorld world;

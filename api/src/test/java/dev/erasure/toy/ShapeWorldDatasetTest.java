@@ -65,6 +65,29 @@ class ShapeWorldDatasetTest {
     }
 
     @Test
+    void vocabularyWordsAreOneOrTwoTokensAndCaptionsFitSixteen() {
+        // The README relies on this: only the style words below are two BPE tokens, the others one.
+        java.util.Set<String> twoTokens = new java.util.TreeSet<>();
+        for (Concept c : new ShapeWorld(32).vocabulary()) {
+            int n = TOK.tokens(c.word()).size();
+            assertTrue(n <= 2, c.word() + " -> " + TOK.tokens(c.word()));
+            if (n == 2) twoTokens.add(c.word());
+        }
+        assertEquals(java.util.Set.of("outlined"), twoTokens);
+        int longest = 0;
+        for (ShapeKind k : ShapeKind.values()) {
+            for (Colour c : Colour.values()) {
+                for (Style st : Style.values()) {
+                    Scene s = new Scene(k, c, st, Background.LIGHT, 0.3, 0.5, 0.5);
+                    longest = Math.max(longest, TOK.encodeUnpadded(
+                            CaptionGrammar.full().caption(s, new java.util.SplittableRandom(0))).length);
+                }
+            }
+        }
+        assertEquals(11, longest, "BOS + 8 words (outlined is 2 tokens) + EOS");
+    }
+
+    @Test
     void shortMaxLengthTruncatesButKeepsEos() {
         long[] ids = TOK.encode(List.of("a red striped star"), 4)[0];
         assertEquals(4, ids.length);
