@@ -94,25 +94,17 @@ public record CaptionGrammar(double empty, double colour, double style, double s
                 byWord(Style.values(), styleWord), byWord(Background.values(), m.group(8)));
     }
 
-    private static String words(Enum<?>[] values) {
+    private static String words(Worded[] values) {
         List<String> out = new ArrayList<>();
-        for (Enum<?> v : values) out.add(wordOf(v));
+        for (Worded v : values) out.add(v.word());
         return String.join("|", out);
     }
 
-    private static <E extends Enum<E>> E byWord(E[] values, String word) {
+    private static <E extends Worded> E byWord(E[] values, String word) {
         if (word == null) return null;
         for (E v : values) {
-            if (wordOf(v).equals(word)) return v;
+            if (v.word().equals(word)) return v;
         }
         throw new AssertionError(word);
-    }
-
-    private static String wordOf(Enum<?> v) {
-        if (v instanceof ShapeKind s) return s.word();
-        if (v instanceof Colour c) return c.word();
-        if (v instanceof Style s) return s.word();
-        if (v instanceof Background b) return b.word();
-        throw new AssertionError(v);
     }
 }

@@ -1,7 +1,7 @@
 package dev.erasure.toy;
 
 /** The palette: six saturated colours, each far from both backgrounds and from each other. */
-public enum Colour {
+public enum Colour implements Worded {
     RED("red", 0xDC2828),
     GREEN("green", 0x28AA3C),
     BLUE("blue", 0x2850DC),
@@ -17,6 +17,7 @@ public enum Colour {
         this.rgb = rgb;
     }
 
+    @Override
     public String word() {
         return word;
     }

@@ -7,7 +7,7 @@ package dev.erasure.toy;
  * square/diamond (the same square turned by 45 degrees) — erasing one of a pair measures collateral damage
  * on its neighbour.
  */
-public enum ShapeKind {
+public enum ShapeKind implements Worded {
     CIRCLE("circle"),
     SQUARE("square"),
     TRIANGLE("triangle"),
@@ -36,6 +36,7 @@ public enum ShapeKind {
     }
 
     /** The caption word. */
+    @Override
     public String word() {
         return word;
     }

@@ -8,7 +8,7 @@ import java.util.List;
  * at every size (see {@link #allowed}): a style the pixels cannot show would teach the model a word with no
  * visual meaning, and an outlined circle at 16 px <em>is</em> a thin ring (ShapeWorld probe, pitfall 5).
  */
-public enum Style {
+public enum Style implements Worded {
     /** Filled with the colour. */
     SOLID("solid"),
     /** Only a band along the edge (about a quarter of the radius, at least 1.25 px). */
@@ -29,6 +29,7 @@ public enum Style {
         this.word = word;
     }
 
+    @Override
     public String word() {
         return word;
     }
