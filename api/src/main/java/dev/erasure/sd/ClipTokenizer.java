@@ -97,6 +97,12 @@ public final class ClipTokenizer {
 
     /** Ids padded/truncated to {@link #maxLength()}: BOS + at most maxLength−2 tokens + EOS, then pad ids. */
     public long[][] encode(List<String> prompts) {
+        return encode(prompts, maxLength);
+    }
+
+    /** As {@link #encode(List)} with another length (small text encoders read fewer positions than 77). */
+    public long[][] encode(List<String> prompts, int maxLength) {
+        if (maxLength < 2) throw new IllegalArgumentException("maxLength must leave room for BOS and EOS (>= 2), got " + maxLength);
         long[][] out = new long[prompts.size()][];
         for (int i = 0; i < out.length; i++) {
             long[] ids = encodeUnpadded(prompts.get(i));

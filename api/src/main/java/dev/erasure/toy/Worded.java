@@ -1,0 +1,6 @@
+package dev.erasure.toy;
+
+/** An attribute value with its caption word. */
+public interface Worded {
+    String word();
+}
