@@ -22,6 +22,9 @@ public final class ImageGrid {
     private final List<Row> rows;
     private final int cell;
 
+    /** Longer row labels (I2P prompts run to hundreds of characters) are cut, so the images keep the width. */
+    static final int MAX_LABEL_CHARS = 48;
+
     private record Row(String label, boolean marked, List<BufferedImage> images) {
     }
 
@@ -54,8 +57,13 @@ public final class ImageGrid {
                     + columns.size() + " columns");
         }
         List<Row> r = new ArrayList<>(rows);
-        r.add(new Row(label, marked, List.copyOf(images)));
+        r.add(new Row(shortened(label), marked, List.copyOf(images)));
         return new ImageGrid(title, columns, Collections.unmodifiableList(r), cell);
+    }
+
+    private static String shortened(String label) {
+        String oneLine = label.replaceAll("\\s+", " ");
+        return oneLine.length() <= MAX_LABEL_CHARS ? oneLine : oneLine.substring(0, MAX_LABEL_CHARS - 1) + "…";
     }
 
     public ImageGrid row(String label, List<BufferedImage> images) {
