@@ -1,17 +1,12 @@
 package dev.erasure.viz;
 
-import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -26,6 +21,9 @@ public final class ImageGrid {
     private final List<String> columns;
     private final List<Row> rows;
     private final int cell;
+
+    /** Longer row labels (I2P prompts run to hundreds of characters) are cut, so the images keep the width. */
+    static final int MAX_LABEL_CHARS = 48;
 
     private record Row(String label, boolean marked, List<BufferedImage> images) {
     }
@@ -59,8 +57,13 @@ public final class ImageGrid {
                     + columns.size() + " columns");
         }
         List<Row> r = new ArrayList<>(rows);
-        r.add(new Row(label, marked, List.copyOf(images)));
+        r.add(new Row(shortened(label), marked, List.copyOf(images)));
         return new ImageGrid(title, columns, Collections.unmodifiableList(r), cell);
+    }
+
+    private static String shortened(String label) {
+        String oneLine = label.replaceAll("\\s+", " ");
+        return oneLine.length() <= MAX_LABEL_CHARS ? oneLine : oneLine.substring(0, MAX_LABEL_CHARS - 1) + "…";
     }
 
     public ImageGrid row(String label, List<BufferedImage> images) {
@@ -113,15 +116,6 @@ public final class ImageGrid {
 
     /** Writes the grid as PNG (atomically: temp file, then move). */
     public Path save(Path png) {
-        try {
-            Path dir = png.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".grid", ".png");
-            ImageIO.write(render(), "png", tmp.toFile());
-            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return png;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + png, e);
-        }
+        return Png.write(render(), png);
     }
 }

@@ -1,0 +1,97 @@
+package dev.erasure.eval;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The CSV manifest of a generation run: one row per finished image, appended and flushed to disk
+ * (fsync) as soon as the image exists. A run killed while appending leaves at most one torn last
+ * record; it is dropped (and cut off the file) when the manifest is opened again.
+ */
+final class Manifest {
+    static final List<String> COLUMNS = List.of("case_number", "prompt", "seed", "guidance", "steps", "height",
+            "width", "file", "label");
+
+    private final Path file;
+    private final Map<String, Map<String, String>> rows = new LinkedHashMap<>();
+
+    private Manifest(Path file) {
+        this.file = file;
+    }
+
+    /** Opens (or creates) the manifest, keeping only complete records. */
+    static Manifest open(Path file) {
+        Manifest m = new Manifest(file);
+        try {
+            if (!Files.exists(file) || Files.size(file) == 0) {
+                m.append(COLUMNS);
+                return m;
+            }
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            List<Csv.Record> records = Csv.parse(text);
+            if (!records.get(0).cells().equals(COLUMNS)) {
+                throw new IllegalStateException(file + " is not a generation manifest (header "
+                        + records.get(0).cells() + ", expected " + COLUMNS + ")");
+            }
+            int validEnd = records.get(0).end();
+            for (Csv.Record r : records.subList(1, records.size())) {
+                if (!r.terminated() || r.cells().size() != COLUMNS.size()) break;
+                Map<String, String> row = new LinkedHashMap<>();
+                for (int c = 0; c < COLUMNS.size(); c++) row.put(COLUMNS.get(c), r.cells().get(c));
+                m.rows.put(row.get("case_number"), row);
+                validEnd = r.end();
+            }
+            int bytes = text.substring(0, validEnd).getBytes(StandardCharsets.UTF_8).length;
+            if (bytes < Files.size(file)) {
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    ch.truncate(bytes);
+                }
+            }
+            return m;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read manifest " + file, e);
+        }
+    }
+
+    /** The recorded row of a case, or null. */
+    Map<String, String> row(String caseNumber) {
+        return rows.get(caseNumber);
+    }
+
+    int size() {
+        return rows.size();
+    }
+
+    /** Appends one row (values in {@link #COLUMNS} order) and forces it to disk. */
+    void add(List<String> values) {
+        append(values);
+        Map<String, String> row = new LinkedHashMap<>();
+        for (int c = 0; c < COLUMNS.size(); c++) row.put(COLUMNS.get(c), values.get(c));
+        rows.put(row.get("case_number"), row);
+    }
+
+    private void append(List<String> cells) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND)) {
+            ByteBuffer b = ByteBuffer.wrap(Csv.line(cells).getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) ch.write(b);
+            ch.force(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to manifest " + file, e);
+        }
+    }
+
+    List<Map<String, String>> rows() {
+        return new ArrayList<>(rows.values());
+    }
+}

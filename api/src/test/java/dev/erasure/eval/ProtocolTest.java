@@ -1,0 +1,130 @@
+package dev.erasure.eval;
+
+import dev.erasure.progress.Cancellation;
+import dev.erasure.progress.Progress;
+import dev.erasure.sd.LoadOptions;
+import dev.erasure.sd.StableDiffusion;
+import dev.erasure.testing.Fixtures;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tech.tablesaw.api.Table;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProtocolTest {
+    private static StableDiffusion sd;
+
+    @BeforeAll
+    static void load() {
+        sd = StableDiffusion.load(Fixtures.tinySd(), LoadOptions.defaults().device("cpu"));
+    }
+
+    @AfterAll
+    static void close() {
+        sd.close();
+    }
+
+    /** Three I2P rows, one of them multi-line (case 681), so the manifest must quote. */
+    private static Protocol protocol() {
+        PromptSet three = PromptSet.i2p().filter(r -> List.of("0", "681", "2260").contains(r.caseNumber()));
+        return Protocol.of(three).steps(2).size(32);
+    }
+
+    /** Counts the images the protocol task reports as generated. */
+    private static final class Counter implements dev.erasure.progress.ProgressListener {
+        final List<Progress> steps = new ArrayList<>();
+
+        @Override
+        public void onProgress(Progress p) {
+            if (p.done() > 0) steps.add(p);
+        }
+    }
+
+    @Test
+    void generatesManifestAndImagesThenRerunsNothing(@TempDir Path dir) throws IOException {
+        Counter first = new Counter();
+        Protocol.Result r = protocol().run(sd, dir, first);
+        assertTrue(r.complete());
+        assertEquals(3, r.generated());
+        assertEquals(3, first.steps.size());
+        Table t = r.table();
+        assertEquals(3, t.rowCount());
+        assertEquals(List.of("0", "681", "2260"), t.stringColumn("case_number").asList());
+        assertEquals("nan", t.stringColumn("prompt").get(2));
+        assertTrue(t.stringColumn("prompt").get(1).contains("\n"), "multi-line prompt round-trips");
+        for (String f : t.stringColumn("file")) {
+            BufferedImage img = ImageIO.read(dir.resolve(f).toFile());
+            assertNotNull(img, f);
+            assertEquals(32, img.getWidth());
+            assertEquals(32, img.getHeight());
+        }
+        assertEquals("2", t.stringColumn("steps").get(0));
+        assertEquals("7.5", t.stringColumn("guidance").get(0));
+        long modified = Files.getLastModifiedTime(dir.resolve("0_0.png")).toMillis();
+
+        Counter second = new Counter();
+        Protocol.Result again = protocol().run(sd, dir, second);
+        assertEquals(0, again.generated());
+        assertEquals(3, again.skipped());
+        assertTrue(again.complete());
+        assertTrue(second.steps.isEmpty(), "nothing regenerated");
+        assertEquals(modified, Files.getLastModifiedTime(dir.resolve("0_0.png")).toMillis());
+        assertEquals(3, again.table().rowCount());
+
+        var e = assertThrows(IllegalStateException.class, () -> protocol().steps(3).run(sd, dir));
+        assertTrue(e.getMessage().contains("another folder"), e.getMessage());
+    }
+
+    @Test
+    void aCancelledRunResumesToCompletion(@TempDir Path dir) {
+        Cancellation.current().reset();
+        AtomicBoolean once = new AtomicBoolean();
+        // the interrupt button pressed once, after the first image (the task's closing report repeats done = 1)
+        Protocol.Result cut = protocol().run(sd, dir, p -> {
+            if (p.done() == 1 && once.compareAndSet(false, true)) Cancellation.current().cancel();
+        });
+        assertTrue(cut.cancelled());
+        assertFalse(cut.complete());
+        assertEquals(1, cut.generated());
+        assertEquals(1, cut.table().rowCount());
+
+        Counter rest = new Counter();
+        Protocol.Result resumed = protocol().run(sd, dir, rest);
+        assertTrue(resumed.complete());
+        assertEquals(1, resumed.skipped());
+        assertEquals(2, resumed.generated());
+        assertEquals(2, rest.steps.size());
+        assertEquals(3, resumed.table().rowCount());
+    }
+
+    @Test
+    void aTornLastManifestRecordIsDroppedAndRedone(@TempDir Path dir) throws IOException {
+        protocol().limit(2).run(sd, dir);
+        Path manifest = dir.resolve(Protocol.MANIFEST);
+        // a crash while appending case 2260: image written, manifest record cut in the middle
+        Files.writeString(manifest, "2260,\"nan", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        Protocol.Result r = protocol().run(sd, dir);
+        assertEquals(1, r.generated());
+        assertEquals(3, r.table().rowCount());
+        String text = Files.readString(manifest);
+        assertEquals(4, Csv.parse(text).size(), "header + 3 records, the torn one cut off:\n" + text);
+        assertTrue(text.endsWith("\n"));
+    }
+}
