@@ -35,6 +35,7 @@ public final class AdversarialPreservation implements ErasureMethod {
     private final List<NDArray> matrices = new ArrayList<>();
     private final List<NDArray> pis = new ArrayList<>();
     private final Adam piAdam;
+    private float[] lastAdversaryGradient = new float[0];
 
     public AdversarialPreservation(Session session, Preserve.Adversarial cfg) {
         this.s = session;
@@ -137,12 +138,21 @@ public final class AdversarialPreservation implements ErasureMethod {
             } finally {
                 if (!modelStep) s.trainable().requireGradient(true);
             }
-            if (modelStep) s.adam().step();
-            else piAdam.step();
+            if (modelStep) {
+                s.adam().step();
+            } else {
+                lastAdversaryGradient = pi.getGradient().toFloatArray();
+                piAdam.step();
+            }
             int step = iteration / cfg.pgdSteps() + 1;
             return new StepRecord(iteration, step, modelStep ? "model" : "adversary", s.settings().targets().get(w), k, t,
                     losses, candidates.get(w).words().get(g0.index()), GumbelSoftmax.distribution(pi));
         }
+    }
+
+    /** ∂(−L_pres)/∂π_w of the latest adversary iteration (what its Adam step used). */
+    public float[] lastAdversaryGradient() {
+        return lastAdversaryGradient.clone();
     }
 
     @Override
