@@ -57,6 +57,21 @@ public final class Weights {
         return a;
     }
 
+    /**
+     * The tensor under key, checked to have {@code size} along {@code axis} (what the input or a
+     * sibling weight requires); a mismatch names the file, the key and both shapes.
+     */
+    public NDArray get(String key, int axis, long size) {
+        NDArray a = get(key);
+        Shape s = a.getShape();
+        if (s.dimension() <= axis || s.get(axis) != size) {
+            throw new WeightException("weight '" + prefix + key + "' in " + source + " has shape " + s
+                    + " but the model needs size " + size + " along axis " + axis
+                    + " (wrong checkpoint for this config, or a corrupt file)");
+        }
+        return a;
+    }
+
     public Optional<NDArray> find(String key) {
         return Optional.ofNullable(tensors.get(prefix + key));
     }

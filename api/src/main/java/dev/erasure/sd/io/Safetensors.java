@@ -67,9 +67,18 @@ public final class Safetensors {
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0);
             long n = lenBuf.flip().getLong();
+            byte[] magic = lenBuf.array();
+            if (magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4) {
+                // torch.save has written zip archives since PyTorch 1.6; no safetensors header is that long
+                throw new WeightException(file + " is a zip archive, probably a PyTorch pickle checkpoint renamed to "
+                        + ".safetensors; convert it to safetensors");
+            }
             if (n <= 0 || n > MAX_HEADER_BYTES) {
+                // older torch.save wrote a raw pickle: protocol byte 0x80, then the protocol 2..5
+                boolean pickle = (magic[0] & 0xFF) == 0x80 && magic[1] >= 2 && magic[1] <= 5;
                 throw new WeightException(file + " has an absurd header length " + Long.toUnsignedString(n)
-                        + " (not a safetensors file, or corrupt)");
+                        + (pickle ? " (it looks like a PyTorch pickle checkpoint; convert it to safetensors)"
+                        : " (not a safetensors file, or corrupt)"));
             }
             if (8 + n > size) {
                 throw new WeightException(file + " is truncated: header says " + n + " bytes but the file has "
@@ -187,7 +196,12 @@ public final class Safetensors {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             for (Entry e : h.entries()) {
                 if (!keep.test(e.name())) continue;
-                NDArray a = readTensor(ch, h, e, manager);
+                NDArray a;
+                try {
+                    a = readTensor(ch, h, e, manager);
+                } catch (RuntimeException ex) { // e.g. a tensor over 2 GiB, which one mapping cannot hold
+                    throw new WeightException("cannot load tensor '" + e.name() + "' from " + file + ": " + ex, ex);
+                }
                 if (floatType != null && a.getDataType().isFloating() && a.getDataType() != floatType) {
                     NDArray c = a.toType(floatType, false);
                     a.close();
@@ -223,78 +237,14 @@ public final class Safetensors {
         }
     }
 
-    private static String fileDtype(DataType t) {
-        switch (t) {
-            case FLOAT64: return "F64";
-            case FLOAT32: return "F32";
-            case FLOAT16: return "F16";
-            case INT64: return "I64";
-            case INT32: return "I32";
-            case INT8: return "I8";
-            case UINT8: return "U8";
-            case BOOLEAN: return "BOOL";
-            default: throw new WeightException("cannot write dtype " + t + " to safetensors");
-        }
-    }
-
     /**
      * Writes tensors (sorted by name, as the reference writer does) with optional metadata,
-     * atomically: the data goes to a temporary file beside {@code file}, which then replaces it,
-     * so a crash never leaves a half-written weight file.
+     * atomically: the data goes to a temporary file beside {@code file}, which then replaces it.
+     * On any failure (an unwritable dtype, a tensor whose data cannot be read, a full disk, a folder
+     * in the way) a {@link WeightException} names the file (and key), the temporary file is deleted
+     * and a previous {@code file} is left untouched.
      */
     public static void save(Path file, Map<String, NDArray> tensors, Map<String, String> metadata) {
-        Map<String, NDArray> sorted = new TreeMap<>(tensors);
-        Map<String, Object> header = new LinkedHashMap<>();
-        if (metadata != null && !metadata.isEmpty()) header.put("__metadata__", new LinkedHashMap<>(metadata));
-        long offset = 0;
-        for (Map.Entry<String, NDArray> e : sorted.entrySet()) {
-            NDArray a = e.getValue();
-            long bytes = a.getShape().size() * a.getDataType().getNumOfBytes();
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("dtype", fileDtype(a.getDataType()));
-            entry.put("shape", a.getShape().getShape());
-            entry.put("data_offsets", new long[] {offset, offset + bytes});
-            header.put(e.getKey(), entry);
-            offset += bytes;
-        }
-        byte[] json = new Gson().toJson(header).getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8;
-        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(padded).put(json);
-        while (head.hasRemaining()) head.put((byte) ' ');
-        head.flip();
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                writeFully(ch, head);
-                for (NDArray a : sorted.values()) {
-                    ByteBuffer data = a.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-                    writeFully(ch, data);
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new WeightException("cannot write " + file + ": " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort: the temp file is hidden and never read
-                }
-            }
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) ch.write(b);
+        SafetensorsWriter.write(file, tensors, metadata);
     }
 }

@@ -27,24 +27,25 @@ public final class Nn {
 
     /** torch.nn.Linear: x·Wᵀ + b, with {@code bias} optional in the checkpoint. */
     public static NDArray linear(Weights w, NDArray x) {
-        NDArray weight = w.get("weight");
-        NDArray bias = w.find("bias").orElse(null);
+        NDArray weight = w.get("weight", 1, x.getShape().tail());
+        NDArray bias = w.has("bias") ? w.get("bias", 0, weight.getShape().get(0)) : null;
         NDList out = bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias);
         return out.singletonOrThrow();
     }
 
     /** torch.nn.Conv2d with square stride and padding, dilation 1, groups 1. */
     public static NDArray conv2d(Weights w, NDArray x, int stride, int padding) {
-        NDArray weight = w.get("weight");
-        NDArray bias = w.find("bias").orElse(null);
+        NDArray weight = w.get("weight", 1, x.getShape().get(1));
+        NDArray bias = w.has("bias") ? w.get("bias", 0, weight.getShape().get(0)) : null;
         return Conv2d.conv2d(x, weight, bias, new Shape(stride, stride), new Shape(padding, padding),
                 new Shape(1, 1), 1).singletonOrThrow();
     }
 
     /** torch.nn.LayerNorm over the last dimension. */
     public static NDArray layerNorm(Weights w, NDArray x, float eps) {
-        long d = x.getShape().get(-1);
-        return LayerNorm.layerNorm(x, new Shape(d), w.get("weight"), w.get("bias"), eps).singletonOrThrow();
+        long d = x.getShape().tail(); // DJL Shape.get takes no negative index
+        return LayerNorm.layerNorm(x, new Shape(d), w.get("weight", 0, d), w.get("bias", 0, d), eps)
+                .singletonOrThrow();
     }
 
     /**
@@ -55,6 +56,10 @@ public final class Nn {
         Shape s = x.getShape();
         long n = s.get(0);
         long c = s.get(1);
+        if (c % groups != 0) {
+            throw new IllegalArgumentException("GroupNorm at '" + w.prefix() + "': " + c + " channels do not split into "
+                    + groups + " groups");
+        }
         long m = s.size() / (n * groups);
         NDArray xr = x.reshape(n, groups, m);
         NDArray normed = LayerNorm.layerNorm(xr, new Shape(m), ones(x, m), zeros(x, m), eps)
@@ -63,7 +68,7 @@ public final class Nn {
         java.util.Arrays.fill(affine, 1);
         affine[1] = c;
         Shape as = new Shape(affine);
-        return normed.mul(w.get("weight").reshape(as)).add(w.get("bias").reshape(as));
+        return normed.mul(w.get("weight", 0, c).reshape(as)).add(w.get("bias", 0, c).reshape(as));
     }
 
     public static NDArray silu(NDArray x) {

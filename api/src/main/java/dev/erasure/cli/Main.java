@@ -1,0 +1,137 @@
+package dev.erasure.cli;
+
+import dev.erasure.sd.Generation;
+import dev.erasure.sd.LoadOptions;
+import dev.erasure.sd.StableDiffusion;
+import dev.erasure.viz.ImageGrid;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Command line: {@code quickstart} (an image grid from the embedded default model) and
+ * {@code generate} (one prompt on any SD-1.x diffusers folder or single-file checkpoint).
+ * Run through the {@code ./erasure} script at the repository root.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+            System.out.println(usage());
+            return;
+        }
+        Map<String, String> opts = options(args);
+        try {
+            switch (args[0]) {
+                case "quickstart":
+                    quickstart(opts);
+                    break;
+                case "generate":
+                    generate(opts);
+                    break;
+                default:
+                    System.err.println("unknown command '" + args[0] + "'\n" + usage());
+                    System.exit(2);
+            }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    static String usage() {
+        return String.join("\n",
+                "usage: ./erasure <command> [--option value ...]",
+                "  quickstart [--model PATH] [--out FILE.png] [--steps N] [--device cpu|gpu|auto]",
+                "      image grid (prompts x seeds) from the embedded default model",
+                "  generate --model PATH --prompt TEXT [--seed N] [--steps N] [--guidance G] [--size H,W]",
+                "           [--device cpu|gpu|auto] [--dtype fp32|fp16] [--out FILE.png]",
+                "      one image from a diffusers folder or single-file .safetensors (e.g. SD-1.4)");
+    }
+
+    static Map<String, String> options(String[] args) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("expected --option value pairs, got '" + args[i] + "'");
+            }
+            m.put(args[i].substring(2), args[++i]);
+        }
+        return m;
+    }
+
+    static LoadOptions loadOptions(Map<String, String> o) {
+        LoadOptions lo = LoadOptions.defaults().device(o.getOrDefault("device", "auto"));
+        String dtype = o.getOrDefault("dtype", "fp32");
+        switch (dtype) {
+            case "fp32": return lo;
+            case "fp16": return lo.dtype(ai.djl.ndarray.types.DataType.FLOAT16);
+            default: throw new IllegalArgumentException("--dtype must be fp32 or fp16, got '" + dtype + "'");
+        }
+    }
+
+    /** The embedded default model: the repository's tiny SD-v1 fixture. */
+    static Path defaultModel() {
+        for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path f = p.resolve("fixtures/tiny-sd");
+            if (Files.exists(f.resolve("model_index.json"))) return f;
+        }
+        throw new IllegalStateException("no embedded model found (fixtures/tiny-sd); pass --model PATH");
+    }
+
+    static void quickstart(Map<String, String> o) throws IOException {
+        Path model = o.containsKey("model") ? Paths.get(o.get("model")) : defaultModel();
+        Path out = Paths.get(o.getOrDefault("out", "out/quickstart.png"));
+        int steps = Integer.parseInt(o.getOrDefault("steps", "10"));
+        List<String> prompts = List.of("a photo of a garbage truck", "a painting by Kelly McKernan", "nudity");
+        long[] seeds = {1, 2, 3};
+        long start = System.nanoTime();
+        try (StableDiffusion sd = StableDiffusion.load(model, loadOptions(o))) {
+            int size = Math.min(sd.defaultImageSize(), 128);
+            ImageGrid grid = ImageGrid.columns("seed 1", "seed 2", "seed 3")
+                    .title("Erasure quickstart: " + model.getFileName() + ", " + steps + " DDIM steps, CFG 7.5");
+            for (String p : prompts) {
+                List<BufferedImage> row = new ArrayList<>();
+                for (long s : seeds) {
+                    row.add(sd.generate(Generation.of(p).seed(s).steps(steps).size(size, size)));
+                }
+                grid = grid.row(p, row);
+            }
+            grid.save(out);
+        }
+        System.out.printf("wrote %s (%d prompts x %d seeds) in %.1f s%n", out.toAbsolutePath(), prompts.size(),
+                seeds.length, (System.nanoTime() - start) / 1e9);
+    }
+
+    static void generate(Map<String, String> o) throws IOException {
+        if (!o.containsKey("model") || !o.containsKey("prompt")) {
+            throw new IllegalArgumentException("generate needs --model PATH and --prompt TEXT");
+        }
+        Path out = Paths.get(o.getOrDefault("out", "out/image.png"));
+        try (StableDiffusion sd = StableDiffusion.load(Paths.get(o.get("model")), loadOptions(o))) {
+            Generation g = Generation.of(o.get("prompt"))
+                    .seed(Long.parseLong(o.getOrDefault("seed", "0")))
+                    .steps(Integer.parseInt(o.getOrDefault("steps", "50")))
+                    .guidance(Float.parseFloat(o.getOrDefault("guidance", "7.5")));
+            if (o.containsKey("size")) {
+                String[] hw = o.get("size").split(",");
+                g = g.size(Integer.parseInt(hw[0].trim()), Integer.parseInt(hw[1].trim()));
+            }
+            BufferedImage img = sd.generate(g, p -> System.err.printf("\r%s %d/%d", p.task(), p.done(), p.total()));
+            System.err.println();
+            Files.createDirectories(out.toAbsolutePath().getParent());
+            ImageIO.write(img, "png", out.toFile());
+        }
+        System.out.println("wrote " + out.toAbsolutePath());
+    }
+}

@@ -1,0 +1,49 @@
+package dev.erasure.sd;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+
+/**
+ * The project's DJL set-up in one place: offline mode (no model zoo or native downloads; the
+ * PyTorch natives come from Maven jars) is set by the project, not by the user, before the engine
+ * starts.
+ */
+public final class Djl {
+    private static volatile boolean started;
+
+    private Djl() {
+    }
+
+    /** Sets {@code ai.djl.offline=true} unless the user chose otherwise, then starts the engine. */
+    public static Engine engine() {
+        if (!started) {
+            synchronized (Djl.class) {
+                if (System.getProperty("ai.djl.offline") == null) System.setProperty("ai.djl.offline", "true");
+                started = true;
+            }
+        }
+        return Engine.getEngine("PyTorch");
+    }
+
+    /** The GPU if DJL sees one (needs the gpu Maven profile and a CUDA 12.4 driver), else the CPU. */
+    public static Device defaultDevice() {
+        return engine().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+    }
+
+    /** Parses "cpu", "gpu", "gpu:1", "cuda:0" (as users write it) into a DJL device. */
+    public static Device device(String name) {
+        String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+        if (n.equals("auto")) return defaultDevice();
+        if (n.equals("cpu")) return Device.cpu();
+        if (n.startsWith("gpu") || n.startsWith("cuda")) {
+            int colon = n.indexOf(':');
+            int id = colon < 0 ? 0 : Integer.parseInt(n.substring(colon + 1));
+            if (engine().getGpuCount() <= id) {
+                throw new IllegalArgumentException("device '" + name + "' requested but DJL sees "
+                        + engine().getGpuCount() + " GPU(s); build with -Pgpu and check the CUDA 12.4 driver");
+            }
+            return Device.gpu(id);
+        }
+        throw new IllegalArgumentException("unknown device '" + name + "' (use cpu, gpu, gpu:N or auto)");
+    }
+}

@@ -1,0 +1,42 @@
+package dev.erasure.sd;
+
+/**
+ * One text-to-image request; immutable with fluent withers. Defaults are the SD pipeline's
+ * (guidance 7.5, 50 DDIM steps, empty negative prompt, the model's native size).
+ *
+ * <pre>sd.generate(Generation.of("a photo of a church").seed(7).steps(25))</pre>
+ */
+public record Generation(String prompt, String negativePrompt, long seed, int steps, float guidance,
+                         int height, int width) {
+    public Generation {
+        if (prompt == null) throw new IllegalArgumentException("prompt must not be null");
+        if (negativePrompt == null) negativePrompt = "";
+        if (steps <= 0) throw new IllegalArgumentException("steps must be > 0, got " + steps);
+        if (height < 0 || width < 0) throw new IllegalArgumentException("height/width must be ≥ 0 (0 = model default)");
+    }
+
+    public static Generation of(String prompt) {
+        return new Generation(prompt, "", 0, 50, 7.5f, 0, 0);
+    }
+
+    public Generation negative(String n) {
+        return new Generation(prompt, n, seed, steps, guidance, height, width);
+    }
+
+    public Generation seed(long s) {
+        return new Generation(prompt, negativePrompt, s, steps, guidance, height, width);
+    }
+
+    public Generation steps(int n) {
+        return new Generation(prompt, negativePrompt, seed, n, guidance, height, width);
+    }
+
+    public Generation guidance(float g) {
+        return new Generation(prompt, negativePrompt, seed, steps, g, height, width);
+    }
+
+    /** Image size in pixels (0 = the model's default); must be a multiple of the VAE factor. */
+    public Generation size(int h, int w) {
+        return new Generation(prompt, negativePrompt, seed, steps, guidance, h, w);
+    }
+}

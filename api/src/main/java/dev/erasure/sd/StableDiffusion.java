@@ -1,0 +1,215 @@
+package dev.erasure.sd;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.erasure.progress.ProgressListener;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A Stable Diffusion v1 pipeline on DJL: tokenizer, CLIP text encoder, UNet, VAE (absent for
+ * pixel-space models such as ShapeWorld's) and DDIM scheduler. Load a diffusers folder or a
+ * single-file checkpoint with {@link #load(Path)}; {@link #withUnet} gives a model that shares
+ * every other part (erasure edits only the UNet).
+ */
+public final class StableDiffusion implements AutoCloseable {
+    private final ClipTokenizer tokenizer;
+    private final ClipTextModel textEncoder;
+    private final UNet2DConditionModel unet;
+    private final AutoencoderKL vae;
+    private final DdimScheduler scheduler;
+    private final NDManager manager;
+    private final String source;
+
+    public StableDiffusion(ClipTokenizer tokenizer, ClipTextModel textEncoder, UNet2DConditionModel unet,
+                           AutoencoderKL vae, DdimScheduler scheduler, NDManager manager, String source) {
+        this.tokenizer = tokenizer;
+        this.textEncoder = textEncoder;
+        this.unet = unet;
+        this.vae = vae;
+        this.scheduler = scheduler;
+        this.manager = manager;
+        this.source = source;
+    }
+
+    /** Loads a diffusers folder or a single {@code .safetensors} checkpoint on the default device, fp32. */
+    public static StableDiffusion load(Path path) {
+        return load(path, LoadOptions.defaults());
+    }
+
+    public static StableDiffusion load(Path path, LoadOptions options) {
+        return PipelineLoader.load(path, options);
+    }
+
+    public ClipTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public ClipTextModel textEncoder() {
+        return textEncoder;
+    }
+
+    public UNet2DConditionModel unet() {
+        return unet;
+    }
+
+    /** The VAE, or null for a pixel-space model. */
+    public AutoencoderKL vae() {
+        return vae;
+    }
+
+    public DdimScheduler scheduler() {
+        return scheduler;
+    }
+
+    /** The manager that owns the loaded weights. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /** The floating dtype of the UNet's weights. */
+    public DataType dtype() {
+        return unet.weights().get("conv_in.weight").getDataType();
+    }
+
+    public String source() {
+        return source;
+    }
+
+    /** The same pipeline with another UNet (e.g. an erased one); everything else is shared. */
+    public StableDiffusion withUnet(UNet2DConditionModel newUnet) {
+        return new StableDiffusion(tokenizer, textEncoder, newUnet, vae, scheduler, manager, source);
+    }
+
+    /** The same pipeline with another text encoder (e.g. AdvUnlearn's). */
+    public StableDiffusion withTextEncoder(ClipTextModel newEncoder) {
+        return new StableDiffusion(tokenizer, newEncoder, unet, vae, scheduler, manager, source);
+    }
+
+    /** Token ids [n,77] int64 on this model's device. */
+    public NDArray tokenIds(List<String> prompts) {
+        long[][] ids = tokenizer.encode(prompts);
+        return manager.create(ids);
+    }
+
+    /**
+     * Text conditioning E(s) for each prompt: the last hidden state after the final LayerNorm,
+     * [n,77,D], as SD-1 uses it; no padding mask. Attached to the caller's scope if one is open.
+     */
+    public NDArray encodePrompts(List<String> prompts) {
+        NDArray ids = tokenIds(prompts);
+        NDArray out = textEncoder.forward(ids);
+        ids.close();
+        return out;
+    }
+
+    public NDArray encodePrompt(String prompt) {
+        return encodePrompts(List.of(prompt));
+    }
+
+    /** Pixels per latent cell: 2^(levels−1) of the VAE (8 for SD), 1 without a VAE. */
+    public int vaeScaleFactor() {
+        return vae == null ? 1 : 1 << (vae.config().blockOutChannels.length - 1);
+    }
+
+    /** The default image size: the UNet's sample_size times the VAE factor (512 for SD-1.4). */
+    public int defaultImageSize() {
+        return unet.config().sampleSize * vaeScaleFactor();
+    }
+
+    /**
+     * Standard-normal initial latent for a seed, drawn on the CPU with torch's generator so the
+     * same seed gives the same latent as diffusers with {@code torch.Generator().manual_seed(seed)}.
+     */
+    public NDArray initialLatent(long seed, int height, int width) {
+        int f = vaeScaleFactor();
+        if (height % f != 0 || width % f != 0) {
+            throw new IllegalArgumentException("height and width must be multiples of " + f + ", got "
+                    + height + "x" + width);
+        }
+        Shape shape = new Shape(1, unet.config().inChannels, height / f, width / f);
+        Engine.getEngine("PyTorch").setRandomSeed((int) seed);
+        float[] values;
+        try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
+            values = cpu.randomNormal(shape).toFloatArray();
+        }
+        NDArray x = manager.create(values, shape);
+        return dtype() == DataType.FLOAT32 ? x : x.toType(dtype(), false);
+    }
+
+    /** Generates one image. */
+    public BufferedImage generate(String prompt, long seed, int steps, float guidance) {
+        return generate(Generation.of(prompt).seed(seed).steps(steps).guidance(guidance));
+    }
+
+    public BufferedImage generate(Generation g) {
+        return generate(g, ProgressListener.NONE);
+    }
+
+    public BufferedImage generate(Generation g, ProgressListener listener) {
+        try (NDScope scope = new NDScope()) {
+            NDArray latent = sampleLatent(g, listener);
+            return Images.toImage(decode(latent));
+        }
+    }
+
+    /** The denoised latent of a request (before the VAE). */
+    public NDArray sampleLatent(Generation g, ProgressListener listener) {
+        int h = g.height() == 0 ? defaultImageSize() : g.height();
+        int w = g.width() == 0 ? defaultImageSize() : g.width();
+        NDArray x = initialLatent(g.seed(), h, w);
+        NDArray cond = encodePrompt(g.prompt());
+        NDArray uncond = g.guidance() == 1f ? null : encodePrompt(g.negativePrompt());
+        return Sampler.denoise(unet, scheduler, x, cond, uncond, g.steps(), g.guidance(), listener, null);
+    }
+
+    /**
+     * Latent to image tensor in [-1,1]: the VAE decodes latent / scaling_factor; a pixel-space
+     * model's latent already is the image.
+     */
+    public NDArray decode(NDArray latent) {
+        if (vae == null) return latent;
+        return vae.decode(latent.div(vae.scalingFactor()));
+    }
+
+    /**
+     * Runs every component once on the smallest valid input, so that a missing weight or one of
+     * the wrong shape is reported at load time with its file and key, not in the middle of a job.
+     */
+    public StableDiffusion validate() {
+        try (NDScope scope = new NDScope()) {
+            NDArray c = encodePrompt("");
+            int cells = 1 << (unet.config().numDownsamplers());
+            NDArray z = manager.zeros(new Shape(1, unet.config().inChannels, cells, cells), dtype());
+            unet.forward(z, manager.create(new long[] {1}), c);
+            if (vae != null) {
+                int f = vaeScaleFactor();
+                vae.encode(manager.zeros(new Shape(1, vae.config().inChannels, f, f), dtype()));
+                vae.decode(manager.zeros(new Shape(1, vae.config().latentChannels, 1, 1), dtype()));
+            }
+        }
+        return this;
+    }
+
+    /** Closes the weights' manager: every tensor of this model and of models derived from it. */
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    @Override
+    public String toString() {
+        return "StableDiffusion[" + source + ", " + device() + ", " + dtype() + "]";
+    }
+}

@@ -1,0 +1,109 @@
+package dev.erasure.sd;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import dev.erasure.sd.nn.Capture;
+import dev.erasure.sd.nn.Nn;
+import dev.erasure.sd.unet.Timesteps;
+import dev.erasure.sd.unet.UNetDownBlock;
+import dev.erasure.sd.unet.UNetMidBlock2DCrossAttn;
+import dev.erasure.sd.unet.UNetUpBlock;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * diffusers UNet2DConditionModel (SD-1.x/2.x) on DJL. The object holds only the structure derived
+ * from the config; tensors are looked up by their diffusers key names in {@link #weights()} at
+ * forward time, so {@link #withWeights} gives a model sharing every tensor it does not replace,
+ * and the same forward records autograd graphs inside a GradientCollector.
+ */
+public final class UNet2DConditionModel {
+    private final UNetConfig cfg;
+    private final Weights w;
+    private final List<UNetDownBlock> down = new ArrayList<>();
+    private final UNetMidBlock2DCrossAttn mid;
+    private final List<UNetUpBlock> up = new ArrayList<>();
+
+    public UNet2DConditionModel(UNetConfig cfg, Weights w) {
+        this.cfg = cfg;
+        this.w = w;
+        for (int i = 0; i < cfg.numBlocks(); i++) {
+            down.add(new UNetDownBlock(cfg, i));
+            up.add(new UNetUpBlock(cfg, i));
+        }
+        this.mid = cfg.midBlockType == null ? null : new UNetMidBlock2DCrossAttn(cfg);
+        // fail at construction, naming the file and key, rather than mid-forward
+        w.get("conv_in.weight");
+        w.get("conv_out.weight");
+    }
+
+    public UNetConfig config() {
+        return cfg;
+    }
+
+    public Weights weights() {
+        return w;
+    }
+
+    /** The same architecture over other tensors (e.g. an overlay with trainable copies). */
+    public UNet2DConditionModel withWeights(Weights other) {
+        return new UNet2DConditionModel(cfg, other);
+    }
+
+    /**
+     * The noise (or v) prediction [B,out,H,W].
+     * @param sample latent [B,in,H,W]
+     * @param timesteps [B] or [1] or a scalar, int64 or float32
+     * @param encoderHiddenStates text states [B,77,cross_attention_dim]
+     */
+    public NDArray forward(NDArray sample, NDArray timesteps, NDArray encoderHiddenStates) {
+        return forward(sample, timesteps, encoderHiddenStates, null);
+    }
+
+    /** As {@link #forward(NDArray, NDArray, NDArray)}, recording sub-module outputs by diffusers name. */
+    public NDArray forward(NDArray sample, NDArray timesteps, NDArray encoderHiddenStates,
+                           Map<String, NDArray> capture) {
+        checkInputs(sample, encoderHiddenStates);
+        Capture cap = Capture.into(capture);
+        long batch = sample.getShape().get(0);
+        NDArray tEmb = cap.put("time_proj", Timesteps.sinusoidal(Timesteps.toBatch(timesteps, batch),
+                cfg.blockOutChannels[0], cfg.flipSinToCos, cfg.freqShift).toType(sample.getDataType(), false));
+        NDArray emb = cap.put("time_embedding",
+                Timesteps.embedding(w.sub("time_embedding"), tEmb, cfg.actFn, cfg.timestepPostAct));
+        if (cfg.timeEmbeddingActFn != null) emb = Nn.activation(cfg.timeEmbeddingActFn, emb);
+
+        NDArray x = cfg.centerInputSample ? sample.mul(2f).sub(1f) : sample;
+        x = cap.put("conv_in", Nn.conv2d(w.sub("conv_in"), x, 1, (cfg.convInKernel - 1) / 2));
+        List<NDArray> skips = new ArrayList<>();
+        skips.add(x);
+        for (int i = 0; i < down.size(); i++) {
+            String name = "down_blocks." + i;
+            x = down.get(i).forward(w.sub(name), x, emb, encoderHiddenStates, skips, cap.sub(name));
+        }
+        if (mid != null) x = mid.forward(w.sub("mid_block"), x, emb, encoderHiddenStates, cap.sub("mid_block"));
+        for (int i = 0; i < up.size(); i++) {
+            String name = "up_blocks." + i;
+            x = up.get(i).forward(w.sub(name), x, emb, encoderHiddenStates, skips, cap.sub(name));
+        }
+        if (w.has("conv_norm_out.weight")) { // diffusers omits it when norm_num_groups is null
+            x = cap.put("conv_norm_out", Nn.groupNorm(w.sub("conv_norm_out"), x, cfg.normNumGroups, (float) cfg.normEps));
+            x = Nn.activation(cfg.actFn, x);
+        }
+        return cap.put("conv_out", Nn.conv2d(w.sub("conv_out"), x, 1, (cfg.convOutKernel - 1) / 2));
+    }
+
+    private void checkInputs(NDArray sample, NDArray context) {
+        if (sample.getShape().dimension() != 4 || sample.getShape().get(1) != cfg.inChannels) {
+            throw new IllegalArgumentException("sample must be [B," + cfg.inChannels + ",H,W], got " + sample.getShape());
+        }
+        if (context.getShape().dimension() != 3 || context.getShape().get(0) != sample.getShape().get(0)) {
+            throw new IllegalArgumentException("encoderHiddenStates must be [B,L,D] with B = "
+                    + sample.getShape().get(0) + ", got " + context.getShape());
+        }
+        if (sample.getDataType() != DataType.FLOAT32 && sample.getDataType() != DataType.FLOAT16) {
+            throw new IllegalArgumentException("sample must be float32 or float16, got " + sample.getDataType());
+        }
+    }
+}

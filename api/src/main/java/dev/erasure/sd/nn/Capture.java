@@ -1,0 +1,45 @@
+package dev.erasure.sd.nn;
+
+import ai.djl.ndarray.NDArray;
+
+import java.util.Map;
+
+/**
+ * Records sub-module outputs under their diffusers module names ("down_blocks.0.resnets.1") so a
+ * mismatch can be located against reference activations. {@link #NONE} records nothing, so the
+ * plain forward pays only a null check.
+ */
+public final class Capture {
+    public static final Capture NONE = new Capture(null, "");
+
+    private final Map<String, NDArray> sink;
+    private final String path;
+
+    private Capture(Map<String, NDArray> sink, String path) {
+        this.sink = sink;
+        this.path = path;
+    }
+
+    /** Capture into {@code sink}; a null sink records nothing. */
+    public static Capture into(Map<String, NDArray> sink) {
+        return sink == null ? NONE : new Capture(sink, "");
+    }
+
+    /** The capture for the child module {@code name} of this one. */
+    public Capture sub(String name) {
+        if (sink == null) return this;
+        return new Capture(sink, path.isEmpty() ? name : path + "." + name);
+    }
+
+    /** Records {@code x} as the output of this module and returns it. */
+    public NDArray out(NDArray x) {
+        if (sink != null) sink.put(path, x);
+        return x;
+    }
+
+    /** Records {@code x} as the output of child module {@code name} and returns it. */
+    public NDArray put(String name, NDArray x) {
+        if (sink != null) sink.put(path.isEmpty() ? name : path + "." + name, x);
+        return x;
+    }
+}

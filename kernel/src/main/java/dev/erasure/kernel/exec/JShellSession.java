@@ -1,0 +1,186 @@
+package dev.erasure.kernel.exec;
+
+import jdk.jshell.Diag;
+import jdk.jshell.EvalException;
+import jdk.jshell.JShell;
+import jdk.jshell.Snippet;
+import jdk.jshell.SnippetEvent;
+import jdk.jshell.SourceCodeAnalysis;
+import jdk.jshell.SourceCodeAnalysis.CompletionInfo;
+import jdk.jshell.SourceCodeAnalysis.Completeness;
+import jdk.jshell.UnresolvedReferenceException;
+import jdk.jshell.spi.ExecutionControl;
+import jdk.jshell.spi.ExecutionControlProvider;
+import jdk.jshell.spi.ExecutionEnv;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * An in-process JShell whose every evaluation runs on the kernel's single execution thread.
+ * State (variables, methods, classes, loaded native libraries) lives as long as the kernel.
+ */
+public final class JShellSession implements AutoCloseable {
+    /** Returned by {@link #eval} when the last snippet of a cell has no value to show. */
+    public static final Object NO_VALUE = new Object() {
+        @Override public String toString() { return "<no value>"; }
+    };
+
+    private final ExecutionThread executor;
+    private final KernelExecutionControl control;
+    private final JShell shell;
+    private final Map<String, ErrorFormatter.Origin> origins = new ConcurrentHashMap<>();
+
+    public JShellSession(ExecutionThread executor) throws Exception {
+        this.executor = executor;
+        this.control = new KernelExecutionControl(executor);
+        ExecutionControlProvider provider = new ExecutionControlProvider() {
+            @Override public String name() { return "erasure-direct"; }
+
+            @Override public ExecutionControl generate(ExecutionEnv env, Map<String, String> params) { return control; }
+        };
+        // JShell's own out/err only carry its diagnostics; cell output goes through System.out.
+        PrintStream quiet = new PrintStream(PrintStream.nullOutputStream());
+        this.shell = executor.run(() -> JShell.builder()
+                .executionEngine(provider, Map.of())
+                .out(quiet).err(quiet)
+                .compilerOptions("-Xlint:none")
+                .build());
+    }
+
+    public ExecutionThread executor() { return executor; }
+
+    /** Runs startup code (imports); failures are reported, not fatal, so the kernel still starts. */
+    public void runStartup(String code, PrintStream warnings) {
+        try {
+            eval(new CellSource(code, 0));
+        } catch (Exception e) {
+            warnings.println("[erasure kernel] startup snippet failed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Evaluates a whole cell, snippet by snippet, on the execution thread. Returns the value of
+     * the last snippet when it is an expression, else {@link #NO_VALUE}.
+     */
+    public Object eval(CellSource cell) throws Exception {
+        return executor.run(() -> evalOnThread(cell));
+    }
+
+    private Object evalOnThread(CellSource cell) throws CellError {
+        SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
+        String rest = cell.text();
+        int consumed = 0;
+        Object last = NO_VALUE;
+        control.clearResults();
+        try {
+            while (!rest.isBlank()) {
+                CompletionInfo info = analysis.analyzeCompletion(rest);
+                if (info.completeness() == Completeness.EMPTY) break;
+                int used = rest.length() - info.remaining().length();
+                if (!info.completeness().isComplete()) used = rest.length();
+                // JShell numbers lines from the snippet's first token for some snippet kinds and
+                // from its first character for others: start every snippet at its first token.
+                int lead = leadingTrivia(rest, used);
+                if (lead < used) last = evalSnippet(cell, consumed + lead, rest.substring(lead, used));
+                consumed += used;
+                rest = rest.substring(used);
+            }
+        } catch (CellError e) {
+            throw e;
+        } catch (Throwable t) {
+            // Thrown outside snippet code (e.g. a forced stop landing in JShell or an OOM there).
+            throw ErrorFormatter.runtime(t, origins, executor.wasInterrupted());
+        } finally {
+            control.clearResults();
+        }
+        return last;
+    }
+
+    private Object evalSnippet(CellSource cell, int start, String source) throws CellError {
+        Object value = NO_VALUE;
+        for (SnippetEvent event : shell.eval(source)) {
+            if (event.causeSnippet() != null) continue;  // side effects on earlier snippets
+            Snippet snippet = event.snippet();
+            origins.put(snippet.id(), new ErrorFormatter.Origin(cell, start));
+            if (event.status() == Snippet.Status.REJECTED) {
+                Diag diag = shell.diagnostics(snippet).filter(Diag::isError).findFirst().orElse(null);
+                if (diag == null) {
+                    throw new CellError("CompilationError", "rejected: " + source.strip(), List.of("could not compile: " + source.strip()));
+                }
+                throw ErrorFormatter.compileError(cell, start, source, diag);
+            }
+            if (event.exception() instanceof UnresolvedReferenceException u) throw ErrorFormatter.unresolved(u);
+            if (event.exception() != null) {
+                throw ErrorFormatter.runtime(event.exception(), origins, executor.wasInterrupted());
+            }
+            Object result = control.takeResult(event.value());
+            // As in IPython, a trailing semicolon hides the value: display(x); shows x once, not its id.
+            boolean hidden = source.stripTrailing().endsWith(";");
+            value = showsValue(snippet) && result != null && !hidden ? result : NO_VALUE;
+        }
+        if (executor.wasInterrupted()) {
+            // The cell swallowed the interrupt (e.g. caught the CancelledException): still say so.
+            throw ErrorFormatter.runtime(new InterruptedException("interrupted"), origins, true);
+        }
+        return value;
+    }
+
+    /** Length of the whitespace and comments that open {@code text} (within its first {@code limit} chars). */
+    static int leadingTrivia(String text, int limit) {
+        int i = 0;
+        while (i < limit) {
+            char c = text.charAt(i);
+            if (Character.isWhitespace(c)) {
+                i++;
+            } else if (text.startsWith("//", i)) {
+                int nl = text.indexOf('\n', i);
+                i = nl < 0 || nl >= limit ? limit : nl + 1;
+            } else if (text.startsWith("/*", i)) {
+                int end = text.indexOf("*/", i + 2);
+                if (end < 0 || end + 2 > limit) return i;
+                i = end + 2;
+            } else {
+                break;
+            }
+        }
+        return Math.min(i, limit);
+    }
+
+    /** Expressions show their value; declarations and assignments do not, as in IPython. */
+    private static boolean showsValue(Snippet snippet) {
+        return switch (snippet.subKind()) {
+            case TEMP_VAR_EXPRESSION_SUBKIND, VAR_VALUE_SUBKIND, OTHER_EXPRESSION_SUBKIND -> true;
+            default -> false;
+        };
+    }
+
+    /** Jupyter's is_complete: "complete", "incomplete", "invalid" or "unknown". */
+    public String completeness(String code) {
+        String rest = code;
+        while (!rest.isBlank()) {
+            CompletionInfo info = shell.sourceCodeAnalysis().analyzeCompletion(rest);
+            switch (info.completeness()) {
+                case EMPTY: return "complete";
+                case DEFINITELY_INCOMPLETE: case CONSIDERED_INCOMPLETE: return "incomplete";
+                case UNKNOWN: return "invalid";
+                default: rest = info.remaining();
+            }
+        }
+        return "complete";
+    }
+
+    public JShell shell() { return shell; }
+
+    /** Adds a jar or class folder to both the compiler's and the class loader's path. */
+    public void addToClasspath(String path) throws Exception {
+        executor.run(() -> { shell.addToClasspath(path); return null; });
+    }
+
+    @Override
+    public void close() {
+        shell.close();
+    }
+}

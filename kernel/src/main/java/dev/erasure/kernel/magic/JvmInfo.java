@@ -1,0 +1,37 @@
+package dev.erasure.kernel.magic;
+
+import java.lang.management.ManagementFactory;
+import java.util.Locale;
+
+/** What %jvm prints: Java, memory, and the DJL engine and device the API will use. */
+final class JvmInfo {
+    private JvmInfo() { }
+
+    static String describe() {
+        Runtime rt = Runtime.getRuntime();
+        StringBuilder s = new StringBuilder();
+        s.append("Java     ").append(System.getProperty("java.vm.name")).append(' ')
+                .append(Runtime.version()).append(" (").append(System.getProperty("java.home")).append(")\n");
+        s.append("JVM args ").append(String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())).append('\n');
+        s.append("Heap     used ").append(mb(rt.totalMemory() - rt.freeMemory())).append(" / committed ")
+                .append(mb(rt.totalMemory())).append(" / max ").append(mb(rt.maxMemory())).append('\n');
+        s.append("CPUs     ").append(rt.availableProcessors()).append('\n');
+        s.append("DJL      ").append(djl()).append('\n');
+        return s.toString();
+    }
+
+    /** Loading the engine loads libtorch (seconds, once); any failure is reported, not thrown. */
+    private static String djl() {
+        try {
+            ai.djl.engine.Engine engine = ai.djl.engine.Engine.getInstance();
+            return engine.getEngineName() + " " + engine.getVersion() + ", default device " + engine.defaultDevice()
+                    + ", GPUs " + engine.getGpuCount() + ", offline=" + System.getProperty("ai.djl.offline", "false");
+        } catch (Throwable t) {
+            return "no engine available (" + t + ")";
+        }
+    }
+
+    private static String mb(long bytes) {
+        return String.format(Locale.ROOT, "%.0f MiB", bytes / 1048576.0);
+    }
+}

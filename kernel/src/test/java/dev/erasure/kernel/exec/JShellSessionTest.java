@@ -1,0 +1,80 @@
+package dev.erasure.kernel.exec;
+
+import dev.erasure.kernel.StartupImports;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class JShellSessionTest {
+    static JShellSession session;
+
+    @BeforeAll
+    static void start() throws Exception {
+        session = new JShellSession(new ExecutionThread());
+        session.runStartup(StartupImports.all(), System.err);
+    }
+
+    @AfterAll
+    static void stop() {
+        session.close();
+    }
+
+    private static Object eval(String code) throws Exception {
+        return session.eval(new CellSource(code, 1));
+    }
+
+    @Test
+    void keepsStateAndReturnsRealObjects() throws Exception {
+        eval("int base = 40;");
+        assertEquals(42, eval("base + 2"));
+        assertTrue(eval("new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB)") instanceof java.awt.image.BufferedImage);
+        assertSame(JShellSession.NO_VALUE, eval("base + 2;"), "a trailing semicolon hides the value");
+        assertSame(JShellSession.NO_VALUE, eval("int other = 1;"));
+    }
+
+    @Test
+    void compileErrorHasCellLineAndColumn() {
+        CellError e = assertThrows(CellError.class, () -> eval("int a = 1;\n  // note\n  int b = \"x\";"));
+        assertEquals("CompilationError", e.ename());
+        assertTrue(e.evalue().contains("line 3, column 11"), e.evalue());
+        assertTrue(e.traceback().stream().anyMatch(l -> l.contains("int b = \"x\";")));
+    }
+
+    @Test
+    void runtimeErrorListsCellFrameFirst() {
+        CellError e = assertThrows(CellError.class, () -> eval("int z = 0;\n\nint w = 5 / z;"));
+        assertEquals("java.lang.ArithmeticException", e.ename());
+        assertTrue(e.traceback().get(1).contains("In [1], line 3"), e.traceback().toString());
+    }
+
+    @Test
+    void interruptStopsCancellableLoopQuickly() throws Exception {
+        CompletableFuture<Throwable> done = CompletableFuture.supplyAsync(() -> {
+            try {
+                eval("while (true) { Cancellation.checkpoint(); }");
+                return null;
+            } catch (Throwable t) {
+                return t;
+            }
+        });
+        Thread.sleep(500);
+        long start = System.nanoTime();
+        session.executor().interrupt();
+        Throwable t = done.get(5, TimeUnit.SECONDS);
+        assertTrue((System.nanoTime() - start) / 1e9 < 1.0);
+        assertEquals("InterruptedException", ((CellError) t).ename());
+        assertEquals(3, eval("1 + 2"), "the kernel keeps working");
+    }
+
+    @Test
+    void completenessAndTrivia() {
+        assertEquals("complete", session.completeness("int x = 1;"));
+        assertEquals("incomplete", session.completeness("for (int i = 0; i < 3; i++) {"));
+        assertEquals(12, JShellSession.leadingTrivia("  // c\n /**/x", 13));
+    }
+}
