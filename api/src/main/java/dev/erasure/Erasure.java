@@ -2,9 +2,11 @@ package dev.erasure;
 
 import dev.erasure.erase.Checkpoints;
 import dev.erasure.erase.ErasureModel;
+import dev.erasure.erase.SdErasureModel;
 import dev.erasure.erase.Settings;
 import dev.erasure.erase.Trainer;
 import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.StableDiffusion;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,6 +73,11 @@ public final class Erasure {
         e.resumeDir = resumeDir;
         e.listener = listener;
         return e;
+    }
+
+    /** Erasure of concepts from a loaded Stable Diffusion's UNet (the model itself is never changed). */
+    public static Erasure of(StableDiffusion sd) {
+        return of(new SdErasureModel(Objects.requireNonNull(sd, "model")));
     }
 
     /** Erasure on any model the engine can drive (see {@link ErasureModel}). */

@@ -3,7 +3,9 @@ package dev.erasure;
 import dev.erasure.erase.CandidateSet;
 import dev.erasure.erase.ErasureMethod;
 import dev.erasure.erase.ErasureModel;
+import dev.erasure.erase.SdErasureModel;
 import dev.erasure.erase.Session;
+import dev.erasure.sd.StableDiffusion;
 import dev.erasure.erase.Settings;
 import dev.erasure.erase.StepRecord;
 
@@ -55,6 +57,15 @@ public class ErasureResult implements AutoCloseable {
     /** Copy constructor for subclasses that add a typed model accessor. */
     protected ErasureResult(ErasureResult other) {
         this(other.model, other.session, other.method, other.settings, other.records, other.cancelled, other.nanos);
+    }
+
+    /**
+     * The edited pipeline, ready to generate: the original with the trained UNet tensors
+     * (tokenizer, text encoder, VAE and every frozen UNet tensor are shared, not copied).
+     */
+    public StableDiffusion model() {
+        if (model instanceof SdErasureModel sd) return sd.withUnetWeights(unetWeights());
+        throw new UnsupportedOperationException("the erased model is not a StableDiffusion; use unetWeights()");
     }
 
     /** The edited UNet weights: trained copies over the original (shared, unchanged) tensors. */

@@ -1,5 +1,7 @@
 package dev.erasure;
 
+import dev.erasure.sd.ClipTokenizer;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,8 +47,8 @@ public final class Vocabulary {
      * EAP's {@code CLIP} vocabulary: every tokenizer entry by id, as raw token strings (with
      * their {@code </w>} suffix, which is why the EAP filter admits '&lt;', '/', '&gt;').
      */
-    public static Vocabulary clip(List<String> tokensById) {
-        return new Vocabulary("CLIP", tokensById);
+    public static Vocabulary clip(ClipTokenizer tokenizer) {
+        return new Vocabulary("CLIP", tokenizer.vocabulary());
     }
 
     public static Vocabulary of(List<String> words) {

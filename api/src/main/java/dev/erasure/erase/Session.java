@@ -23,6 +23,7 @@ public final class Session implements AutoCloseable {
     private final NoisePredictor trainedUnet;
     private final NDArray uncond;
     private final NDArray targets;
+    private final ai.djl.ndarray.types.DataType dtype;
     private SeededRandom random;
 
     public Session(ErasureModel model, Settings settings) {
@@ -37,6 +38,7 @@ public final class Session implements AutoCloseable {
         this.uncond = keep(model.encode(List.of("")));
         this.targets = keep(model.encode(settings.targets()));
         this.random = new SeededRandom(settings.seed());
+        this.dtype = uncond.getDataType();
     }
 
     /** Moves a long-lived array into the run's manager and out of any open NDScope. */
@@ -59,7 +61,8 @@ public final class Session implements AutoCloseable {
     public NDArray noise() {
         int c = model.latentChannels();
         int s = settings.latentSize();
-        return manager.create(random.gaussians(c * s * s), new Shape(1, c, s, s));
+        NDArray x = manager.create(random.gaussians(c * s * s), new Shape(1, c, s, s));
+        return x.getDataType() == dtype ? x : x.toType(dtype, false);
     }
 
     /** Draws k ~ U{0..N−1} and t_ddpm ~ U[round(1000k/N), round(1000(k+1)/N)), returns {k, query timestep}. */

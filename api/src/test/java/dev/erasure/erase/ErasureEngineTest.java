@@ -8,6 +8,7 @@ import dev.erasure.Params;
 import dev.erasure.Preserve;
 import dev.erasure.Vocabulary;
 import dev.erasure.progress.Cancellation;
+import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
@@ -32,27 +33,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The Definition-of-done checks of the erasure engine on the tiny fixture: trained subset =
  * §0.3 filter, frozen tensors untouched, determinism, resume equivalence, cancellation,
- * validation, EAP's π/θ alternation. Small latents (8×8) and a 10-step DDIM grid keep it fast.
+ * validation, EAP's π/θ alternation. Small latents (8×8) and a 5-step DDIM grid (≤ 4 guided
+ * evaluations per GenLatent) keep it at a few UNet calls per step.
  */
 class ErasureEngineTest {
-    private static NDManager manager;
+    private static StableDiffusion sd;
     private static ErasureModel model;
     private static final List<String> WORDS = List.of("church", "tree", "house", "car", "dog", "cat", "river", "bridge",
             "person", "road", "tower", "ship", "bird", "music", "truck", "ball");
 
     @BeforeAll
     static void load() {
-        manager = NDManager.newBaseManager();
-        model = TinyModels.load(manager);
+        sd = TinyModels.load();
+        model = new SdErasureModel(sd);
     }
 
     @AfterAll
     static void close() {
-        manager.close();
+        sd.close();
     }
 
     private static Erasure tiny() {
-        return Erasure.of(model).target("church").latentSize(8).ddimSteps(10).learningRate(1e-3).seed(7)
+        return Erasure.of(model).target("church").latentSize(8).ddimSteps(5).learningRate(1e-3).seed(7)
                 .vocabulary(Vocabulary.of(WORDS));
     }
 
@@ -83,7 +85,7 @@ class ErasureEngineTest {
         byte[] before = digest(model.unetWeights().asMap());
         Set<String> keys = Safetensors.header(Fixtures.tinySd().resolve("unet/diffusion_pytorch_model.safetensors")).byName().keySet();
         for (Params p : List.of(Params.crossAttention(), Params.nonCrossAttention())) {
-            try (ErasureResult r = tiny().train(p).steps(2).run()) {
+            try (ErasureResult r = tiny().train(p).steps(1).run()) {
                 List<String> want = p.select(keys);
                 assertEquals(new TreeSet<>(want), new TreeSet<>(r.changedTensors().keySet()), p.name());
                 long params = want.stream().mapToLong(k -> model.unetWeights().get(k).getShape().size()).sum();
@@ -96,7 +98,7 @@ class ErasureEngineTest {
                 }
                 assertTrue(anyMoved, p.name() + ": the trained copies moved");
                 assertEquals(keys.size(), r.unetWeights().keys().size());
-                assertEquals(2, r.history().rowCount());
+                assertEquals(1, r.history().rowCount());
             }
         }
         assertArrayEquals(before, digest(model.unetWeights().asMap()), "frozen UNet bit-identical after the runs");
@@ -105,44 +107,48 @@ class ErasureEngineTest {
     @Test
     void sameSeedSameWeightsAndResumeEqualsUninterrupted(@TempDir Path dir) {
         Erasure eap = tiny().preserve(Preserve.adversarial(4).kClosest(12)).train(Params.crossAttention());
-        try (ErasureResult full = eap.steps(4).run();
-             ErasureResult again = eap.steps(4).run()) {
+        try (ErasureResult full = eap.steps(2).run();
+             ErasureResult again = eap.steps(2).run()) {
             assertSameWeights(full, again);
-            try (ErasureResult half = eap.steps(2).checkpointEvery(2, dir).run()) {
-                assertEquals(2, half.stepsDone());
+            try (ErasureResult half = eap.steps(1).checkpointEvery(1, dir).run()) {
+                assertEquals(1, half.stepsDone());
+                assertFalse(sameFirstTensor(full, half), "one step is not two");
             }
-            try (ErasureResult resumed = eap.steps(4).resume(dir).run()) {
+            try (ErasureResult resumed = eap.steps(2).resume(dir).run()) {
                 assertSameWeights(full, resumed);
                 assertEquals(full.history().rowCount(), resumed.history().rowCount());
                 assertEquals(full.history().column("adversarial").asList(), resumed.history().column("adversarial").asList());
-            }
-            try (ErasureResult other = eap.seed(8).steps(4).run()) {
-                assertFalse(java.util.Arrays.equals(full.changedTensors().values().iterator().next().toFloatArray(),
-                        other.changedTensors().values().iterator().next().toFloatArray()), "another seed, other weights");
+                assertEquals(full.history().column("pi").asList(), resumed.history().column("pi").asList());
             }
         }
+        try (ErasureResult a = tiny().steps(1).run(); ErasureResult b = tiny().seed(8).steps(1).run()) {
+            assertFalse(sameFirstTensor(a, b), "another seed, other weights");
+        }
+    }
+
+    private static boolean sameFirstTensor(ErasureResult a, ErasureResult b) {
+        String k = a.changedTensors().keySet().iterator().next();
+        return java.util.Arrays.equals(a.changedTensors().get(k).toFloatArray(), b.changedTensors().get(k).toFloatArray());
     }
 
     @Test
     void eapAlternatesThetaAndPiOneToPMinusOne() {
         Erasure base = tiny().preserve(Preserve.adversarial(4).kClosest(12).pgdSteps(3));
         Settings settings = base.steps(2).settings();
+        String key = "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight";
         try (Session s = new Session(model, settings)) {
             AdversarialPreservation eap = new AdversarialPreservation(s, (Preserve.Adversarial) settings.preserve());
             assertEquals(4, eap.candidates().get(0).size());
-            for (int i = 0; i < 6; i++) {
-                Map<String, float[]> theta = snapshot(s.trainable().tensors());
+            for (int i = 0; i < 4; i++) {
+                float[] theta = s.trainable().tensors().get(key).toFloatArray();
                 float[] pi = eap.pi(0).toFloatArray();
                 StepRecord r = eap.iterate(i);
-                boolean thetaMoved = !java.util.Arrays.equals(theta.get(FakeModel.TO_K) == null
-                        ? theta.values().iterator().next() : theta.get(FakeModel.TO_K),
-                        s.trainable().tensors().get(theta.containsKey(FakeModel.TO_K) ? FakeModel.TO_K
-                                : theta.keySet().iterator().next()).toFloatArray());
+                boolean thetaMoved = !java.util.Arrays.equals(theta, s.trainable().tensors().get(key).toFloatArray());
                 float[] piAfter = eap.pi(0).toFloatArray();
                 if (i % 3 == 0) {
                     assertEquals("model", r.phase());
                     assertTrue(thetaMoved, "θ moves on model iteration " + i);
-                    assertArrayEquals(pi, piAfter, 0f, "π only receives (discarded) gradient on model iteration " + i);
+                    assertArrayEquals(pi, piAfter, 0f, "π's gradient is discarded on model iteration " + i);
                 } else {
                     assertEquals("adversary", r.phase());
                     assertFalse(thetaMoved, "θ fixed on adversary iteration " + i);
@@ -153,8 +159,10 @@ class ErasureEngineTest {
                         dot += (piAfter[j] - pi[j]) * -g[j]; // −g = ∂L_pres/∂π
                         norm += Math.abs(g[j]);
                     }
-                    assertTrue(norm > 0, "π receives gradient");
-                    assertTrue(dot > 0, "π moves toward higher preservation loss (iteration " + i + ")");
+                    assertTrue(norm > 0, "π receives gradient on iteration " + i);
+                    assertFalse(java.util.Arrays.equals(pi, piAfter), "π moves on iteration " + i);
+                    // Adam's first step is −lr·sign(g): exactly an ascent step on L_pres; later steps carry momentum
+                    if (i == 1) assertTrue(dot > 0, "π moves toward higher preservation loss");
                 }
                 assertTrue(WORDS.contains(r.adversarial()), r.adversarial());
             }
@@ -172,7 +180,7 @@ class ErasureEngineTest {
                 samples.add(new Esd.Sample(x.target(), x.k(), x.t(), s.keep(x.latent()), s.keep(x.goal())));
             }
             double before = samples.stream().mapToDouble(x -> esd.loss(x).getFloat()).sum();
-            for (int i = 0; i < 8; i++) esd.iterate(i);
+            for (int i = 0; i < 5; i++) esd.iterate(i);
             double after = samples.stream().mapToDouble(x -> esd.loss(x).getFloat()).sum();
             assertTrue(after < before, "ESD loss " + before + " → " + after);
         }
@@ -182,9 +190,9 @@ class ErasureEngineTest {
     void everyMethodRunsAndRecordsHistory() {
         for (Preserve p : List.of(Preserve.none(), Preserve.neutral(), Preserve.concepts("person"),
                 Preserve.adversarial(4).kClosest(12), Preserve.continuous().pgdSteps(2))) {
-            try (ErasureResult r = tiny().preserve(p).steps(2).run()) {
+            try (ErasureResult r = tiny().preserve(p).steps(1).run()) {
                 assertFalse(r.cancelled());
-                assertEquals(2, r.stepsDone(), p.toString());
+                assertEquals(1, r.stepsDone(), p.toString());
                 assertTrue(r.history().columnNames().contains("loss"));
                 assertTrue(Double.isFinite(r.history().doubleColumn("loss").get(0)), p + " loss finite");
             }
@@ -196,7 +204,7 @@ class ErasureEngineTest {
         Settings s = Erasure.of(model).target("Cassette Player, Church, Garbage Truck, Parachute, French Horn")
                 .separator(",").settings();
         assertEquals(List.of("Cassette Player", "Church", "Garbage Truck", "Parachute", "French Horn"), s.targets());
-        try (ErasureResult r = tiny().target("church, tree, house, car, dog").separator(",").steps(12).run()) {
+        try (ErasureResult r = tiny().target("church, tree, house, car, dog").separator(",").steps(6).run()) {
             assertTrue(new TreeSet<>(r.history().stringColumn("target").asList()).size() > 1, "several targets sampled");
         }
     }
@@ -204,7 +212,7 @@ class ErasureEngineTest {
     @Test
     void cancellationReturnsThePartialResult() {
         java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
-        try (ErasureResult r = tiny().steps(10).onProgress(p -> {
+        try (ErasureResult r = tiny().steps(5).onProgress(p -> {
             if (p.done() == 3 && once.compareAndSet(false, true)) Cancellation.current().cancel();
         }).run()) {
             assertTrue(r.cancelled());

@@ -14,7 +14,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The §0.2 index rules of GenLatent, checked through the timesteps it visits and a closed form. */
 class GenLatentTest {
-    private static final float[] ALPHAS = FakeModel.scaledLinearAlphas();
+    private static final float[] ALPHAS = scaledLinearAlphas();
+
+    /** SD's scaled-linear ᾱ in float32 (the schedule's values are irrelevant to the index rules). */
+    static float[] scaledLinearAlphas() {
+        float[] a = new float[1000];
+        double lo = Math.sqrt(0.00085);
+        double hi = Math.sqrt(0.012);
+        float prod = 1f;
+        for (int t = 0; t < 1000; t++) {
+            float b = (float) (lo + (hi - lo) * t / 999.0);
+            prod *= 1f - b * b;
+            a[t] = prod;
+        }
+        return a;
+    }
 
     @Test
     void officialGridSkipsTheTopStepAndStopsAfterKMinusOne() {

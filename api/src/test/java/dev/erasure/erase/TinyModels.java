@@ -1,13 +1,14 @@
 package dev.erasure.erase;
 
-import ai.djl.ndarray.NDManager;
+import dev.erasure.sd.StableDiffusion;
+import dev.erasure.testing.Fixtures;
 
-/** The model the engine tests run on (the tiny fixture). */
+/** The model the engine tests run on: the tiny SD fixture, loaded once per test class. */
 final class TinyModels {
     private TinyModels() {
     }
 
-    static ErasureModel load(NDManager manager) {
-        return new FakeModel(manager);
+    static StableDiffusion load() {
+        return StableDiffusion.load(Fixtures.tinySd());
     }
 }
