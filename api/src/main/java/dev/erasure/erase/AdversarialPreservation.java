@@ -102,12 +102,13 @@ public final class AdversarialPreservation implements ErasureMethod {
             NDArray frozenU = null;
             NDArray frozenE = null;
             if (modelStep) {
-                NDList f = s.frozenUnet().predict(Nn.cat(0, ze, ze, zr), t, Nn.cat(0, s.uncond(), ce, cr0)).split(3, 0);
+                NDList f = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, ze, ze, zr), t, Nn.cat(0, s.uncond(), ce, cr0)))
+                        .split(3, 0);
                 frozenU = f.get(0);
                 frozenE = f.get(1);
                 frozenR = f.get(2);
             } else {
-                frozenR = s.frozenUnet().predict(zr, t, cr0);
+                frozenR = Scoped.keepOnly(() -> s.frozenUnet().predict(zr, t, cr0));
             }
             GenLatent gl = s.sampler();
             Map<String, Double> losses = new LinkedHashMap<>();

@@ -54,7 +54,8 @@ public final class ContinuousAdversarial implements ErasureMethod {
             int k = kt[0];
             int t = kt[1];
             s.checkpoint();
-            NDList f = s.frozenUnet().predict(Nn.cat(0, ze, ze, ze), t, Nn.cat(0, s.uncond(), ce, e)).split(3, 0);
+            NDList f = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, ze, ze, ze), t, Nn.cat(0, s.uncond(), ce, e)))
+                    .split(3, 0);
             Map<String, Double> losses = new LinkedHashMap<>();
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 s.checkpoint();
@@ -89,7 +90,7 @@ public final class ContinuousAdversarial implements ErasureMethod {
             for (int p = 0; p < cfg.pgdSteps(); p++) {
                 try (NDScope scope = new NDScope()) {
                     s.checkpoint();
-                    NDArray frozen = gl.predictedX0(z, s.frozenUnet().predict(z, kt[1], e), kt[0]);
+                    NDArray frozen = Scoped.keepOnly(() -> gl.predictedX0(z, s.frozenUnet().predict(z, kt[1], e), kt[0]));
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray l = s.mse(gl.predictedX0(z, s.trainedUnet().predict(z, kt[1], e), kt[0]), frozen);
                         gc.backward(l);

@@ -40,7 +40,8 @@ public final class Esd implements ErasureMethod {
         NDArray ce = s.target(w);
         NDArray z = s.genLatent(ce, noise, kt[0]);
         s.checkpoint();
-        NDList frozen = s.frozenUnet().predict(Nn.cat(0, z, z), kt[1], Nn.cat(0, s.uncond(), ce)).split(2, 0);
+        NDList frozen = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, z, z), kt[1], Nn.cat(0, s.uncond(), ce)))
+                .split(2, 0);
         NDArray e0 = frozen.get(0);
         NDArray y = e0.sub(frozen.get(1).sub(e0).mul(s.settings().negativeGuidance()));
         return new Sample(w, kt[0], kt[1], z, y);

@@ -41,7 +41,7 @@ public final class FixedPreservation implements ErasureMethod {
             int r = s.random().nextInt(pool.size());
             NDArray cr = pooled.get(r).expandDims(0);
             s.checkpoint();
-            NDArray frozenR = s.frozenUnet().predict(x.latent(), x.t(), cr);
+            NDArray frozenR = Scoped.keepOnly(() -> s.frozenUnet().predict(x.latent(), x.t(), cr));
             double erase;
             double preserve;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {

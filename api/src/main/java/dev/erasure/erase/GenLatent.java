@@ -96,7 +96,9 @@ public final class GenLatent {
         NDArray x = noise;
         for (int j : visited(k)) {
             Cancellation.checkpoint();
-            x = ddimStep(x, eps.epsilon(x, gridTimestep(j)), alpha(j), alphaPrev(j));
+            NDArray in = x;
+            x = Scoped.keepOnly(() -> ddimStep(in, eps.epsilon(in, gridTimestep(j)), alpha(j), alphaPrev(j)));
+            if (in != noise) in.close();
         }
         return x;
     }
