@@ -107,7 +107,7 @@ public final class Adam implements AutoCloseable {
             throw new IllegalArgumentException("optimizer state '" + key + "' has shape " + src.getShape()
                     + ", expected " + target.getShape());
         }
-        target.set(src.toByteBuffer());
+        Tensors.copyInto(target, src);
     }
 
     @Override

@@ -172,7 +172,7 @@ public final class AdversarialPreservation implements ErasureMethod {
                 throw new IllegalArgumentException("checkpoint has no π of shape " + pis.get(i).getShape() + " for target " + i
                         + " (candidate set changed?)");
             }
-            pis.get(i).set(saved.toByteBuffer());
+            Tensors.copyInto(pis.get(i), saved);
         }
         Map<String, NDArray> adam = new LinkedHashMap<>();
         state.forEach((k, v) -> {

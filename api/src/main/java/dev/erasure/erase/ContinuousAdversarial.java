@@ -32,7 +32,7 @@ public final class ContinuousAdversarial implements ErasureMethod {
         this.s = session;
         this.cfg = cfg;
         for (int i = 0; i < session.settings().targets().size(); i++) {
-            embeddings.add(session.keep(session.target(i).duplicate()));
+            embeddings.add(session.keep(Tensors.copyOf(session.target(i))));
         }
     }
 
@@ -122,7 +122,7 @@ public final class ContinuousAdversarial implements ErasureMethod {
         for (int i = 0; i < embeddings.size(); i++) {
             NDArray saved = state.get("embedding." + i);
             if (saved == null) throw new IllegalArgumentException("checkpoint lacks adversarial embedding " + i);
-            embeddings.get(i).set(saved.toByteBuffer());
+            Tensors.copyInto(embeddings.get(i), saved);
         }
     }
 }

@@ -36,7 +36,7 @@ public final class TrainableWeights {
         Map<String, NDArray> copies = new LinkedHashMap<>();
         for (String k : keys) {
             NDArray src = frozen.get(k);
-            NDArray c = src.duplicate();
+            NDArray c = Tensors.copyOf(src);
             c.attach(manager);
             c.setName(k);
             c.setRequiresGradient(true);
@@ -79,7 +79,7 @@ public final class TrainableWeights {
                 throw new IllegalArgumentException(source + ": '" + e.getKey() + "' has shape " + s.getShape()
                         + ", expected " + e.getValue().getShape());
             }
-            e.getValue().set(s.toByteBuffer());
+            Tensors.copyInto(e.getValue(), s);
         }
     }
 }
