@@ -22,7 +22,7 @@ import java.util.Objects;
  *     .steps(1000).learningRate(1e-5).seed(7).run();
  * </pre>
  * Defaults are the official code's (methods.md §1.1, §2.4): 1000 θ steps, lr 1e-5, start
- * guidance 3, negative guidance 1, DDIM grid 50, 64×64 latents (512×512 images), EN3K
+ * guidance 3, negative guidance 1, DDIM grid 50, the model's latent size (64×64 = 512×512 for SD-1.4), EN3K
  * vocabulary, no preservation (plain ESD), cross-attention parameters (ESD-x), {@link Compat#OFFICIAL}.
  * {@link #run()} validates everything first and fails with a message naming the bad setting
  * before any model compute.
@@ -39,7 +39,7 @@ public final class Erasure {
     private Vocabulary vocabulary;
     private String vocabularyName;
     private int ddimSteps = 50;
-    private int latentSize = 64;
+    private int latentSize; // 0: the model's sample_size (64 for SD-1.4)
     private float startGuidance = 3f;
     private float negativeGuidance = 1f;
     private Compat compat = Compat.OFFICIAL;
@@ -162,7 +162,7 @@ public final class Erasure {
         return e;
     }
 
-    /** Latent height = width (64 for SD-1.4's 512×512); must be a multiple of 8. */
+    /** Latent height = width (default: the UNet's sample_size, 64 for SD-1.4's 512×512); a multiple of 8. */
     public Erasure latentSize(int n) {
         Erasure e = copy();
         e.latentSize = n;
@@ -233,8 +233,9 @@ public final class Erasure {
         if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
             throw new IllegalArgumentException("learningRate must be a positive number, got " + learningRate);
         }
-        if (latentSize <= 0 || latentSize % 8 != 0) {
-            throw new IllegalArgumentException("latentSize must be a positive multiple of 8, got " + latentSize);
+        int latent = latentSize == 0 ? model.defaultLatentSize() : latentSize;
+        if (latent <= 0 || latent % 8 != 0) {
+            throw new IllegalArgumentException("latentSize must be a positive multiple of 8, got " + latent);
         }
         int timesteps = model.alphasCumprod().length;
         if (ddimSteps < 2 || ddimSteps > timesteps) {
@@ -249,7 +250,7 @@ public final class Erasure {
         Vocabulary vocab = vocabulary != null ? vocabulary
                 : vocabularyName != null ? Vocabulary.named(vocabularyName) : Vocabulary.english3000();
         validatePreserve(words.size(), vocab);
-        return new Settings(words, preserve, params, steps, learningRate, seed, vocab, ddimSteps, latentSize,
+        return new Settings(words, preserve, params, steps, learningRate, seed, vocab, ddimSteps, latent,
                 startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir);
     }
 
@@ -276,7 +277,7 @@ public final class Erasure {
     /** Validates, then trains; a cancelled run returns its partial result flagged {@code cancelled()}. */
     public ErasureResult run() {
         Settings s = settings();
-        if (resumeDir != null) Checkpoints.latest(resumeDir); // fails early when there is nothing to resume
+        if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, s); // fails before any compute
         return Trainer.run(model, s, listener, resumeDir);
     }
 }

@@ -96,13 +96,23 @@ public final class Checkpoints {
         }
     }
 
+    /** Checks (cheaply, before any compute) that {@code dir} holds a checkpoint this configuration can resume. */
+    public static void requireCompatible(Path dir, Settings settings) {
+        State st = readState(dir);
+        if (!st.fingerprint().equals(settings.fingerprint())) {
+            throw new IllegalArgumentException("checkpoint in " + dir + " was made with a different configuration:\n  saved:   "
+                    + st.fingerprint() + "\n  current: " + settings.fingerprint());
+        }
+        int done = st.history().isEmpty() ? 0 : st.history().get(st.history().size() - 1).step();
+        if (done > settings.steps()) {
+            throw new IllegalArgumentException("checkpoint in " + dir + " is at step " + done + ", beyond steps(" + settings.steps() + ")");
+        }
+    }
+
     /** Loads the newest checkpoint into the session and method; returns the iteration to continue at. */
     public static int restore(Path dir, Session s, ErasureMethod m, List<StepRecord> history) {
+        requireCompatible(dir, s.settings());
         State st = readState(dir);
-        if (!st.fingerprint().equals(s.settings().fingerprint())) {
-            throw new IllegalArgumentException("checkpoint in " + dir + " was made with a different configuration:\n  saved:   "
-                    + st.fingerprint() + "\n  current: " + s.settings().fingerprint());
-        }
         Path ckpt = latest(dir);
         try (NDManager tmp = s.manager().newSubManager()) {
             s.trainable().load(Safetensors.load(ckpt.resolve("trainable.safetensors"), tmp), ckpt.toString());

@@ -28,4 +28,9 @@ public interface ErasureModel {
 
     /** Latent channels of the UNet input (4 for SD). */
     int latentChannels();
+
+    /** The latent size the model was trained at (the UNet's sample_size: 64 for SD-1.4). */
+    default int defaultLatentSize() {
+        return 64;
+    }
 }

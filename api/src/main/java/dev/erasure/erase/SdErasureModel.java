@@ -52,6 +52,11 @@ public final class SdErasureModel implements ErasureModel {
     }
 
     @Override
+    public int defaultLatentSize() {
+        return sd.unet().config().sampleSize;
+    }
+
+    @Override
     public int latentChannels() {
         return sd.unet().config().inChannels;
     }

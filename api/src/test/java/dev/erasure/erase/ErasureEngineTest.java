@@ -114,6 +114,9 @@ class ErasureEngineTest {
                 assertEquals(1, half.stepsDone());
                 assertFalse(sameFirstTensor(full, half), "one step is not two");
             }
+            IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+                    () -> eap.learningRate(2e-3).steps(2).resume(dir).run());
+            assertTrue(other.getMessage().contains("different configuration"), other.getMessage());
             try (ErasureResult resumed = eap.steps(2).resume(dir).run()) {
                 assertSameWeights(full, resumed);
                 assertEquals(full.history().rowCount(), resumed.history().rowCount());
