@@ -64,7 +64,7 @@ public final class ContinuousAdversarial implements ErasureMethod {
                 NDArray goal = x0u.sub(gl.predictedX0(ze, f.get(1), k).sub(x0u).mul(s.settings().negativeGuidance()));
                 NDArray lErase = s.mse(gl.predictedX0(ze, out.get(0), k), goal);
                 NDArray lPres = s.mse(gl.predictedX0(ze, out.get(1), k), gl.predictedX0(ze, f.get(2), k));
-                NDArray loss = lErase.add(lPres.mul((float) cfg.weight()));
+                NDArray loss = lErase.add(lPres.mul(Nn.scalar(lPres, (float) cfg.weight())));
                 gc.backward(loss);
                 losses.put("loss", (double) loss.getFloat());
                 losses.put("erase", (double) lErase.getFloat());

@@ -3,6 +3,7 @@ package dev.erasure.erase;
 import ai.djl.ndarray.NDArray;
 import dev.erasure.Compat;
 import dev.erasure.progress.Cancellation;
+import dev.erasure.sd.nn.Nn;
 
 /**
  * "GenLatent" (methods.md §0.2): the partial deterministic DDIM trajectory from pure noise that
@@ -112,10 +113,10 @@ public final class GenLatent {
         return x0.mul((float) Math.sqrt(aPrev)).add(e.mul(dir));
     }
 
-    /** EAP's predicted-x0 projection X(z, ε) = (z − √(1−a)·ε)/√a with a = a_k. */
+    /** EAP's predicted-x0 projection X(z, ε) = (z − √(1−a)·ε)/√a with a = a_k (differentiable in ε). */
     public NDArray predictedX0(NDArray z, NDArray eps, int k) {
         float a = alpha(k);
-        return z.sub(eps.mul((float) Math.sqrt(1f - a))).div((float) Math.sqrt(a));
+        return z.sub(eps.mul(Nn.scalar(eps, (float) Math.sqrt(1f - a)))).div(Nn.scalar(eps, (float) Math.sqrt(a)));
     }
 
     public Compat compat() {

@@ -2,6 +2,7 @@ package dev.erasure.erase;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import dev.erasure.sd.nn.Nn;
 
 /**
  * EAP's relaxed categorical sample G(π) (methods.md §2.2): g = −log(−log(u + 1e−10) + 1e−10),
@@ -23,7 +24,7 @@ public final class GumbelSoftmax {
         if (uniforms.length != k) throw new IllegalArgumentException("need " + k + " uniforms, got " + uniforms.length);
         NDArray u = logits.getManager().create(uniforms, logits.getShape());
         NDArray g = u.add(1e-10f).log().neg().add(1e-10f).log().neg();
-        NDArray y = logits.add(g).div(temperature).softmax(-1);
+        NDArray y = logits.add(g).div(Nn.scalar(logits, temperature)).softmax(-1);
         int index = (int) y.argMax(-1).toType(DataType.INT64, false).getLong(0);
         if (!hard) return new Sample(y, index);
         float[] hot = new float[(int) k];

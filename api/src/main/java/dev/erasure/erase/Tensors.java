@@ -15,12 +15,17 @@ final class Tensors {
      * trained weights then silently turn into garbage at the next garbage collection.
      */
     /**
-     * A copy in storage that torch owns. Not {@code NDArray.duplicate()}: DJL implements it as
-     * create + {@code set(toByteBuffer())}, which leaves the copy backed by a Java direct buffer
-     * (see {@link #copyInto}).
+     * A copy in storage that torch owns (fresh zeros, then an index-put copy). Not
+     * {@code NDArray.duplicate()}: DJL 0.32 implements it as create + {@code set(toByteBuffer())},
+     * which leaves the copy backed by a Java direct buffer that the garbage collector can free
+     * under it (weights turned to NaN under memory pressure). Not {@code toType(sameType, true)}
+     * either: DJL ignores the copy flag, so the "copy" aliases the (read-only, memory-mapped)
+     * original and the first in-place update SIGSEGVs.
      */
     static NDArray copyOf(NDArray src) {
-        return src.toType(src.getDataType(), true);
+        NDArray c = src.getManager().zeros(src.getShape(), src.getDataType(), src.getDevice());
+        copyInto(c, src);
+        return c;
     }
 
     static void copyInto(NDArray target, NDArray src) {

@@ -41,7 +41,7 @@ class EsdGradientCheckTest {
                     gc.backward(l);
                     loss = l.getFloat();
                 }
-                NDArray grad = p.getGradient().duplicate();
+                NDArray grad = Tensors.copyOf(p.getGradient());
                 double gradNorm = grad.norm().getFloat();
                 assertTrue(gradNorm > 0 && loss > 0, "nonzero loss and gradient");
                 NDArray unit = grad.div((float) gradNorm);
@@ -50,7 +50,7 @@ class EsdGradientCheckTest {
                 for (int i = 0; i < rels.length; i++) {
                     double rel = rels[i];
                     double h = rel * p.norm().getFloat();
-                    NDArray orig = p.duplicate();
+                    NDArray orig = Tensors.copyOf(p);
                     p.addi(unit.mul((float) h));
                     double plus = esd.loss(x).getFloat();
                     p.set(new ai.djl.ndarray.index.NDIndex("..."), orig);
