@@ -17,8 +17,11 @@ public final class Bench {
             case "sd":
                 SdBench.main(rest);
                 break;
+            case "erase-memory":
+                EraseMemoryBench.main(rest);
+                break;
             default:
-                System.err.println("unknown benchmark '" + which + "' (available: sd)");
+                System.err.println("unknown benchmark '" + which + "' (available: sd, erase-memory)");
                 System.exit(2);
         }
     }

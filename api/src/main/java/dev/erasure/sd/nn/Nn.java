@@ -82,7 +82,7 @@ public final class Nn {
 
     /** CLIP's quick_gelu: x·sigmoid(1.702x). */
     public static NDArray quickGelu(NDArray x) {
-        return x.mul(Activation.sigmoid(x.mul(1.702f)));
+        return x.mul(Activation.sigmoid(x.mul(scalar(x, 1.702f))));
     }
 
     /** The activation a config names ("silu"/"swish", "gelu", "quick_gelu", "relu"). */
@@ -128,11 +128,22 @@ public final class Nn {
             qh = qh.toType(DataType.FLOAT32, false);
             kh = kh.toType(DataType.FLOAT32, false);
         }
-        NDArray scores = qh.matMul(kh).mul((float) (1.0 / Math.sqrt(d)));
+        NDArray scores = qh.matMul(kh).mul(scalar(qh, (float) (1.0 / Math.sqrt(d))));
         if (mask != null) scores = scores.add(mask);
         NDArray probs = scores.softmax(-1);
         if (probs.getDataType() != vh.getDataType()) probs = probs.toType(vh.getDataType(), false);
         return probs.matMul(vh).transpose(0, 2, 1, 3).reshape(b, lq, inner);
+    }
+
+    /**
+     * A 0-d tensor {@code value} in torch-owned memory, for products that autograd must save.
+     * DJL 0.32's {@code x.mul(Number)}/{@code div(Number)} wrap the number in a tensor over a Java
+     * direct buffer and close it at once; autograd keeps that tensor for the backward, and when the
+     * garbage collector frees the buffer in between, the gradient silently becomes garbage/NaN
+     * (reproducible with a small heap). Use {@code x.mul(scalar(x, v))} in differentiable code.
+     */
+    public static NDArray scalar(NDArray like, float value) {
+        return like.getManager().full(new Shape(), value, like.getDataType());
     }
 
     /** Concatenation along {@code axis}. */

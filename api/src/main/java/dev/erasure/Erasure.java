@@ -1,0 +1,283 @@
+package dev.erasure;
+
+import dev.erasure.erase.Checkpoints;
+import dev.erasure.erase.ErasureModel;
+import dev.erasure.erase.SdErasureModel;
+import dev.erasure.erase.Settings;
+import dev.erasure.erase.Trainer;
+import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.StableDiffusion;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Fluent, immutable entry point of concept erasure (every call returns a new configuration):
+ * <pre>
+ * ErasureResult r = Erasure.of(sd).target("nudity")
+ *     .preserve(Preserve.adversarial(50)).train(Params.nonCrossAttention())
+ *     .steps(1000).learningRate(1e-5).seed(7).run();
+ * </pre>
+ * Defaults are the official code's (methods.md §1.1, §2.4): 1000 θ steps, lr 1e-5, start
+ * guidance 3, negative guidance 1, DDIM grid 50, the model's latent size (64×64 = 512×512 for SD-1.4), EN3K
+ * vocabulary, no preservation (plain ESD), cross-attention parameters (ESD-x), {@link Compat#OFFICIAL}.
+ * {@link #run()} validates everything first and fails with a message naming the bad setting
+ * before any model compute.
+ */
+public final class Erasure {
+    private ErasureModel model;
+    private List<String> targets = List.of();
+    private String separator;
+    private Preserve preserve = Preserve.none();
+    private Params params = Params.crossAttention();
+    private int steps = 1000;
+    private double learningRate = 1e-5;
+    private long seed;
+    private Vocabulary vocabulary;
+    private String vocabularyName;
+    private int ddimSteps = 50;
+    private int latentSize; // 0: the model's sample_size (64 for SD-1.4)
+    private float startGuidance = 3f;
+    private float negativeGuidance = 1f;
+    private Compat compat = Compat.OFFICIAL;
+    private int checkpointEvery;
+    private Path checkpointDir;
+    private Path resumeDir;
+    private ProgressListener listener = ProgressListener.NONE;
+
+    private Erasure() {
+    }
+
+    private Erasure copy() {
+        Erasure e = new Erasure();
+        e.model = model;
+        e.targets = targets;
+        e.separator = separator;
+        e.preserve = preserve;
+        e.params = params;
+        e.steps = steps;
+        e.learningRate = learningRate;
+        e.seed = seed;
+        e.vocabulary = vocabulary;
+        e.vocabularyName = vocabularyName;
+        e.ddimSteps = ddimSteps;
+        e.latentSize = latentSize;
+        e.startGuidance = startGuidance;
+        e.negativeGuidance = negativeGuidance;
+        e.compat = compat;
+        e.checkpointEvery = checkpointEvery;
+        e.checkpointDir = checkpointDir;
+        e.resumeDir = resumeDir;
+        e.listener = listener;
+        return e;
+    }
+
+    /** Erasure of concepts from a loaded Stable Diffusion's UNet (the model itself is never changed). */
+    public static Erasure of(StableDiffusion sd) {
+        return of(new SdErasureModel(Objects.requireNonNull(sd, "model")));
+    }
+
+    /** Erasure on any model the engine can drive (see {@link ErasureModel}). */
+    public static Erasure of(ErasureModel model) {
+        Erasure e = new Erasure();
+        e.model = Objects.requireNonNull(model, "model");
+        return e;
+    }
+
+    /** The concept to erase, e.g. "nudity" or "Van Gogh" (split on {@link #separator} when one is set). */
+    public Erasure target(String prompt) {
+        Erasure e = copy();
+        e.targets = prompt == null ? List.of() : List.of(prompt);
+        return e;
+    }
+
+    /** Several concepts erased jointly; each iteration samples one uniformly (ESD/EAP multi-concept). */
+    public Erasure targets(String... prompts) {
+        Erasure e = copy();
+        e.targets = List.copyOf(Arrays.asList(prompts));
+        return e;
+    }
+
+    /** The official {@code --seperator}: target("Church, Parachute").separator(",") erases both. */
+    public Erasure separator(String sep) {
+        Erasure e = copy();
+        e.separator = sep;
+        return e;
+    }
+
+    public Erasure preserve(Preserve p) {
+        Erasure e = copy();
+        e.preserve = Objects.requireNonNull(p, "preserve");
+        return e;
+    }
+
+    /** Which UNet tensors train (methods.md §0.3). */
+    public Erasure train(Params p) {
+        Erasure e = copy();
+        e.params = Objects.requireNonNull(p, "params");
+        return e;
+    }
+
+    /** θ updates (the official {@code iterations}); EAP runs P loop iterations per θ update. */
+    public Erasure steps(int n) {
+        Erasure e = copy();
+        e.steps = n;
+        return e;
+    }
+
+    public Erasure learningRate(double lr) {
+        Erasure e = copy();
+        e.learningRate = lr;
+        return e;
+    }
+
+    public Erasure seed(long s) {
+        Erasure e = copy();
+        e.seed = s;
+        return e;
+    }
+
+    public Erasure vocabulary(Vocabulary v) {
+        Erasure e = copy();
+        e.vocabulary = Objects.requireNonNull(v, "vocabulary");
+        e.vocabularyName = null;
+        return e;
+    }
+
+    /** A vocabulary by its official name ("EN3K"); an unknown name is rejected by {@link #run()}. */
+    public Erasure vocabulary(String name) {
+        Erasure e = copy();
+        e.vocabularyName = name;
+        e.vocabulary = null;
+        return e;
+    }
+
+    /** GenLatent's DDIM grid size N (50 officially; fewer makes tiny test runs cheap). */
+    public Erasure ddimSteps(int n) {
+        Erasure e = copy();
+        e.ddimSteps = n;
+        return e;
+    }
+
+    /** Latent height = width (default: the UNet's sample_size, 64 for SD-1.4's 512×512); a multiple of 8. */
+    public Erasure latentSize(int n) {
+        Erasure e = copy();
+        e.latentSize = n;
+        return e;
+    }
+
+    /** Image size in pixels (latent size × 8). */
+    public Erasure imageSize(int pixels) {
+        if (pixels % 8 != 0) throw new IllegalArgumentException("imageSize must be a multiple of 8, got " + pixels);
+        return latentSize(pixels / 8);
+    }
+
+    public Erasure startGuidance(double s) {
+        Erasure e = copy();
+        e.startGuidance = (float) s;
+        return e;
+    }
+
+    public Erasure negativeGuidance(double eta) {
+        Erasure e = copy();
+        e.negativeGuidance = (float) eta;
+        return e;
+    }
+
+    public Erasure compat(Compat c) {
+        Erasure e = copy();
+        e.compat = Objects.requireNonNull(c, "compat");
+        return e;
+    }
+
+    /** Progress reports (step, losses, current adversarial concept) on the running thread. */
+    public Erasure onProgress(ProgressListener l) {
+        Erasure e = copy();
+        e.listener = l == null ? ProgressListener.NONE : l;
+        return e;
+    }
+
+    /** Writes a resumable checkpoint every {@code n} θ steps into {@code dir} (atomically). */
+    public Erasure checkpointEvery(int n, Path dir) {
+        Erasure e = copy();
+        e.checkpointEvery = n;
+        e.checkpointDir = dir;
+        return e;
+    }
+
+    /** Continues from the newest checkpoint in {@code dir}; the configuration must match (steps may grow). */
+    public Erasure resume(Path dir) {
+        Erasure e = copy();
+        e.resumeDir = dir;
+        return e;
+    }
+
+    /** The validated settings; throws IllegalArgumentException naming the bad setting. */
+    public Settings settings() {
+        List<String> words = new ArrayList<>();
+        for (String t : targets) {
+            if (t == null) continue;
+            if (separator != null && !separator.isEmpty()) {
+                for (String part : t.split(java.util.regex.Pattern.quote(separator))) words.add(part.strip());
+            } else {
+                words.add(t.strip());
+            }
+        }
+        if (words.isEmpty() || words.stream().anyMatch(String::isEmpty)) {
+            throw new IllegalArgumentException("empty target: give the concept to erase, e.g. target(\"nudity\"); got " + targets);
+        }
+        if (steps <= 0) throw new IllegalArgumentException("steps must be > 0, got " + steps);
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learningRate must be a positive number, got " + learningRate);
+        }
+        int latent = latentSize == 0 ? model.defaultLatentSize() : latentSize;
+        if (latent <= 0 || latent % 8 != 0) {
+            throw new IllegalArgumentException("latentSize must be a positive multiple of 8, got " + latent);
+        }
+        int timesteps = model.alphasCumprod().length;
+        if (ddimSteps < 2 || ddimSteps > timesteps) {
+            throw new IllegalArgumentException("ddimSteps must be in [2, " + timesteps + "], got " + ddimSteps);
+        }
+        if (checkpointEvery < 0) throw new IllegalArgumentException("checkpointEvery must be ≥ 0, got " + checkpointEvery);
+        if (checkpointEvery > 0 && checkpointDir == null) throw new IllegalArgumentException("checkpointEvery needs a folder");
+        if (params.select(model.unetWeights().keys()).isEmpty()) {
+            throw new IllegalArgumentException("parameter filter '" + params.name() + "' selects none of the UNet's "
+                    + model.unetWeights().keys().size() + " tensors");
+        }
+        Vocabulary vocab = vocabulary != null ? vocabulary
+                : vocabularyName != null ? Vocabulary.named(vocabularyName) : Vocabulary.english3000();
+        validatePreserve(words.size(), vocab);
+        return new Settings(words, preserve, params, steps, learningRate, seed, vocab, ddimSteps, latent,
+                startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir);
+    }
+
+    private void validatePreserve(int nTargets, Vocabulary vocab) {
+        if (preserve instanceof Preserve.Adversarial a) {
+            int pool = Math.min(a.kClosest(), vocab.plainWordCount());
+            if (a.k() <= 0) throw new IllegalArgumentException("adversarial(K) needs K ≥ 1, got " + a.k());
+            if (a.kClosest() <= 0) throw new IllegalArgumentException("kClosest must be ≥ 1, got " + a.kClosest());
+            if (a.k() > pool) {
+                throw new IllegalArgumentException("adversarial(" + a.k() + ") asks for more concepts than the candidate pool has: "
+                        + pool + " (kClosest " + a.kClosest() + ", " + vocab.plainWordCount() + " usable words in " + vocab + ")");
+            }
+            if (a.k() % nTargets != 0) {
+                throw new IllegalArgumentException("K = " + a.k() + " must be divisible by the number of targets (" + nTargets + ")");
+            }
+            if (a.pgdSteps() < 1) throw new IllegalArgumentException("pgdSteps P must be ≥ 1, got " + a.pgdSteps());
+            if (!(a.temperature() > 0)) throw new IllegalArgumentException("Gumbel temperature must be > 0, got " + a.temperature());
+            if (!(a.learningRate() > 0)) throw new IllegalArgumentException("Gumbel learning rate must be > 0, got " + a.learningRate());
+        } else if (preserve instanceof Preserve.Continuous c) {
+            if (c.pgdSteps() < 0) throw new IllegalArgumentException("pgdSteps must be ≥ 0, got " + c.pgdSteps());
+        }
+    }
+
+    /** Validates, then trains; a cancelled run returns its partial result flagged {@code cancelled()}. */
+    public ErasureResult run() {
+        Settings s = settings();
+        if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, s); // fails before any compute
+        return Trainer.run(model, s, listener, resumeDir);
+    }
+}

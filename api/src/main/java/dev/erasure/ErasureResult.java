@@ -1,0 +1,183 @@
+package dev.erasure;
+
+import dev.erasure.erase.CandidateSet;
+import dev.erasure.erase.ErasureMethod;
+import dev.erasure.erase.ErasureModel;
+import dev.erasure.erase.SdErasureModel;
+import dev.erasure.erase.Session;
+import dev.erasure.sd.StableDiffusion;
+import dev.erasure.erase.Settings;
+import dev.erasure.erase.StepRecord;
+
+import ai.djl.ndarray.NDArray;
+import dev.erasure.sd.Weights;
+import dev.erasure.sd.io.Safetensors;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The outcome of an erasure run: the trained tensors (over the shared frozen UNet), the history
+ * per loop iteration, EAP's candidate sets, and whether the run was cancelled (then it holds the
+ * weights after the last finished iteration). Closing it frees the trained copies.
+ */
+public class ErasureResult implements AutoCloseable {
+    private final ErasureModel model;
+    private final Session session;
+    private final ErasureMethod method;
+    private final Settings settings;
+    private final List<StepRecord> records;
+    private final boolean cancelled;
+    private final long nanos;
+
+    /** Made by the erasure loop ({@code Trainer}). */
+    public ErasureResult(ErasureModel model, Session session, ErasureMethod method, Settings settings,
+                  List<StepRecord> records, boolean cancelled, long nanos) {
+        this.model = model;
+        this.session = session;
+        this.method = method;
+        this.settings = settings;
+        this.records = Collections.unmodifiableList(new ArrayList<>(records));
+        this.cancelled = cancelled;
+        this.nanos = nanos;
+    }
+
+    /** Copy constructor for subclasses that add a typed model accessor. */
+    protected ErasureResult(ErasureResult other) {
+        this(other.model, other.session, other.method, other.settings, other.records, other.cancelled, other.nanos);
+    }
+
+    /**
+     * The edited pipeline, ready to generate: the original with the trained UNet tensors
+     * (tokenizer, text encoder, VAE and every frozen UNet tensor are shared, not copied).
+     */
+    public StableDiffusion model() {
+        if (model instanceof SdErasureModel sd) return sd.withUnetWeights(unetWeights());
+        throw new UnsupportedOperationException("the erased model is not a StableDiffusion; use unetWeights()");
+    }
+
+    /** The edited UNet weights: trained copies over the original (shared, unchanged) tensors. */
+    public Weights unetWeights() {
+        return session.trainable().overlay();
+    }
+
+    /** Only the trained tensors, by diffusers key. */
+    public Map<String, NDArray> changedTensors() {
+        return session.trainable().tensors();
+    }
+
+    public ErasureModel erasureModel() {
+        return model;
+    }
+
+    public String method() {
+        return method.name();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public boolean cancelled() {
+        return cancelled;
+    }
+
+    /** θ updates done. */
+    public int stepsDone() {
+        return records.isEmpty() ? 0 : records.get(records.size() - 1).step();
+    }
+
+    public Duration elapsed() {
+        return Duration.ofNanos(nanos);
+    }
+
+    public List<StepRecord> records() {
+        return records;
+    }
+
+    /** EAP's candidate sets, one per target (empty for other methods). */
+    public List<CandidateSet> candidates() {
+        return method.candidates();
+    }
+
+    /**
+     * One row per loop iteration: iteration, step, phase, target, k, t, every loss column,
+     * the sampled adversarial concept, max π probability and the π distribution (space-separated).
+     */
+    public Table history() {
+        Set<String> lossNames = new LinkedHashSet<>();
+        for (StepRecord r : records) lossNames.addAll(r.losses().keySet());
+        Table t = Table.create(method.name() + " history",
+                IntColumn.create("iteration", records.stream().mapToInt(StepRecord::iteration).toArray()),
+                IntColumn.create("step", records.stream().mapToInt(StepRecord::step).toArray()),
+                StringColumn.create("phase", records.stream().map(StepRecord::phase).toArray(String[]::new)),
+                StringColumn.create("target", records.stream().map(StepRecord::target).toArray(String[]::new)),
+                IntColumn.create("k", records.stream().mapToInt(StepRecord::k).toArray()),
+                IntColumn.create("t", records.stream().mapToInt(StepRecord::t).toArray()));
+        for (String name : lossNames) {
+            t.addColumns(DoubleColumn.create(name, records.stream()
+                    .mapToDouble(r -> r.losses().getOrDefault(name, Double.NaN)).toArray()));
+        }
+        t.addColumns(StringColumn.create("adversarial", records.stream().map(StepRecord::adversarial).toArray(String[]::new)));
+        t.addColumns(DoubleColumn.create("pi_max", records.stream().mapToDouble(r -> max(r.pi())).toArray()));
+        t.addColumns(StringColumn.create("pi", records.stream().map(r -> join(r.pi())).toArray(String[]::new)));
+        return t;
+    }
+
+    private static double max(double[] p) {
+        double m = Double.NaN;
+        for (double v : p) m = Double.isNaN(m) ? v : Math.max(m, v);
+        return m;
+    }
+
+    private static String join(double[] p) {
+        StringBuilder b = new StringBuilder();
+        for (double v : p) b.append(b.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.5f", v));
+        return b.toString();
+    }
+
+    /** Writes the trained tensors (diffusers names) as safetensors, atomically. */
+    public void save(Path file) {
+        Safetensors.save(file, changedTensors(), metadata());
+    }
+
+    /** Writes every UNet tensor (trained and frozen) as a diffusers {@code diffusion_pytorch_model.safetensors}. */
+    public void saveFullUnet(Path file) {
+        Safetensors.save(file, unetWeights().asMap(), metadata());
+    }
+
+    private Map<String, String> metadata() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("format", "pt");
+        m.put("erasure.method", method.name());
+        m.put("erasure.targets", String.join(", ", settings.targets()));
+        m.put("erasure.params", settings.params().name());
+        m.put("erasure.steps", Integer.toString(stepsDone()));
+        m.put("erasure.compat", settings.compat().name());
+        m.put("erasure.seed", Long.toString(settings.seed()));
+        return m;
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+
+    @Override
+    public String toString() {
+        return method.name() + " of " + settings.targets() + ": " + stepsDone() + "/" + settings.steps() + " steps"
+                + (cancelled ? " (cancelled)" : "") + ", " + changedTensors().size() + " tensors trained";
+    }
+}

@@ -1,0 +1,183 @@
+package dev.erasure.erase;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.erasure.Preserve;
+import dev.erasure.sd.nn.Nn;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * EAP, erasing with adversarial preservation (train_adversarial_gumbel.py, methods.md §2.1–2.3).
+ *
+ * <p>Before training: one {@link CandidateSet} of ≤ K words per target, their text states R_w, and
+ * π_w = 1/K (trainable, one Adam with lr {@code gumbel_lr} for all π, kept for the whole run).
+ * Loop i = 0 … P·steps−1, in this order: w ~ U(targets); Gumbel uniforms; k, t; x_T;
+ * c_r = G(π_w)·R_w; z_e = GenLatent(θ, c_e), z_r = GenLatent(θ, c_r) (same x_T, k); frozen
+ * ε*_∅(z_e), ε*_e(z_e), ε*_r(z_r); trained ε_e(z_e, c_e), ε_r(z_r, c_r); x0-space losses with
+ * a = ᾱ(τ_k): L_erase = MSE(X(z_e,ε_e), X(z_e,ε*_∅) − η(X(z_e,ε*_e) − X(z_e,ε*_∅))),
+ * L_pres = MSE(X(z_r,ε_r), X(z_r,ε*_r)). If i mod P = 0: Adam on θ with L_erase + L_pres (λ = 1);
+ * else Adam on π with −L_pres (gradient ascent; the gradient reaches π only through c_r and the
+ * straight-through softmax). Adversary iterations skip z_e and the erase loss, which cannot
+ * affect π's gradient, and record no θ gradient.
+ */
+public final class AdversarialPreservation implements ErasureMethod {
+    private final Session s;
+    private final Preserve.Adversarial cfg;
+    private final List<CandidateSet> candidates = new ArrayList<>();
+    private final List<NDArray> matrices = new ArrayList<>();
+    private final List<NDArray> pis = new ArrayList<>();
+    private final Adam piAdam;
+    private float[] lastAdversaryGradient = new float[0];
+
+    public AdversarialPreservation(Session session, Preserve.Adversarial cfg) {
+        this.s = session;
+        this.cfg = cfg;
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        for (String target : session.settings().targets()) {
+            CandidateSet set = CandidateSet.build(session.model(), target, session.settings().vocabulary(),
+                    cfg.kClosest(), cfg.k(), session.settings().compat());
+            candidates.add(set);
+            matrices.add(session.keep(set.embeddingMatrix(session.model())));
+            NDArray pi = session.manager().full(new Shape(1, set.size()), 1f / set.size());
+            pi.setRequiresGradient(true);
+            params.put("pi." + pis.size(), pi);
+            pis.add(pi);
+        }
+        this.piAdam = new Adam(params, cfg.learningRate(), session.manager());
+    }
+
+    @Override
+    public String name() {
+        return "EAP";
+    }
+
+    @Override
+    public int iterationsPerStep() {
+        return cfg.pgdSteps();
+    }
+
+    @Override
+    public List<CandidateSet> candidates() {
+        return candidates;
+    }
+
+    /** π_w (live). */
+    public NDArray pi(int target) {
+        return pis.get(target);
+    }
+
+    private NDArray adversarialStates(GumbelSoftmax.Sample g, int w, Shape textShape) {
+        return g.weights().matMul(matrices.get(w)).reshape(textShape);
+    }
+
+    @Override
+    public StepRecord iterate(int iteration) {
+        boolean modelStep = iteration % cfg.pgdSteps() == 0;
+        s.adam().zeroGrad();
+        piAdam.zeroGrad();
+        try (NDScope scope = new NDScope()) {
+            int w = s.random().nextInt(pis.size());
+            NDArray pi = pis.get(w);
+            float[] u = s.random().uniforms((int) pi.getShape().get(1));
+            int[] kt = s.drawTimestep();
+            int k = kt[0];
+            int t = kt[1];
+            NDArray noise = s.noise();
+            NDArray ce = s.target(w);
+            float tau = (float) cfg.temperature();
+            GumbelSoftmax.Sample g0 = GumbelSoftmax.sample(pi, u, tau, cfg.hard());
+            NDArray cr0 = adversarialStates(g0, w, ce.getShape());
+            NDArray zr = s.genLatent(cr0, noise, k);
+            NDArray ze = modelStep ? s.genLatent(ce, noise, k) : null;
+            s.checkpoint();
+            NDArray frozenR;
+            NDArray frozenU = null;
+            NDArray frozenE = null;
+            if (modelStep) {
+                NDList f = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, ze, ze, zr), t, Nn.cat(0, s.uncond(), ce, cr0)))
+                        .split(3, 0);
+                frozenU = f.get(0);
+                frozenE = f.get(1);
+                frozenR = f.get(2);
+            } else {
+                frozenR = Scoped.keepOnly(() -> s.frozenUnet().predict(zr, t, cr0));
+            }
+            GenLatent gl = s.sampler();
+            Map<String, Double> losses = new LinkedHashMap<>();
+            if (!modelStep) s.trainable().requireGradient(false);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                GumbelSoftmax.Sample g = GumbelSoftmax.sample(pi, u, tau, cfg.hard());
+                NDArray cr = adversarialStates(g, w, ce.getShape());
+                s.checkpoint();
+                NDArray lPres;
+                NDArray loss;
+                if (modelStep) {
+                    NDList out = s.trainedUnet().predict(Nn.cat(0, ze, zr), t, Nn.cat(0, ce, cr)).split(2, 0);
+                    NDArray x0u = gl.predictedX0(ze, frozenU, k);
+                    NDArray goal = x0u.sub(gl.predictedX0(ze, frozenE, k).sub(x0u).mul(s.settings().negativeGuidance()));
+                    NDArray lErase = s.mse(gl.predictedX0(ze, out.get(0), k), goal);
+                    lPres = s.mse(gl.predictedX0(zr, out.get(1), k), gl.predictedX0(zr, frozenR, k));
+                    loss = lErase.add(lPres);
+                    losses.put("loss", (double) loss.getFloat());
+                    losses.put("erase", (double) lErase.getFloat());
+                } else {
+                    NDArray eps = s.trainedUnet().predict(zr, t, cr);
+                    lPres = s.mse(gl.predictedX0(zr, eps, k), gl.predictedX0(zr, frozenR, k));
+                    loss = lPres.neg();
+                    losses.put("loss", (double) loss.getFloat());
+                }
+                losses.put("preserve", (double) lPres.getFloat());
+                gc.backward(loss);
+            } finally {
+                if (!modelStep) s.trainable().requireGradient(true);
+            }
+            if (modelStep) {
+                s.adam().step();
+            } else {
+                lastAdversaryGradient = pi.getGradient().toFloatArray();
+                piAdam.step();
+            }
+            int step = iteration / cfg.pgdSteps() + 1;
+            return new StepRecord(iteration, step, modelStep ? "model" : "adversary", s.settings().targets().get(w), k, t,
+                    losses, candidates.get(w).words().get(g0.index()), GumbelSoftmax.distribution(pi));
+        }
+    }
+
+    /** ∂(−L_pres)/∂π_w of the latest adversary iteration (what its Adam step used). */
+    public float[] lastAdversaryGradient() {
+        return lastAdversaryGradient.clone();
+    }
+
+    @Override
+    public Map<String, NDArray> state() {
+        Map<String, NDArray> out = new LinkedHashMap<>(piAdam.parameters());
+        piAdam.state().forEach((k, v) -> out.put("adam." + k, v));
+        out.put("adam.step", s.manager().create(new long[] {piAdam.stepCount()}));
+        return out;
+    }
+
+    @Override
+    public void restore(Map<String, NDArray> state) {
+        for (int i = 0; i < pis.size(); i++) {
+            NDArray saved = state.get("pi." + i);
+            if (saved == null || !saved.getShape().equals(pis.get(i).getShape())) {
+                throw new IllegalArgumentException("checkpoint has no π of shape " + pis.get(i).getShape() + " for target " + i
+                        + " (candidate set changed?)");
+            }
+            Tensors.copyInto(pis.get(i), saved);
+        }
+        Map<String, NDArray> adam = new LinkedHashMap<>();
+        state.forEach((k, v) -> {
+            if (k.startsWith("adam.") && !k.equals("adam.step")) adam.put(k.substring(5), v);
+        });
+        piAdam.restore(adam, state.get("adam.step").getLong(0));
+    }
+}

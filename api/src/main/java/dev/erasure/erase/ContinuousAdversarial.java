@@ -1,0 +1,128 @@
+package dev.erasure.erase;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import dev.erasure.Preserve;
+import dev.erasure.sd.nn.Nn;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The continuous adversary of train_adversarial_pgd.py (methods.md §2.5), EAP's ablation baseline.
+ * e_w starts at E(w) and persists. Each iteration: (a) model step on z_e (from c_e):
+ * L = L_erase + weight·MSE(X(z_e, ε_θ(z_e,t,e_w)), X(z_e, ε*(z_e,t,e_w))), Adam on θ; (b) adversary:
+ * new k, t, x_T, z = GenLatent(θ, c_e), then {@code pgdSteps} ascent steps on e_w:
+ * g = ∇_e MSE(X(z, ε_θ(z,t,e)), X(z, ε*(z,t,e))) (frozen branch constant),
+ * e ← e + lr·g/‖g‖_F·‖e‖_F, no projection.
+ */
+public final class ContinuousAdversarial implements ErasureMethod {
+    private final Session s;
+    private final Preserve.Continuous cfg;
+    private final List<NDArray> embeddings = new ArrayList<>();
+
+    public ContinuousAdversarial(Session session, Preserve.Continuous cfg) {
+        this.s = session;
+        this.cfg = cfg;
+        for (int i = 0; i < session.settings().targets().size(); i++) {
+            embeddings.add(session.keep(Tensors.copyOf(session.target(i))));
+        }
+    }
+
+    @Override
+    public String name() {
+        return "EAP-PGD";
+    }
+
+    @Override
+    public StepRecord iterate(int iteration) {
+        s.adam().zeroGrad();
+        GenLatent gl = s.sampler();
+        try (NDScope scope = new NDScope()) {
+            int w = s.random().nextInt(embeddings.size());
+            NDArray e = embeddings.get(w);
+            int[] kt = s.drawTimestep();
+            NDArray ce = s.target(w);
+            NDArray ze = s.genLatent(ce, s.noise(), kt[0]);
+            int k = kt[0];
+            int t = kt[1];
+            s.checkpoint();
+            NDList f = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, ze, ze, ze), t, Nn.cat(0, s.uncond(), ce, e)))
+                    .split(3, 0);
+            Map<String, Double> losses = new LinkedHashMap<>();
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                s.checkpoint();
+                NDList out = s.trainedUnet().predict(Nn.cat(0, ze, ze), t, Nn.cat(0, ce, e)).split(2, 0);
+                NDArray x0u = gl.predictedX0(ze, f.get(0), k);
+                NDArray goal = x0u.sub(gl.predictedX0(ze, f.get(1), k).sub(x0u).mul(s.settings().negativeGuidance()));
+                NDArray lErase = s.mse(gl.predictedX0(ze, out.get(0), k), goal);
+                NDArray lPres = s.mse(gl.predictedX0(ze, out.get(1), k), gl.predictedX0(ze, f.get(2), k));
+                NDArray loss = lErase.add(lPres.mul(Nn.scalar(lPres, (float) cfg.weight())));
+                gc.backward(loss);
+                losses.put("loss", (double) loss.getFloat());
+                losses.put("erase", (double) lErase.getFloat());
+                losses.put("preserve", (double) lPres.getFloat());
+            }
+            s.adam().step();
+            losses.put("adversary", attack(w, ce));
+            return new StepRecord(iteration, iteration + 1, "model", s.settings().targets().get(w), k, t, losses,
+                    "<continuous>", new double[0]);
+        }
+    }
+
+    /** PGD ascent on e_w; returns the last preservation loss it saw. */
+    private double attack(int w, NDArray ce) {
+        NDArray e = embeddings.get(w);
+        GenLatent gl = s.sampler();
+        int[] kt = s.drawTimestep();
+        NDArray z = s.genLatent(ce, s.noise(), kt[0]);
+        double last = Double.NaN;
+        s.trainable().requireGradient(false);
+        e.setRequiresGradient(true);
+        try {
+            for (int p = 0; p < cfg.pgdSteps(); p++) {
+                try (NDScope scope = new NDScope()) {
+                    s.checkpoint();
+                    NDArray frozen = Scoped.keepOnly(() -> gl.predictedX0(z, s.frozenUnet().predict(z, kt[1], e), kt[0]));
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray l = s.mse(gl.predictedX0(z, s.trainedUnet().predict(z, kt[1], e), kt[0]), frozen);
+                        gc.backward(l);
+                        last = l.getFloat();
+                    }
+                    NDArray g = e.getGradient();
+                    float gn = g.norm().getFloat();
+                    float en = e.norm().getFloat();
+                    if (gn > 0) e.addi(g.mul((float) (cfg.pgdLr() / gn * en)));
+                    JniUtils.zeroGrad((PtNDArray) e);
+                }
+            }
+        } finally {
+            e.setRequiresGradient(false);
+            s.trainable().requireGradient(true);
+        }
+        return last;
+    }
+
+    @Override
+    public Map<String, NDArray> state() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (int i = 0; i < embeddings.size(); i++) out.put("embedding." + i, embeddings.get(i));
+        return out;
+    }
+
+    @Override
+    public void restore(Map<String, NDArray> state) {
+        for (int i = 0; i < embeddings.size(); i++) {
+            NDArray saved = state.get("embedding." + i);
+            if (saved == null) throw new IllegalArgumentException("checkpoint lacks adversarial embedding " + i);
+            Tensors.copyInto(embeddings.get(i), saved);
+        }
+    }
+}

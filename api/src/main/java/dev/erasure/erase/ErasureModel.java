@@ -1,0 +1,36 @@
+package dev.erasure.erase;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.erasure.sd.Weights;
+
+import java.util.List;
+
+/**
+ * What the erasure engine needs of a text-to-image diffusion model: text states, an ε-UNet for
+ * any set of weights (so the frozen and the trained UNet share every frozen tensor), the noise
+ * schedule. {@code SdErasureModel} adapts a {@code StableDiffusion}.
+ */
+public interface ErasureModel {
+    NDManager manager();
+
+    /** The UNet's weights by diffusers key (the frozen original). */
+    Weights unetWeights();
+
+    /** ε-prediction with these UNet weights (e.g. an overlay of trainable copies). */
+    NoisePredictor unet(Weights weights);
+
+    /** Text states [n,77,D] of the prompts (last hidden state after the final LayerNorm), no gradient. */
+    NDArray encode(List<String> prompts);
+
+    /** ᾱ_t for t = 0..T−1 (float32 math, as diffusers). */
+    float[] alphasCumprod();
+
+    /** Latent channels of the UNet input (4 for SD). */
+    int latentChannels();
+
+    /** The latent size the model was trained at (the UNet's sample_size: 64 for SD-1.4). */
+    default int defaultLatentSize() {
+        return 64;
+    }
+}

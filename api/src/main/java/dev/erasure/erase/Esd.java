@@ -1,0 +1,78 @@
+package dev.erasure.erase;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
+import ai.djl.training.GradientCollector;
+import dev.erasure.sd.nn.Nn;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * ESD, the CompVis version (methods.md §1.1) that EAP and AdvUnlearn use as baseline. Per
+ * iteration: w ~ U(targets); k, t and x_T (§0.2); z = GenLatent(θ, c_e, 3, x_T, k) without
+ * gradient; frozen ε0 = ε*(z,t,c∅), εe = ε*(z,t,c_e); target y = ε0 − η(εe − ε0);
+ * L = mean (ε_θ(z,t,c_e) − y)²; one Adam step on the selected θ.
+ */
+public final class Esd implements ErasureMethod {
+    private final Session s;
+
+    /** A drawn training example: target index, grid index k, query timestep t, latent z, ESD target y. */
+    public record Sample(int target, int k, int t, NDArray latent, NDArray goal) {
+    }
+
+    public Esd(Session session) {
+        this.s = session;
+    }
+
+    @Override
+    public String name() {
+        return "ESD";
+    }
+
+    /** Draws w, k, t, x_T (in this order), generates z and computes y; grad mode must be off. */
+    public Sample draw() {
+        int w = s.random().nextInt(s.settings().targets().size());
+        int[] kt = s.drawTimestep();
+        NDArray noise = s.noise();
+        NDArray ce = s.target(w);
+        NDArray z = s.genLatent(ce, noise, kt[0]);
+        s.checkpoint();
+        NDList frozen = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, z, z), kt[1], Nn.cat(0, s.uncond(), ce)))
+                .split(2, 0);
+        NDArray e0 = frozen.get(0);
+        NDArray y = e0.sub(frozen.get(1).sub(e0).mul(s.settings().negativeGuidance()));
+        return new Sample(w, kt[0], kt[1], z, y);
+    }
+
+    /** The ESD loss of a sample with the current trained weights (records a graph inside a collector). */
+    public NDArray loss(Sample x) {
+        s.checkpoint();
+        NDArray eps = s.trainedUnet().predict(x.latent(), x.t(), s.target(x.target()));
+        return s.mse(eps, x.goal());
+    }
+
+    @Override
+    public StepRecord iterate(int iteration) {
+        s.adam().zeroGrad();
+        try (NDScope scope = new NDScope()) {
+            Sample x = draw();
+            double value;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray loss = loss(x);
+                gc.backward(loss);
+                value = loss.getFloat();
+            }
+            s.adam().step();
+            return new StepRecord(iteration, iteration + 1, "model", s.settings().targets().get(x.target()), x.k(), x.t(),
+                    Map.of("loss", value, "erase", value), "", new double[0]);
+        }
+    }
+
+    /** Targets as the history names them. */
+    List<String> targets() {
+        return s.settings().targets();
+    }
+}

@@ -1,0 +1,65 @@
+package dev.erasure.erase;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.training.GradientCollector;
+import dev.erasure.Preserve;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * ESD with a fixed preserved concept (train-esd-preserve.py, methods.md §2.6): the ESD loss plus
+ * MSE(ε_θ(z_e,t,E(r)), ε*(z_e,t,E(r))) in ε-space on the target's latent, r drawn uniformly
+ * from {preserved words, ""} after the ESD draws. {@code Preserve.neutral()} is r = "" only.
+ */
+public final class FixedPreservation implements ErasureMethod {
+    private final Session s;
+    private final Esd esd;
+    private final List<String> pool;
+    private final NDArray pooled;
+
+    public FixedPreservation(Session session, Preserve.Fixed preserve) {
+        this.s = session;
+        this.esd = new Esd(session);
+        this.pool = preserve.pool();
+        this.pooled = session.keep(session.model().encode(pool));
+    }
+
+    @Override
+    public String name() {
+        return "ESD+preserve";
+    }
+
+    @Override
+    public StepRecord iterate(int iteration) {
+        s.adam().zeroGrad();
+        try (NDScope scope = new NDScope()) {
+            Esd.Sample x = esd.draw();
+            int r = s.random().nextInt(pool.size());
+            NDArray cr = pooled.get(r).expandDims(0);
+            s.checkpoint();
+            NDArray frozenR = Scoped.keepOnly(() -> s.frozenUnet().predict(x.latent(), x.t(), cr));
+            double erase;
+            double preserve;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray lErase = esd.loss(x);
+                s.checkpoint();
+                NDArray lPres = s.mse(s.trainedUnet().predict(x.latent(), x.t(), cr), frozenR);
+                NDArray loss = lErase.add(lPres);
+                gc.backward(loss);
+                erase = lErase.getFloat();
+                preserve = lPres.getFloat();
+            }
+            s.adam().step();
+            Map<String, Double> losses = new LinkedHashMap<>();
+            losses.put("loss", erase + preserve);
+            losses.put("erase", erase);
+            losses.put("preserve", preserve);
+            return new StepRecord(iteration, iteration + 1, "model", s.settings().targets().get(x.target()), x.k(), x.t(),
+                    losses, pool.get(r), new double[0]);
+        }
+    }
+}

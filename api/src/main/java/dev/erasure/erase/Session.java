@@ -1,0 +1,134 @@
+package dev.erasure.erase;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.erasure.progress.Cancellation;
+
+import java.util.List;
+
+/**
+ * The shared state of one erasure run: the frozen and the trained UNet (sharing frozen tensors),
+ * θ's optimiser, the GenLatent sampler, the run's only random source, and the text states of
+ * the empty prompt and the targets. Methods draw from {@link #random()} in a fixed order.
+ */
+public final class Session implements AutoCloseable {
+    private final ErasureModel model;
+    private final Settings settings;
+    private final NDManager manager;
+    private final TrainableWeights trainable;
+    private final Adam adam;
+    private final GenLatent genLatent;
+    private final NoisePredictor frozenUnet;
+    private final NoisePredictor trainedUnet;
+    private final NDArray uncond;
+    private final NDArray targets;
+    private final ai.djl.ndarray.types.DataType dtype;
+    private SeededRandom random;
+
+    public Session(ErasureModel model, Settings settings) {
+        this.model = model;
+        this.settings = settings;
+        this.manager = model.manager().newSubManager();
+        this.trainable = TrainableWeights.select(model.unetWeights(), settings.params(), manager);
+        this.adam = new Adam(trainable.tensors(), settings.learningRate(), manager);
+        this.genLatent = new GenLatent(model.alphasCumprod(), settings.ddimSteps(), settings.compat());
+        this.frozenUnet = model.unet(model.unetWeights());
+        this.trainedUnet = model.unet(trainable.overlay());
+        this.uncond = keep(model.encode(List.of("")));
+        this.targets = keep(model.encode(settings.targets()));
+        this.random = new SeededRandom(settings.seed());
+        this.dtype = uncond.getDataType();
+    }
+
+    /** Moves a long-lived array into the run's manager and out of any open NDScope. */
+    public NDArray keep(NDArray a) {
+        a.attach(manager);
+        ai.djl.ndarray.NDScope.unregister(a);
+        return a;
+    }
+
+    /** Text states [1,77,D] of target i. */
+    public NDArray target(int i) {
+        return targets.get(i).expandDims(0);
+    }
+
+    public NDArray uncond() {
+        return uncond;
+    }
+
+    /** x_T ~ N(0, I) [1,C,H,W] from the run's random source. */
+    public NDArray noise() {
+        int c = model.latentChannels();
+        int s = settings.latentSize();
+        NDArray x = manager.create(random.gaussians(c * s * s), new Shape(1, c, s, s));
+        return x.getDataType() == dtype ? x : x.toType(dtype, false);
+    }
+
+    /** Draws k ~ U{0..N−1} and t_ddpm ~ U[round(1000k/N), round(1000(k+1)/N)), returns {k, query timestep}. */
+    public int[] drawTimestep() {
+        int k = random.nextInt(genLatent.steps());
+        int tDdpm = random.nextInt(genLatent.ddpmLow(k), genLatent.ddpmHigh(k));
+        return new int[] {k, genLatent.queryTimestep(k, tDdpm)};
+    }
+
+    /** GenLatent with the current trained weights, CFG start_guidance against c∅ (grad mode must be off). */
+    public NDArray genLatent(NDArray cond, NDArray noise, int k) {
+        return genLatent.run(GuidedNoise.cfg(trainedUnet, cond, uncond, settings.startGuidance()), noise, k);
+    }
+
+    /** A cancellation check, called before every UNet call outside GenLatent. */
+    public void checkpoint() {
+        Cancellation.checkpoint();
+    }
+
+    public NDArray mse(NDArray a, NDArray b) {
+        return a.sub(b).square().mean();
+    }
+
+    public ErasureModel model() {
+        return model;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public TrainableWeights trainable() {
+        return trainable;
+    }
+
+    public Adam adam() {
+        return adam;
+    }
+
+    public GenLatent sampler() {
+        return genLatent;
+    }
+
+    public NoisePredictor frozenUnet() {
+        return frozenUnet;
+    }
+
+    public NoisePredictor trainedUnet() {
+        return trainedUnet;
+    }
+
+    public SeededRandom random() {
+        return random;
+    }
+
+    /** Restores the random stream (checkpoint resume). */
+    public void restoreRandom(long state) {
+        this.random = new SeededRandom(state);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

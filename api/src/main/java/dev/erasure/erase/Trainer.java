@@ -1,0 +1,72 @@
+package dev.erasure.erase;
+
+import dev.erasure.ErasureResult;
+import dev.erasure.Preserve;
+import dev.erasure.progress.CancelledException;
+import dev.erasure.progress.ProgressListener;
+import dev.erasure.progress.Task;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The loop every method shares: iterations, history, checkpoints every N θ-steps, progress
+ * reports (losses, sampled concepts) and cancellation. A cancelled run returns the partial result
+ * (weights after the last finished iteration) instead of throwing.
+ */
+public final class Trainer {
+    private Trainer() {
+    }
+
+    /** The method class for a preservation choice. */
+    public static ErasureMethod method(Session s, Preserve preserve) {
+        if (preserve instanceof Preserve.None) return new Esd(s);
+        if (preserve instanceof Preserve.Fixed f) return new FixedPreservation(s, f);
+        if (preserve instanceof Preserve.Adversarial a) return new AdversarialPreservation(s, a);
+        if (preserve instanceof Preserve.Continuous c) return new ContinuousAdversarial(s, c);
+        throw new IllegalArgumentException("unknown preservation " + preserve);
+    }
+
+    public static ErasureResult run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeFrom) {
+        long t0 = System.nanoTime();
+        Session s = new Session(model, settings);
+        ErasureMethod m = method(s, settings.preserve());
+        List<StepRecord> history = new ArrayList<>();
+        int start = resumeFrom == null ? 0 : Checkpoints.restore(resumeFrom, s, m, history);
+        int perStep = m.iterationsPerStep();
+        int total = settings.steps() * perStep;
+        if (start > total) {
+            throw new IllegalArgumentException("checkpoint is at iteration " + start + ", beyond this run's " + total
+                    + " (steps(" + settings.steps() + "))");
+        }
+        try (Task task = Task.start(m.name() + " erase " + settings.targets(), total, listener)) {
+            if (start > 0) task.step(start, null, "resumed at iteration " + start);
+            for (int i = start; i < total; i++) {
+                StepRecord r = m.iterate(i);
+                history.add(r);
+                if (settings.checkpointEvery() > 0 && (i + 1) % (settings.checkpointEvery() * perStep) == 0) {
+                    Checkpoints.save(settings.checkpointDir(), i + 1, s, m, history);
+                }
+                task.step(1, metrics(r), status(r));
+            }
+        } catch (CancelledException e) {
+            // fall through: the partial result is returned below, flagged cancelled
+        }
+        boolean cancelled = history.size() < total;
+        return new ErasureResult(model, s, m, settings, history, cancelled, System.nanoTime() - t0);
+    }
+
+    private static Map<String, Double> metrics(StepRecord r) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("step", (double) r.step());
+        out.putAll(r.losses());
+        return out;
+    }
+
+    private static String status(StepRecord r) {
+        return r.adversarial().isEmpty() ? r.target() : r.phase() + ": " + r.target() + " vs " + r.adversarial();
+    }
+}

@@ -1,0 +1,103 @@
+package dev.erasure.bench;
+
+import com.google.gson.JsonParser;
+import dev.erasure.Erasure;
+import dev.erasure.ErasureResult;
+import dev.erasure.Params;
+import dev.erasure.Preserve;
+import dev.erasure.Vocabulary;
+import dev.erasure.erase.MemoryEstimate;
+import dev.erasure.erase.Sd14;
+import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.UNetConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Peak memory per erasure step ({@code ./erasure bench erase-memory [fixture-folder]}):
+ * (1) SD-1.4 recipes at 512×512 (latent 64) estimated from the shapes ({@link MemoryEstimate});
+ * (2) the tiny fixture model: the same estimate next to the measured growth of the process's
+ * peak resident memory (VmHWM, reset through /proc/self/clear_refs) over two steps, and the time
+ * per step. Memory numbers are fp32, batch 1, CPU.
+ */
+public final class EraseMemoryBench {
+    private EraseMemoryBench() {
+    }
+
+    record Recipe(String name, Params params, Preserve preserve) {
+    }
+
+    static final List<Recipe> RECIPES = List.of(
+            new Recipe("ESD-x (objects/artists)", Params.crossAttention(), Preserve.none()),
+            new Recipe("ESD-u (nudity)", Params.nonCrossAttention(), Preserve.none()),
+            new Recipe("EAP-x, K=100 (objects/artists)", Params.crossAttention(), Preserve.adversarial(100)),
+            new Recipe("EAP-u, K=50 (nudity)", Params.nonCrossAttention(), Preserve.adversarial(50)),
+            new Recipe("ESD full", Params.full(), Preserve.none()));
+
+    public static void main(String[] args) throws IOException {
+        UNetConfig sd14 = UNetConfig.fromJson(JsonParser.parseString(Sd14.UNET_CONFIG).getAsJsonObject());
+        System.out.println("SD-1.4 UNet, 512×512 (latent 64), fp32, batch 1 — estimate from shapes");
+        System.out.printf(Locale.ROOT, "%-32s %14s %9s %9s %9s %9s %9s %9s %9s%n", "recipe", "trained params",
+                "frozen", "copy", "grads", "Adam", "activ.", "transient", "PEAK GiB");
+        for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(sd14, r.params(), r.preserve(), 64));
+
+        Path fixture = Path.of(args.length > 0 ? args[0] : "../shared/fixtures/tiny-sd");
+        if (!Files.isDirectory(fixture)) fixture = Path.of("fixtures/tiny-sd");
+        System.out.println();
+        System.out.println("tiny fixture (" + fixture + "): estimate vs measured peak-RSS growth over 2 steps (5-step DDIM grid)");
+        System.out.printf(Locale.ROOT, "%-32s %6s %12s %12s %10s%n", "recipe", "latent", "est. MiB", "meas. MiB", "s/step");
+        try (StableDiffusion sd = StableDiffusion.load(fixture)) {
+            for (int latent : new int[] {8, 16, 32}) {
+                for (Recipe r : List.of(RECIPES.get(0), RECIPES.get(3))) {
+                    Preserve p = r.preserve() instanceof Preserve.Adversarial ? Preserve.adversarial(4).kClosest(16) : r.preserve();
+                    MemoryEstimate est = MemoryEstimate.of(sd.unet().config(), r.params(), p, latent);
+                    Erasure e = Erasure.of(sd).target("church").train(r.params()).preserve(p).latentSize(latent)
+                            .ddimSteps(5).steps(2).vocabulary(Vocabulary.english3000());
+                    e.steps(1).run().close(); // warm-up (allocator, candidate set code paths)
+                    long base = status("VmRSS");
+                    resetPeak();
+                    long t0 = System.nanoTime();
+                    try (ErasureResult res = e.run()) {
+                        double secs = (System.nanoTime() - t0) / 1e9 / res.stepsDone();
+                        long peak = status("VmHWM");
+                        System.out.printf(Locale.ROOT, "%-32s %6d %12.1f %12.1f %10.2f%n", r.name(), latent,
+                                (est.peakBytes() - est.frozenBytes()) / 1048576.0, (peak - base) / 1024.0, secs);
+                    }
+                }
+            }
+        }
+        System.out.println("est. excludes the frozen weights (already resident before the run); "
+                + "meas. = VmHWM − VmRSS before the run (includes the EN3K candidate search for EAP).");
+    }
+
+    private static void row(String name, MemoryEstimate m) {
+        double g = 1L << 30;
+        System.out.printf(Locale.ROOT, "%-32s %,14d %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f%n", name, m.trainableParams(),
+                m.frozenBytes() / g, m.trainableBytes() / g, m.gradientBytes() / g, m.adamBytes() / g,
+                m.activationBytes() / g, m.transientBytes() / g, m.peakBytes() / g);
+    }
+
+    /** A /proc/self/status field in kB (-1 when unavailable, e.g. not Linux). */
+    private static long status(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static void resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException e) {
+            // not Linux / not permitted: VmHWM then includes earlier peaks
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.erasure.erase;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.erasure.Params;
+import dev.erasure.Preserve;
+import dev.erasure.sd.UNetConfig;
+import dev.erasure.sd.io.Safetensors;
+import dev.erasure.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MemoryEstimateTest {
+    @Test
+    void shapesFromTheConfigEqualTheFixtureWeights() throws Exception {
+        Path dir = Fixtures.tinySd();
+        UNetConfig cfg = UNetConfig.fromJson(JsonParser.parseString(Files.readString(dir.resolve("unet/config.json"))).getAsJsonObject());
+        Map<String, long[]> derived = new TreeMap<>(UNetShapes.of(cfg));
+        Map<String, Safetensors.Entry> real = new TreeMap<>(Safetensors.header(dir.resolve("unet/diffusion_pytorch_model.safetensors")).byName());
+        assertEquals(real.keySet(), derived.keySet());
+        real.forEach((k, e) -> assertArrayEquals(e.shape().getShape(), derived.get(k), k));
+    }
+
+    @Test
+    void sd14CountsMatchTheDocumentedNumbers() {
+        UNetConfig sd14 = UNetConfig.fromJson(JsonParser.parseString(Sd14.UNET_CONFIG).getAsJsonObject());
+        MemoryEstimate x = MemoryEstimate.of(sd14, Params.crossAttention(), Preserve.none(), 64);
+        assertEquals(43_962_560L, x.trainableParams(), "methods.md §0.3: ESD-x trains 43,962,560 parameters");
+        assertEquals(859_520_964L, x.totalParams(), "SD-1.4 UNet");
+        MemoryEstimate u = MemoryEstimate.of(sd14, Params.nonCrossAttention(), Preserve.adversarial(50), 64);
+        assertTrue(Math.abs(u.trainableParams() - 813.5e6) < 1e6, "ESD-u ≈ 813.5 M: " + u.trainableParams());
+        assertTrue(u.peakBytes() > x.peakBytes());
+    }
+}
