@@ -21,7 +21,7 @@ import java.util.Locale;
  * {@code --vocab} names and rejects unknown ones.
  */
 public final class Vocabulary {
-    private static final String EN3K_RESOURCE = "/dev/erasure/vocab/english_3000.csv";
+    private static final String EN3K_RESOURCE = "/dev/erasure/data/eap/english_3000.csv";
 
     private final String name;
     private final List<String> words;
