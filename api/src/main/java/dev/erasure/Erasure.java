@@ -47,6 +47,7 @@ public final class Erasure {
     private Path checkpointDir;
     private Path resumeDir;
     private ProgressListener listener = ProgressListener.NONE;
+    private Method method;
 
     private Erasure() {
     }
@@ -72,6 +73,7 @@ public final class Erasure {
         e.checkpointDir = checkpointDir;
         e.resumeDir = resumeDir;
         e.listener = listener;
+        e.method = method;
         return e;
     }
 
@@ -200,6 +202,16 @@ public final class Erasure {
         return e;
     }
 
+    /**
+     * Uses another erasure method (UCE, Concept Ablation, AdvUnlearn, AdvAnchor) instead of the
+     * ESD family chosen by {@link #preserve}; e.g. {@code .method(Methods.uce())}.
+     */
+    public Erasure method(Method m) {
+        Erasure e = copy();
+        e.method = Objects.requireNonNull(m, "method");
+        return e;
+    }
+
     /** Writes a resumable checkpoint every {@code n} θ steps into {@code dir} (atomically). */
     public Erasure checkpointEvery(int n, Path dir) {
         Erasure e = copy();
@@ -277,6 +289,10 @@ public final class Erasure {
     /** Validates, then trains; a cancelled run returns its partial result flagged {@code cancelled()}. */
     public ErasureResult run() {
         Settings s = settings();
+        if (method != null) {
+            method.validate(model, s);
+            return method.run(model, s, listener, resumeDir);
+        }
         if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, s); // fails before any compute
         return Trainer.run(model, s, listener, resumeDir);
     }

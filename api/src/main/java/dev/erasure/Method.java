@@ -1,0 +1,25 @@
+package dev.erasure;
+
+import dev.erasure.erase.ErasureModel;
+import dev.erasure.erase.Settings;
+import dev.erasure.progress.ProgressListener;
+
+import java.nio.file.Path;
+
+/**
+ * An erasure method other than the ESD family that {@link Erasure#preserve} selects (UCE, Concept
+ * Ablation, AdvUnlearn, AdvAnchor): chosen with {@code Erasure.of(sd).target(..).method(m)}. It
+ * receives the validated common settings (targets, steps, learning rate, seed, compat, ...) and
+ * owns everything specific to it; its defaults are its paper's documented configuration.
+ */
+public interface Method {
+    /** Short name for tables and sweeps, e.g. "UCE". */
+    String name();
+
+    /** Rejects settings this method cannot use, before any compute (IllegalArgumentException naming them). */
+    default void validate(ErasureModel model, Settings settings) {
+    }
+
+    /** Runs the method; a cancelled run returns its partial result flagged {@code cancelled()}. */
+    ErasureResult run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir);
+}
