@@ -82,6 +82,13 @@ public final class Erasure {
         return of(new SdErasureModel(Objects.requireNonNull(sd, "model")));
     }
 
+    /** A copy with one change (the configuration is immutable). */
+    private Erasure with(java.util.function.Consumer<Erasure> change) {
+        Erasure e = copy();
+        change.accept(e);
+        return e;
+    }
+
     /** Erasure on any model the engine can drive (see {@link ErasureModel}). */
     public static Erasure of(ErasureModel model) {
         Erasure e = new Erasure();
@@ -91,84 +98,64 @@ public final class Erasure {
 
     /** The concept to erase, e.g. "nudity" or "Van Gogh" (split on {@link #separator} when one is set). */
     public Erasure target(String prompt) {
-        Erasure e = copy();
-        e.targets = prompt == null ? List.of() : List.of(prompt);
-        return e;
+        return with(e -> e.targets = prompt == null ? List.of() : List.of(prompt));
     }
 
     /** Several concepts erased jointly; each iteration samples one uniformly (ESD/EAP multi-concept). */
     public Erasure targets(String... prompts) {
-        Erasure e = copy();
-        e.targets = List.copyOf(Arrays.asList(prompts));
-        return e;
+        return with(e -> e.targets = List.copyOf(Arrays.asList(prompts)));
     }
 
     /** The official {@code --seperator}: target("Church, Parachute").separator(",") erases both. */
     public Erasure separator(String sep) {
-        Erasure e = copy();
-        e.separator = sep;
-        return e;
+        return with(e -> e.separator = sep);
     }
 
     public Erasure preserve(Preserve p) {
-        Erasure e = copy();
-        e.preserve = Objects.requireNonNull(p, "preserve");
-        return e;
+        return with(e -> e.preserve = Objects.requireNonNull(p, "preserve"));
     }
 
     /** Which UNet tensors train (methods.md §0.3). */
     public Erasure train(Params p) {
-        Erasure e = copy();
-        e.params = Objects.requireNonNull(p, "params");
-        return e;
+        return with(e -> e.params = Objects.requireNonNull(p, "params"));
     }
 
     /** θ updates (the official {@code iterations}); EAP runs P loop iterations per θ update. */
     public Erasure steps(int n) {
-        Erasure e = copy();
-        e.steps = n;
-        return e;
+        return with(e -> e.steps = n);
     }
 
     public Erasure learningRate(double lr) {
-        Erasure e = copy();
-        e.learningRate = lr;
-        return e;
+        return with(e -> e.learningRate = lr);
     }
 
     public Erasure seed(long s) {
-        Erasure e = copy();
-        e.seed = s;
-        return e;
+        return with(e -> e.seed = s);
     }
 
     public Erasure vocabulary(Vocabulary v) {
-        Erasure e = copy();
-        e.vocabulary = Objects.requireNonNull(v, "vocabulary");
-        e.vocabularyName = null;
-        return e;
+        return with(e -> {
+            e.vocabulary = Objects.requireNonNull(v, "vocabulary");
+            e.vocabularyName = null;
+        });
     }
 
     /** A vocabulary by its official name ("EN3K"); an unknown name is rejected by {@link #run()}. */
     public Erasure vocabulary(String name) {
-        Erasure e = copy();
-        e.vocabularyName = name;
-        e.vocabulary = null;
-        return e;
+        return with(e -> {
+            e.vocabularyName = name;
+            e.vocabulary = null;
+        });
     }
 
     /** GenLatent's DDIM grid size N (50 officially; fewer makes tiny test runs cheap). */
     public Erasure ddimSteps(int n) {
-        Erasure e = copy();
-        e.ddimSteps = n;
-        return e;
+        return with(e -> e.ddimSteps = n);
     }
 
     /** Latent height = width (default: the UNet's sample_size, 64 for SD-1.4's 512×512); a multiple of 8. */
     public Erasure latentSize(int n) {
-        Erasure e = copy();
-        e.latentSize = n;
-        return e;
+        return with(e -> e.latentSize = n);
     }
 
     /** Image size in pixels (latent size × 8). */
@@ -178,28 +165,20 @@ public final class Erasure {
     }
 
     public Erasure startGuidance(double s) {
-        Erasure e = copy();
-        e.startGuidance = (float) s;
-        return e;
+        return with(e -> e.startGuidance = (float) s);
     }
 
     public Erasure negativeGuidance(double eta) {
-        Erasure e = copy();
-        e.negativeGuidance = (float) eta;
-        return e;
+        return with(e -> e.negativeGuidance = (float) eta);
     }
 
     public Erasure compat(Compat c) {
-        Erasure e = copy();
-        e.compat = Objects.requireNonNull(c, "compat");
-        return e;
+        return with(e -> e.compat = Objects.requireNonNull(c, "compat"));
     }
 
     /** Progress reports (step, losses, current adversarial concept) on the running thread. */
     public Erasure onProgress(ProgressListener l) {
-        Erasure e = copy();
-        e.listener = l == null ? ProgressListener.NONE : l;
-        return e;
+        return with(e -> e.listener = l == null ? ProgressListener.NONE : l);
     }
 
     /**
@@ -214,17 +193,15 @@ public final class Erasure {
 
     /** Writes a resumable checkpoint every {@code n} θ steps into {@code dir} (atomically). */
     public Erasure checkpointEvery(int n, Path dir) {
-        Erasure e = copy();
-        e.checkpointEvery = n;
-        e.checkpointDir = dir;
-        return e;
+        return with(e -> {
+            e.checkpointEvery = n;
+            e.checkpointDir = dir;
+        });
     }
 
     /** Continues from the newest checkpoint in {@code dir}; the configuration must match (steps may grow). */
     public Erasure resume(Path dir) {
-        Erasure e = copy();
-        e.resumeDir = dir;
-        return e;
+        return with(e -> e.resumeDir = dir);
     }
 
     /** The validated settings; throws IllegalArgumentException naming the bad setting. */
