@@ -20,6 +20,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -63,8 +64,10 @@ class SensitivityTest {
 
     @Test
     void deltaIsZeroForTheSameModelAndTheTableHasOneRowPerConcept() {
-        List<String> concepts = List.of("church", "dog", "tree");
-        Table t = images(sd, sd).over(concepts);
+        List<String> concepts = List.of("church", "dog");
+        List<Progress> seen = new ArrayList<>();
+        Table t = images(sd, sd).onProgress(seen::add).over(concepts);
+        assertMonotonic(seen, concepts.size() * 2);
         assertEquals(concepts.size(), t.rowCount());
         assertEquals(List.of("concept", "delta_mean", "delta_std", "score_original", "score_erased", "k", "similarity"), t.columnNames());
         for (int i = 0; i < t.rowCount(); i++) {
@@ -73,7 +76,7 @@ class SensitivityTest {
             assertEquals(2, t.intColumn("k").get(i));
         }
         assertEquals(1.0, t.doubleColumn("similarity").get(0), 1e-9, "the target is its own neighbour");
-        Table e = images(sd, erased.model()).over(List.of("church"));
+        Table e = images(sd, erased.model()).imagesPerConcept(1).over(List.of("church"));
         assertTrue(e.doubleColumn("delta_mean").get(0) != 0.0 || e.doubleColumn("delta_std").get(0) != 0.0,
                 "the erased model's images differ from the original's");
     }
@@ -107,15 +110,21 @@ class SensitivityTest {
     void progressIsMonotonicAndTheSpectrumIsCancellable() {
         List<Progress> seen = new ArrayList<>();
         Sensitivity.noisePredictions(sd, sd).batchSize(2).onProgress(seen::add).over(WORDS);
-        for (int i = 1; i < seen.size(); i++) assertTrue(seen.get(i).done() >= seen.get(i - 1).done());
-        assertEquals(WORDS.size(), seen.get(seen.size() - 1).done());
-        assertEquals(WORDS.size(), seen.get(0).total());
+        assertMonotonic(seen, WORDS.size());
+        AtomicBoolean once = new AtomicBoolean();
+        List<Progress> stopped = new ArrayList<>();
         assertThrows(CancelledException.class, () -> Sensitivity.noisePredictions(sd, sd).batchSize(2)
-                .onProgress(p -> { if (p.done() > 0) Cancellation.current().cancel(); }).over(WORDS));
-        List<Progress> images = new ArrayList<>();
-        images(sd, sd).onProgress(images::add).over(List.of("dog", "tree"));
-        for (int i = 1; i < images.size(); i++) assertTrue(images.get(i).done() >= images.get(i - 1).done());
-        assertEquals(4, images.get(images.size() - 1).done());
+                .onProgress(p -> {
+                    stopped.add(p);
+                    if (p.done() > 0 && !once.getAndSet(true)) Cancellation.current().cancel();
+                }).over(WORDS));
+        assertEquals(2, stopped.get(stopped.size() - 1).done(), "stopped after the first batch");
+    }
+
+    private static void assertMonotonic(List<Progress> seen, long total) {
+        for (int i = 1; i < seen.size(); i++) assertTrue(seen.get(i).done() >= seen.get(i - 1).done(), "progress went back at " + i);
+        assertEquals(total, seen.get(0).total());
+        assertEquals(total, seen.get(seen.size() - 1).done());
     }
 
     @Test
