@@ -10,7 +10,7 @@ import java.util.Locale;
 
 /**
  * The cheap sensitivity spectrum (noise-prediction similarity) over EN3K's 3000 words on the tiny
- * fixture: {@code ./erasure bench spectrum [batchSize] [samples] [latentSize]}. The erased model is
+ * fixture: {@code ./erasure bench spectrum [batchSize] [samples] [latentSize] [words]}. The erased model is
  * the original itself (the cost does not depend on the weights). Prints wall time per run.
  */
 public final class SpectrumBench {
@@ -21,7 +21,9 @@ public final class SpectrumBench {
         int batch = args.length > 0 ? Integer.parseInt(args[0]) : 64;
         int samples = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int latent = args.length > 2 ? Integer.parseInt(args[2]) : 8;
-        Vocabulary words = Vocabulary.english3000();
+        Vocabulary all = Vocabulary.english3000();
+        int n = args.length > 3 ? Math.min(Integer.parseInt(args[3]), all.size()) : all.size();
+        Vocabulary words = Vocabulary.of(all.words().subList(0, n));
         try (StableDiffusion sd = StableDiffusion.load(Fixtures.tinySd())) {
             long start = System.nanoTime();
             Table t = Sensitivity.noisePredictions(sd, sd).batchSize(batch).samples(samples).latentSize(latent)
