@@ -20,8 +20,11 @@ public final class Bench {
             case "erase-memory":
                 EraseMemoryBench.main(rest);
                 break;
+            case "spectrum":
+                SpectrumBench.main(rest);
+                break;
             default:
-                System.err.println("unknown benchmark '" + which + "' (available: sd, erase-memory)");
+                System.err.println("unknown benchmark '" + which + "' (available: sd, erase-memory, spectrum)");
                 System.exit(2);
         }
     }

@@ -1,0 +1,209 @@
+package dev.erasure.eval;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.Device;
+import dev.erasure.Vocabulary;
+import dev.erasure.progress.ProgressListener;
+import dev.erasure.progress.Task;
+import dev.erasure.sd.ClipTextModel;
+import dev.erasure.sd.StableDiffusion;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+
+/**
+ * The cheap sensitivity spectrum (the paper's Fig. 2 without images): for every concept c of a
+ * vocabulary, how similar the original and the erased UNet's noise predictions ε(x_t, t, c) are on
+ * the same random latents x_t and timesteps t. Identical models give cosine 1 and MSE 0; the
+ * erased concept and its neighbours drift the most. Concepts are encoded and denoised in batches
+ * (one UNet forward per model per batch of {@code batchSize × samples}); small latents (8×8) keep a
+ * 3000-word spectrum cheap. Immutable builder; {@link #over} is cancellable and reports progress
+ * in concepts.
+ */
+public final class NoiseSpectrum {
+    private final StableDiffusion original;
+    private final StableDiffusion erased;
+    private int batchSize = 64;
+    private int samples = 2;
+    private int latentSize = 8;
+    private long seed;
+    private String target;
+    private ProgressListener listener = ProgressListener.NONE;
+
+    private NoiseSpectrum(StableDiffusion original, StableDiffusion erased) {
+        this.original = Objects.requireNonNull(original, "original model");
+        this.erased = Objects.requireNonNull(erased, "erased model");
+    }
+
+    static NoiseSpectrum of(StableDiffusion original, StableDiffusion erased) {
+        return new NoiseSpectrum(original, erased);
+    }
+
+    private NoiseSpectrum copy() {
+        NoiseSpectrum s = new NoiseSpectrum(original, erased);
+        s.batchSize = batchSize;
+        s.samples = samples;
+        s.latentSize = latentSize;
+        s.seed = seed;
+        s.target = target;
+        s.listener = listener;
+        return s;
+    }
+
+    /** Concepts per batch (each batch is one text-encoder and one UNet forward per model). */
+    public NoiseSpectrum batchSize(int n) {
+        if (n <= 0) throw new IllegalArgumentException("batchSize must be ≥ 1, got " + n);
+        NoiseSpectrum s = copy();
+        s.batchSize = n;
+        return s;
+    }
+
+    /** Shared (latent, timestep) pairs per concept; the same pairs for every concept. */
+    public NoiseSpectrum samples(int n) {
+        if (n <= 0) throw new IllegalArgumentException("samples must be ≥ 1, got " + n);
+        NoiseSpectrum s = copy();
+        s.samples = n;
+        return s;
+    }
+
+    /** Latent height = width in cells (default 8); must suit the UNet's downsampling. */
+    public NoiseSpectrum latentSize(int n) {
+        int cells = 1 << original.unet().config().numDownsamplers();
+        if (n <= 0 || n % cells != 0) {
+            throw new IllegalArgumentException("latentSize must be a positive multiple of " + cells + " (the UNet's downsampling), got " + n);
+        }
+        NoiseSpectrum s = copy();
+        s.latentSize = n;
+        return s;
+    }
+
+    public NoiseSpectrum seed(long base) {
+        NoiseSpectrum s = copy();
+        s.seed = base;
+        return s;
+    }
+
+    /** Adds a {@code similarity} column: text-embedding cosine of each concept to this target. */
+    public NoiseSpectrum target(String concept) {
+        NoiseSpectrum s = copy();
+        s.target = concept;
+        return s;
+    }
+
+    public NoiseSpectrum onProgress(ProgressListener l) {
+        NoiseSpectrum s = copy();
+        s.listener = l == null ? ProgressListener.NONE : l;
+        return s;
+    }
+
+    public Table over(Vocabulary vocabulary) {
+        return over(vocabulary.words());
+    }
+
+    /**
+     * One row per concept: concept, cosine (mean over the samples of cos(ε_orig, ε_erased)), mse
+     * (mean squared difference), and similarity (to the target, when set).
+     */
+    public Table over(List<String> concepts) {
+        if (concepts.isEmpty()) throw new IllegalArgumentException("no concepts given");
+        int n = concepts.size();
+        double[] cos = new double[n], mse = new double[n], sim = target == null ? null : new double[n];
+        double[] targetPooled = target == null ? null : TextSimilarity.pooled(original, List.of(target))[0];
+        int channels = original.unet().config().inChannels;
+        try (NDManager m = original.manager().newSubManager(); Task task = Task.start("noise spectrum", n, listener)) {
+            NDArray latents = m.create(normal(channels), new Shape(samples, channels, latentSize, latentSize)).toType(original.dtype(), false);
+            int[] steps = timesteps();
+            for (int start = 0; start < n; start += batchSize) {
+                List<String> chunk = concepts.subList(start, Math.min(n, start + batchSize));
+                int b = chunk.size();
+                try (NDScope scope = new NDScope()) {
+                    NDArray ids = original.tokenIds(chunk);
+                    ClipTextModel.Output enc = original.textEncoder().forwardAll(ids);
+                    NDArray condA = enc.lastHiddenState();
+                    NDArray condB = erased.textEncoder() == original.textEncoder() ? condA : erased.textEncoder().forward(ids);
+                    NDArray x = tileLatents(latents, b);
+                    NDArray t = m.create(tiledSteps(steps, b));
+                    double[][] ea = TextSimilarity.rows(original.unet().forward(x, t, repeatConcepts(condA)).reshape(b * samples, -1));
+                    task.checkpoint();
+                    double[][] eb = TextSimilarity.rows(erased.unet().forward(x, t, repeatConcepts(condB)).reshape(b * samples, -1));
+                    double[][] pooled = sim == null ? null : TextSimilarity.rows(enc.pooled());
+                    for (int j = 0; j < b; j++) {
+                        double c = 0, e = 0;
+                        for (int i = 0; i < samples; i++) {
+                            c += TextSimilarity.cosine(ea[j * samples + i], eb[j * samples + i]);
+                            e += TextSimilarity.mse(ea[j * samples + i], eb[j * samples + i]);
+                        }
+                        cos[start + j] = c / samples;
+                        mse[start + j] = e / samples;
+                        if (sim != null) sim[start + j] = TextSimilarity.cosine(pooled[j], targetPooled);
+                    }
+                    t.close();
+                }
+                task.step(b, Map.of("cosine", cos[start + b - 1]), chunk.get(b - 1));
+            }
+        }
+        Table table = Table.create("noise spectrum", StringColumn.create("concept", concepts),
+                DoubleColumn.create("cosine", cos), DoubleColumn.create("mse", mse));
+        if (sim != null) table.addColumns(DoubleColumn.create("similarity", sim));
+        return table;
+    }
+
+    /** The shared standard-normal latents, drawn on the CPU with torch's generator (reproducible). */
+    private float[] normal(int channels) {
+        Engine.getEngine("PyTorch").setRandomSeed((int) seed);
+        try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
+            return cpu.randomNormal(new Shape(samples, channels, latentSize, latentSize)).toFloatArray();
+        }
+    }
+
+    /** Shared timesteps, uniform over the training schedule. */
+    private int[] timesteps() {
+        Random r = new Random(seed);
+        int total = original.scheduler().numTrainTimesteps();
+        int[] t = new int[samples];
+        for (int i = 0; i < samples; i++) t[i] = r.nextInt(total);
+        return t;
+    }
+
+    private long[] tiledSteps(int[] steps, int b) {
+        long[] out = new long[b * samples];
+        for (int i = 0; i < out.length; i++) out[i] = steps[i % samples];
+        return out;
+    }
+
+    /** Latents [samples,...] tiled over b concepts: row j·samples + i is sample i (concept-major). */
+    private NDArray tileLatents(NDArray x, int b) {
+        long[] dims = x.getShape().getShape();
+        return x.expandDims(0).broadcast(new Shape(prepend(b, dims))).reshape(withFirst(dims, (long) b * samples));
+    }
+
+    /** Per-concept rows [b,...] each repeated samples times, matching {@link #tileLatents}. */
+    private NDArray repeatConcepts(NDArray x) {
+        long[] dims = x.getShape().getShape();
+        long[] big = prepend(dims[0], dims);
+        big[1] = samples;
+        return x.expandDims(1).broadcast(new Shape(big)).reshape(withFirst(dims, dims[0] * samples));
+    }
+
+    private static long[] prepend(long first, long[] dims) {
+        long[] out = new long[dims.length + 1];
+        out[0] = first;
+        System.arraycopy(dims, 0, out, 1, dims.length);
+        return out;
+    }
+
+    private static Shape withFirst(long[] dims, long first) {
+        long[] d = dims.clone();
+        d[0] = first;
+        return new Shape(d);
+    }
+}

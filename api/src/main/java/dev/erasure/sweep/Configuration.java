@@ -1,0 +1,45 @@
+package dev.erasure.sweep;
+
+import dev.erasure.Erasure;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * One point of a sweep: the erasure to run and the parameter values that name it. The id is built
+ * from those values only ("learningRate=0.001;steps=4"), so it is stable across JVMs and is the key
+ * a resumed sweep uses to skip finished configurations.
+ *
+ * @param params parameter name → value label, in sweep order
+ * @param erasure the configured erasure
+ */
+public record Configuration(Map<String, String> params, Erasure erasure) {
+    public Configuration {
+        params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
+        Objects.requireNonNull(erasure, "erasure");
+        for (String k : params.keySet()) {
+            if (k.isEmpty() || k.contains("=") || k.contains(";")) throw new IllegalArgumentException("bad parameter name '" + k + "'");
+        }
+    }
+
+    /** A configuration given explicitly, e.g. {@code Configuration.of(base.steps(8), Map.of("steps", 8))}. */
+    public static Configuration of(Erasure erasure, Map<String, ?> params) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        params.forEach((k, v) -> labels.put(k, label(v)));
+        return new Configuration(labels, erasure);
+    }
+
+    public String id() {
+        return params.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(";"));
+    }
+
+    /** A value as its table cell: Params and Methods by name, numbers and the rest by toString. */
+    static String label(Object v) {
+        if (v instanceof dev.erasure.Params p) return p.name();
+        if (v instanceof dev.erasure.Method m) return m.name();
+        return String.valueOf(v);
+    }
+}
