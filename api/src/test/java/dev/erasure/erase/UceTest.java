@@ -172,11 +172,15 @@ class UceTest {
             return List.of();
         }
 
+        private static final Map<String, double[][]> STATES = new java.util.HashMap<>();
+
         static double[][] states(String s) {
-            NDArray t = model.encode(List.of(s));
-            double[][] out = matrix(t.get(0));
-            t.close();
-            return out;
+            return STATES.computeIfAbsent(s, k -> {
+                NDArray t = model.encode(List.of(k));
+                double[][] out = matrix(t.get(0));
+                t.close();
+                return out;
+            });
         }
 
         static double[][][] pair(Uce u, String o, String g) {
