@@ -57,7 +57,7 @@ class ConceptAblationTest {
     @Test
     void ablationGapShrinksAndOnlyTheGroupTrains() {
         double before = gap(model.unetWeights());
-        try (ErasureResult r = tiny(Methods.conceptAblation(), 12).run()) {
+        try (ErasureResult r = tiny(Methods.conceptAblation(), 6).run()) {
             List<String> kv = ConceptAblation.Group.CROSSATTN_KV.params().select(model.unetWeights().keys());
             assertEquals(new TreeSet<>(kv), new TreeSet<>(r.changedTensors().keySet()));
             for (String k : kv) {
@@ -71,7 +71,7 @@ class ConceptAblationTest {
             }
             double after = gap(r.unetWeights());
             assertTrue(after < before, "ablation gap " + before + " -> " + after);
-            assertEquals(12, r.stepsDone());
+            assertEquals(6, r.stepsDone());
         }
     }
 
@@ -88,8 +88,8 @@ class ConceptAblationTest {
 
     @Test
     void sameSeedSameWeights() {
-        try (ErasureResult a = tiny(Methods.conceptAblation(), 3).run();
-             ErasureResult b = tiny(Methods.conceptAblation(), 3).run()) {
+        try (ErasureResult a = tiny(Methods.conceptAblation(), 2).run();
+             ErasureResult b = tiny(Methods.conceptAblation(), 2).run()) {
             for (String k : a.changedTensors().keySet()) {
                 assertArrayEquals(a.changedTensors().get(k).toFloatArray(), b.changedTensors().get(k).toFloatArray(), k);
             }
