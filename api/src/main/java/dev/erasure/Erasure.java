@@ -21,7 +21,8 @@ import java.util.Objects;
  *     .preserve(Preserve.adversarial(50)).train(Params.nonCrossAttention())
  *     .steps(1000).learningRate(1e-5).seed(7).run();
  * </pre>
- * Defaults are the official code's (methods.md §1.1, §2.4): 1000 θ steps, lr 1e-5, start
+ * Defaults are the official code's (methods.md §1.1, §2.4): 1000 θ steps, lr 1e-5 (another
+ * {@link #method}'s own defaults when one is chosen and steps/learningRate are not set), start
  * guidance 3, negative guidance 1, DDIM grid 50, the model's latent size (64×64 = 512×512 for SD-1.4), EN3K
  * vocabulary, no preservation (plain ESD), cross-attention parameters (ESD-x), {@link Compat#OFFICIAL}.
  * {@link #run()} validates everything first and fails with a message naming the bad setting
@@ -33,8 +34,8 @@ public final class Erasure {
     private String separator;
     private Preserve preserve = Preserve.none();
     private Params params = Params.crossAttention();
-    private int steps = 1000;
-    private double learningRate = 1e-5;
+    private Integer steps; // null: the method's default (1000 for the ESD family)
+    private Double learningRate; // null: the method's default (1e-5 for the ESD family)
     private long seed;
     private Vocabulary vocabulary;
     private String vocabularyName;
@@ -218,6 +219,9 @@ public final class Erasure {
         if (words.isEmpty() || words.stream().anyMatch(String::isEmpty)) {
             throw new IllegalArgumentException("empty target: give the concept to erase, e.g. target(\"nudity\"); got " + targets);
         }
+        int steps = this.steps != null ? this.steps : method != null ? method.defaultSteps() : 1000;
+        double learningRate = this.learningRate != null ? this.learningRate
+                : method != null ? method.defaultLearningRate() : 1e-5;
         if (steps <= 0) throw new IllegalArgumentException("steps must be > 0, got " + steps);
         if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
             throw new IllegalArgumentException("learningRate must be a positive number, got " + learningRate);

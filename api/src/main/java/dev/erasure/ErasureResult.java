@@ -7,6 +7,7 @@ import dev.erasure.erase.SdErasureModel;
 import dev.erasure.erase.Session;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.erase.Settings;
+import dev.erasure.erase.TrainableWeights;
 import dev.erasure.erase.StepRecord;
 
 import ai.djl.ndarray.NDArray;
@@ -35,7 +36,8 @@ import java.util.Set;
  */
 public class ErasureResult implements AutoCloseable {
     private final ErasureModel model;
-    private final Session session;
+    private final TrainableWeights trained;
+    private final AutoCloseable owner;
     private final ErasureMethod method;
     private final Settings settings;
     private final List<StepRecord> records;
@@ -45,8 +47,14 @@ public class ErasureResult implements AutoCloseable {
     /** Made by the erasure loop ({@code Trainer}). */
     public ErasureResult(ErasureModel model, Session session, ErasureMethod method, Settings settings,
                   List<StepRecord> records, boolean cancelled, long nanos) {
+        this(model, session.trainable(), session, method, settings, records, cancelled, nanos);
+    }
+
+    private ErasureResult(ErasureModel model, TrainableWeights trained, AutoCloseable owner, ErasureMethod method,
+                          Settings settings, List<StepRecord> records, boolean cancelled, long nanos) {
         this.model = model;
-        this.session = session;
+        this.trained = trained;
+        this.owner = owner;
         this.method = method;
         this.settings = settings;
         this.records = Collections.unmodifiableList(new ArrayList<>(records));
@@ -56,7 +64,29 @@ public class ErasureResult implements AutoCloseable {
 
     /** Copy constructor for subclasses that add a typed model accessor. */
     protected ErasureResult(ErasureResult other) {
-        this(other.model, other.session, other.method, other.settings, other.records, other.cancelled, other.nanos);
+        this(other.model, other.trained, other.owner, other.method, other.settings, other.records, other.cancelled, other.nanos);
+    }
+
+    /**
+     * The result of a method without a training loop (UCE's closed-form edit): {@code edited}
+     * replaces those UNet tensors over the shared originals; closing the result closes {@code owner}
+     * (the manager holding the edited tensors).
+     */
+    public static ErasureResult edited(ErasureModel model, String methodName, Settings settings,
+                                       Map<String, NDArray> edited, AutoCloseable owner, long nanos) {
+        ErasureMethod named = new ErasureMethod() {
+            @Override
+            public String name() {
+                return methodName;
+            }
+
+            @Override
+            public StepRecord iterate(int iteration) {
+                throw new UnsupportedOperationException(methodName + " has no training loop");
+            }
+        };
+        return new ErasureResult(model, TrainableWeights.of(model.unetWeights(), edited), owner, named, settings,
+                List.of(), false, nanos);
     }
 
     /**
@@ -70,12 +100,12 @@ public class ErasureResult implements AutoCloseable {
 
     /** The edited UNet weights: trained copies over the original (shared, unchanged) tensors. */
     public Weights unetWeights() {
-        return session.trainable().overlay();
+        return trained.overlay();
     }
 
     /** Only the trained tensors, by diffusers key. */
     public Map<String, NDArray> changedTensors() {
-        return session.trainable().tensors();
+        return trained.tensors();
     }
 
     public ErasureModel erasureModel() {
@@ -172,7 +202,11 @@ public class ErasureResult implements AutoCloseable {
 
     @Override
     public void close() {
-        session.close();
+        try {
+            owner.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot free the result of " + method.name() + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -16,6 +16,16 @@ public interface Method {
     /** Short name for tables and sweeps, e.g. "UCE". */
     String name();
 
+    /** θ updates when the caller sets no {@code steps(..)} (the ESD default otherwise). */
+    default int defaultSteps() {
+        return 1000;
+    }
+
+    /** Learning rate when the caller sets no {@code learningRate(..)}. */
+    default double defaultLearningRate() {
+        return 1e-5;
+    }
+
     /** Rejects settings this method cannot use, before any compute (IllegalArgumentException naming them). */
     default void validate(ErasureModel model, Settings settings) {
     }

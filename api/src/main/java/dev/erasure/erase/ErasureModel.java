@@ -23,6 +23,14 @@ public interface ErasureModel {
     /** Text states [n,77,D] of the prompts (last hidden state after the final LayerNorm), no gradient. */
     NDArray encode(List<String> prompts);
 
+    /**
+     * Tokens of the prompt including BOS and EOS, after truncation to the text encoder's length
+     * (UCE's n(s) = this − 2 is the row of the last word token).
+     */
+    default int tokenCount(String prompt) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no tokenizer");
+    }
+
     /** ᾱ_t for t = 0..T−1 (float32 math, as diffusers). */
     float[] alphasCumprod();
 

@@ -47,6 +47,11 @@ public final class SdErasureModel implements ErasureModel {
     }
 
     @Override
+    public int tokenCount(String prompt) {
+        return Math.min(sd.tokenizer().encodeUnpadded(prompt).length, sd.tokenizer().maxLength());
+    }
+
+    @Override
     public float[] alphasCumprod() {
         return sd.scheduler().alphasCumprod();
     }

@@ -45,6 +45,11 @@ public final class TrainableWeights {
         return new TrainableWeights(frozen, copies);
     }
 
+    /** Already-made replacement tensors (e.g. UCE's closed-form edit) over {@code frozen}. */
+    public static TrainableWeights of(Weights frozen, Map<String, NDArray> replaced) {
+        return new TrainableWeights(frozen, new LinkedHashMap<>(replaced));
+    }
+
     /** The trainable copies by diffusers key (live: the optimiser updates them in place). */
     public Map<String, NDArray> tensors() {
         return tensors;

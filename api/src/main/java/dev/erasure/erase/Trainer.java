@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The loop every method shares: iterations, history, checkpoints every N θ-steps, progress
@@ -31,9 +32,15 @@ public final class Trainer {
     }
 
     public static ErasureResult run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeFrom) {
+        return run(model, settings, listener, resumeFrom, s -> method(s, settings.preserve()));
+    }
+
+    /** The shared loop around another per-iteration method (e.g. Concept Ablation) made from the run's session. */
+    public static ErasureResult run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeFrom,
+                                    Function<Session, ErasureMethod> methodFactory) {
         long t0 = System.nanoTime();
         Session s = new Session(model, settings);
-        ErasureMethod m = method(s, settings.preserve());
+        ErasureMethod m = methodFactory.apply(s);
         List<StepRecord> history = new ArrayList<>();
         int start = resumeFrom == null ? 0 : Checkpoints.restore(resumeFrom, s, m, history);
         int perStep = m.iterationsPerStep();

@@ -1,0 +1,343 @@
+package dev.erasure.erase;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.training.GradientCollector;
+import dev.erasure.Compat;
+import dev.erasure.ErasureResult;
+import dev.erasure.Method;
+import dev.erasure.Params;
+import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.nn.Nn;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Concept Ablation, model-based (methods.md §4): anchor latents z0 are generated once by the
+ * original model from anchor prompts a; each step draws an anchor, t ~ U{0..T−1}, ε, forms
+ * z_t = √ᾱ z0 + √(1−ᾱ) ε and the target prompt p (a rewritten to contain the target), and minimises
+ * mean (ε_θ(z_t,t,E(p)) − stopgrad[ε_θ(z_t,t,E(a))])² — the target is the network being trained
+ * (current weights, no gradient), not a frozen copy. {@link #noiseBased()} uses ε as the target.
+ * AdamW (β 0.9/0.999, decoupled weight decay 1e-2, ε 1e-8) with gradient-norm clipping at 1.
+ *
+ * <p>Defaults (diffusers train.py, style): 100 steps, lr 2e-6 × batch 4 = 8e-6 ({@code --scale_lr}),
+ * group {@code crossattn_kv}, batch 4, hflip, no resize augmentation, anchors from painting.txt,
+ * 1000 anchor images at guidance 6. Deviations: anchors are sampled with η = 0 DDIM on the
+ * engine's grid ({@link #anchorSteps}, default 25; the paper used DPM-Solver, 25 steps) and the
+ * latent is used directly (no decode/encode round trip through the VAE); no prior-preservation loss.
+ */
+public final class ConceptAblation implements Method {
+    /** How the target prompt is built from an anchor prompt (§4.1). */
+    public enum ConceptType { STYLE, OBJECT, NUDITY }
+
+    /** Trained UNet tensors. */
+    public enum Group {
+        /** CompVis {@code crossattn-kv} = diffusers {@code cross-attn} (default): attn2.to_k / attn2.to_v. */
+        CROSSATTN_KV("crossattn_kv", Params.crossAttentionKeyValue()),
+        /** CompVis {@code crossattn}: every tensor of attn2. */
+        CROSSATTN("crossattn", Params.crossAttention()),
+        /** diffusers {@code attn}: to_q, to_k, to_v, to_out of attn1 and attn2. */
+        ATTN("attn", Params.matching("attn[12]\\.(to_q|to_k|to_v|to_out)")),
+        /** diffusers {@code full-weight}. */
+        FULL("full", Params.full());
+
+        private final String id;
+        private final Params params;
+
+        Group(String id, Params params) {
+            this.id = id;
+            this.params = params;
+        }
+
+        public Params params() {
+            return params;
+        }
+
+        public static Group named(String id) {
+            for (Group g : values()) if (g.id.equals(id.toLowerCase(Locale.ROOT))) return g;
+            throw new IllegalArgumentException("unknown Concept Ablation parameter group '" + id
+                    + "'; known: crossattn_kv, crossattn, attn, full");
+        }
+    }
+
+    public static final int DEFAULT_STEPS = 100;
+    public static final double DEFAULT_LR = 2e-6 * 4;
+
+    private final ConceptType type;
+    private final String anchor;              // the anchor concept (object: the word replaced by the target)
+    private final List<String> anchorPrompts; // null: the shipped file for the type/anchor
+    private final int anchorImages;
+    private final int anchorSteps;
+    private final double anchorGuidance;
+    private final Group group;
+    private final int batchSize;
+    private final double weightDecay;
+    private final double maxGradNorm;
+    private final boolean noiseBased;
+    private final boolean hflip;
+
+    private ConceptAblation(ConceptType type, String anchor, List<String> anchorPrompts, int anchorImages, int anchorSteps,
+                            double anchorGuidance, Group group, int batchSize, double weightDecay, double maxGradNorm,
+                            boolean noiseBased, boolean hflip) {
+        this.type = type;
+        this.anchor = anchor;
+        this.anchorPrompts = anchorPrompts;
+        this.anchorImages = anchorImages;
+        this.anchorSteps = anchorSteps;
+        this.anchorGuidance = anchorGuidance;
+        this.group = group;
+        this.batchSize = batchSize;
+        this.weightDecay = weightDecay;
+        this.maxGradNorm = maxGradNorm;
+        this.noiseBased = noiseBased;
+        this.hflip = hflip;
+    }
+
+    /** The documented style configuration (anchor "painting"). */
+    public static ConceptAblation defaults() {
+        return new ConceptAblation(ConceptType.STYLE, "painting", null, 1000, 25, 6.0, Group.CROSSATTN_KV, 4, 1e-2, 1.0,
+                false, true);
+    }
+
+    private ConceptAblation with(ConceptType t, String a, List<String> p, int n, int steps, double g, Group gr, int b,
+                                 double wd, double clip, boolean nb, boolean flip) {
+        return new ConceptAblation(t, a, p, n, steps, g, gr, b, wd, clip, nb, flip);
+    }
+
+    /** Object ablation: the anchor word (e.g. "cat") is replaced by the target in each anchor prompt. */
+    public ConceptAblation object(String anchorWord) {
+        return with(ConceptType.OBJECT, Objects.requireNonNull(anchorWord, "anchor"), anchorPrompts, anchorImages, anchorSteps,
+                anchorGuidance, group, batchSize, weightDecay, maxGradNorm, noiseBased, hflip);
+    }
+
+    /** Nudity/inappropriate content, anchors from people.txt. */
+    public ConceptAblation nudity() {
+        return with(ConceptType.NUDITY, "people", anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize,
+                weightDecay, maxGradNorm, noiseBased, hflip);
+    }
+
+    public ConceptAblation anchorPrompts(List<String> prompts) {
+        return with(type, anchor, List.copyOf(prompts), anchorImages, anchorSteps, anchorGuidance, group, batchSize,
+                weightDecay, maxGradNorm, noiseBased, hflip);
+    }
+
+    /** How many anchor latents are generated ({@code num_class_images}, 1000); prompts are cycled. */
+    public ConceptAblation anchorImages(int n) {
+        return with(type, anchor, anchorPrompts, n, anchorSteps, anchorGuidance, group, batchSize, weightDecay, maxGradNorm,
+                noiseBased, hflip);
+    }
+
+    /** Sampling steps of anchor generation (25) and its CFG scale (6). */
+    public ConceptAblation anchorSampling(int steps, double guidance) {
+        return with(type, anchor, anchorPrompts, anchorImages, steps, guidance, group, batchSize, weightDecay, maxGradNorm,
+                noiseBased, hflip);
+    }
+
+    public ConceptAblation group(Group g) {
+        return with(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, Objects.requireNonNull(g, "group"),
+                batchSize, weightDecay, maxGradNorm, noiseBased, hflip);
+    }
+
+    public ConceptAblation batchSize(int b) {
+        return with(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, b, weightDecay, maxGradNorm,
+                noiseBased, hflip);
+    }
+
+    /** AdamW's decoupled weight decay (1e-2). */
+    public ConceptAblation weightDecay(double wd) {
+        return with(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, wd, maxGradNorm,
+                noiseBased, hflip);
+    }
+
+    /** Total gradient-norm clip (1.0; 0 = off). */
+    public ConceptAblation maxGradNorm(double n) {
+        return with(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, weightDecay, n,
+                noiseBased, hflip);
+    }
+
+    /** The noise-based variant: the target is the drawn noise ε instead of the anchor prediction. */
+    public ConceptAblation noiseBased() {
+        return with(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, weightDecay,
+                maxGradNorm, true, hflip);
+    }
+
+    /** Random horizontal flip of the anchor latent (on, as {@code --hflip}). */
+    public ConceptAblation hflip(boolean on) {
+        return with(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, weightDecay,
+                maxGradNorm, noiseBased, on);
+    }
+
+    @Override
+    public String name() {
+        return noiseBased ? "CA-noise" : "CA";
+    }
+
+    @Override
+    public int defaultSteps() {
+        return DEFAULT_STEPS;
+    }
+
+    @Override
+    public double defaultLearningRate() {
+        return DEFAULT_LR;
+    }
+
+    @Override
+    public void validate(ErasureModel model, Settings settings) {
+        if (anchorImages < 1) throw new IllegalArgumentException("Concept Ablation anchorImages must be ≥ 1, got " + anchorImages);
+        if (anchorSteps < 2) throw new IllegalArgumentException("Concept Ablation anchor sampling steps must be ≥ 2, got " + anchorSteps);
+        if (batchSize < 1) throw new IllegalArgumentException("Concept Ablation batchSize must be ≥ 1, got " + batchSize);
+        if (!(weightDecay >= 0)) throw new IllegalArgumentException("weightDecay must be ≥ 0, got " + weightDecay);
+        if (!(maxGradNorm >= 0)) throw new IllegalArgumentException("maxGradNorm must be ≥ 0 (0 = off), got " + maxGradNorm);
+        if (prompts().isEmpty()) throw new IllegalArgumentException("Concept Ablation needs at least one anchor prompt");
+        if (group.params().select(model.unetWeights().keys()).isEmpty()) {
+            throw new IllegalArgumentException("Concept Ablation group " + group.id + " selects no UNet tensor");
+        }
+    }
+
+    @Override
+    public ErasureResult run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir) {
+        Settings s = new Settings(settings.targets(), settings.preserve(), group.params(), settings.steps(),
+                settings.learningRate(), settings.seed(), settings.vocabulary(), anchorSteps, settings.latentSize(),
+                (float) anchorGuidance, settings.negativeGuidance(), Compat.OFFICIAL, settings.checkpointEvery(),
+                settings.checkpointDir());
+        if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, s);
+        return Trainer.run(model, s, listener, resumeDir, Loop::new);
+    }
+
+    /** The anchor prompts: the given list, or the shipped file for the concept type (painting/people/&lt;anchor&gt;.txt). */
+    List<String> prompts() {
+        if (anchorPrompts != null) return anchorPrompts;
+        String file = switch (type) {
+            case STYLE -> "painting";
+            case NUDITY -> "people";
+            case OBJECT -> anchor.toLowerCase(Locale.ROOT);
+        };
+        return resourceLines("/dev/erasure/data/ca/finetune_prompts/" + file + ".txt");
+    }
+
+    private static List<String> resourceLines(String path) {
+        InputStream in = ConceptAblation.class.getResourceAsStream(path);
+        if (in == null) {
+            throw new IllegalArgumentException("no shipped anchor prompts " + path + "; give anchorPrompts(...)");
+        }
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            return r.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path, e);
+        }
+    }
+
+    /** The target prompt of an anchor prompt (§4.1; several targets are cycled by anchor index). */
+    String targetPrompt(String a, String target, SeededRandom random) {
+        return switch (type) {
+            case STYLE -> random.nextInt(3) == 0 ? a + ", in the style of " + target : "in " + target + "'s style, " + a;
+            case NUDITY -> switch (random.nextInt(3)) {
+                case 0 -> target + ", " + a;
+                case 1 -> "in " + target + " style, " + a;
+                default -> a + ", " + target;
+            };
+            case OBJECT -> a.replace(anchor, target);
+        };
+    }
+
+    /** One training run: anchor latents made at construction, then one AdamW step per iteration. */
+    private final class Loop implements ErasureMethod {
+        private final Session s;
+        private final List<String> prompts;
+        private final NDArray anchors; // [n,C,H,W] z0, kept in the session's manager
+        private final List<String> anchorOf = new ArrayList<>();
+
+        Loop(Session s) {
+            this.s = s;
+            this.prompts = prompts();
+            List<NDArray> zs = new ArrayList<>();
+            NoisePredictor original = s.frozenUnet();
+            for (int i = 0; i < anchorImages; i++) {
+                String a = prompts.get(i % prompts.size());
+                anchorOf.add(a);
+                try (NDScope scope = new NDScope()) {
+                    NDArray c = s.model().encode(List.of(a));
+                    NDArray z = s.sampler().run(GuidedNoise.cfg(original, c, s.uncond(), s.settings().startGuidance()), s.noise(), 0);
+                    zs.add(s.keep(z));
+                }
+            }
+            this.anchors = s.keep(Nn.cat(0, zs.toArray(NDArray[]::new)));
+            zs.forEach(NDArray::close);
+        }
+
+        @Override
+        public String name() {
+            return ConceptAblation.this.name();
+        }
+
+        @Override
+        public StepRecord iterate(int iteration) {
+            List<String> targets = s.settings().targets();
+            double total = 0;
+            int lastT = 0;
+            String lastTarget = "";
+            s.adam().zeroGrad();
+            for (int b = 0; b < batchSize; b++) {
+                try (NDScope scope = new NDScope()) {
+                    int i = s.random().nextInt(anchorOf.size());
+                    int t = s.random().nextInt(s.model().alphasCumprod().length);
+                    NDArray eps = s.noise();
+                    boolean flip = hflip && s.random().nextInt(2) == 1;
+                    String target = targets.get(i % targets.size());
+                    String a = anchorOf.get(i);
+                    String p = targetPrompt(a, target, s.random());
+                    NDArray z0 = anchors.get(i).expandDims(0);
+                    if (flip) z0 = z0.flip(3);
+                    float ab = s.model().alphasCumprod()[t];
+                    NDArray zt = z0.mul((float) Math.sqrt(ab)).add(eps.mul((float) Math.sqrt(1 - ab)));
+                    NDArray texts = s.model().encode(List.of(p, a));
+                    NDArray goal = noiseBased ? eps
+                            : Scoped.keepOnly(() -> s.trainedUnet().predict(zt, t, texts.get("1:2")));
+                    s.checkpoint();
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray loss = s.mse(s.trainedUnet().predict(zt, t, texts.get("0:1")), goal);
+                        gc.backward(loss.div(Nn.scalar(loss, batchSize)));
+                        total += loss.getFloat();
+                    }
+                    lastT = t;
+                    lastTarget = target;
+                }
+            }
+            clipAndDecay();
+            s.adam().step();
+            double mean = total / batchSize;
+            return new StepRecord(iteration, iteration + 1, "model", lastTarget, -1, lastT, Map.of("loss", mean), "", new double[0]);
+        }
+
+        /** torch clip_grad_norm_(max 1, total 2-norm, scale max/(norm+1e-6)) then AdamW's p ← p(1 − lr·wd). */
+        private void clipAndDecay() {
+            try (NDScope scope = new NDScope()) {
+                Map<String, NDArray> params = s.adam().parameters();
+                if (maxGradNorm > 0) {
+                    double sq = 0;
+                    for (NDArray p : params.values()) sq += p.getGradient().square().sum().getFloat();
+                    double norm = Math.sqrt(sq);
+                    double scale = maxGradNorm / (norm + 1e-6);
+                    if (scale < 1) for (NDArray p : params.values()) p.getGradient().muli((float) scale);
+                }
+                if (weightDecay > 0) {
+                    float keep = (float) (1 - s.adam().learningRate() * weightDecay);
+                    for (NDArray p : params.values()) p.muli(keep);
+                }
+            }
+        }
+    }
+}
