@@ -75,6 +75,17 @@ public final class Nn {
         return x.mul(Activation.sigmoid(x));
     }
 
+    /**
+     * A 0-d tensor of {@code value} in {@code like}'s dtype and device, allocated by torch itself. Use it
+     * instead of {@code x.mul(float)} / {@code x.div(float)} wherever a graph may be differentiated: DJL
+     * builds the scalar of {@code mul(Number)} over a Java buffer and closes it at once, and autograd,
+     * which keeps that scalar for the backward pass, then reads freed memory (NaN or wrong gradients
+     * in about half of the steps; see NnScalarGradientTest).
+     */
+    public static NDArray scalar(NDArray like, float value) {
+        return like.getManager().full(new Shape(), value, like.getDataType());
+    }
+
     /** Exact (erf) GELU, torch's default. */
     public static NDArray gelu(NDArray x) {
         return Activation.gelu(x);
@@ -82,7 +93,7 @@ public final class Nn {
 
     /** CLIP's quick_gelu: x·sigmoid(1.702x). */
     public static NDArray quickGelu(NDArray x) {
-        return x.mul(Activation.sigmoid(x.mul(1.702f)));
+        return x.mul(Activation.sigmoid(x.mul(scalar(x, 1.702f))));
     }
 
     /** The activation a config names ("silu"/"swish", "gelu", "quick_gelu", "relu"). */
@@ -128,7 +139,7 @@ public final class Nn {
             qh = qh.toType(DataType.FLOAT32, false);
             kh = kh.toType(DataType.FLOAT32, false);
         }
-        NDArray scores = qh.matMul(kh).mul((float) (1.0 / Math.sqrt(d)));
+        NDArray scores = qh.matMul(kh).mul(scalar(qh, (float) (1.0 / Math.sqrt(d))));
         if (mask != null) scores = scores.add(mask);
         NDArray probs = scores.softmax(-1);
         if (probs.getDataType() != vh.getDataType()) probs = probs.toType(vh.getDataType(), false);
