@@ -25,6 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.erasure.toy.Concept.Attribute;
+
 /**
  * The ShapeWorld judge (the analogue of the paper's ResNet-50 classifier): a small CNN over
  * [B,3,S,S] images in [-1,1] with one head per attribute: shape, colour, style, background.
@@ -32,30 +34,40 @@ import java.util.Map;
  * global mean → four linear heads. Trained on freshly drawn images ({@link #train}).
  */
 public final class ConceptClassifier {
-    /** The attributes the classifier predicts, in head order. */
-    public enum Attribute {
-        SHAPE(ShapeKind.values().length), COLOUR(Colour.values().length), STYLE(Style.values().length),
-        BACKGROUND(Background.values().length);
+    /** Number of classes of an attribute's head. */
+    public static int classes(Attribute a) {
+        return values(a).length;
+    }
 
-        final int classes;
+    /** The values of an attribute in class-index order (enum order). */
+    public static Worded[] values(Attribute a) {
+        return switch (a) {
+            case SHAPE -> ShapeKind.values();
+            case COLOUR -> Colour.values();
+            case STYLE -> Style.values();
+            case BACKGROUND -> Background.values();
+        };
+    }
 
-        Attribute(int classes) {
-            this.classes = classes;
-        }
+    /** An attribute's class index in a scene. */
+    public static int label(Attribute a, Scene s) {
+        return switch (a) {
+            case SHAPE -> s.shape().ordinal();
+            case COLOUR -> s.colour().ordinal();
+            case STYLE -> s.style().ordinal();
+            case BACKGROUND -> s.background().ordinal();
+        };
+    }
 
-        String key() {
-            return name().toLowerCase();
-        }
+    /** The class index of an attribute's word ("star" → SHAPE's index of STAR). */
+    public static int index(Attribute a, String word) {
+        Worded[] v = values(a);
+        for (int i = 0; i < v.length; i++) if (v[i].word().equals(word)) return i;
+        throw new IllegalArgumentException("'" + word + "' is not a " + a.name().toLowerCase() + " of ShapeWorld");
+    }
 
-        /** This attribute's class index in a scene. */
-        public int label(Scene s) {
-            return switch (this) {
-                case SHAPE -> s.shape().ordinal();
-                case COLOUR -> s.colour().ordinal();
-                case STYLE -> s.style().ordinal();
-                case BACKGROUND -> s.background().ordinal();
-            };
-        }
+    private static String key(Attribute a) {
+        return a.name().toLowerCase();
     }
 
     private static final int[][] CONVS = {{32, 3}, {32, 32}, {64, 32}, {128, 64}};
@@ -66,7 +78,7 @@ public final class ConceptClassifier {
     public ConceptClassifier(Map<String, NDArray> weights, int imageSize, String source) {
         this.w = new Weights(weights, source);
         this.imageSize = imageSize;
-        for (Attribute a : Attribute.values()) w.get("heads." + a.key() + ".weight", new Shape(a.classes, CONVS[3][0]));
+        for (Attribute a : Attribute.values()) w.get("heads." + key(a) + ".weight", new Shape(classes(a), CONVS[3][0]));
     }
 
     /** The parameter shapes (conv{i}, heads.{attribute}). */
@@ -77,8 +89,8 @@ public final class ConceptClassifier {
             s.put("conv" + i + ".bias", new Shape(CONVS[i][0]));
         }
         for (Attribute a : Attribute.values()) {
-            s.put("heads." + a.key() + ".weight", new Shape(a.classes, CONVS[3][0]));
-            s.put("heads." + a.key() + ".bias", new Shape(a.classes));
+            s.put("heads." + key(a) + ".weight", new Shape(classes(a), CONVS[3][0]));
+            s.put("heads." + key(a) + ".bias", new Shape(classes(a)));
         }
         return s;
     }
@@ -94,7 +106,7 @@ public final class ConceptClassifier {
         }
         NDArray features = x.mean(new int[] {2, 3});
         Map<Attribute, NDArray> out = new EnumMap<>(Attribute.class);
-        for (Attribute a : Attribute.values()) out.put(a, Nn.linear(w.sub("heads." + a.key()), features));
+        for (Attribute a : Attribute.values()) out.put(a, Nn.linear(w.sub("heads." + key(a)), features));
         return out;
     }
 
@@ -117,7 +129,7 @@ public final class ConceptClassifier {
         NDArray total = null;
         for (Map.Entry<Attribute, NDArray> e : logits(images).entrySet()) {
             NDArray logp = e.getValue().logSoftmax(1);
-            NDArray ce = logp.mul(labels.get(e.getKey()).oneHot(e.getKey().classes)).sum(new int[] {1}).mean().neg();
+            NDArray ce = logp.mul(labels.get(e.getKey()).oneHot(classes(e.getKey()))).sum(new int[] {1}).mean().neg();
             total = total == null ? ce : total.add(ce);
         }
         return total.div(Nn.scalar(total, Attribute.values().length));
@@ -139,7 +151,7 @@ public final class ConceptClassifier {
         for (int i = 0; i < size; i++) {
             Scene s = world.scene(seed, first + i);
             images.add(dev.erasure.sd.Images.fromImage(m, world.render(s)));
-            for (Attribute a : Attribute.values()) labels.get(a)[i] = a.label(s);
+            for (Attribute a : Attribute.values()) labels.get(a)[i] = label(a, s);
         }
         Map<Attribute, NDArray> l = new EnumMap<>(Attribute.class);
         labels.forEach((a, v) -> l.put(a, m.create(v)));
@@ -196,10 +208,7 @@ public final class ConceptClassifier {
             JsonObject c = new JsonObject();
             c.addProperty("_class_name", "dev.erasure.toy.ConceptClassifier");
             c.addProperty("image_size", imageSize);
-            c.add("shapes", JsonParser.parseString(new com.google.gson.Gson().toJson(names(ShapeKind.values()))));
-            c.add("colours", JsonParser.parseString(new com.google.gson.Gson().toJson(names(Colour.values()))));
-            c.add("styles", JsonParser.parseString(new com.google.gson.Gson().toJson(names(Style.values()))));
-            c.add("backgrounds", JsonParser.parseString(new com.google.gson.Gson().toJson(names(Background.values()))));
+            for (Attribute a : Attribute.values()) c.add(key(a), ShapeWorldModel.GSON.toJsonTree(names(values(a))));
             ModelExport.write(dir.resolve("config.json"), c);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write classifier to " + dir + ": " + e.getMessage(), e);
