@@ -31,7 +31,7 @@ import dev.erasure.toy.Concept.Attribute;
  * The ShapeWorld judge (the analogue of the paper's ResNet-50 classifier): a small CNN over
  * [B,3,S,S] images in [-1,1] with one head per attribute: shape, colour, style, background.
  * conv3×3(32)·ReLU → conv3×3(32)·ReLU → maxpool2 → conv3×3(64)·ReLU → maxpool2 → conv3×3(128)·ReLU →
- * global mean → four linear heads. Trained on freshly drawn images ({@link #train}).
+ * global mean and max → four linear heads. Trained on freshly drawn images ({@link #train}).
  */
 public final class ConceptClassifier {
     /** Number of classes of an attribute's head. */
@@ -71,6 +71,7 @@ public final class ConceptClassifier {
     }
 
     private static final int[][] CONVS = {{32, 3}, {32, 32}, {64, 32}, {128, 64}};
+    private static final int FEATURES = 2 * CONVS[CONVS.length - 1][0];
 
     private final Weights w;
     private final int imageSize;
@@ -78,7 +79,7 @@ public final class ConceptClassifier {
     public ConceptClassifier(Map<String, NDArray> weights, int imageSize, String source) {
         this.w = new Weights(weights, source);
         this.imageSize = imageSize;
-        for (Attribute a : Attribute.values()) w.get("heads." + key(a) + ".weight", new Shape(classes(a), CONVS[3][0]));
+        for (Attribute a : Attribute.values()) w.get("heads." + key(a) + ".weight", new Shape(classes(a), FEATURES));
     }
 
     /** The parameter shapes (conv{i}, heads.{attribute}). */
@@ -89,7 +90,7 @@ public final class ConceptClassifier {
             s.put("conv" + i + ".bias", new Shape(CONVS[i][0]));
         }
         for (Attribute a : Attribute.values()) {
-            s.put("heads." + key(a) + ".weight", new Shape(classes(a), CONVS[3][0]));
+            s.put("heads." + key(a) + ".weight", new Shape(classes(a), FEATURES));
             s.put("heads." + key(a) + ".bias", new Shape(classes(a)));
         }
         return s;
@@ -104,7 +105,9 @@ public final class ConceptClassifier {
             x = Nn.conv2d(w.sub("conv" + i), x, 1, 1).getNDArrayInternal().relu();
             if (i == 1 || i == 2) x = Pool.maxPool2d(x, new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false);
         }
-        NDArray features = x.mean(new int[] {2, 3});
+        // mean and max over positions: position-invariant, and max keeps the sharp local evidence (corners, holes)
+        NDArray flat = x.reshape(x.getShape().get(0), x.getShape().get(1), -1);
+        NDArray features = Nn.cat(1, flat.mean(new int[] {2}), flat.max(new int[] {2}));
         Map<Attribute, NDArray> out = new EnumMap<>(Attribute.class);
         for (Attribute a : Attribute.values()) out.put(a, Nn.linear(w.sub("heads." + key(a)), features));
         return out;
@@ -159,7 +162,7 @@ public final class ConceptClassifier {
     }
 
     /**
-     * Trains a fresh classifier on drawn images of {@code world} (seed {@code seed}): AdamW 2e-3 with
+     * Trains a fresh classifier on drawn images of {@code world} (seed {@code seed}): AdamW 3e-3 with
      * linear decay, batch {@code batch}. The weights live in {@code manager}.
      */
     public static ConceptClassifier train(ShapeWorld world, NDManager manager, long seed, int steps, int batch) {
@@ -172,7 +175,7 @@ public final class ConceptClassifier {
                 var b = drawn(world, manager, seed, (long) step * batch, batch);
                 gc.backward(model.loss(b.getKey(), b.getValue()));
             }
-            opt.step(2e-3f * (steps - step) / steps, 1f);
+            opt.step(3e-3f * (steps - step) / steps, 1f);
         }
         params.values().forEach(p -> p.setRequiresGradient(false));
         return model;

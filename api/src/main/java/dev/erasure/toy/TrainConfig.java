@@ -39,7 +39,7 @@ public record TrainConfig(Path output, long seed, int steps, int batchSize, floa
     public static TrainConfig tiny(Path output, int steps) {
         return new TrainConfig(output, 7, steps, 4, 3e-3f, 2, 0.01f, 1f, 0.9f, true,
                 1000, 0, 1, Integer.MAX_VALUE, ShapeWorldModel.unetConfig(8, new int[] {8, 16}, 2, 4, 16),
-                ShapeWorldModel.textConfig(16, 1, 2, 16), 1000, new ShapeWorld(8), CaptionGrammar.standard());
+                ShapeWorldModel.textConfig(16, 1, 2, 16), 1000, new ShapeWorld(8, 0.22, 0.35), CaptionGrammar.standard());
     }
 
     public TrainConfig withSteps(int s) {
