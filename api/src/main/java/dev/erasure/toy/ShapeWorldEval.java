@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
-import dev.erasure.sd.Generation;
-import dev.erasure.sd.Images;
+import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.Sampler;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.toy.Concept.Attribute;
 import tech.tablesaw.api.DoubleColumn;
@@ -13,6 +13,7 @@ import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -52,13 +53,7 @@ public final class ShapeWorldEval {
             int target = ConceptClassifier.index(c.attribute(), c.word());
             int[] predicted;
             try (NDScope scope = new NDScope()) {
-                NDList images = new NDList();
-                for (int s = 0; s < imagesPerPrompt; s++) {
-                    images.add(Images.fromImage(sd.manager(), sd.generate(
-                            Generation.of(c.prompt()).seed(s).steps(steps).guidance(guidance).size(size, size))));
-                }
-                NDArray batch = NDArrays.concat(images, 0);
-                predicted = classifier.predict(batch).get(c.attribute());
+                predicted = classifier.predict(generate(sd, c.prompt(), size)).get(c.attribute());
             }
             int[] counts = new int[ConceptClassifier.classes(c.attribute())];
             for (int p : predicted) counts[p]++;
@@ -72,6 +67,21 @@ public final class ShapeWorldEval {
             most.append(ConceptClassifier.values(c.attribute())[top].word());
         }
         return Table.create("agreement", attribute, word, prompt, n, agreement, most);
+    }
+
+    /**
+     * Images [n,3,size,size] in [-1,1] for seeds 0..n−1, denoised as one batch: the same latents, DDIM
+     * steps and guidance as {@code sd.generate(Generation.of(prompt).seed(s).steps(steps).guidance(g).size(size, size))}
+     * (equal up to float rounding), in a fraction of the time for a model this small.
+     */
+    NDArray generate(StableDiffusion sd, String prompt, int size) {
+        NDList latents = new NDList();
+        for (int s = 0; s < imagesPerPrompt; s++) latents.add(sd.initialLatent(s, size, size));
+        NDArray x = NDArrays.concat(latents, 0);
+        NDArray cond = sd.encodePrompts(Collections.nCopies(imagesPerPrompt, prompt));
+        NDArray uncond = sd.encodePrompts(Collections.nCopies(imagesPerPrompt, ""));
+        NDArray out = Sampler.denoise(sd.unet(), sd.scheduler(), x, cond, uncond, steps, guidance, ProgressListener.NONE, null);
+        return sd.decode(out).clip(-1f, 1f);
     }
 
     /** Mean agreement over the rows of one attribute ("shape", "colour"). */
