@@ -42,27 +42,9 @@ public record TrainConfig(Path output, long seed, int steps, int batchSize, floa
                 ShapeWorldModel.textConfig(16, 1, 2, 16), 1000, new ShapeWorld(8, 0.22, 0.35), CaptionGrammar.standard());
     }
 
-    public TrainConfig withSteps(int s) {
-        return new TrainConfig(output, seed, s, batchSize, learningRate, warmupSteps, weightDecay, maxGradNorm, emaDecay,
-                horizontalFlip, checkpointEvery, snapshotEvery, logEvery, stopAfter, unetConfig, textConfig,
-                trainTimesteps, world, grammar);
-    }
-
     public TrainConfig withStopAfter(int s) {
         return new TrainConfig(output, seed, steps, batchSize, learningRate, warmupSteps, weightDecay, maxGradNorm, emaDecay,
                 horizontalFlip, checkpointEvery, snapshotEvery, logEvery, s, unetConfig, textConfig,
-                trainTimesteps, world, grammar);
-    }
-
-    public TrainConfig withCheckpointEvery(int n) {
-        return new TrainConfig(output, seed, steps, batchSize, learningRate, warmupSteps, weightDecay, maxGradNorm, emaDecay,
-                horizontalFlip, n, snapshotEvery, logEvery, stopAfter, unetConfig, textConfig,
-                trainTimesteps, world, grammar);
-    }
-
-    public TrainConfig withOutput(Path o) {
-        return new TrainConfig(o, seed, steps, batchSize, learningRate, warmupSteps, weightDecay, maxGradNorm, emaDecay,
-                horizontalFlip, checkpointEvery, snapshotEvery, logEvery, stopAfter, unetConfig, textConfig,
                 trainTimesteps, world, grammar);
     }
 
