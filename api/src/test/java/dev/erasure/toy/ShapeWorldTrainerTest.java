@@ -65,6 +65,8 @@ class ShapeWorldTrainerTest {
         try (StableDiffusion sd = StableDiffusion.load(folder)) {
             assertNull(sd.vae());
             assertEquals(16, sd.tokenizer().maxLength());
+            assertEquals(ai.djl.ndarray.types.DataType.FLOAT32,
+                    sd.textEncoder().weights().get(ModelExport.TOKEN_TABLE).getDataType(), "fp16 table widened on load");
             assertEquals(new Shape(1, 16, 16), sd.encodePrompt("a red star").getShape());
             BufferedImage img = sd.generate("a red star", 1, 3, 3f);
             assertEquals(8, img.getWidth());
