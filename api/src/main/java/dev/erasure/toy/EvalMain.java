@@ -1,15 +1,20 @@
 package dev.erasure.toy;
 
 import ai.djl.ndarray.NDManager;
+import dev.erasure.sd.Generation;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.viz.ImageGrid;
 import dev.erasure.toy.Concept.Attribute;
 import tech.tablesaw.api.Table;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -43,10 +48,25 @@ public final class EvalMain {
                     double colour = ShapeWorldEval.mean(t, Attribute.COLOUR);
                     appendCurve(curve, name, n, steps, guidance, shape, colour);
                     System.out.println(t.print());
+                    samples(sd, curve.resolveSibling("samples-" + name + ".png"), steps, guidance);
                     System.out.printf(Locale.ROOT, "%s: shape top-1 %.3f, colour top-1 %.3f%n", name, shape, colour);
                 }
             }
         }
+    }
+
+    /** A grid of the shape prompts (rows) for seeds 0–5 (columns), shown at 64 px per image. */
+    static void samples(StableDiffusion sd, Path png, int steps, float guidance) {
+        ImageGrid grid = ImageGrid.columns("seed 0", "seed 1", "seed 2", "seed 3", "seed 4", "seed 5").cellSize(64)
+                .title(png.getFileName().toString());
+        for (Concept c : ShapeWorldEval.shapeAndColourConcepts(ShapeWorld.standard())) {
+            List<BufferedImage> row = new ArrayList<>();
+            for (int s = 0; s < 6; s++) {
+                row.add(sd.generate(Generation.of(c.prompt()).seed(s).steps(steps).guidance(guidance).size(16, 16)));
+            }
+            grid = grid.row(c.prompt(), row);
+        }
+        grid.save(png);
     }
 
     private static void appendCurve(Path curve, String name, int n, int steps, float guidance, double shape, double colour) {
