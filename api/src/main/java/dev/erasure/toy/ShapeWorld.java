@@ -121,4 +121,12 @@ public final class ShapeWorld {
     private static <T> T pick(SplittableRandom rng, T[] values) {
         return values[rng.nextInt(values.length)];
     }
+
+    /**
+     * Trains (or resumes) the ShapeWorld text-to-image model described by {@code config}; see
+     * {@link ShapeWorldTrainer}. The EMA weights are exported as a diffusers folder (output/final) at the end.
+     */
+    public static ShapeWorldTrainer.Result train(TrainConfig config, dev.erasure.progress.ProgressListener listener) {
+        return new ShapeWorldTrainer(config).train(listener);
+    }
 }

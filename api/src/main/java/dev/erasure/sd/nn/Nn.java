@@ -75,6 +75,17 @@ public final class Nn {
         return x.mul(Activation.sigmoid(x));
     }
 
+    /**
+     * A 0-d tensor of {@code value} in {@code like}'s dtype and device, allocated by torch itself. Use it
+     * instead of {@code x.mul(float)} / {@code x.div(float)} wherever a graph may be differentiated: DJL
+     * builds the scalar of {@code mul(Number)} over a Java buffer and closes it at once, and autograd,
+     * which keeps that scalar for the backward pass, then reads freed memory (NaN or wrong gradients
+     * in about half of the steps; see NnScalarGradientTest).
+     */
+    public static NDArray scalar(NDArray like, float value) {
+        return like.getManager().full(new Shape(), value, like.getDataType());
+    }
+
     /** Exact (erf) GELU, torch's default. */
     public static NDArray gelu(NDArray x) {
         return Activation.gelu(x);

@@ -51,6 +51,6 @@ public final class ResnetBlock2D {
         h = Nn.conv2d(w.sub("conv2"), h, 1, 1);
         NDArray shortcut = in == out ? x : Nn.conv2d(w.sub("conv_shortcut"), x, 1, 0);
         NDArray y = shortcut.add(h);
-        return outputScale == 1f ? y : y.div(outputScale);
+        return outputScale == 1f ? y : y.div(Nn.scalar(y, outputScale));
     }
 }

@@ -1,0 +1,92 @@
+package dev.erasure.toy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
+import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.Sampler;
+import dev.erasure.sd.StableDiffusion;
+import dev.erasure.toy.Concept.Attribute;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Does a model draw what it is asked for? For each concept prompt ("a star", "something red") it
+ * generates {@code n} images (seeds 0..n−1) and reports the classifier's top-1 agreement with the
+ * prompted value, as a Tablesaw table: attribute, word, prompt, n, agreement, most_predicted.
+ */
+public final class ShapeWorldEval {
+    private final ConceptClassifier classifier;
+    private final int imagesPerPrompt;
+    private final int steps;
+    private final float guidance;
+
+    public ShapeWorldEval(ConceptClassifier classifier, int imagesPerPrompt, int steps, float guidance) {
+        if (imagesPerPrompt < 1) throw new IllegalArgumentException("imagesPerPrompt must be >= 1, got " + imagesPerPrompt);
+        this.classifier = classifier;
+        this.imagesPerPrompt = imagesPerPrompt;
+        this.steps = steps;
+        this.guidance = guidance;
+    }
+
+    /** The shape and colour prompts of the world (the DoD's figures). */
+    public static List<Concept> shapeAndColourConcepts(ShapeWorld world) {
+        return world.vocabulary().stream()
+                .filter(c -> c.attribute() == Attribute.SHAPE || c.attribute() == Attribute.COLOUR).toList();
+    }
+
+    public Table agreement(StableDiffusion sd, List<Concept> concepts) {
+        StringColumn attribute = StringColumn.create("attribute");
+        StringColumn word = StringColumn.create("word");
+        StringColumn prompt = StringColumn.create("prompt");
+        IntColumn n = IntColumn.create("n");
+        DoubleColumn agreement = DoubleColumn.create("agreement");
+        StringColumn most = StringColumn.create("most_predicted");
+        int size = classifier.imageSize();
+        for (Concept c : concepts) {
+            int target = ConceptClassifier.index(c.attribute(), c.word());
+            int[] predicted;
+            try (NDScope scope = new NDScope()) {
+                predicted = classifier.predict(generate(sd, c.prompt(), size)).get(c.attribute());
+            }
+            int[] counts = new int[ConceptClassifier.classes(c.attribute())];
+            for (int p : predicted) counts[p]++;
+            int top = 0;
+            for (int i = 1; i < counts.length; i++) if (counts[i] > counts[top]) top = i;
+            attribute.append(c.attribute().name().toLowerCase());
+            word.append(c.word());
+            prompt.append(c.prompt());
+            n.append(imagesPerPrompt);
+            agreement.append(counts[target] / (double) imagesPerPrompt);
+            most.append(ConceptClassifier.values(c.attribute())[top].word());
+        }
+        return Table.create("agreement", attribute, word, prompt, n, agreement, most);
+    }
+
+    /**
+     * Images [n,3,size,size] in [-1,1] for seeds 0..n−1, denoised as one batch: the same latents, DDIM
+     * steps and guidance as {@code sd.generate(Generation.of(prompt).seed(s).steps(steps).guidance(g).size(size, size))}
+     * (equal up to float rounding), in a fraction of the time for a model this small.
+     */
+    NDArray generate(StableDiffusion sd, String prompt, int size) {
+        NDList latents = new NDList();
+        for (int s = 0; s < imagesPerPrompt; s++) latents.add(sd.initialLatent(s, size, size));
+        NDArray x = NDArrays.concat(latents, 0);
+        NDArray cond = sd.encodePrompts(Collections.nCopies(imagesPerPrompt, prompt));
+        NDArray uncond = sd.encodePrompts(Collections.nCopies(imagesPerPrompt, ""));
+        NDArray out = Sampler.denoise(sd.unet(), sd.scheduler(), x, cond, uncond, steps, guidance, ProgressListener.NONE, null);
+        return sd.decode(out).clip(-1f, 1f);
+    }
+
+    /** Mean agreement over the rows of one attribute ("shape", "colour"). */
+    public static double mean(Table agreement, Attribute a) {
+        Table rows = agreement.where(agreement.stringColumn("attribute").isEqualTo(a.name().toLowerCase()));
+        return rows.doubleColumn("agreement").mean();
+    }
+}
