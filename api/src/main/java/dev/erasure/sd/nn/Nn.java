@@ -146,16 +146,6 @@ public final class Nn {
         return probs.matMul(vh).transpose(0, 2, 1, 3).reshape(b, lq, inner);
     }
 
-    /**
-     * A 0-d tensor {@code value} in torch-owned memory, for products that autograd must save.
-     * DJL 0.32's {@code x.mul(Number)}/{@code div(Number)} wrap the number in a tensor over a Java
-     * direct buffer and close it at once; autograd keeps that tensor for the backward, and when the
-     * garbage collector frees the buffer in between, the gradient silently becomes garbage/NaN
-     * (reproducible with a small heap). Use {@code x.mul(scalar(x, v))} in differentiable code.
-     */
-    public static NDArray scalar(NDArray like, float value) {
-        return like.getManager().full(new Shape(), value, like.getDataType());
-    }
 
     /** Concatenation along {@code axis}. */
     public static NDArray cat(int axis, NDArray... xs) {
