@@ -23,8 +23,11 @@ public final class Bench {
             case "spectrum":
                 SpectrumBench.main(rest);
                 break;
+            case "load":
+                LoadBench.main(rest);
+                break;
             default:
-                System.err.println("unknown benchmark '" + which + "' (available: sd, erase-memory, spectrum)");
+                System.err.println("unknown benchmark '" + which + "' (available: sd, erase-memory, spectrum, load)");
                 System.exit(2);
         }
     }

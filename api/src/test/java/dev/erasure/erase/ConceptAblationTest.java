@@ -57,7 +57,7 @@ class ConceptAblationTest {
     @Test
     void ablationGapShrinksAndOnlyTheGroupTrains() {
         double before = gap(model.unetWeights());
-        try (ErasureResult r = tiny(Methods.conceptAblation(), 6).run()) {
+        try (ErasureResult r = tiny(Methods.conceptAblation(), 30).run()) {
             List<String> kv = ConceptAblation.Group.CROSSATTN_KV.params().select(model.unetWeights().keys());
             assertEquals(new TreeSet<>(kv), new TreeSet<>(r.changedTensors().keySet()));
             for (String k : kv) {
@@ -71,7 +71,7 @@ class ConceptAblationTest {
             }
             double after = gap(r.unetWeights());
             assertTrue(after < before, "ablation gap " + before + " -> " + after);
-            assertEquals(6, r.stepsDone());
+            assertEquals(30, r.stepsDone());
         }
     }
 
