@@ -1,0 +1,27 @@
+package dev.erasure;
+
+import dev.erasure.erase.AdvAnchor;
+import dev.erasure.erase.AdvUnlearn;
+
+/**
+ * Erasure methods outside the ESD family, for {@link Erasure#method(Method)}; each factory returns
+ * an immutable configuration at its paper's documented defaults, changed with withers:
+ * <pre>
+ * Erasure.of(sd).target("nudity").method(Methods.advUnlearn().retain(PromptSet.resource(...))).run();
+ * Erasure.of(sd).target("Van Gogh").method(Methods.advAnchor().schedule(AdvAnchor.Schedule.CYCLICAL)).run();
+ * </pre>
+ */
+public final class Methods {
+    private Methods() {
+    }
+
+    /** AdvUnlearn (methods.md §5): adversarial unlearning of the text encoder, README configuration. */
+    public static AdvUnlearn advUnlearn() {
+        return AdvUnlearn.defaults();
+    }
+
+    /** AdvAnchor (methods.md §6): adversarial anchor for ESD-x, README configuration. */
+    public static AdvAnchor advAnchor() {
+        return AdvAnchor.defaults();
+    }
+}
