@@ -31,7 +31,7 @@ public final class Robustness {
                 LongColumn.create("seed"), BooleanColumn.create("pre_success"), BooleanColumn.create("success"),
                 IntColumn.create("timestep"), IntColumn.create("iterations"), DoubleColumn.create("loss"),
                 StringColumn.create("adversarial_prompt"));
-        try (Task task = Task.start("UnlearnDiffAtk " + concept, rows.size(), listener)) {
+        try (Task task = Task.start("UnlearnDiffAtk " + concept, rows.size(), listener == null ? ProgressListener.NONE : listener)) {
             for (PromptSet.Row row : rows) {
                 UnlearnDiffAtk.Result r;
                 try (NDScope scope = new NDScope()) {
