@@ -25,6 +25,11 @@ import java.util.Objects;
  * filter) is not used. Gradient quirks (§9 item 19): with {@code Compat.OFFICIAL} the attack's
  * gradients accumulate over its steps and the returned prompt is the one before the last attack
  * update, as the official code does; {@code Compat.CORRECTED} zeroes them and returns the final one.
+ *
+ * <p>Only the default {@code attack_type prefix_k} is implemented; it inserts after SOT and drops the
+ * last k positions, so it does not depend on the whitespace word count L (§9 item 17 concerns the
+ * other layouts). Only {@code retain_train=reg} is implemented ({@code iter} is not). UNet variants of
+ * AdvUnlearn ({@code xattn}, {@code noxattn}) are plain ESD with the attack and are not offered here.
  */
 public final class AdvUnlearn implements Method {
     /** {@code --attack_init}: fresh random token embeddings each attack, or continue from the last prompt. */

@@ -37,7 +37,7 @@ public final class TextEncoderFolder {
             Files.createDirectories(dir);
             Safetensors.save(dir.resolve(WEIGHTS), encoder.weights().asMap(), metadata);
             Path tmp = dir.resolve(CONFIG + ".tmp");
-            Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(configJson(encoder.config())),
+            Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(configJson(encoder.config(), torchDtype(encoder))),
                     StandardCharsets.UTF_8);
             Files.move(tmp, dir.resolve(CONFIG), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -61,7 +61,15 @@ public final class TextEncoderFolder {
     }
 
     /** transformers' CLIPTextConfig keys (4.37). */
-    static JsonObject configJson(ClipTextConfig c) {
+    private static String torchDtype(ClipTextModel encoder) {
+        return switch (encoder.weights().get("text_model.final_layer_norm.weight").getDataType()) {
+            case FLOAT16 -> "float16";
+            case FLOAT64 -> "float64";
+            default -> "float32";
+        };
+    }
+
+    static JsonObject configJson(ClipTextConfig c, String torchDtype) {
         JsonObject j = new JsonObject();
         JsonArray arch = new JsonArray();
         arch.add("CLIPTextModel");
@@ -80,7 +88,7 @@ public final class TextEncoderFolder {
         j.addProperty("pad_token_id", c.padTokenId());
         j.addProperty("bos_token_id", c.bosTokenId());
         j.addProperty("eos_token_id", c.eosTokenId());
-        j.addProperty("torch_dtype", "float32");
+        j.addProperty("torch_dtype", torchDtype);
         return j;
     }
 }
