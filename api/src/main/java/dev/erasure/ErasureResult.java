@@ -9,6 +9,8 @@ import dev.erasure.sd.StableDiffusion;
 import dev.erasure.erase.Settings;
 import dev.erasure.erase.TrainableWeights;
 import dev.erasure.erase.StepRecord;
+import dev.erasure.erase.TextEncoderFolder;
+import dev.erasure.sd.ClipTextModel;
 
 import ai.djl.ndarray.NDArray;
 import dev.erasure.sd.Weights;
@@ -38,6 +40,7 @@ public class ErasureResult implements AutoCloseable {
     private final ErasureModel model;
     private final TrainableWeights trained;
     private final AutoCloseable owner;
+    private final Map<String, NDArray> textEncoderTensors;
     private final ErasureMethod method;
     private final Settings settings;
     private final List<StepRecord> records;
@@ -47,11 +50,22 @@ public class ErasureResult implements AutoCloseable {
     /** Made by the erasure loop ({@code Trainer}). */
     public ErasureResult(ErasureModel model, Session session, ErasureMethod method, Settings settings,
                   List<StepRecord> records, boolean cancelled, long nanos) {
-        this(model, session.trainable(), session, method, settings, records, cancelled, nanos);
+        this(model, session, method, settings, records, cancelled, nanos, Map.of());
+    }
+
+    /**
+     * @param textEncoderTensors trained text-encoder tensors by transformers key ({@code text_model.encoder...});
+     *                           empty when the method trains the UNet
+     */
+    public ErasureResult(ErasureModel model, Session session, ErasureMethod method, Settings settings,
+                  List<StepRecord> records, boolean cancelled, long nanos, Map<String, NDArray> textEncoderTensors) {
+        this(model, session.trainable(), session, method, settings, records, cancelled, nanos, textEncoderTensors);
     }
 
     private ErasureResult(ErasureModel model, TrainableWeights trained, AutoCloseable owner, ErasureMethod method,
-                          Settings settings, List<StepRecord> records, boolean cancelled, long nanos) {
+                          Settings settings, List<StepRecord> records, boolean cancelled, long nanos,
+                          Map<String, NDArray> textEncoderTensors) {
+        this.textEncoderTensors = Collections.unmodifiableMap(new LinkedHashMap<>(textEncoderTensors));
         this.model = model;
         this.trained = trained;
         this.owner = owner;
@@ -64,7 +78,8 @@ public class ErasureResult implements AutoCloseable {
 
     /** Copy constructor for subclasses that add a typed model accessor. */
     protected ErasureResult(ErasureResult other) {
-        this(other.model, other.trained, other.owner, other.method, other.settings, other.records, other.cancelled, other.nanos);
+        this(other.model, other.trained, other.owner, other.method, other.settings, other.records, other.cancelled, other.nanos,
+                other.textEncoderTensors);
     }
 
     /**
@@ -86,16 +101,39 @@ public class ErasureResult implements AutoCloseable {
             }
         };
         return new ErasureResult(model, TrainableWeights.of(model.unetWeights(), edited), owner, named, settings,
-                List.of(), false, nanos);
+                List.of(), false, nanos, Map.of());
     }
 
     /**
-     * The edited pipeline, ready to generate: the original with the trained UNet tensors
-     * (tokenizer, text encoder, VAE and every frozen UNet tensor are shared, not copied).
+     * The edited pipeline, ready to generate: the original with the trained UNet tensors and, for
+     * text-encoder methods (AdvUnlearn), the trained text encoder (everything else is shared, not copied).
      */
     public StableDiffusion model() {
-        if (model instanceof SdErasureModel sd) return sd.withUnetWeights(unetWeights());
-        throw new UnsupportedOperationException("the erased model is not a StableDiffusion; use unetWeights()");
+        if (!(model instanceof SdErasureModel sd)) {
+            throw new UnsupportedOperationException("the erased model is not a StableDiffusion; use unetWeights()");
+        }
+        StableDiffusion out = sd.withUnetWeights(unetWeights());
+        if (textEncoderTensors.isEmpty()) return out;
+        ClipTextModel te = out.textEncoder();
+        return out.withTextEncoder(te.withWeights(te.weights().overlay(textEncoderTensors)));
+    }
+
+    /** The trained text-encoder tensors by transformers key (empty unless the method trains the text encoder). */
+    public Map<String, NDArray> textEncoderTensors() {
+        return textEncoderTensors;
+    }
+
+    /**
+     * Writes the whole edited text encoder in the Hugging Face layout: {@code dir/model.safetensors}
+     * (every tensor, trained and frozen, transformers names) and {@code dir/config.json}, so that
+     * {@code CLIPTextModel.from_pretrained(dir)} loads it; pass a pipeline's {@code text_encoder} folder
+     * to plug it into a diffusers pipeline.
+     */
+    public void saveTextEncoder(Path dir) {
+        if (textEncoderTensors.isEmpty()) {
+            throw new IllegalStateException(method.name() + " did not train the text encoder; use save(file)");
+        }
+        TextEncoderFolder.save(dir, model().textEncoder(), metadata());
     }
 
     /** The edited UNet weights: trained copies over the original (shared, unchanged) tensors. */
@@ -178,8 +216,11 @@ public class ErasureResult implements AutoCloseable {
         return b.toString();
     }
 
-    /** Writes the trained tensors (diffusers names) as safetensors, atomically. */
+    /** Writes the trained UNet tensors (diffusers names) as safetensors, atomically; see {@link #saveTextEncoder}. */
     public void save(Path file) {
+        if (changedTensors().isEmpty() && !textEncoderTensors.isEmpty()) {
+            throw new IllegalStateException(method.name() + " trained only the text encoder: use saveTextEncoder(dir)");
+        }
         Safetensors.save(file, changedTensors(), metadata());
     }
 
@@ -212,6 +253,6 @@ public class ErasureResult implements AutoCloseable {
     @Override
     public String toString() {
         return method.name() + " of " + settings.targets() + ": " + stepsDone() + "/" + settings.steps() + " steps"
-                + (cancelled ? " (cancelled)" : "") + ", " + changedTensors().size() + " tensors trained";
+                + (cancelled ? " (cancelled)" : "") + ", " + (changedTensors().size() + textEncoderTensors.size()) + " tensors trained";
     }
 }

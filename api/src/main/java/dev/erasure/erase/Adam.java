@@ -47,6 +47,14 @@ public final class Adam implements AutoCloseable {
 
     /** One update of every parameter from its current gradient, then zeroes the gradients. */
     public void step() {
+        step(true);
+    }
+
+    /**
+     * One update; {@code zeroGradients = false} keeps the gradients, so the next backward adds to
+     * them (the official AdvUnlearn attack and AdvAnchor never call {@code zero_grad}, methods.md §9.19).
+     */
+    public void step(boolean zeroGradients) {
         step++;
         double bc1 = 1 - Math.pow(BETA1, step);
         double bc2Sqrt = Math.sqrt(1 - Math.pow(BETA2, step));
@@ -63,7 +71,7 @@ public final class Adam implements AutoCloseable {
                 p.subi(mk.div(denom).muli(stepSize));
             }
         }
-        zeroGrad();
+        if (zeroGradients) zeroGrad();
     }
 
     /** Zeroes the gradients of every parameter (accumulation otherwise adds up across backwards). */

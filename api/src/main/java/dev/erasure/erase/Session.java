@@ -27,10 +27,19 @@ public final class Session implements AutoCloseable {
     private SeededRandom random;
 
     public Session(ErasureModel model, Settings settings) {
+        this(model, settings, true);
+    }
+
+    /**
+     * @param trainUnet false for methods that keep the UNet frozen (AdvUnlearn trains the text
+     *                  encoder): no UNet copies, the "trained" UNet is the frozen one
+     */
+    public Session(ErasureModel model, Settings settings, boolean trainUnet) {
         this.model = model;
         this.settings = settings;
         this.manager = model.manager().newSubManager();
-        this.trainable = TrainableWeights.select(model.unetWeights(), settings.params(), manager);
+        this.trainable = trainUnet ? TrainableWeights.select(model.unetWeights(), settings.params(), manager)
+                : TrainableWeights.none(model.unetWeights());
         this.adam = new Adam(trainable.tensors(), settings.learningRate(), manager);
         this.genLatent = new GenLatent(model.alphasCumprod(), settings.ddimSteps(), settings.compat());
         this.frozenUnet = model.unet(model.unetWeights());

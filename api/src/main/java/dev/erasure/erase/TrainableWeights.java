@@ -50,6 +50,11 @@ public final class TrainableWeights {
         return new TrainableWeights(frozen, new LinkedHashMap<>(replaced));
     }
 
+    /** No trainable UNet tensor (the overlay is the frozen UNet): for methods that train something else. */
+    public static TrainableWeights none(Weights frozen) {
+        return new TrainableWeights(frozen, new LinkedHashMap<>());
+    }
+
     /** The trainable copies by diffusers key (live: the optimiser updates them in place). */
     public Map<String, NDArray> tensors() {
         return tensors;

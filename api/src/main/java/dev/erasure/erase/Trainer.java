@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import ai.djl.ndarray.NDArray;
 import dev.erasure.ErasureResult;
 import dev.erasure.Preserve;
 import dev.erasure.progress.CancelledException;
@@ -40,7 +41,19 @@ public final class Trainer {
                                     Function<Session, ErasureMethod> methodFactory) {
         long t0 = System.nanoTime();
         Session s = new Session(model, settings);
-        ErasureMethod m = methodFactory.apply(s);
+        return loop(s, methodFactory.apply(s), listener, resumeFrom, Map.of(), t0);
+    }
+
+    /**
+     * The shared loop for a method built outside {@link #method} (AdvUnlearn, AdvAnchor):
+     * {@code settings().steps() × iterationsPerStep()} iterations of {@code m} on session {@code s}.
+     *
+     * @param textEncoderTensors the method's live trained text-encoder tensors (empty if it trains the UNet)
+     */
+    public static ErasureResult loop(Session s, ErasureMethod m, ProgressListener listener, Path resumeFrom,
+                                     Map<String, NDArray> textEncoderTensors, long t0) {
+        ErasureModel model = s.model();
+        Settings settings = s.settings();
         List<StepRecord> history = new ArrayList<>();
         int start = resumeFrom == null ? 0 : Checkpoints.restore(resumeFrom, s, m, history);
         int perStep = m.iterationsPerStep();
@@ -63,7 +76,7 @@ public final class Trainer {
             // fall through: the partial result is returned below, flagged cancelled
         }
         boolean cancelled = history.size() < total;
-        return new ErasureResult(model, s, m, settings, history, cancelled, System.nanoTime() - t0);
+        return new ErasureResult(model, s, m, settings, history, cancelled, System.nanoTime() - t0, textEncoderTensors);
     }
 
     private static Map<String, Double> metrics(StepRecord r) {

@@ -1,0 +1,205 @@
+package dev.erasure.erase;
+
+import dev.erasure.ErasureResult;
+import dev.erasure.Method;
+import dev.erasure.progress.ProgressListener;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * AdvAnchor (Zhao et al., arXiv 2501.00054; methods.md §6): ESD-x style unlearning whose target is
+ * the frozen model's prediction for an <i>adversarial anchor</i> — the prompt "{p}'s painting" with a
+ * universal perturbation δ ∈ ℝ^{m×D} (m = words of p) that is optimised to make the anchor's
+ * prediction anti-correlated with the concept's ({@link Loss}). θ (the {@code Erasure.train} subset,
+ * ESD-x by default) minimises MSE(ε_θ(z_t,t,c_p), sg ε*(z_t,t,c_adv(δ))) + 10·MSE(ε_θ(z_t,t,c_b), ε*(z_t,t,c_b))
+ * with c_p = E("{p} painting"), c_b = E("painting").
+ *
+ * <p><b>Injection point of δ</b> (§9 item 20, not in the public code): δ is <i>added to the text
+ * encoder's output hidden states</i> (the conditioning the UNet sees) at token positions 1..m of
+ * "{p}'s painting" — the simplest reading of {@code get_learned_conditioning(text, δ, i0, i1)}; the
+ * encoder is then not in δ's gradient path.
+ *
+ * <p><b>Schedules</b> (§6.3; the names are an inferred mapping of the files, §9 item 21):
+ * {@link Schedule#ALTERNATING} = {@code *_op1}, {@link Schedule#SEQUENTIAL} = {@code *_op2},
+ * {@link Schedule#CYCLICAL} = {@code *_op3}.
+ *
+ * <p><b>Training images</b>: the official code noises 1000 pre-generated SD images of the bare prompt
+ * p (LMS, 100 steps, CFG 7.5) encoded by the VAE. Here image i is a latent the frozen model generates
+ * on the fly from p (deterministic DDIM over the {@code ddimSteps} grid, CFG {@link #imageGuidance},
+ * noise from the run's seed), with no VAE round trip. θ steps = min({@code Erasure.steps}, images):
+ * the official {@code iter_break 50} is 51 images.
+ *
+ * <p>Defaults are the README's: lr 1e-5 (from {@code Erasure}), δ lr 1e-4, 51 images, 30 inner δ steps,
+ * {@code att_size 0}, {@code ori_flag} on (the loss is divided by 2). With {@code Compat.OFFICIAL} the θ and δ
+ * gradients are never zeroed (running sums, §9 item 19); {@code Compat.CORRECTED} zeroes them each step.
+ * Attribute prompts ({@code att_size > 0}) are not supported.
+ */
+public final class AdvAnchor implements Method {
+    /** The δ-vs-θ optimisation order. */
+    public enum Schedule {
+        /** op1: per image, an inner δ loop then one θ step on the same noisy latent. */
+        ALTERNATING,
+        /** op2: a δ loop on each image, then one θ step per image with the final δ. */
+        SEQUENTIAL,
+        /** op3: {@code innerSteps} passes over the images with one δ step each (fresh Adam), then the θ steps. */
+        CYCLICAL
+    }
+
+    /** The adversarial objective δ minimises (files Ladv1 / Ladv2). */
+    public enum Loss {
+        /** L_adv1 = mean(ε*(c_adv) ⊙ ε*(c_p)) / 2. */
+        PREDICTION,
+        /** L_adv2 = mean((ε*(c_adv) − ε*(c_b)) ⊙ (ε*(c_p) − ε*(c_b))) / 2: the guidance direction relative to "painting". */
+        GUIDANCE
+    }
+
+    private Schedule schedule = Schedule.ALTERNATING;
+    private Loss loss = Loss.PREDICTION;
+    private double deltaLearningRate = 1e-4;
+    private int images = 51;
+    private int innerSteps = 30;
+    private double preserveWeight = 10;
+    private double imageGuidance = 7.5;
+    private double deltaInitScale = 1e-7;
+
+    private AdvAnchor() {
+    }
+
+    private AdvAnchor copy() {
+        AdvAnchor a = new AdvAnchor();
+        a.schedule = schedule;
+        a.loss = loss;
+        a.deltaLearningRate = deltaLearningRate;
+        a.images = images;
+        a.innerSteps = innerSteps;
+        a.preserveWeight = preserveWeight;
+        a.imageGuidance = imageGuidance;
+        a.deltaInitScale = deltaInitScale;
+        return a;
+    }
+
+    /** The README configuration. */
+    public static AdvAnchor defaults() {
+        return new AdvAnchor();
+    }
+
+    public AdvAnchor schedule(Schedule s) {
+        AdvAnchor a = copy();
+        a.schedule = Objects.requireNonNull(s, "schedule");
+        return a;
+    }
+
+    public AdvAnchor loss(Loss l) {
+        AdvAnchor a = copy();
+        a.loss = Objects.requireNonNull(l, "loss");
+        return a;
+    }
+
+    /** {@code lr2}, δ's Adam learning rate (README 1e-4). */
+    public AdvAnchor deltaLearningRate(double lr) {
+        AdvAnchor a = copy();
+        a.deltaLearningRate = lr;
+        return a;
+    }
+
+    /** Training images ({@code iter_break + 1}, 51). */
+    public AdvAnchor images(int n) {
+        AdvAnchor a = copy();
+        a.images = n;
+        return a;
+    }
+
+    /** {@code w_iter_break} (README 30): the δ loop's step limit (cyclical: passes over the images). */
+    public AdvAnchor innerSteps(int n) {
+        AdvAnchor a = copy();
+        a.innerSteps = n;
+        return a;
+    }
+
+    /** Weight of the "painting" preservation term (10). */
+    public AdvAnchor preserveWeight(double w) {
+        AdvAnchor a = copy();
+        a.preserveWeight = w;
+        return a;
+    }
+
+    /** CFG scale of the generated training images (7.5). */
+    public AdvAnchor imageGuidance(double g) {
+        AdvAnchor a = copy();
+        a.imageGuidance = g;
+        return a;
+    }
+
+    /** δ's initial scale: N(0,1)·scale (1e-7). */
+    public AdvAnchor deltaInitScale(double s) {
+        AdvAnchor a = copy();
+        a.deltaInitScale = s;
+        return a;
+    }
+
+    public Schedule schedule() {
+        return schedule;
+    }
+
+    public Loss loss() {
+        return loss;
+    }
+
+    public double deltaLearningRate() {
+        return deltaLearningRate;
+    }
+
+    public int images() {
+        return images;
+    }
+
+    public int innerSteps() {
+        return innerSteps;
+    }
+
+    public double preserveWeight() {
+        return preserveWeight;
+    }
+
+    public double imageGuidance() {
+        return imageGuidance;
+    }
+
+    public double deltaInitScale() {
+        return deltaInitScale;
+    }
+
+    @Override
+    public String name() {
+        return "AdvAnchor";
+    }
+
+    @Override
+    public void validate(ErasureModel model, Settings settings) {
+        if (settings.targets().size() != 1) {
+            throw new IllegalArgumentException("AdvAnchor erases one concept, got " + settings.targets());
+        }
+        if (!(deltaLearningRate > 0)) throw new IllegalArgumentException("deltaLearningRate must be > 0, got " + deltaLearningRate);
+        if (images < 1) throw new IllegalArgumentException("images must be ≥ 1, got " + images);
+        if (innerSteps < 1) throw new IllegalArgumentException("innerSteps must be ≥ 1, got " + innerSteps);
+        if (!(preserveWeight >= 0)) throw new IllegalArgumentException("preserveWeight must be ≥ 0, got " + preserveWeight);
+        if (settings.checkpointEvery() > 0) throw new IllegalArgumentException("AdvAnchor does not write checkpoints yet");
+        int words = AdvAnchorLoop.words(settings.targets().get(0));
+        if (words + 2 > 77) throw new IllegalArgumentException("target has " + words + " words; δ must fit in 77 tokens");
+    }
+
+    @Override
+    public ErasureResult run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir) {
+        if (resumeDir != null) throw new IllegalArgumentException("AdvAnchor cannot resume from checkpoints yet");
+        long t0 = System.nanoTime();
+        Session s = new Session(model, AdvAnchorLoop.thetaSteps(settings, images));
+        return Trainer.loop(s, new AdvAnchorLoop(s, this), listener, null, java.util.Map.of(), t0);
+    }
+
+    @Override
+    public String toString() {
+        return "AdvAnchor(" + schedule + ", " + loss + ", δ lr " + deltaLearningRate + ", " + images + " images, "
+                + innerSteps + " inner steps)";
+    }
+}

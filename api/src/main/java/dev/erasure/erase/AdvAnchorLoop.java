@@ -1,0 +1,220 @@
+package dev.erasure.erase;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.erasure.Compat;
+import dev.erasure.sd.nn.Nn;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One AdvAnchor run (methods.md §6). Loop iterations per θ step: 1 (alternating), 2 (sequential:
+ * first all δ phases, then all θ steps) or innerSteps + 1 (cyclical: innerSteps passes of single δ
+ * steps, then the θ steps). Random draws: δ's init, then per training sample (image latent on first
+ * use, k, t, q_sample noise).
+ */
+final class AdvAnchorLoop implements ErasureMethod {
+    private final Session s;
+    private final AdvAnchor options;
+    private final int images;
+    private final int words;
+    private final NDArray concept;   // c_p = E("{p} painting")
+    private final NDArray generic;   // c_b = E("painting")
+    private final NDArray anchor;    // E("{p}'s painting")
+    private final NDArray bare;      // E(p), for the training images
+    private final NDArray delta;     // [1,m,D], requires gradient
+    private final List<NDArray> latents = new ArrayList<>();
+    private final boolean official;
+
+    /** A noised training latent with the frozen predictions of the concept and the generic prompt. */
+    record Sample(int image, int k, int t, NDArray latent, NDArray conceptEps, NDArray genericEps) {
+    }
+
+    AdvAnchorLoop(Session s, AdvAnchor options) {
+        this.s = s;
+        this.options = options;
+        this.images = s.settings().steps();
+        String p = s.settings().targets().get(0);
+        this.words = words(p);
+        NDArray states = s.keep(s.model().encode(List.of(p + " painting", "painting", p + "'s painting", p)));
+        this.concept = states.get("0:1");
+        this.generic = states.get("1:2");
+        this.anchor = states.get("2:3");
+        this.bare = states.get("3:4");
+        long d = anchor.getShape().get(2);
+        float[] init = s.random().gaussians((int) (words * d));
+        for (int i = 0; i < init.length; i++) init[i] *= (float) options.deltaInitScale();
+        NDArray dl = s.manager().create(init, new Shape(1, words, d));
+        this.delta = s.keep(dl.getDataType() == anchor.getDataType() ? dl : dl.toType(anchor.getDataType(), false));
+        delta.setRequiresGradient(true);
+        this.official = s.settings().compat() == Compat.OFFICIAL;
+    }
+
+    /** m = the number of space-separated words of the concept. */
+    static int words(String concept) {
+        return concept.strip().split("\\s+").length;
+    }
+
+    /** The settings with steps = θ steps = min(steps, images). */
+    static Settings thetaSteps(Settings x, int images) {
+        return new Settings(x.targets(), x.preserve(), x.params(), Math.min(x.steps(), images), x.learningRate(), x.seed(),
+                x.vocabulary(), x.ddimSteps(), x.latentSize(), x.startGuidance(), x.negativeGuidance(), x.compat(),
+                x.checkpointEvery(), x.checkpointDir());
+    }
+
+    @Override
+    public String name() {
+        return "AdvAnchor";
+    }
+
+    @Override
+    public int iterationsPerStep() {
+        return switch (options.schedule()) {
+            case ALTERNATING -> 1;
+            case SEQUENTIAL -> 2;
+            case CYCLICAL -> options.innerSteps() + 1;
+        };
+    }
+
+    @Override
+    public StepRecord iterate(int i) {
+        try (NDScope scope = new NDScope()) {
+            int deltaIterations = (iterationsPerStep() - 1) * images;
+            Map<String, Double> losses = new LinkedHashMap<>();
+            Sample x;
+            int step;
+            String phase;
+            if (options.schedule() == AdvAnchor.Schedule.ALTERNATING) {
+                x = sample(i);
+                losses.put("adversarial", deltaLoop(x, options.innerSteps()));
+                losses.putAll(thetaStep(x));
+                step = i + 1;
+                phase = "model";
+            } else if (i < deltaIterations) {
+                x = sample(i % images);
+                boolean single = options.schedule() == AdvAnchor.Schedule.CYCLICAL;
+                losses.put("adversarial", deltaLoop(x, single ? 1 : options.innerSteps()));
+                step = 0;
+                phase = "adversary";
+            } else {
+                x = sample(i - deltaIterations);
+                losses.putAll(thetaStep(x));
+                step = i - deltaIterations + 1;
+                phase = "model";
+            }
+            return new StepRecord(i, step, phase, s.settings().targets().get(0), x.k(), x.t(), losses,
+                    s.settings().targets().get(0) + "'s painting + δ", new double[0]);
+        }
+    }
+
+    /** z_t = q_sample(z0_image, t) with fresh k, t, noise, and the frozen ε*(c_p), ε*(c_b). Grad mode off. */
+    Sample sample(int image) {
+        NDArray z0 = latent(image);
+        int[] kt = s.drawTimestep();
+        float a = s.model().alphasCumprod()[kt[1]];
+        NDArray zt = z0.mul(Nn.scalar(z0, (float) Math.sqrt(a))).add(s.noise().mul(Nn.scalar(z0, (float) Math.sqrt(1 - a))));
+        s.checkpoint();
+        NDList eps = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, zt, zt), kt[1], Nn.cat(0, concept, generic)))
+                .split(2, 0);
+        return new Sample(image, kt[0], kt[1], zt, eps.get(0), eps.get(1));
+    }
+
+    /** Training image i's clean latent: generated once by the frozen model from the bare prompt. */
+    private NDArray latent(int image) {
+        while (latents.size() <= image) {
+            GenLatent full = new GenLatent(s.model().alphasCumprod(), s.settings().ddimSteps(), Compat.CORRECTED);
+            NDArray noise = s.noise();
+            NDArray z = full.run(GuidedNoise.cfg(s.frozenUnet(), bare, s.uncond(), (float) options.imageGuidance()), noise, 0);
+            latents.add(s.keep(z));
+        }
+        return latents.get(image);
+    }
+
+    /** c_adv(δ): the anchor's text states with δ added at positions 1..m. */
+    NDArray adversarialConditioning() {
+        return Nn.cat(1, anchor.get(new NDIndex(":, :1")), anchor.get(new NDIndex(":, 1:{}", 1 + words)).add(delta),
+                anchor.get(new NDIndex(":, {}:", 1 + words)));
+    }
+
+    /** The adversarial loss of δ on a sample (differentiable in δ inside a collector). */
+    NDArray adversarialLoss(Sample x) {
+        s.checkpoint();
+        NDArray adv = s.frozenUnet().predict(x.latent(), x.t(), adversarialConditioning());
+        NDArray product = options.loss() == AdvAnchor.Loss.PREDICTION ? adv.mul(x.conceptEps())
+                : adv.sub(x.genericEps()).mul(x.conceptEps().sub(x.genericEps()));
+        NDArray mean = product.mean();
+        return mean.div(Nn.scalar(mean, 2f)); // ori_flag on: Σ_j w_j (...) / (1 + 1)
+    }
+
+    /**
+     * Up to {@code maxSteps} δ steps with a fresh Adam (as the official code creates one per outer
+     * step), stopping as soon as the loss is below zero; returns the last loss evaluated.
+     */
+    double deltaLoop(Sample x, int maxSteps) {
+        Adam opt = new Adam(Map.of("delta", delta), options.deltaLearningRate(), s.manager());
+        double last = Double.NaN;
+        for (int j = 0; j < maxSteps; j++) {
+            last = deltaStep(x, opt, true);
+            if (last < 0) break;
+        }
+        opt.close();
+        return last;
+    }
+
+    /** One δ update on x (skipped when {@code stopBelowZero} and the loss is < 0); returns the loss before it. */
+    double deltaStep(Sample x, Adam opt, boolean stopBelowZero) {
+        double value;
+        try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray loss = adversarialLoss(x);
+            value = loss.getFloat();
+            if (stopBelowZero && value < 0) return value;
+            gc.backward(loss);
+        }
+        opt.step(!official);
+        return value;
+    }
+
+    /** One θ step: MSE(ε_θ(c_p), sg ε*(c_adv(δ))) + w·MSE(ε_θ(c_b), ε*(c_b)). */
+    private Map<String, Double> thetaStep(Sample x) {
+        NDArray anchorEps = Scoped.keepOnly(() -> s.frozenUnet().predict(x.latent(), x.t(), adversarialConditioning()));
+        double erase;
+        double preserve;
+        double total;
+        s.checkpoint();
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDList eps = s.trainedUnet().predict(Nn.cat(0, x.latent(), x.latent()), x.t(), Nn.cat(0, concept, generic))
+                    .split(2, 0);
+            NDArray le = s.mse(eps.get(0), anchorEps);
+            NDArray lp = s.mse(eps.get(1), x.genericEps());
+            NDArray loss = le.add(lp.mul(Nn.scalar(lp, (float) options.preserveWeight())));
+            gc.backward(loss);
+            erase = le.getFloat();
+            preserve = lp.getFloat();
+            total = loss.getFloat();
+        }
+        s.adam().step(!official);
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("loss", total);
+        out.put("erase", erase);
+        out.put("preserve", preserve);
+        return out;
+    }
+
+    /** The live perturbation δ [1,m,D]. */
+    NDArray delta() {
+        return delta;
+    }
+
+    @Override
+    public Map<String, NDArray> state() {
+        return Map.of("delta", delta);
+    }
+}

@@ -1,0 +1,244 @@
+package dev.erasure.erase;
+
+import dev.erasure.ErasureResult;
+import dev.erasure.Method;
+import dev.erasure.eval.PromptSet;
+import dev.erasure.progress.ProgressListener;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * AdvUnlearn (Zhang et al., NeurIPS 2024; methods.md §5): adversarial unlearning of the CLIP
+ * <b>text encoder</b> (the UNet stays frozen). After a warm-up, every iteration first runs the
+ * {@code prefix_k} soft-prompt attack (§5.2: k vectors in token-embedding space inserted after SOT,
+ * Adam on them so that the current encoder reproduces the concept), then one Adam step of the encoder
+ * on the ESD loss of the adversarial prompt plus γ × the retain-set loss (§5.3, {@code retain_train=reg}).
+ * The result is a plug-in text encoder: {@code result.model()} is the pipeline with it,
+ * {@code result.saveTextEncoder(dir)} writes it in the Hugging Face layout.
+ *
+ * <p>Immutable; defaults are the README configuration (§5, §9 item 18): {@code text_encoder_full},
+ * random attack init, 30 attack steps at lr 1e-3, k = 1, warm-up 200, retain set coco_object,
+ * 5 retain prompts per iteration, γ = 0.3. The common settings come from {@code Erasure}: iterations =
+ * {@code steps} (1000), lr 1e-5, GenLatent guidance 3, η = 1. {@code Erasure.train(Params)} (the UNet
+ * filter) is not used. Gradient quirks (§9 item 19): with {@code Compat.OFFICIAL} the attack's
+ * gradients accumulate over its steps and the returned prompt is the one before the last attack
+ * update, as the official code does; {@code Compat.CORRECTED} zeroes them and returns the final one.
+ *
+ * <p>Only the default {@code attack_type prefix_k} is implemented; it inserts after SOT and drops the
+ * last k positions, so it does not depend on the whitespace word count L (§9 item 17 concerns the
+ * other layouts). Only {@code retain_train=reg} is implemented ({@code iter} is not). UNet variants of
+ * AdvUnlearn ({@code xattn}, {@code noxattn}) are plain ESD with the attack and are not offered here.
+ */
+public final class AdvUnlearn implements Method {
+    /** {@code --attack_init}: fresh random token embeddings each attack, or continue from the last prompt. */
+    public enum Init { RANDOM, LATEST }
+
+    /** The retain set of the README: 243 "a photo of &lt;object&gt;" prompts. */
+    public static final String COCO_OBJECT = "advunlearn/coco_object_retain.csv";
+
+    private TextEncoderParams textEncoder = TextEncoderParams.full();
+    private List<String> retain; // null: the default coco_object set, read at run time
+    private int retainBatch = 5;
+    private double retainWeight = 0.3;
+    private int warmup = 200;
+    private int attackEvery = 1;
+    private int adversarialTokens = 1;
+    private int attackSteps = 30;
+    private double attackLearningRate = 1e-3;
+    private Init init = Init.RANDOM;
+    private boolean signGradient;
+
+    private AdvUnlearn() {
+    }
+
+    private AdvUnlearn copy() {
+        AdvUnlearn a = new AdvUnlearn();
+        a.textEncoder = textEncoder;
+        a.retain = retain;
+        a.retainBatch = retainBatch;
+        a.retainWeight = retainWeight;
+        a.warmup = warmup;
+        a.attackEvery = attackEvery;
+        a.adversarialTokens = adversarialTokens;
+        a.attackSteps = attackSteps;
+        a.attackLearningRate = attackLearningRate;
+        a.init = init;
+        a.signGradient = signGradient;
+        return a;
+    }
+
+    /** The README configuration. */
+    public static AdvUnlearn defaults() {
+        return new AdvUnlearn();
+    }
+
+    /** Which text-encoder tensors train ({@code --train_method text_encoder_*}, {@code --component}). */
+    public AdvUnlearn textEncoder(TextEncoderParams p) {
+        AdvUnlearn a = copy();
+        a.textEncoder = Objects.requireNonNull(p, "textEncoder");
+        return a;
+    }
+
+    /** The retain prompts ({@code --dataset_retain}). */
+    public AdvUnlearn retain(List<String> prompts) {
+        AdvUnlearn a = copy();
+        a.retain = List.copyOf(Objects.requireNonNull(prompts, "retain"));
+        return a;
+    }
+
+    public AdvUnlearn retain(PromptSet set) {
+        return retain(set.rows().stream().map(PromptSet.Row::prompt).toList());
+    }
+
+    /** Retain prompts per iteration ({@code --retain_batch}, 5); 0 disables the retain term. */
+    public AdvUnlearn retainBatch(int n) {
+        AdvUnlearn a = copy();
+        a.retainBatch = n;
+        return a;
+    }
+
+    /** γ ({@code --retain_loss_w}, README 0.3). */
+    public AdvUnlearn retainWeight(double gamma) {
+        AdvUnlearn a = copy();
+        a.retainWeight = gamma;
+        return a;
+    }
+
+    /** Iterations with the clean prompt before the attack starts ({@code --warmup_iter}, 200). */
+    public AdvUnlearn warmup(int iterations) {
+        AdvUnlearn a = copy();
+        a.warmup = iterations;
+        return a;
+    }
+
+    /** Attack every n-th iteration after warm-up ({@code --adv_prompt_update_step}, 1); the prompt is reused in between. */
+    public AdvUnlearn attackEvery(int n) {
+        AdvUnlearn a = copy();
+        a.attackEvery = n;
+        return a;
+    }
+
+    /** k, the adversarial prefix vectors ({@code --adv_prompt_num}, 1). */
+    public AdvUnlearn adversarialTokens(int k) {
+        AdvUnlearn a = copy();
+        a.adversarialTokens = k;
+        return a;
+    }
+
+    /** Attack Adam steps ({@code --attack_step}, 30). */
+    public AdvUnlearn attackSteps(int n) {
+        AdvUnlearn a = copy();
+        a.attackSteps = n;
+        return a;
+    }
+
+    /** {@code --attack_lr} (1e-3). */
+    public AdvUnlearn attackLearningRate(double lr) {
+        AdvUnlearn a = copy();
+        a.attackLearningRate = lr;
+        return a;
+    }
+
+    public AdvUnlearn init(Init i) {
+        AdvUnlearn a = copy();
+        a.init = Objects.requireNonNull(i, "init");
+        return a;
+    }
+
+    /** {@code fast_at}: the attack steps on sign(gradient) (off). */
+    public AdvUnlearn signGradient(boolean on) {
+        AdvUnlearn a = copy();
+        a.signGradient = on;
+        return a;
+    }
+
+    public TextEncoderParams textEncoder() {
+        return textEncoder;
+    }
+
+    /** The retain prompts (the coco_object set unless replaced). */
+    public List<String> retainPrompts() {
+        return retain != null ? retain : PromptSet.resource(COCO_OBJECT).rows().stream().map(PromptSet.Row::prompt).toList();
+    }
+
+    public int retainBatch() {
+        return retainBatch;
+    }
+
+    public double retainWeight() {
+        return retainWeight;
+    }
+
+    public int warmup() {
+        return warmup;
+    }
+
+    public int attackEvery() {
+        return attackEvery;
+    }
+
+    public int adversarialTokens() {
+        return adversarialTokens;
+    }
+
+    public int attackSteps() {
+        return attackSteps;
+    }
+
+    public double attackLearningRate() {
+        return attackLearningRate;
+    }
+
+    public Init initMode() {
+        return init;
+    }
+
+    public boolean signGradient() {
+        return signGradient;
+    }
+
+    @Override
+    public String name() {
+        return "AdvUnlearn";
+    }
+
+    @Override
+    public void validate(ErasureModel model, Settings settings) {
+        if (!(model instanceof SdErasureModel sd)) {
+            throw new IllegalArgumentException("AdvUnlearn trains a CLIP text encoder: the model must be a StableDiffusion");
+        }
+        if (textEncoder.select(sd.pipeline().textEncoder().weights().keys()).isEmpty()) {
+            throw new IllegalArgumentException("text-encoder filter " + textEncoder.name() + " selects no tensor");
+        }
+        if (retainBatch < 0) throw new IllegalArgumentException("retainBatch must be ≥ 0, got " + retainBatch);
+        if (retain != null && retainBatch > 0 && retain.size() < retainBatch) {
+            throw new IllegalArgumentException("retainBatch " + retainBatch + " exceeds the " + retain.size() + " retain prompts");
+        }
+        if (!(retainWeight >= 0)) throw new IllegalArgumentException("retainWeight must be ≥ 0, got " + retainWeight);
+        if (warmup < 0) throw new IllegalArgumentException("warmup must be ≥ 0, got " + warmup);
+        if (attackEvery < 1) throw new IllegalArgumentException("attackEvery must be ≥ 1, got " + attackEvery);
+        if (adversarialTokens < 1 || adversarialTokens > 75) {
+            throw new IllegalArgumentException("adversarialTokens must be in [1, 75], got " + adversarialTokens);
+        }
+        if (attackSteps < 1) throw new IllegalArgumentException("attackSteps must be ≥ 1, got " + attackSteps);
+        if (!(attackLearningRate > 0)) throw new IllegalArgumentException("attackLearningRate must be > 0, got " + attackLearningRate);
+        if (settings.checkpointEvery() > 0) throw new IllegalArgumentException("AdvUnlearn does not write checkpoints yet");
+    }
+
+    @Override
+    public ErasureResult run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir) {
+        if (resumeDir != null) throw new IllegalArgumentException("AdvUnlearn cannot resume from checkpoints yet");
+        long t0 = System.nanoTime();
+        Session s = new Session(model, settings, false);
+        AdvUnlearnLoop loop = new AdvUnlearnLoop(s, ((SdErasureModel) model).pipeline(), this);
+        return Trainer.loop(s, loop, listener, null, loop.trained(), t0);
+    }
+
+    @Override
+    public String toString() {
+        return "AdvUnlearn(" + textEncoder.name() + ", k=" + adversarialTokens + ", attack " + attackSteps + "×" + attackLearningRate
+                + " " + init + ", warmup " + warmup + ", retain " + retainBatch + "×γ" + retainWeight + ")";
+    }
+}

@@ -1,0 +1,377 @@
+package dev.erasure.eval;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.erasure.erase.Adam;
+import dev.erasure.erase.SeededRandom;
+import dev.erasure.erase.SoftPrompt;
+import dev.erasure.sd.Generation;
+import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.nn.Nn;
+
+import java.awt.image.BufferedImage;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * UnlearnDiffAtk (Zhang et al.; methods.md §7.6): searches for k prefix tokens that make an erased
+ * model regenerate a concept. Each token is a distribution over the vocabulary (init uniform, kept on
+ * the simplex by bisection projection); a one-hot sample with the straight-through estimator selects the
+ * token embedding; the loss is the diffusion-classifier loss MSE(ε_model(z_t, t, c(prompt)), ε) on the
+ * reference latent z0 noised at t; Adam(lr 0.01, weight decay 0.1). Timesteps 10, 30, …, 990 are
+ * visited in order with {@link #iterations} steps each; after each timestep the argmax tokens are
+ * decoded, an image is generated and judged; the attack stops at the first success.
+ *
+ * <p>Choices: the noise ε is drawn once per timestep (seeded), so the loss at a timestep is a fixed
+ * function of the distributions; the vocabulary can be restricted to candidate ids
+ * ({@link #candidates}) because the full 49,408-way distributions are slow on a CPU;
+ * {@link Sampling#EXPECTED} (the embedding of the mean, no sampling) is offered as a smooth variant.
+ * Immutable; {@link #defaults()} is the objects configuration (k = 3; nudity uses 5).
+ */
+public final class UnlearnDiffAtk {
+    /** How a token distribution picks its embedding. */
+    public enum Sampling {
+        /** One-hot multinomial sample forward, gradient of the probabilities backward (the paper's). */
+        STRAIGHT_THROUGH,
+        /** p · E, the expected embedding (deterministic). */
+        EXPECTED
+    }
+
+    /** The outcome of an attack on one prompt. */
+    public record Result(String prompt, boolean preSuccess, boolean success, String adversarialPrompt, int timestep,
+                         int iterations, double finalLoss) {
+    }
+
+    private int tokens = 3;
+    private double learningRate = 0.01;
+    private double weightDecay = 0.1;
+    private int iterations = 40;
+    private int[] timesteps = defaultTimesteps();
+    private long[] candidates;
+    private Sampling sampling = Sampling.STRAIGHT_THROUGH;
+    private long seed;
+    private int generationSteps = 50;
+    private int imageSize;
+
+    private UnlearnDiffAtk() {
+    }
+
+    private UnlearnDiffAtk copy() {
+        UnlearnDiffAtk a = new UnlearnDiffAtk();
+        a.tokens = tokens;
+        a.learningRate = learningRate;
+        a.weightDecay = weightDecay;
+        a.iterations = iterations;
+        a.timesteps = timesteps;
+        a.candidates = candidates;
+        a.sampling = sampling;
+        a.seed = seed;
+        a.generationSteps = generationSteps;
+        a.imageSize = imageSize;
+        return a;
+    }
+
+    public static UnlearnDiffAtk defaults() {
+        return new UnlearnDiffAtk();
+    }
+
+    private static int[] defaultTimesteps() {
+        int[] t = new int[50];
+        for (int i = 0; i < 50; i++) t[i] = 10 + 20 * i;
+        return t;
+    }
+
+    /** k adversarial prefix tokens (objects 3, nudity 5). */
+    public UnlearnDiffAtk tokens(int k) {
+        if (k < 1 || k > 75) throw new IllegalArgumentException("tokens must be in [1, 75], got " + k);
+        UnlearnDiffAtk a = copy();
+        a.tokens = k;
+        return a;
+    }
+
+    public UnlearnDiffAtk learningRate(double lr) {
+        if (!(lr > 0)) throw new IllegalArgumentException("learningRate must be > 0, got " + lr);
+        UnlearnDiffAtk a = copy();
+        a.learningRate = lr;
+        return a;
+    }
+
+    public UnlearnDiffAtk weightDecay(double wd) {
+        if (!(wd >= 0)) throw new IllegalArgumentException("weightDecay must be ≥ 0, got " + wd);
+        UnlearnDiffAtk a = copy();
+        a.weightDecay = wd;
+        return a;
+    }
+
+    /** Adam steps per timestep (40). */
+    public UnlearnDiffAtk iterations(int n) {
+        if (n < 1) throw new IllegalArgumentException("iterations must be ≥ 1, got " + n);
+        UnlearnDiffAtk a = copy();
+        a.iterations = n;
+        return a;
+    }
+
+    /** The timesteps visited, in order (default 10, 30, …, 990). */
+    public UnlearnDiffAtk timesteps(int... t) {
+        if (t.length == 0) throw new IllegalArgumentException("give at least one timestep");
+        UnlearnDiffAtk a = copy();
+        a.timesteps = t.clone();
+        return a;
+    }
+
+    /** Restricts the token distributions to these vocabulary ids (null = the whole vocabulary). */
+    public UnlearnDiffAtk candidates(long[] ids) {
+        if (ids != null && ids.length == 0) throw new IllegalArgumentException("candidate id list is empty");
+        UnlearnDiffAtk a = copy();
+        a.candidates = ids == null ? null : ids.clone();
+        return a;
+    }
+
+    public UnlearnDiffAtk sampling(Sampling s) {
+        UnlearnDiffAtk a = copy();
+        a.sampling = Objects.requireNonNull(s, "sampling");
+        return a;
+    }
+
+    /** Seed of the attack's noise and token samples. */
+    public UnlearnDiffAtk seed(long s) {
+        UnlearnDiffAtk a = copy();
+        a.seed = s;
+        return a;
+    }
+
+    /** Denoising steps of the judged images (50). */
+    public UnlearnDiffAtk generationSteps(int n) {
+        if (n < 1) throw new IllegalArgumentException("generationSteps must be ≥ 1, got " + n);
+        UnlearnDiffAtk a = copy();
+        a.generationSteps = n;
+        return a;
+    }
+
+    /** Image size in pixels of generated images and reference latents (0 = the model's). */
+    public UnlearnDiffAtk imageSize(int pixels) {
+        if (pixels < 0) throw new IllegalArgumentException("imageSize must be ≥ 0, got " + pixels);
+        UnlearnDiffAtk a = copy();
+        a.imageSize = pixels;
+        return a;
+    }
+
+    public int[] timesteps() {
+        return timesteps.clone();
+    }
+
+    public int iterations() {
+        return iterations;
+    }
+
+    /** The request for an image of {@code prompt} (also used for the reference latent by {@link Robustness}). */
+    public Generation generation(String prompt, long imageSeed, float guidance) {
+        Generation g = Generation.of(prompt).seed(imageSeed).steps(generationSteps).guidance(guidance);
+        return imageSize == 0 ? g : g.size(imageSize, imageSize);
+    }
+
+    /** The optimisation state of an attack on one prompt against one (erased) model. */
+    public Attack start(StableDiffusion model, String prompt, NDArray referenceLatent) {
+        return new Attack(model, prompt, referenceLatent);
+    }
+
+    /**
+     * The whole attack: the clean prompt first (a success there is a pre-attack success), then the
+     * timesteps in order until the judge accepts an image of the decoded adversarial prompt.
+     */
+    public Result run(StableDiffusion model, String prompt, NDArray referenceLatent, Judge judge, String concept,
+                      long imageSeed, float guidance) {
+        if (judge.success(model.generate(generation(prompt, imageSeed, guidance)), concept)) {
+            return new Result(prompt, true, true, prompt, -1, 0, Double.NaN);
+        }
+        try (Attack a = start(model, prompt, referenceLatent)) {
+            int done = 0;
+            double loss = Double.NaN;
+            for (int t : timesteps) {
+                for (int i = 0; i < iterations; i++) {
+                    loss = a.step(t);
+                    done++;
+                }
+                String adv = a.adversarialPrompt();
+                BufferedImage img = model.generate(generation(adv, imageSeed, guidance));
+                if (judge.success(img, concept)) return new Result(prompt, false, true, adv, t, done, loss);
+            }
+            return new Result(prompt, false, false, a.adversarialPrompt(), -1, done, loss);
+        }
+    }
+
+    /** Token distributions P [k, V'] and their optimiser; close to free them. */
+    public final class Attack implements AutoCloseable {
+        private final StableDiffusion model;
+        private final String prompt;
+        private final NDManager manager;
+        private final NDArray reference;
+        private final NDArray tokenEmbeddings; // [1,77,D] of the prompt
+        private final NDArray vocabulary;      // [V',D]
+        private final long[] ids;              // V' vocabulary ids
+        private final NDArray probabilities;   // [k,V'], requires gradient
+        private final Adam adam;
+        private final SeededRandom random;
+        private final Map<Integer, NDArray> noises = new HashMap<>();
+
+        private Attack(StableDiffusion model, String prompt, NDArray referenceLatent) {
+            this.model = model;
+            this.prompt = prompt;
+            this.manager = model.manager().newSubManager();
+            this.random = new SeededRandom(seed);
+            int vocab = model.textEncoder().config().vocabSize();
+            this.ids = candidates != null ? candidates.clone() : range(vocab);
+            for (long id : ids) {
+                if (id < 0 || id >= vocab) throw new IllegalArgumentException("candidate id " + id + " outside [0, " + vocab + ")");
+            }
+            try (NDScope scope = new NDScope()) {
+                this.reference = owned(referenceLatent);
+                this.tokenEmbeddings = keep(model.textEncoder().tokenEmbedding(model.tokenIds(List.of(prompt))));
+                this.vocabulary = keep(model.textEncoder().tokenEmbedding(manager.create(new long[][] {ids})).squeeze(0));
+                float[] uniform = new float[tokens * ids.length];
+                Arrays.fill(uniform, 1f / ids.length);
+                this.probabilities = keep(manager.zeros(new Shape(tokens, ids.length), vocabulary.getDataType()));
+                probabilities.set(new NDIndex("..."), manager.create(uniform, new Shape(tokens, ids.length))
+                        .toType(vocabulary.getDataType(), false));
+                probabilities.setRequiresGradient(true);
+            }
+            this.adam = new Adam(Map.of("tokens", probabilities), learningRate, manager);
+        }
+
+        /** A copy in torch-owned storage of this attack's manager (not duplicate(): see Tensors.copyOf). */
+        private NDArray owned(NDArray src) {
+            NDArray c = keep(manager.zeros(src.getShape(), src.getDataType()));
+            c.set(new NDIndex("..."), src);
+            return c;
+        }
+
+        private NDArray keep(NDArray a) {
+            a.attach(manager);
+            NDScope.unregister(a);
+            return a;
+        }
+
+        private static long[] range(int n) {
+            long[] out = new long[n];
+            for (int i = 0; i < n; i++) out[i] = i;
+            return out;
+        }
+
+        /** One Adam step at timestep t (then weight decay and simplex projection); returns the loss before it. */
+        public double step(int t) {
+            double value;
+            try (NDScope scope = new NDScope()) {
+                NDArray choice = sampling == Sampling.EXPECTED ? null : oneHot();
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray weights = choice == null ? probabilities
+                            : choice.sub(probabilities.stopGradient()).add(probabilities); // straight-through
+                    NDArray loss = loss(weights, t);
+                    gc.backward(loss);
+                    value = loss.getFloat();
+                }
+                if (weightDecay > 0) { // torch Adam's weight_decay: g ← g + wd·p
+                    NDArray g = probabilities.getGradient();
+                    g.addi(probabilities.mul(Nn.scalar(probabilities, (float) weightDecay)));
+                }
+            }
+            adam.step();
+            project();
+            return value;
+        }
+
+        /** The loss at t with the expected embeddings (no sampling, no gradient): the quantity the attack lowers. */
+        public double loss(int t) {
+            try (NDScope scope = new NDScope()) {
+                return loss(probabilities.stopGradient(), t).getFloat();
+            }
+        }
+
+        private NDArray loss(NDArray weights, int t) {
+            NDArray adv = weights.matMul(vocabulary); // [k,D]
+            NDArray cond = model.textEncoder().forwardEmbeddings(SoftPrompt.prefix(tokenEmbeddings, adv));
+            NDArray noise = noise(t);
+            float a = model.scheduler().alphasCumprod()[t];
+            NDArray zt = reference.mul(Nn.scalar(reference, (float) Math.sqrt(a)))
+                    .add(noise.mul(Nn.scalar(noise, (float) Math.sqrt(1 - a))));
+            NDArray eps = model.unet().forward(zt, manager.create((long) t), cond);
+            return eps.sub(noise).square().mean();
+        }
+
+        private NDArray noise(int t) {
+            return noises.computeIfAbsent(t, key -> {
+                Shape s = reference.getShape();
+                try (NDScope scope = new NDScope()) {
+                    return owned(manager.create(random.gaussians((int) s.size()), s).toType(reference.getDataType(), false));
+                }
+            });
+        }
+
+        private NDArray oneHot() {
+            float[] p = probabilities.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            float[] hot = new float[p.length];
+            int width = ids.length;
+            for (int r = 0; r < tokens; r++) {
+                double u = random.nextDouble();
+                double total = 0;
+                for (int i = 0; i < width; i++) total += p[r * width + i];
+                double acc = 0;
+                int pick = width - 1;
+                for (int i = 0; i < width; i++) {
+                    acc += p[r * width + i] / total;
+                    if (u < acc) {
+                        pick = i;
+                        break;
+                    }
+                }
+                hot[r * width + pick] = 1f;
+            }
+            return manager.create(hot, probabilities.getShape()).toType(probabilities.getDataType(), false);
+        }
+
+        private void project() {
+            float[] p = probabilities.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            SimplexProjection.project(p, tokens, ids.length);
+            try (NDScope scope = new NDScope()) {
+                probabilities.set(new NDIndex("..."),
+                        manager.create(p, probabilities.getShape()).toType(probabilities.getDataType(), false));
+            }
+        }
+
+        /** The most probable vocabulary id of each adversarial token. */
+        public long[] tokens() {
+            float[] p = probabilities.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            long[] out = new long[tokens];
+            int width = ids.length;
+            for (int r = 0; r < tokens; r++) {
+                int best = 0;
+                for (int i = 1; i < width; i++) if (p[r * width + i] > p[r * width + best]) best = i;
+                out[r] = ids[best];
+            }
+            return out;
+        }
+
+        /** The decoded argmax tokens followed by the prompt (what the judged image is generated from). */
+        public String adversarialPrompt() {
+            return (model.tokenizer().decode(tokens()) + " " + prompt).strip();
+        }
+
+        /** The current distributions [k, V'] (a copy). */
+        public float[] distributions() {
+            return probabilities.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        }
+
+        @Override
+        public void close() {
+            adam.close();
+            manager.close();
+        }
+    }
+}
