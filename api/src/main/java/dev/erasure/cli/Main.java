@@ -34,6 +34,10 @@ public final class Main {
         try {
             switch (args[0]) {
                 case "quickstart":
+                    ShapeWorldQuickstart.run(model(opts, "models/shapeworld"), Paths.get(opts.getOrDefault("out", "out/quickstart")),
+                            opts.getOrDefault("target", "circle"), Integer.parseInt(opts.getOrDefault("steps", "100")));
+                    break;
+                case "grid":
                     quickstart(opts);
                     break;
                 case "generate":
@@ -52,8 +56,10 @@ public final class Main {
     static String usage() {
         return String.join("\n",
                 "usage: ./erasure <command> [--option value ...]",
-                "  quickstart [--model PATH] [--out FILE.png] [--steps N] [--device cpu|gpu|auto]",
-                "      image grid (prompts x seeds) from the embedded default model",
+                "  quickstart [--target SHAPE] [--steps N] [--out DIR]",
+                "      erase a shape from the shipped ShapeWorld model with ESD and EAP; writes DIR/report.html",
+                "  grid [--model PATH] [--out FILE.png] [--steps N] [--device cpu|gpu|auto]",
+                "      image grid (prompts x seeds) from a model (default: the tiny SD fixture)",
                 "  generate --model PATH --prompt TEXT [--seed N] [--steps N] [--guidance G] [--size H,W]",
                 "           [--device cpu|gpu|auto] [--dtype fp32|fp16] [--out FILE.png]",
                 "      one image from a diffusers folder or single-file .safetensors (e.g. SD-1.4)");
@@ -80,17 +86,18 @@ public final class Main {
         }
     }
 
-    /** The embedded default model: the repository's tiny SD-v1 fixture. */
-    static Path defaultModel() {
+    /** --model, else a model folder of the repository ({@code relative}) found from the working directory up. */
+    static Path model(Map<String, String> o, String relative) {
+        if (o.containsKey("model")) return Paths.get(o.get("model"));
         for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path f = p.resolve("fixtures/tiny-sd");
+            Path f = p.resolve(relative);
             if (Files.exists(f.resolve("model_index.json"))) return f;
         }
-        throw new IllegalStateException("no embedded model found (fixtures/tiny-sd); pass --model PATH");
+        throw new IllegalStateException("no model found at " + relative + "; pass --model PATH");
     }
 
     static void quickstart(Map<String, String> o) throws IOException {
-        Path model = o.containsKey("model") ? Paths.get(o.get("model")) : defaultModel();
+        Path model = model(o, "fixtures/tiny-sd");
         Path out = Paths.get(o.getOrDefault("out", "out/quickstart.png"));
         int steps = Integer.parseInt(o.getOrDefault("steps", "10"));
         List<String> prompts = List.of("a photo of a garbage truck", "a painting by Kelly McKernan", "nudity");

@@ -1,0 +1,180 @@
+package dev.erasure.cli;
+
+import dev.erasure.Erasure;
+import dev.erasure.ErasureResult;
+import dev.erasure.Params;
+import dev.erasure.Preserve;
+import dev.erasure.Vocabulary;
+import dev.erasure.sd.Generation;
+import dev.erasure.sd.StableDiffusion;
+import dev.erasure.toy.Concept;
+import dev.erasure.toy.ConceptClassifier;
+import dev.erasure.toy.ShapeWorld;
+import dev.erasure.toy.ShapeWorldEval;
+import dev.erasure.viz.Charts;
+import dev.erasure.viz.ImageGrid;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The ShapeWorld quickstart: erases one shape from the shipped ShapeWorld model with ESD and with
+ * EAP, judges 16 images per shape prompt with the concept classifier, and writes a report: an image
+ * grid (original / ESD / EAP), the ESR-1/PSR-1 table (methods.md §7.3 with the classifier as the
+ * judge) and the collateral-damage chart (agreement drop per shape). Minutes on 2 CPU cores.
+ */
+final class ShapeWorldQuickstart {
+    static final int IMAGES = 16;
+    static final int SAMPLING_STEPS = 20;
+    static final float GUIDANCE = 3f;
+
+    private ShapeWorldQuickstart() {
+    }
+
+    static void run(Path modelDir, Path outDir, String target, int steps) throws IOException {
+        Files.createDirectories(outDir);
+        long start = System.nanoTime();
+        try (StableDiffusion sd = StableDiffusion.load(modelDir)) {
+            ConceptClassifier judge = ConceptClassifier.load(modelDir.resolve("classifier"), sd.manager());
+            ShapeWorld world = new ShapeWorld(ShapeWorld.DEFAULT_SIZE);
+            List<Concept> shapes = ShapeWorldEval.shapeAndColourConcepts(world).stream()
+                    .filter(c -> c.prompt().startsWith("a ")).toList();
+            if (shapes.stream().noneMatch(c -> c.word().equals(target))) {
+                throw new IllegalArgumentException("--target must be one of the shapes "
+                        + shapes.stream().map(Concept::word).toList() + ", got '" + target + "'");
+            }
+            ShapeWorldEval eval = new ShapeWorldEval(judge, IMAGES, SAMPLING_STEPS, GUIDANCE);
+            // Small-world settings: 16-pixel "latents", a 20-step GenLatent grid, lr 1e-3 (the paper's
+            // 1e-5 is for SD-1.4's 860 M parameters); EAP searches the world's own words.
+            Erasure base = Erasure.of(sd).target(target).train(Params.crossAttention())
+                    .ddimSteps(20).steps(steps).learningRate(1e-3).seed(1);
+            List<String> words = world.vocabulary().stream().map(Concept::word).distinct().toList();
+            Map<String, StableDiffusion> models = new LinkedHashMap<>();
+            models.put("original", sd);
+            System.out.println("erasing '" + target + "' with ESD ...");
+            ErasureResult esd = base.run();
+            models.put("ESD", esd.model());
+            System.out.println("erasing '" + target + "' with EAP (adversarial preservation, K = 4) ...");
+            ErasureResult eap = base.vocabulary(Vocabulary.of(words)).preserve(Preserve.adversarial(4).kClosest(12)).run();
+            models.put("EAP", eap.model());
+
+            Map<String, Table> agreement = new LinkedHashMap<>();
+            for (Map.Entry<String, StableDiffusion> m : models.entrySet()) {
+                System.out.println("judging " + m.getKey() + " ...");
+                agreement.put(m.getKey(), eval.agreement(m.getValue(), shapes));
+            }
+            Table scores = scoreTable(agreement, target);
+            Table perShape = perShapeTable(agreement);
+            Charts.png(damageChart(perShape, target), outDir.resolve("collateral.png"));
+            grid(models, shapes, target).save(outDir.resolve("grid.png"));
+            Files.writeString(outDir.resolve("report.html"), html(target, steps, eap, scores, perShape,
+                    (System.nanoTime() - start) / 1e9));
+            System.out.println(scores.print());
+            System.out.printf("wrote %s in %.0f s%n", outDir.resolve("report.html").toAbsolutePath(),
+                    (System.nanoTime() - start) / 1e9);
+            esd.close();
+            eap.close();
+        }
+    }
+
+    /** ESR-1 = share of target-prompt images not judged the target; PSR-1 = mean agreement on the other shapes. */
+    static Table scoreTable(Map<String, Table> agreement, String target) {
+        StringColumn method = StringColumn.create("method");
+        DoubleColumn esr = DoubleColumn.create("ESR-1 %");
+        DoubleColumn psr = DoubleColumn.create("PSR-1 %");
+        for (Map.Entry<String, Table> e : agreement.entrySet()) {
+            double erased = 0;
+            double kept = 0;
+            int nKept = 0;
+            for (int i = 0; i < e.getValue().rowCount(); i++) {
+                double a = e.getValue().doubleColumn("agreement").get(i);
+                if (e.getValue().stringColumn("word").get(i).equals(target)) {
+                    erased = a;
+                } else {
+                    kept += a;
+                    nKept++;
+                }
+            }
+            method.append(e.getKey());
+            esr.append(Math.round(1000 * (1 - erased)) / 10.0);
+            psr.append(Math.round(1000 * kept / nKept) / 10.0);
+        }
+        return Table.create("ESR-1 / PSR-1 (classifier top-1, " + IMAGES + " images per shape)", method, esr, psr);
+    }
+
+    /** Agreement (%) per shape prompt and model. */
+    static Table perShapeTable(Map<String, Table> agreement) {
+        Table first = agreement.values().iterator().next();
+        Table t = Table.create("agreement per shape (%)", first.stringColumn("word").copy().setName("shape"));
+        agreement.forEach((name, a) -> t.addColumns(DoubleColumn.create(name,
+                a.doubleColumn("agreement").asList().stream().mapToDouble(v -> Math.round(v * 1000) / 10.0).toArray())));
+        return t;
+    }
+
+    /** The sensitivity of each shape to the erasure: its agreement drop under ESD and EAP. */
+    static CategoryChart damageChart(Table perShape, String target) {
+        CategoryChart c = new CategoryChartBuilder().width(720).height(400)
+                .title("Erasing '" + target + "': drop in classifier agreement per shape prompt")
+                .xAxisTitle("prompt shape").yAxisTitle("agreement drop (points)").build();
+        List<String> names = perShape.stringColumn("shape").asList();
+        for (String method : List.of("ESD", "EAP")) {
+            List<Double> drop = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                drop.add(perShape.doubleColumn("original").get(i) - perShape.doubleColumn(method).get(i));
+            }
+            c.addSeries(method, names, drop);
+        }
+        return c;
+    }
+
+    static ImageGrid grid(Map<String, StableDiffusion> models, List<Concept> shapes, String target) {
+        List<String> cols = new ArrayList<>();
+        for (String m : models.keySet()) for (int s = 0; s < 2; s++) cols.add(m + " #" + s);
+        ImageGrid g = ImageGrid.columns(cols.toArray(String[]::new)).cellSize(64)
+                .title("'" + target + "' erased (red row); other rows show what was kept");
+        for (Concept c : shapes) {
+            List<BufferedImage> row = new ArrayList<>();
+            for (StableDiffusion m : models.values()) {
+                for (int s = 0; s < 2; s++) {
+                    row.add(m.generate(Generation.of(c.prompt()).seed(s).steps(SAMPLING_STEPS).guidance(GUIDANCE).size(16, 16)));
+                }
+            }
+            g = g.row(c.prompt(), c.word().equals(target), row);
+        }
+        return g;
+    }
+
+    static String html(String target, int steps, ErasureResult eap, Table scores, Table perShape, double seconds) {
+        return "<!doctype html><meta charset=utf-8><title>Erasure quickstart</title>"
+                + "<h1>Erasing '" + target + "' from the ShapeWorld model</h1>"
+                + "<p>ESD and EAP, " + steps + " steps each, cross-attention weights; judged by the ShapeWorld concept "
+                + "classifier on " + IMAGES + " images per prompt (DDIM " + SAMPLING_STEPS + " steps, CFG " + GUIDANCE
+                + "). EAP's adversarial candidates: " + eap.candidates().get(0).words() + ". Total "
+                + Math.round(seconds) + " s.</p>"
+                + "<h2>Scores</h2>" + htmlTable(scores) + "<h2>Per shape</h2>" + htmlTable(perShape)
+                + "<h2>Collateral damage</h2><img src=collateral.png><h2>Samples</h2><img src=grid.png>";
+    }
+
+    static String htmlTable(Table t) {
+        StringBuilder sb = new StringBuilder("<table border=1 cellpadding=4><tr>");
+        for (String c : t.columnNames()) sb.append("<th>").append(c).append("</th>");
+        sb.append("</tr>");
+        for (int r = 0; r < t.rowCount(); r++) {
+            sb.append("<tr>");
+            for (int c = 0; c < t.columnCount(); c++) sb.append("<td>").append(t.get(r, c)).append("</td>");
+            sb.append("</tr>");
+        }
+        return sb.append("</table>").toString();
+    }
+}
