@@ -226,7 +226,7 @@ public final class ShapeWorldTrainer {
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
                 NDArray s = saved.get(e.getKey());
                 if (s == null) throw new IllegalStateException("checkpoint " + dir + " lacks parameter " + e.getKey());
-                Tensors.copyInto(s, e.getValue());
+                Tensors.copyInto(e.getValue(), s);
             }
             ema.restore(Safetensors.load(dir.resolve("ema.safetensors"), tmp), state.get("ema_updates").getAsLong());
             opt.restore(Safetensors.load(dir.resolve("optimizer.safetensors"), tmp), state.get("optimizer_steps").getAsLong());

@@ -106,7 +106,7 @@ public final class AdamW {
             for (Map.Entry<String, NDArray> e : target.entrySet()) {
                 NDArray saved = state.get(prefix + e.getKey());
                 if (saved == null) throw new IllegalArgumentException("optimizer state lacks '" + prefix + e.getKey() + "'");
-                Tensors.copyInto(saved, e.getValue());
+                Tensors.copyInto(e.getValue(), saved);
             }
         }
         this.steps = stepCount;

@@ -49,7 +49,7 @@ public final class Ema {
         for (Map.Entry<String, NDArray> e : shadow.entrySet()) {
             NDArray s = saved.get(e.getKey());
             if (s == null) throw new IllegalArgumentException("EMA state lacks '" + e.getKey() + "'");
-            Tensors.copyInto(s, e.getValue());
+            Tensors.copyInto(e.getValue(), s);
         }
         this.updates = updateCount;
     }
