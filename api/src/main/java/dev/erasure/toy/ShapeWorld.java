@@ -129,4 +129,13 @@ public final class ShapeWorld {
     public static ShapeWorldTrainer.Result train(TrainConfig config, dev.erasure.progress.ProgressListener listener) {
         return new ShapeWorldTrainer(config).train(listener);
     }
+
+    /**
+     * The miniature of the seed paper's Table 1 on a ShapeWorld model: erase sets of shapes, the
+     * standard methods (original, ESD, ESD + neutral, EAP), ESR-1/ESR-3 and PSR-1/PSR-3 judged by the
+     * concept classifier, mean ± std over the sets; see {@link ShapeWorldBench}.
+     */
+    public static ShapeWorldBench bench(dev.erasure.sd.StableDiffusion model, ConceptClassifier judge) {
+        return ShapeWorldBench.of(model, judge);
+    }
 }

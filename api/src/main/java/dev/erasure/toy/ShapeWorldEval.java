@@ -70,6 +70,25 @@ public final class ShapeWorldEval {
     }
 
     /**
+     * The rank of the prompted value among the classifier's classes for each of the {@code n} images of
+     * the concept's prompt (0 = top-1; an image counts for top-k agreement when its rank is below k,
+     * methods.md §7.3). Same images as {@link #agreement}.
+     */
+    public int[] ranks(StableDiffusion sd, Concept c) {
+        int target = ConceptClassifier.index(c.attribute(), c.word());
+        try (NDScope scope = new NDScope()) {
+            float[] logits = classifier.logits(generate(sd, c.prompt(), classifier.imageSize())).get(c.attribute()).toFloatArray();
+            int classes = ConceptClassifier.classes(c.attribute());
+            int[] ranks = new int[imagesPerPrompt];
+            for (int i = 0; i < imagesPerPrompt; i++) {
+                float mine = logits[i * classes + target];
+                for (int j = 0; j < classes; j++) if (logits[i * classes + j] > mine) ranks[i]++;
+            }
+            return ranks;
+        }
+    }
+
+    /**
      * Images [n,3,size,size] in [-1,1] for seeds 0..n−1, denoised as one batch: the same latents, DDIM
      * steps and guidance as {@code sd.generate(Generation.of(prompt).seed(s).steps(steps).guidance(g).size(size, size))}
      * (equal up to float rounding), in a fraction of the time for a model this small.

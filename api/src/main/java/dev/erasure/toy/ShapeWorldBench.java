@@ -1,0 +1,357 @@
+package dev.erasure.toy;
+
+import dev.erasure.Erasure;
+import dev.erasure.ErasureResult;
+import dev.erasure.Params;
+import dev.erasure.progress.ProgressListener;
+import dev.erasure.progress.Task;
+import dev.erasure.sd.StableDiffusion;
+import dev.erasure.toy.Concept.Attribute;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * The seed paper's Table 1 in miniature (methods.md §7.3 on ShapeWorld): for each erase set (by
+ * default four sets of three shapes, erased jointly, like Imagenette's splits v1–v4) and each method,
+ * erase, generate {@code n} images per concept prompt, and let the concept classifier judge them:
+ * <ul>
+ * <li>ESR-k = share of images of an erased concept whose prompted value is <em>not</em> among the
+ * classifier's top-k classes;</li>
+ * <li>PSR-k = share of images of a kept concept whose prompted value <em>is</em> among the top-k.</li>
+ * </ul>
+ * Results: one row per (method, erase set) in {@link Result#perSet()} and mean ± std over the sets in
+ * {@link Result#summary()}. Image i of every prompt uses seed i in every model, so the methods are
+ * compared on the same starting noise; the original model is judged once and reused for every set.
+ *
+ * <pre>{@code
+ * ShapeWorldBench.Result r = ShapeWorld.bench(sd, judge).methods(ShapeWorldBench.allMethods()).run();
+ * r.summary();
+ * }</pre>
+ */
+public final class ShapeWorldBench {
+    /**
+     * The default shape erase sets. Each erases one member of both look-alike pairs (circle/ring,
+     * square/diamond) and keeps the other, so every set measures collateral damage on a neighbour;
+     * over the four sets each pair member is erased twice.
+     */
+    public static final List<List<String>> SHAPE_SETS = List.of(
+            List.of("circle", "square", "triangle"),
+            List.of("ring", "diamond", "star"),
+            List.of("circle", "diamond", "heart"),
+            List.of("ring", "square", "cross"));
+
+    /**
+     * A method of the bench: how to turn the shared base erasure of a set into this method's run;
+     * {@code null} means "judge the original model" ({@link ShapeWorldMethods#ORIGINAL}).
+     */
+    @FunctionalInterface
+    public interface Recipe {
+        Erasure apply(Erasure base, EraseSet set);
+    }
+
+    /** What a recipe may need to know: the erased and kept concepts and the world's words (a vocabulary). */
+    public record EraseSet(String name, List<Concept> erased, List<Concept> kept, List<String> worldWords) {
+        public List<String> erasedWords() {
+            return erased.stream().map(Concept::word).toList();
+        }
+
+        public List<String> keptPrompts() {
+            return kept.stream().map(Concept::prompt).toList();
+        }
+    }
+
+    /** Per-set rows and the mean ± std summary. */
+    public record Result(Table perSet, Table summary) {
+    }
+
+    private final StableDiffusion model;
+    private final ConceptClassifier judge;
+    private ShapeWorld world = ShapeWorld.standard();
+    private List<List<String>> eraseSets = SHAPE_SETS;
+    private Set<Attribute> keptAttributes;
+    private Map<String, Recipe> methods = ShapeWorldMethods.standard();
+    private int imagesPerPrompt = 16;
+    private int samplingSteps = 20;
+    private float guidance = 3f;
+    private int topK = 3;
+    private int stepsPerConcept = 100;
+    private double learningRate = 1e-3;
+    private long seed = 1;
+    private ProgressListener listener = ProgressListener.NONE;
+
+    private ShapeWorldBench(StableDiffusion model, ConceptClassifier judge) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.judge = Objects.requireNonNull(judge, "judge");
+    }
+
+    /** The shape bench with the standard methods (original, ESD, ESD + neutral, EAP); see {@link ShapeWorld#bench}. */
+    public static ShapeWorldBench of(StableDiffusion model, ConceptClassifier judge) {
+        return new ShapeWorldBench(model, judge);
+    }
+
+    private ShapeWorldBench copy(Consumer<ShapeWorldBench> change) {
+        ShapeWorldBench b = new ShapeWorldBench(model, judge);
+        b.world = world;
+        b.eraseSets = eraseSets;
+        b.keptAttributes = keptAttributes;
+        b.methods = methods;
+        b.imagesPerPrompt = imagesPerPrompt;
+        b.samplingSteps = samplingSteps;
+        b.guidance = guidance;
+        b.topK = topK;
+        b.stepsPerConcept = stepsPerConcept;
+        b.learningRate = learningRate;
+        b.seed = seed;
+        b.listener = listener;
+        change.accept(b);
+        return b;
+    }
+
+    /** The world whose vocabulary names the concepts (default: {@link ShapeWorld#standard()}). */
+    public ShapeWorldBench world(ShapeWorld w) {
+        return copy(b -> b.world = Objects.requireNonNull(w, "world"));
+    }
+
+    /**
+     * The erase sets, each a list of words of one attribute erased jointly (shapes, or styles:
+     * {@code eraseSets(List.of(List.of("outlined")))}); the kept concepts are the other values of that
+     * attribute (see {@link #keep}).
+     */
+    public ShapeWorldBench eraseSets(List<List<String>> sets) {
+        if (sets == null || sets.isEmpty()) throw new IllegalArgumentException("eraseSets needs at least one set");
+        List<List<String>> copy = sets.stream().map(List::copyOf).toList();
+        return copy(b -> b.eraseSets = copy);
+    }
+
+    /** Also counts the concepts of these attributes as kept (PSR), e.g. shapes when erasing a style. */
+    public ShapeWorldBench keep(Attribute... attributes) {
+        Set<Attribute> s = Set.of(attributes);
+        return copy(b -> b.keptAttributes = s);
+    }
+
+    /** The methods (name → recipe), in table order, e.g. {@link ShapeWorldMethods#all()}. */
+    public ShapeWorldBench methods(Map<String, Recipe> m) {
+        if (m == null || m.isEmpty()) throw new IllegalArgumentException("methods needs at least one method");
+        m.forEach((k, v) -> Objects.requireNonNull(v, () -> "recipe of method '" + k + "'"));
+        Map<String, Recipe> copy = new LinkedHashMap<>(m);
+        return copy(b -> b.methods = copy);
+    }
+
+    /** Only these of the current methods, in this order (names as in {@link ShapeWorldMethods}). */
+    public ShapeWorldBench only(String... names) {
+        Map<String, Recipe> picked = new LinkedHashMap<>();
+        for (String n : names) {
+            Recipe r = methods.get(n);
+            if (r == null) {
+                throw new IllegalArgumentException("no method '" + n + "' in the bench; have " + methods.keySet());
+            }
+            picked.put(n, r);
+        }
+        return methods(picked);
+    }
+
+    /** Images per concept prompt (n; default 16). */
+    public ShapeWorldBench imagesPerPrompt(int n) {
+        if (n < 1) throw new IllegalArgumentException("imagesPerPrompt must be >= 1, got " + n);
+        return copy(b -> b.imagesPerPrompt = n);
+    }
+
+    /** DDIM steps and guidance of the judged images (default 20, 3). */
+    public ShapeWorldBench sampling(int steps, double cfg) {
+        if (steps < 1) throw new IllegalArgumentException("sampling steps must be >= 1, got " + steps);
+        return copy(b -> {
+            b.samplingSteps = steps;
+            b.guidance = (float) cfg;
+        });
+    }
+
+    /** k of ESR-k/PSR-k besides k = 1 (default 3 of the 8 shapes; 1 reports top-1 only). */
+    public ShapeWorldBench topK(int k) {
+        if (k < 1) throw new IllegalArgumentException("topK must be >= 1, got " + k);
+        return copy(b -> b.topK = k);
+    }
+
+    /** Erasure iterations per erased concept (default 100: 300 for a set of three). */
+    public ShapeWorldBench stepsPerConcept(int n) {
+        if (n < 1) throw new IllegalArgumentException("stepsPerConcept must be >= 1, got " + n);
+        return copy(b -> b.stepsPerConcept = n);
+    }
+
+    /** The erasures' learning rate (default 1e-3; the paper's 1e-5 is for SD-1.4's 860 M parameters). */
+    public ShapeWorldBench learningRate(double lr) {
+        return copy(b -> b.learningRate = lr);
+    }
+
+    public ShapeWorldBench seed(long s) {
+        return copy(b -> b.seed = s);
+    }
+
+    /** Progress over (method × erase set) runs; the kernel shows it as a bar. */
+    public ShapeWorldBench onProgress(ProgressListener l) {
+        return copy(b -> b.listener = l == null ? ProgressListener.NONE : l);
+    }
+
+    /** The erase sets as the bench resolves them (erased and kept concepts), validated. */
+    public List<EraseSet> resolvedSets() {
+        List<Concept> vocabulary = world.vocabulary();
+        List<String> words = vocabulary.stream().map(Concept::word).distinct().toList();
+        List<EraseSet> out = new ArrayList<>();
+        for (List<String> set : eraseSets) {
+            if (set.isEmpty()) throw new IllegalArgumentException("an erase set is empty: " + eraseSets);
+            List<Concept> erased = new ArrayList<>();
+            for (String w : set) {
+                Concept c = vocabulary.stream().filter(v -> v.word().equals(w)).findFirst().orElseThrow(() ->
+                        new IllegalArgumentException("'" + w + "' in erase set " + set + " is not a concept of the world " + words));
+                erased.add(c);
+            }
+            Attribute attribute = erased.get(0).attribute();
+            if (erased.stream().anyMatch(c -> c.attribute() != attribute)) {
+                throw new IllegalArgumentException("erase set " + set + " mixes attributes; erase shapes or styles, not both");
+            }
+            Set<Attribute> keptKinds = keptAttributes != null ? keptAttributes : Set.of(attribute);
+            List<Concept> kept = vocabulary.stream()
+                    .filter(c -> !erased.contains(c) && (c.attribute() == attribute || keptKinds.contains(c.attribute())))
+                    .toList();
+            if (kept.isEmpty()) throw new IllegalArgumentException("erase set " + set + " leaves no concept to preserve");
+            out.add(new EraseSet(String.join("+", set), erased, kept, words));
+        }
+        return out;
+    }
+
+    /** The shared recipe every method starts from: the targets, cross-attention, the world's grid, lr, steps, seed. */
+    public Erasure base(EraseSet set) {
+        return Erasure.of(model).targets(set.erasedWords().toArray(String[]::new)).train(Params.crossAttention())
+                .ddimSteps(samplingSteps).steps(stepsPerConcept * set.erased().size()).learningRate(learningRate).seed(seed);
+    }
+
+    /** Runs every method on every erase set; cancellable between and inside runs. */
+    public Result run() {
+        List<EraseSet> sets = resolvedSets();
+        ShapeWorldEval eval = new ShapeWorldEval(judge, imagesPerPrompt, samplingSteps, guidance);
+        Map<Concept, int[]> originalRanks = new HashMap<>();
+        Rows rows = new Rows(topK);
+        try (Task task = Task.start("ShapeWorld bench", (long) sets.size() * methods.size(), listener)) {
+            for (EraseSet set : sets) {
+                for (Map.Entry<String, Recipe> m : methods.entrySet()) {
+                    long start = System.nanoTime();
+                    Erasure recipe = m.getValue().apply(base(set), set);
+                    Map<Concept, int[]> ranks;
+                    if (recipe == null) {
+                        ranks = judge(eval, model, set, originalRanks);
+                    } else {
+                        try (ErasureResult r = recipe.run()) {
+                            if (r.cancelled()) throw new dev.erasure.progress.CancelledException("ShapeWorld bench cancelled in " + m.getKey() + " on " + set.name());
+                            ranks = judge(eval, r.model(), set, new HashMap<>());
+                        }
+                    }
+                    rows.add(m.getKey(), set, ranks, (System.nanoTime() - start) / 1e9);
+                    task.step(1, Map.of(), m.getKey() + " on " + set.name());
+                }
+            }
+        }
+        Table perSet = rows.table();
+        return new Result(perSet, summary(perSet));
+    }
+
+    private static Map<Concept, int[]> judge(ShapeWorldEval eval, StableDiffusion m, EraseSet set, Map<Concept, int[]> cache) {
+        Map<Concept, int[]> out = new LinkedHashMap<>();
+        for (Concept c : concat(set.erased(), set.kept())) out.put(c, cache.computeIfAbsent(c, k -> eval.ranks(m, k)));
+        return out;
+    }
+
+    private static List<Concept> concat(List<Concept> a, List<Concept> b) {
+        List<Concept> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    /** Share (%) of images whose rank is below k (top-k agreement), pooled over the concepts. */
+    static double topKShare(Map<Concept, int[]> ranks, List<Concept> concepts, int k) {
+        int hit = 0;
+        int n = 0;
+        for (Concept c : concepts) {
+            for (int r : ranks.get(c)) {
+                if (r < k) hit++;
+                n++;
+            }
+        }
+        return 100.0 * hit / n;
+    }
+
+    /** Builds the per-set table row by row. */
+    private static final class Rows {
+        private final int k;
+        private final StringColumn method = StringColumn.create("method");
+        private final StringColumn set = StringColumn.create("erase set");
+        private final DoubleColumn esr1 = DoubleColumn.create("ESR-1");
+        private final DoubleColumn esrK;
+        private final DoubleColumn psr1 = DoubleColumn.create("PSR-1");
+        private final DoubleColumn psrK;
+        private final StringColumn worstKept = StringColumn.create("worst kept");
+        private final IntColumn images = IntColumn.create("images");
+        private final DoubleColumn seconds = DoubleColumn.create("seconds");
+
+        Rows(int k) {
+            this.k = k;
+            esrK = DoubleColumn.create("ESR-" + k);
+            psrK = DoubleColumn.create("PSR-" + k);
+        }
+
+        void add(String name, EraseSet s, Map<Concept, int[]> ranks, double secs) {
+            method.append(name);
+            set.append(s.name());
+            esr1.append(100 - topKShare(ranks, s.erased(), 1));
+            esrK.append(100 - topKShare(ranks, s.erased(), k));
+            psr1.append(topKShare(ranks, s.kept(), 1));
+            psrK.append(topKShare(ranks, s.kept(), k));
+            Concept worst = s.kept().stream()
+                    .min((a, b) -> Double.compare(topKShare(ranks, List.of(a), 1), topKShare(ranks, List.of(b), 1))).orElseThrow();
+            worstKept.append(worst.word() + " " + Math.round(topKShare(ranks, List.of(worst), 1)) + "%");
+            images.append(ranks.values().stream().mapToInt(r -> r.length).sum());
+            seconds.append(Math.round(secs * 10) / 10.0);
+        }
+
+        Table table() {
+            Table t = Table.create("ShapeWorld bench: per erase set (%)", method, set, esr1);
+            if (k > 1) t.addColumns(esrK);
+            t.addColumns(psr1);
+            if (k > 1) t.addColumns(psrK);
+            return t.addColumns(worstKept, images, seconds);
+        }
+    }
+
+    /** Mean and (sample) standard deviation over the erase sets, one row per method, in the order of the runs. */
+    public static Table summary(Table perSet) {
+        List<String> metrics = perSet.columnNames().stream().filter(c -> c.startsWith("ESR-") || c.startsWith("PSR-")).toList();
+        List<String> names = perSet.stringColumn("method").asList().stream().distinct().toList();
+        StringColumn method = StringColumn.create("method");
+        IntColumn sets = IntColumn.create("sets");
+        Map<String, DoubleColumn[]> cols = metrics.stream().collect(Collectors.toMap(m -> m,
+                m -> new DoubleColumn[] {DoubleColumn.create(m), DoubleColumn.create(m + " ±")}, (a, b) -> a, LinkedHashMap::new));
+        for (String name : names) {
+            Table rows = perSet.where(perSet.stringColumn("method").isEqualTo(name));
+            method.append(name);
+            sets.append(rows.rowCount());
+            for (String m : metrics) {
+                DoubleColumn v = rows.doubleColumn(m);
+                cols.get(m)[0].append(Math.round(v.mean() * 10) / 10.0);
+                cols.get(m)[1].append(rows.rowCount() > 1 ? Math.round(v.standardDeviation() * 10) / 10.0 : 0.0);
+            }
+        }
+        Table t = Table.create("ShapeWorld bench: mean ± std over erase sets (%)", method, sets);
+        cols.values().forEach(c -> t.addColumns(c[0], c[1]));
+        return t;
+    }
+}

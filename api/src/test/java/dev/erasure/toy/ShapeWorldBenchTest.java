@@ -1,0 +1,112 @@
+package dev.erasure.toy;
+
+import dev.erasure.progress.Progress;
+import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.StableDiffusion;
+import dev.erasure.toy.Concept.Attribute;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The bench on the shipped ShapeWorld model with a small N: table shapes, definitions, validation. */
+class ShapeWorldBenchTest {
+    static StableDiffusion sd;
+    static ConceptClassifier judge;
+
+    @BeforeAll
+    static void load() {
+        sd = StableDiffusion.load(ShippedShapeWorldModelTest.MODEL);
+        judge = ConceptClassifier.load(ShippedShapeWorldModelTest.MODEL.resolve("classifier"), sd.manager());
+    }
+
+    @AfterAll
+    static void close() {
+        sd.close();
+    }
+
+    @Test
+    void smallBenchRunsEveryMethodOnEverySetWithProgress() {
+        List<Progress> seen = new ArrayList<>();
+        ProgressListener l = seen::add;
+        ShapeWorldBench.Result r = ShapeWorld.bench(sd, judge)
+                .eraseSets(List.of(List.of("circle"), List.of("square", "star")))
+                .only("original", "ESD").imagesPerPrompt(2).sampling(4, 3).stepsPerConcept(2).onProgress(l).run();
+        Table t = r.perSet();
+        assertEquals(List.of("method", "erase set", "ESR-1", "ESR-3", "PSR-1", "PSR-3", "worst kept", "images", "seconds"),
+                t.columnNames());
+        assertEquals(List.of("original", "ESD", "original", "ESD"), t.stringColumn("method").asList());
+        assertEquals(List.of("circle", "circle", "square+star", "square+star"), t.stringColumn("erase set").asList());
+        assertEquals(8 * 2, t.intColumn("images").get(0), "8 shape prompts × 2 images");
+        for (String c : List.of("ESR-1", "ESR-3", "PSR-1", "PSR-3")) {
+            for (double v : t.doubleColumn(c).asDoubleArray()) assertTrue(v >= 0 && v <= 100, c + " = " + v);
+        }
+        for (int i = 0; i < t.rowCount(); i++) {
+            // top-3 contains top-1: erasure can only look better at k = 1, preservation only at k = 3
+            assertTrue(t.doubleColumn("ESR-1").get(i) >= t.doubleColumn("ESR-3").get(i));
+            assertTrue(t.doubleColumn("PSR-3").get(i) >= t.doubleColumn("PSR-1").get(i));
+        }
+        assertEquals(2, r.summary().rowCount());
+        assertEquals(4, seen.get(seen.size() - 1).done(), "one progress unit per (method, set)");
+        assertEquals(4, seen.get(seen.size() - 1).total());
+    }
+
+    @Test
+    void originalRowsAgreeWithTheAgreementTable() {
+        // ESR-1 of the original model = 1 − top-1 agreement on the erased prompt, PSR-1 = mean agreement on
+        // the others; computed here by the independent ShapeWorldEval.agreement path.
+        Table row = ShapeWorld.bench(sd, judge).eraseSets(List.of(List.of("ring"))).only("original")
+                .imagesPerPrompt(3).sampling(4, 3).run().perSet();
+        List<Concept> shapes = ShapeWorld.standard().vocabulary().stream().filter(c -> c.attribute() == Attribute.SHAPE).toList();
+        Table a = new ShapeWorldEval(judge, 3, 4, 3f).agreement(sd, shapes);
+        double ring = a.where(a.stringColumn("word").isEqualTo("ring")).doubleColumn("agreement").get(0);
+        double kept = a.where(a.stringColumn("word").isNotEqualTo("ring")).doubleColumn("agreement").mean();
+        assertEquals(100 * (1 - ring), row.doubleColumn("ESR-1").get(0), 1e-9);
+        assertEquals(100 * kept, row.doubleColumn("PSR-1").get(0), 1e-9);
+    }
+
+    @Test
+    void summaryIsMeanAndSampleStdPerMethod() {
+        Table perSet = Table.create("t", StringColumn.create("method", "a", "b", "a", "b"),
+                DoubleColumn.create("ESR-1", 90, 10, 100, 30), DoubleColumn.create("PSR-1", 50, 60, 70, 80));
+        Table s = ShapeWorldBench.summary(perSet);
+        assertEquals(List.of("a", "b"), s.stringColumn("method").asList());
+        assertEquals(95.0, s.doubleColumn("ESR-1").get(0), 1e-9);
+        assertEquals(Math.sqrt(50), s.doubleColumn("ESR-1 ±").get(0), 0.05); // sample std of {90, 100}, rounded to 0.1
+        assertEquals(70.0, s.doubleColumn("PSR-1").get(1), 1e-9);
+    }
+
+    @Test
+    void styleSetsKeepTheOtherStyleAndTheAskedAttributes() {
+        List<ShapeWorldBench.EraseSet> sets = ShapeWorld.bench(sd, judge).eraseSets(List.of(List.of("outlined")))
+                .keep(Attribute.SHAPE).resolvedSets();
+        ShapeWorldBench.EraseSet s = sets.get(0);
+        assertEquals(List.of("outlined"), s.erasedWords());
+        assertTrue(s.keptPrompts().contains("something solid"));
+        assertTrue(s.keptPrompts().contains("a ring"));
+        assertTrue(s.kept().stream().noneMatch(c -> c.attribute() == Attribute.COLOUR));
+    }
+
+    @Test
+    void badSetsAreRejectedByName() {
+        ShapeWorldBench b = ShapeWorld.bench(sd, judge);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> b.eraseSets(List.of(List.of("circle", "hexagon"))).resolvedSets());
+        assertTrue(e.getMessage().contains("'hexagon'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> b.eraseSets(List.of(List.of("circle", "red"))).resolvedSets());
+        assertTrue(e.getMessage().contains("mixes attributes"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> b.only("UCE++"));
+        assertTrue(e.getMessage().contains("UCE++"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> b.methods(Map.of()));
+    }
+}
