@@ -37,6 +37,9 @@ public final class Main {
                     ShapeWorldQuickstart.run(model(opts, "models/shapeworld"), Paths.get(opts.getOrDefault("out", "out/quickstart")),
                             opts.getOrDefault("target", "circle"), Integer.parseInt(opts.getOrDefault("steps", "100")));
                     break;
+                case "shapeworld-bench":
+                    ShapeWorldBenchCommand.run(model(opts, "models/shapeworld"), opts);
+                    break;
                 case "grid":
                     quickstart(opts);
                     break;
@@ -58,6 +61,9 @@ public final class Main {
                 "usage: ./erasure <command> [--option value ...]",
                 "  quickstart [--target SHAPE] [--steps N] [--out DIR]",
                 "      erase a shape from the shipped ShapeWorld model with ESD and EAP; writes DIR/report.html",
+                "  shapeworld-bench [--methods standard|all|ESD,EAP,...] [--sets shapes|styles|a,b,c;d,e,f] [--max-sets N]",
+                "                   [--images N] [--steps N-per-concept] [--out DIR]",
+                "      ESR/PSR of erasure methods on ShapeWorld (mean ± std over erase sets); DIR/per-set.csv, summary.csv",
                 "  grid [--model PATH] [--out FILE.png] [--steps N] [--device cpu|gpu|auto]",
                 "      image grid (prompts x seeds) from a model (default: the tiny SD fixture)",
                 "  generate --model PATH --prompt TEXT [--seed N] [--steps N] [--guidance G] [--size H,W]",

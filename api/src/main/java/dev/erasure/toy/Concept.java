@@ -33,6 +33,14 @@ public record Concept(Attribute attribute, String word) {
         }
     }
 
+    /** The concept a word names in any ShapeWorld ("ring" → a shape, "outlined" → a style); a clear error otherwise. */
+    public static Concept named(String word) {
+        for (Concept c : vocabulary(List.of(Style.values()))) {
+            if (c.word().equals(word)) return c;
+        }
+        throw new IllegalArgumentException("'" + word + "' is not a concept of ShapeWorld (shapes, colours, styles, backgrounds)");
+    }
+
     /** All shapes, all colours, the given styles, both backgrounds, in enum order. */
     static List<Concept> vocabulary(List<Style> styles) {
         List<Concept> out = new ArrayList<>();

@@ -16,6 +16,7 @@ import dev.erasure.sd.nn.Nn;
 import dev.erasure.train.AdamW;
 import dev.erasure.train.Init;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -125,6 +126,44 @@ public final class ConceptClassifier {
             });
         }
         return out;
+    }
+
+    /**
+     * Softmax probabilities [n][classes] of one attribute for RGB images of {@link #imageSize()} pixels
+     * (as {@code sd.generate} returns them).
+     */
+    public float[][] probabilities(List<BufferedImage> images, Attribute a) {
+        if (images.isEmpty()) return new float[0][];
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDList batch = new NDList(images.size());
+            for (int i = 0; i < images.size(); i++) {
+                BufferedImage img = images.get(i);
+                if (img.getWidth() != imageSize || img.getHeight() != imageSize) {
+                    throw new IllegalArgumentException("image " + i + " is " + img.getWidth() + "x" + img.getHeight()
+                            + " px; the ShapeWorld classifier judges " + imageSize + "x" + imageSize + " px images");
+                }
+                batch.add(dev.erasure.sd.Images.fromImage(m, img));
+            }
+            float[] p = logits(ai.djl.ndarray.NDArrays.concat(batch, 0)).get(a).softmax(1).toFloatArray();
+            int k = classes(a);
+            float[][] out = new float[images.size()][];
+            for (int i = 0; i < out.length; i++) out[i] = java.util.Arrays.copyOfRange(p, i * k, (i + 1) * k);
+            return out;
+        }
+    }
+
+    /**
+     * The attack judge of ShapeWorld ({@link dev.erasure.eval.Judge}): an image "shows" a concept word
+     * (a shape, colour, style or background) when the classifier's top-1 class of that attribute is it.
+     */
+    public dev.erasure.eval.Judge judge() {
+        return (image, concept) -> {
+            Concept c = Concept.named(concept);
+            float[] p = probabilities(List.of(image), c.attribute())[0];
+            int top = 0;
+            for (int i = 1; i < p.length; i++) if (p[i] > p[top]) top = i;
+            return top == index(c.attribute(), c.word());
+        };
     }
 
     /** Mean cross-entropy over the four heads. */

@@ -6,6 +6,9 @@ import dev.erasure.Params;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sweep.Configuration;
+import dev.erasure.sweep.Metric;
+import dev.erasure.sweep.Sweep;
 import dev.erasure.toy.Concept.Attribute;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -263,6 +266,38 @@ public final class ShapeWorldBench {
         }
         Table perSet = rows.table();
         return new Result(perSet, summary(perSet));
+    }
+
+    /**
+     * The bench's methods on one erase set as a {@link Sweep} (one configuration per method, "method"
+     * column; methods that erase nothing are left out): add {@link #metrics}, a results CSV to resume,
+     * and run it to get the same numbers as a sweep table.
+     */
+    public Sweep sweep(EraseSet set) {
+        List<Configuration> configs = new ArrayList<>();
+        for (Map.Entry<String, Recipe> m : methods.entrySet()) {
+            Erasure e = m.getValue().apply(base(set), set);
+            if (e != null) configs.add(Configuration.of(e, Map.of("method", m.getKey())));
+        }
+        if (configs.isEmpty()) throw new IllegalArgumentException("no method of " + methods.keySet() + " erases anything");
+        return Sweep.of(configs);
+    }
+
+    /**
+     * ESR-1, ESR-k, PSR-1 and PSR-k of an erase set as sweep metrics; the images of a run are judged
+     * once and shared by the four.
+     */
+    public List<Metric> metrics(EraseSet set) {
+        ShapeWorldEval eval = new ShapeWorldEval(judge, imagesPerPrompt, samplingSteps, guidance);
+        Map<ErasureResult, Map<Concept, int[]>> judged = new java.util.WeakHashMap<>();
+        java.util.function.Function<ErasureResult, Map<Concept, int[]>> ranks =
+                r -> judged.computeIfAbsent(r, k -> judge(eval, k.model(), set, new HashMap<>()));
+        List<Metric> out = new ArrayList<>();
+        out.add(Metric.of("ESR-1", r -> 100 - topKShare(ranks.apply(r), set.erased(), 1)));
+        if (topK > 1) out.add(Metric.of("ESR-" + topK, r -> 100 - topKShare(ranks.apply(r), set.erased(), topK)));
+        out.add(Metric.of("PSR-1", r -> topKShare(ranks.apply(r), set.kept(), 1)));
+        if (topK > 1) out.add(Metric.of("PSR-" + topK, r -> topKShare(ranks.apply(r), set.kept(), topK)));
+        return out;
     }
 
     private static Map<Concept, int[]> judge(ShapeWorldEval eval, StableDiffusion m, EraseSet set, Map<Concept, int[]> cache) {

@@ -76,6 +76,19 @@ class ShapeWorldBenchTest {
     }
 
     @Test
+    void sweepOfTheMethodsGivesTheBenchNumbers() {
+        ShapeWorldBench b = ShapeWorld.bench(sd, judge).eraseSets(List.of(List.of("star"))).only("original", "ESD")
+                .imagesPerPrompt(2).sampling(4, 3).stepsPerConcept(3);
+        ShapeWorldBench.EraseSet set = b.resolvedSets().get(0);
+        Table sweep = b.sweep(set).metrics(b.metrics(set).toArray(dev.erasure.sweep.Metric[]::new)).run();
+        Table bench = b.run().perSet();
+        assertEquals(List.of("ESD"), sweep.stringColumn("method").asList(), "the original erases nothing: not a sweep row");
+        for (String m : List.of("ESR-1", "ESR-3", "PSR-1", "PSR-3")) {
+            assertEquals(bench.doubleColumn(m).get(1), sweep.doubleColumn(m).get(0), 1e-9, m + ": same seed, same erasure, same images");
+        }
+    }
+
+    @Test
     void summaryIsMeanAndSampleStdPerMethod() {
         Table perSet = Table.create("t", StringColumn.create("method", "a", "b", "a", "b"),
                 DoubleColumn.create("ESR-1", 90, 10, 100, 30), DoubleColumn.create("PSR-1", 50, 60, 70, 80));

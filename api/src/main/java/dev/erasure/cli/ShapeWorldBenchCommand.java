@@ -1,0 +1,66 @@
+package dev.erasure.cli;
+
+import dev.erasure.sd.StableDiffusion;
+import dev.erasure.toy.Concept.Attribute;
+import dev.erasure.toy.ConceptClassifier;
+import dev.erasure.toy.ShapeWorld;
+import dev.erasure.toy.ShapeWorldBench;
+import dev.erasure.toy.ShapeWorldMethods;
+import tech.tablesaw.api.Table;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ./erasure shapeworld-bench}: the ShapeWorld Table 1 ({@link ShapeWorldBench}) from the
+ * command line, writing per-set.csv and summary.csv (and printing both) with progress on stderr.
+ */
+final class ShapeWorldBenchCommand {
+    private ShapeWorldBenchCommand() {
+    }
+
+    static void run(Path modelDir, Map<String, String> o) throws IOException {
+        Path out = Path.of(o.getOrDefault("out", "out/shapeworld-bench"));
+        Files.createDirectories(out);
+        long start = System.nanoTime();
+        try (StableDiffusion sd = StableDiffusion.load(modelDir)) {
+            ConceptClassifier judge = ConceptClassifier.load(modelDir.resolve("classifier"), sd.manager());
+            ShapeWorldBench bench = ShapeWorld.bench(sd, judge)
+                    .imagesPerPrompt(Integer.parseInt(o.getOrDefault("images", "16")))
+                    .stepsPerConcept(Integer.parseInt(o.getOrDefault("steps", "100")))
+                    .onProgress(p -> System.err.printf("\r%s %d/%d %s        ", p.task(), p.done(), p.total(),
+                            p.message()));
+            String methods = o.getOrDefault("methods", "standard");
+            if (methods.equals("all")) bench = bench.methods(ShapeWorldMethods.all());
+            else if (!methods.equals("standard")) bench = bench.methods(ShapeWorldMethods.all()).only(methods.split(","));
+            String sets = o.getOrDefault("sets", "shapes");
+            switch (sets) {
+                case "shapes" -> { }
+                case "styles" -> bench = bench.eraseSets(List.of(List.of("outlined"))).keep(Attribute.SHAPE).topK(1);
+                default -> bench = bench.eraseSets(Arrays.stream(sets.split(";")).map(s -> List.of(s.split(","))).toList());
+            }
+            if (o.containsKey("max-sets")) {
+                int n = Integer.parseInt(o.get("max-sets"));
+                List<List<String>> all = bench.resolvedSets().stream().map(ShapeWorldBench.EraseSet::erasedWords).toList();
+                bench = bench.eraseSets(all.subList(0, Math.min(n, all.size())));
+            }
+            ShapeWorldBench.Result r = bench.run();
+            System.err.println();
+            write(r.perSet(), out.resolve("per-set.csv"));
+            write(r.summary(), out.resolve("summary.csv"));
+            System.out.println(r.perSet().print(100));
+            System.out.println(r.summary().print(100));
+        }
+        System.out.printf("wrote %s in %.0f s%n", out.toAbsolutePath(), (System.nanoTime() - start) / 1e9);
+    }
+
+    private static void write(Table t, Path file) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        t.write().csv(tmp.toFile());
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+}
