@@ -13,8 +13,6 @@ import dev.erasure.toy.ShapeWorld;
 import dev.erasure.toy.ShapeWorldEval;
 import dev.erasure.viz.Charts;
 import dev.erasure.viz.ImageGrid;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
@@ -69,14 +67,11 @@ final class ShapeWorldQuickstart {
             ErasureResult eap = base.vocabulary(Vocabulary.of(words)).preserve(Preserve.adversarial(4).kClosest(12)).run();
             models.put("EAP", eap.model());
 
-            Map<String, Table> agreement = new LinkedHashMap<>();
-            for (Map.Entry<String, StableDiffusion> m : models.entrySet()) {
-                System.out.println("judging " + m.getKey() + " ...");
-                agreement.put(m.getKey(), eval.agreement(m.getValue(), shapes));
-            }
-            Table scores = scoreTable(agreement, target);
-            Table perShape = perShapeTable(agreement);
-            Charts.png(damageChart(perShape, target), outDir.resolve("collateral.png"));
+            System.out.println("judging " + models.keySet() + " ...");
+            Table perShape = eval.compare(models, shapes);
+            Table scores = scoreTable(perShape, target);
+            Charts.png(ShapeWorldEval.dropChart(perShape, "Erasing '" + target + "': drop in classifier agreement per shape prompt"),
+                    outDir.resolve("collateral.png"));
             grid(models, shapes, target).save(outDir.resolve("grid.png"));
             Files.writeString(outDir.resolve("report.html"), html(target, steps, eap, scores, perShape,
                     (System.nanoTime() - start) / 1e9));
@@ -89,53 +84,19 @@ final class ShapeWorldQuickstart {
     }
 
     /** ESR-1 = share of target-prompt images not judged the target; PSR-1 = mean agreement on the other shapes. */
-    static Table scoreTable(Map<String, Table> agreement, String target) {
+    static Table scoreTable(Table perShape, String target) {
         StringColumn method = StringColumn.create("method");
         DoubleColumn esr = DoubleColumn.create("ESR-1 %");
         DoubleColumn psr = DoubleColumn.create("PSR-1 %");
-        for (Map.Entry<String, Table> e : agreement.entrySet()) {
-            double erased = 0;
-            double kept = 0;
-            int nKept = 0;
-            for (int i = 0; i < e.getValue().rowCount(); i++) {
-                double a = e.getValue().doubleColumn("agreement").get(i);
-                if (e.getValue().stringColumn("word").get(i).equals(target)) {
-                    erased = a;
-                } else {
-                    kept += a;
-                    nKept++;
-                }
-            }
-            method.append(e.getKey());
-            esr.append(Math.round(1000 * (1 - erased)) / 10.0);
-            psr.append(Math.round(1000 * kept / nKept) / 10.0);
+        Table erased = perShape.where(perShape.stringColumn("concept").isEqualTo(target));
+        Table kept = perShape.where(perShape.stringColumn("concept").isNotEqualTo(target));
+        for (int m = 1; m < perShape.columnCount(); m++) {
+            String name = perShape.column(m).name();
+            method.append(name);
+            esr.append(Math.round(10 * (100 - erased.doubleColumn(name).get(0))) / 10.0);
+            psr.append(Math.round(10 * kept.doubleColumn(name).mean()) / 10.0);
         }
         return Table.create("ESR-1 / PSR-1 (classifier top-1, " + IMAGES + " images per shape)", method, esr, psr);
-    }
-
-    /** Agreement (%) per shape prompt and model. */
-    static Table perShapeTable(Map<String, Table> agreement) {
-        Table first = agreement.values().iterator().next();
-        Table t = Table.create("agreement per shape (%)", first.stringColumn("word").copy().setName("shape"));
-        agreement.forEach((name, a) -> t.addColumns(DoubleColumn.create(name,
-                a.doubleColumn("agreement").asList().stream().mapToDouble(v -> Math.round(v * 1000) / 10.0).toArray())));
-        return t;
-    }
-
-    /** The sensitivity of each shape to the erasure: its agreement drop under ESD and EAP. */
-    static CategoryChart damageChart(Table perShape, String target) {
-        CategoryChart c = new CategoryChartBuilder().width(720).height(400)
-                .title("Erasing '" + target + "': drop in classifier agreement per shape prompt")
-                .xAxisTitle("prompt shape").yAxisTitle("agreement drop (points)").build();
-        List<String> names = perShape.stringColumn("shape").asList();
-        for (String method : List.of("ESD", "EAP")) {
-            List<Double> drop = new ArrayList<>();
-            for (int i = 0; i < names.size(); i++) {
-                drop.add(perShape.doubleColumn("original").get(i) - perShape.doubleColumn(method).get(i));
-            }
-            c.addSeries(method, names, drop);
-        }
-        return c;
     }
 
     static ImageGrid grid(Map<String, StableDiffusion> models, List<Concept> shapes, String target) {

@@ -13,7 +13,11 @@ import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+
 import java.util.Collections;
+import java.util.Map;
 import java.util.List;
 
 /**
@@ -101,6 +105,33 @@ public final class ShapeWorldEval {
         NDArray uncond = sd.encodePrompts(Collections.nCopies(imagesPerPrompt, ""));
         NDArray out = Sampler.denoise(sd.unet(), sd.scheduler(), x, cond, uncond, steps, guidance, ProgressListener.NONE, null);
         return sd.decode(out).clip(-1f, 1f);
+    }
+
+    /**
+     * Agreement (%) per concept (rows, column "concept") and model (one column each, in map order), every
+     * model judged on the same seeds: the before/after table of an erasure.
+     */
+    public Table compare(Map<String, StableDiffusion> models, List<Concept> concepts) {
+        Table t = Table.create("agreement per prompt (%)",
+                StringColumn.create("concept", concepts.stream().map(Concept::word).toList()));
+        models.forEach((name, m) -> t.addColumns(DoubleColumn.create(name, agreement(m, concepts).doubleColumn("agreement")
+                .asList().stream().mapToDouble(v -> Math.round(v * 1000) / 10.0).toArray())));
+        return t;
+    }
+
+    /**
+     * The collateral-damage chart of a {@link #compare} table: per concept, how many points each model's
+     * agreement lies below the first model's (the original).
+     */
+    public static CategoryChart dropChart(Table compare, String title) {
+        CategoryChart c = new CategoryChartBuilder().width(720).height(400).title(title)
+                .xAxisTitle("prompt").yAxisTitle("agreement drop vs " + compare.column(1).name() + " (points)").build();
+        List<String> names = compare.stringColumn("concept").asList();
+        DoubleColumn original = compare.doubleColumn(1);
+        for (int m = 2; m < compare.columnCount(); m++) {
+            c.addSeries(compare.column(m).name(), names, original.subtract(compare.doubleColumn(m)).asList());
+        }
+        return c;
     }
 
     /** Mean agreement over the rows of one attribute ("shape", "colour"). */

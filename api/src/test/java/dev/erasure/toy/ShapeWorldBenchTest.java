@@ -89,6 +89,22 @@ class ShapeWorldBenchTest {
     }
 
     @Test
+    void compareTableHasAColumnPerModelAndTheDropChartASeriesPerErasedModel() {
+        ShapeWorldEval eval = new ShapeWorldEval(judge, 2, 4, 3f);
+        List<Concept> two = List.of(Concept.named("star"), Concept.named("red"));
+        Map<String, StableDiffusion> models = new java.util.LinkedHashMap<>();
+        models.put("original", sd);
+        models.put("same again", sd);
+        Table t = eval.compare(models, two);
+        assertEquals(List.of("concept", "original", "same again"), t.columnNames());
+        assertEquals(List.of("star", "red"), t.stringColumn("concept").asList());
+        assertEquals(t.doubleColumn("original").asList(), t.doubleColumn("same again").asList(), "same model, same seeds");
+        org.knowm.xchart.CategoryChart c = ShapeWorldEval.dropChart(t, "drop");
+        assertEquals(List.of("same again"), List.copyOf(c.getSeriesMap().keySet()));
+        for (Number y : c.getSeriesMap().get("same again").getYData()) assertEquals(0.0, y.doubleValue(), 1e-12);
+    }
+
+    @Test
     void summaryIsMeanAndSampleStdPerMethod() {
         Table perSet = Table.create("t", StringColumn.create("method", "a", "b", "a", "b"),
                 DoubleColumn.create("ESR-1", 90, 10, 100, 30), DoubleColumn.create("PSR-1", 50, 60, 70, 80));
