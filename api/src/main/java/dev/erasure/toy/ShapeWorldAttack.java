@@ -6,6 +6,7 @@ import dev.erasure.eval.UnlearnDiffAtk;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.ClipTokenizer;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sweep.Metric;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
@@ -55,6 +56,15 @@ public final class ShapeWorldAttack {
         List<PromptSet.Row> rows = new ArrayList<>();
         for (int i = 0; i < n; i++) rows.add(new PromptSet.Row(i, String.valueOf(i), prompt, i, 3f, concept, Map.of()));
         return rows;
+    }
+
+    /**
+     * The attack success rate (%) on {@code n} seeds of the concept's prompt as a sweep metric, so that a
+     * sweep of methods reports robustness next to ESR/PSR.
+     */
+    public static Metric metric(StableDiffusion original, String concept, int n, ConceptClassifier judge, UnlearnDiffAtk attack) {
+        return Metric.of("ASR %", r -> 100 * Robustness.asr(Robustness.report(original, r.model(), prompts(concept, n), concept,
+                judge.judge(), attack, ProgressListener.NONE)));
     }
 
     /**

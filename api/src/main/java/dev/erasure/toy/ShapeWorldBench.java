@@ -288,11 +288,22 @@ public final class ShapeWorldBench {
      * once and shared by the four.
      */
     public List<Metric> metrics(EraseSet set) {
+        return metrics(set, false);
+    }
+
+    /**
+     * {@link #metrics(EraseSet)} and, with {@code perConcept}, the top-1 agreement (%) of every erased and
+     * kept concept as a column named by its word: where the damage went.
+     */
+    public List<Metric> metrics(EraseSet set, boolean perConcept) {
         ShapeWorldEval eval = new ShapeWorldEval(judge, imagesPerPrompt, samplingSteps, guidance);
         Map<ErasureResult, Map<Concept, int[]>> judged = new java.util.WeakHashMap<>();
         java.util.function.Function<ErasureResult, Map<Concept, int[]>> ranks =
                 r -> judged.computeIfAbsent(r, k -> judge(eval, k.model(), set, new HashMap<>()));
         List<Metric> out = new ArrayList<>();
+        if (perConcept) {
+            for (Concept c : concat(set.erased(), set.kept())) out.add(Metric.of(c.word(), r -> topKShare(ranks.apply(r), List.of(c), 1)));
+        }
         out.add(Metric.of("ESR-1", r -> 100 - topKShare(ranks.apply(r), set.erased(), 1)));
         if (topK > 1) out.add(Metric.of("ESR-" + topK, r -> 100 - topKShare(ranks.apply(r), set.erased(), topK)));
         out.add(Metric.of("PSR-1", r -> topKShare(ranks.apply(r), set.kept(), 1)));
