@@ -67,13 +67,18 @@ final class ShapeWorldQuickstart {
             ErasureResult eap = base.vocabulary(Vocabulary.of(words)).preserve(Preserve.adversarial(4).kClosest(12)).run();
             models.put("EAP", eap.model());
 
-            System.out.println("judging " + models.keySet() + " ...");
-            Table perShape = eval.compare(models, shapes);
+            System.out.println("judging " + models.keySet() + " on every concept of the world ...");
+            Table perConcept = eval.compare(models, world.vocabulary());
+            Table perShape = perConcept.where(perConcept.stringColumn("concept").isIn(shapes.stream().map(Concept::word).toList()));
             Table scores = scoreTable(perShape, target);
-            Charts.png(ShapeWorldEval.dropChart(perShape, "Erasing '" + target + "': drop in classifier agreement per shape prompt"),
-                    outDir.resolve("collateral.png"));
+            // the sensitivity spectrum (paper §3.2) with the classifier as the score: concepts sorted by ESD's damage
+            Table spectrum = perConcept.copy();
+            spectrum.addColumns(spectrum.doubleColumn("original").subtract(spectrum.doubleColumn("ESD")).setName("drop"));
+            spectrum = spectrum.sortDescendingOn("drop").removeColumns("drop");
+            Charts.png(ShapeWorldEval.dropChart(spectrum, "Erasing '" + target
+                    + "': drop in classifier agreement per concept prompt (sensitivity spectrum)"), outDir.resolve("collateral.png"));
             grid(models, shapes, target).save(outDir.resolve("grid.png"));
-            Files.writeString(outDir.resolve("report.html"), html(target, steps, eap, scores, perShape,
+            Files.writeString(outDir.resolve("report.html"), html(target, steps, eap, scores, perConcept,
                     (System.nanoTime() - start) / 1e9));
             System.out.println(scores.print());
             System.out.printf("wrote %s in %.0f s%n", outDir.resolve("report.html").toAbsolutePath(),
@@ -116,15 +121,16 @@ final class ShapeWorldQuickstart {
         return g;
     }
 
-    static String html(String target, int steps, ErasureResult eap, Table scores, Table perShape, double seconds) {
+    static String html(String target, int steps, ErasureResult eap, Table scores, Table perConcept, double seconds) {
         return "<!doctype html><meta charset=utf-8><title>Erasure quickstart</title>"
                 + "<h1>Erasing '" + target + "' from the ShapeWorld model</h1>"
                 + "<p>ESD and EAP, " + steps + " steps each, cross-attention weights; judged by the ShapeWorld concept "
                 + "classifier on " + IMAGES + " images per prompt (DDIM " + SAMPLING_STEPS + " steps, CFG " + GUIDANCE
                 + "). EAP's adversarial candidates: " + eap.candidates().get(0).words() + ". Total "
                 + Math.round(seconds) + " s.</p>"
-                + "<h2>Scores</h2>" + htmlTable(scores) + "<h2>Per shape</h2>" + htmlTable(perShape)
-                + "<h2>Collateral damage</h2><img src=collateral.png><h2>Samples</h2><img src=grid.png>";
+                + "<h2>Scores</h2>" + htmlTable(scores) + "<h2>Agreement per concept prompt (%)</h2>" + htmlTable(perConcept)
+                + "<h2>Sensitivity spectrum: collateral damage per concept</h2><img src=collateral.png>"
+                + "<h2>Samples</h2><img src=grid.png>";
     }
 
     static String htmlTable(Table t) {
