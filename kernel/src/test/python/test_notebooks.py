@@ -16,13 +16,26 @@ def data_of(nb, mime):
     return [o["data"][mime] for c in nb.cells for o in outputs_of(c) if mime in o.get("data", {})]
 
 
+def assert_pngs_complete(test, nb, at_least):
+    pngs = data_of(nb, "image/png")
+    test.assertGreaterEqual(len(pngs), at_least)
+    for png in pngs:
+        raw = base64.b64decode(png)
+        test.assertEqual(raw[:8], b"\x89PNG\r\n\x1a\n")
+        test.assertEqual(raw[-12:-4], b"\x00\x00\x00\x00IEND", "PNG truncated (no IEND chunk)")
+
+
+# Run (and checked) by their own test classes below, once each.
+CHECKED_SEPARATELY = {"00-kernel-tour.ipynb", "01-shapeworld.ipynb"}
+
+
 class Notebooks(unittest.TestCase):
     def test_every_notebook_runs(self):
         paths = run_notebooks.notebooks([])
         self.assertTrue(paths, "no notebooks found")
         for path in paths:
-            if path.name == "00-kernel-tour.ipynb":
-                continue  # run (and checked) below
+            if path.name in CHECKED_SEPARATELY:
+                continue
             with self.subTest(notebook=path.name):
                 run_notebooks.execute(path)
 
@@ -37,12 +50,7 @@ class KernelTour(unittest.TestCase):
         self.assertEqual(self.code[1].outputs[0]["data"]["text/plain"], "state survives between cells: 42")
 
     def test_pngs_are_complete(self):
-        pngs = data_of(self.nb, "image/png")
-        self.assertGreaterEqual(len(pngs), 2, "the image and the chart")
-        for png in pngs:
-            raw = base64.b64decode(png)
-            self.assertEqual(raw[:8], b"\x89PNG\r\n\x1a\n")
-            self.assertEqual(raw[-12:-4], b"\x00\x00\x00\x00IEND", "PNG truncated (no IEND chunk)")
+        assert_pngs_complete(self, self.nb, 2)  # the image and the chart
 
     def test_table_is_html_with_row_limit(self):
         tables = [h for h in data_of(self.nb, "text/html") if "<table" in h]
@@ -75,6 +83,28 @@ class KernelTour(unittest.TestCase):
         text = "".join(o.get("text", "") for o in outputs_of(cell))
         self.assertIn("Java", text)
         self.assertIn("DJL", text)
+
+
+class ShapeWorldTutorial(unittest.TestCase):
+    """01-shapeworld: its grids and charts are complete and its last score table judges every model."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.nb = run_notebooks.execute(run_notebooks.ROOT / "notebooks" / "01-shapeworld.ipynb")
+
+    def test_pngs_are_complete(self):
+        assert_pngs_complete(self, self.nb, 8)  # 6 image grids and 2 charts
+
+    def test_esd_erases_circle_and_every_model_is_scored(self):
+        tables = [t for t in data_of(self.nb, "text/plain") if "ESR-1 %" in t]
+        self.assertTrue(tables, "no ESR/PSR table in the outputs")
+        rows = {}
+        for line in tables[-1].splitlines():
+            cells = [c.strip() for c in line.split("|")]
+            if len(cells) >= 3 and cells[0] in ("original", "ESD", "EAP"):
+                rows[cells[0]] = (float(cells[1]), float(cells[2]))
+        self.assertEqual(set(rows), {"original", "ESD", "EAP"}, tables[-1])
+        self.assertGreaterEqual(rows["ESD"][0], 90.0, "ESD should erase 'circle' (ESR-1 %)")
 
 
 if __name__ == "__main__":
