@@ -33,6 +33,7 @@ public final class Adam implements AutoCloseable {
     private final NDManager manager;
     private final double lr;
     private long step;
+    private boolean carriesGradients; // the last step kept the gradients: the next backward adds to them
 
     /** @param params the live tensors (requiring gradient), updated in place; keys name them in checkpoints */
     public Adam(Map<String, NDArray> params, double lr, NDManager parent) {
@@ -73,6 +74,7 @@ public final class Adam implements AutoCloseable {
             }
         }
         if (zeroGradients) zeroGrad();
+        carriesGradients = !zeroGradients;
     }
 
     /** Zeroes the gradients of every parameter (accumulation otherwise adds up across backwards). */
@@ -92,31 +94,42 @@ public final class Adam implements AutoCloseable {
         return params;
     }
 
-    /** The moments by {@code m.<key>} / {@code v.<key>} (live tensors; copy before mutating). */
+    /**
+     * The moments by {@code m.<key>} / {@code v.<key>} (live tensors; copy before mutating) and, when
+     * the last step kept the gradients ({@code step(false)}: official AdvAnchor's running sums), the
+     * gradients by {@code grad.<key>}, which the next step adds to (new wrappers: read them in an NDScope).
+     */
     public Map<String, NDArray> state() {
         Map<String, NDArray> out = new LinkedHashMap<>();
         m.forEach((k, a) -> out.put("m." + k, a));
         v.forEach((k, a) -> out.put("v." + k, a));
+        if (carriesGradients) params.forEach((k, p) -> out.put("grad." + k, p.getGradient()));
         return out;
     }
 
-    /** Restores moments and the step count saved by {@link #state()} / {@link #stepCount()}. */
+    /** Restores moments, carried gradients (if saved) and the step count saved by {@link #state()} / {@link #stepCount()}. */
     public void restore(Map<String, NDArray> state, long stepCount) {
         for (String k : params.keySet()) {
             copyInto(state, "m." + k, m.get(k));
             copyInto(state, "v." + k, v.get(k));
         }
+        carriesGradients = params.keySet().stream().anyMatch(k -> state.containsKey("grad." + k));
+        if (carriesGradients) params.forEach((k, p) -> Gradients.set(p, required(state, "grad." + k, p)));
         this.step = stepCount;
     }
 
     private static void copyInto(Map<String, NDArray> state, String key, NDArray target) {
+        Tensors.copyInto(target, required(state, key, target));
+    }
+
+    private static NDArray required(Map<String, NDArray> state, String key, NDArray like) {
         NDArray src = state.get(key);
         if (src == null) throw new IllegalArgumentException("optimizer state lacks '" + key + "'");
-        if (!src.getShape().equals(target.getShape())) {
+        if (!src.getShape().equals(like.getShape())) {
             throw new IllegalArgumentException("optimizer state '" + key + "' has shape " + src.getShape()
-                    + ", expected " + target.getShape());
+                    + ", expected " + like.getShape());
         }
-        Tensors.copyInto(target, src);
+        return src;
     }
 
     @Override
