@@ -4,9 +4,6 @@ import dev.erasure.Compat;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.Methods;
-import dev.erasure.sd.StableDiffusion;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,18 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** AdvAnchor on the tiny fixture (8×8 latents, 2-step DDIM grid for the training images), resumed bit-exactly. */
-class AdvAnchorTest {
-    private static StableDiffusion sd;
-
-    @BeforeAll
-    static void load() {
-        sd = TinyModels.load();
-    }
-
-    @AfterAll
-    static void close() {
-        sd.close();
-    }
+class AdvAnchorTest extends TinyModels {
 
     private static Erasure tiny(AdvAnchor a) {
         return Erasure.of(sd).target("Van Gogh").latentSize(8).ddimSteps(2).learningRate(1e-3).seed(3).method(a);
@@ -73,9 +59,7 @@ class AdvAnchorTest {
     }
 
     private static boolean sameTensors(ErasureResult a, ErasureResult b) {
-        assertEquals(a.changedTensors().keySet(), b.changedTensors().keySet());
-        return a.changedTensors().keySet().stream().allMatch(k -> java.util.Arrays.equals(
-                a.changedTensors().get(k).toByteArray(), b.changedTensors().get(k).toByteArray()));
+        return sameTensors(a.changedTensors(), b.changedTensors());
     }
 
     /** Alternating, official gradients (running sums of θ's and δ's gradients carry across the checkpoint). */
@@ -90,8 +74,8 @@ class AdvAnchorTest {
             try (ErasureResult rest = tiny(a).steps(4).checkpointEvery(2, resumed).resume(resumed).run()) {
                 assertEquals(4, rest.stepsDone());
                 assertTrue(sameTensors(four, rest), "2 + resume + 2 = 4 steps, every trained tensor bit for bit");
-                TinyModels.assertSameCheckpoint(full, resumed); // θ's Adam and gradients, δ and its gradient, RNG too
-                TinyModels.assertOnlyCompleteCheckpoints(resumed);
+                assertSameCheckpoint(full, resumed); // θ's Adam and gradients, δ and its gradient, RNG too
+                assertOnlyCompleteCheckpoints(resumed);
             }
         }
     }
@@ -110,14 +94,14 @@ class AdvAnchorTest {
             Path died = dir.resolve(schedule + "-died");
             int perStep = schedule == AdvAnchor.Schedule.SEQUENTIAL ? 2 : 3;
             try (ErasureResult whole = run.checkpointEvery(1, full).run()) {
-                TinyModels.copyTree(full, died);
-                TinyModels.rewind(died, perStep); // δ phase: 2 (sequential) or 4 (cyclical) iterations
+                copyTree(full, died);
+                rewind(died, perStep); // δ phase: 2 (sequential) or 4 (cyclical) iterations
                 try (ErasureResult rest = run.checkpointEvery(1, died).resume(died).run()) {
                     assertTrue(sameTensors(whole, rest), schedule + ": resumed inside the δ phase, bit for bit");
-                    TinyModels.assertSameCheckpoint(full, died);
+                    assertSameCheckpoint(full, died);
                 }
             }
-            TinyModels.assertMessage("min(steps, AdvAnchor.images): 2 in the checkpoint, 3 in this run",
+            assertMessage("min(steps, AdvAnchor.images): 2 in the checkpoint, 3 in this run",
                     () -> run.method(Methods.advAnchor().schedule(schedule).images(3).innerSteps(2).deltaLearningRate(1e-2))
                             .steps(3).resume(died).run());
         }
@@ -126,9 +110,9 @@ class AdvAnchorTest {
     @Test
     void resumeOfAnotherMethodOrScheduleIsRefusedNamingTheSetting(@TempDir Path dir) {
         tiny(Methods.advAnchor().images(2).innerSteps(1)).steps(1).checkpointEvery(1, dir).run().close();
-        TinyModels.assertMessage("AdvAnchor.schedule: ALTERNATING in the checkpoint, CYCLICAL in this run",
+        assertMessage("AdvAnchor.schedule: ALTERNATING in the checkpoint, CYCLICAL in this run",
                 () -> tiny(Methods.advAnchor().schedule(AdvAnchor.Schedule.CYCLICAL).images(2).innerSteps(1)).resume(dir).run());
-        TinyModels.assertMessage("method: AdvAnchor in the checkpoint, (not set) in this run",
+        assertMessage("method: AdvAnchor in the checkpoint, (not set) in this run",
                 () -> Erasure.of(sd).target("Van Gogh").latentSize(8).ddimSteps(2).learningRate(1e-3).seed(3)
                         .train(dev.erasure.Params.crossAttention()).resume(dir).run());
     }

@@ -31,26 +31,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * bit-identical weights, the saved Hugging Face folder loads back equal, and a resumed run equals an
  * uninterrupted one bit for bit.
  */
-class AdvUnlearnTest {
-    private static StableDiffusion sd;
+class AdvUnlearnTest extends TinyModels {
     private static final List<String> RETAIN = List.of("a photo of chair", "a photo of tree", "a photo of car");
     private static final TextEncoderParams FILTER = TextEncoderParams.layers(1).component(TextEncoderParams.Component.ATTN);
     private static ErasureResult first;
     private static ErasureResult second;
 
-    /** Two identical runs (the machine is shared: every test reuses them). */
+    /** Two identical runs (the machine is shared: every test reuses them); the base class loads the model first. */
     @BeforeAll
-    static void load() {
-        sd = TinyModels.load();
+    static void runTwice() {
         first = tiny().run();
         second = tiny().run();
     }
 
     @AfterAll
-    static void close() {
+    static void closeRuns() {
         first.close();
         second.close();
-        sd.close();
     }
 
     /** Iteration 0 is warm-up (clean prompt), iteration 1 attacks (1 step) then defends; 1 retain prompt. */
@@ -108,31 +105,29 @@ class AdvUnlearnTest {
         try (ErasureResult six = resumable().steps(6).checkpointEvery(6, full).run();
              ErasureResult three = resumable().steps(3).checkpointEvery(3, resumed).run()) {
             assertFalse(sameTensors(six, three), "three steps are not six");
-            TinyModels.assertOnlyCompleteCheckpoints(resumed);
+            assertOnlyCompleteCheckpoints(resumed);
             try (ErasureResult rest = resumable().steps(6).checkpointEvery(3, resumed).resume(resumed).run()) {
                 assertEquals(6, rest.stepsDone());
                 assertTrue(sameTensors(six, rest), "3 + resume + 3 = 6 steps, every trained tensor bit for bit");
                 assertEquals(six.history().column("loss").asList(), rest.history().column("loss").asList());
-                TinyModels.assertSameCheckpoint(full, resumed); // Adam moments, prompt, retain pass, RNG too
-                TinyModels.assertOnlyCompleteCheckpoints(resumed);
+                assertSameCheckpoint(full, resumed); // Adam moments, prompt, retain pass, RNG too
+                assertOnlyCompleteCheckpoints(resumed);
             }
         }
     }
 
     private static boolean sameTensors(ErasureResult a, ErasureResult b) {
-        assertEquals(a.textEncoderTensors().keySet(), b.textEncoderTensors().keySet());
-        return a.textEncoderTensors().keySet().stream().allMatch(k -> java.util.Arrays.equals(
-                a.textEncoderTensors().get(k).toByteArray(), b.textEncoderTensors().get(k).toByteArray()));
+        return sameTensors(a.textEncoderTensors(), b.textEncoderTensors());
     }
 
     @Test
     void resumeWithAnotherSettingIsRefusedNamingIt(@TempDir Path dir) {
         resumable().steps(1).checkpointEvery(1, dir).run().close();
-        TinyModels.assertMessage("AdvUnlearn.attackSteps: 1 in the checkpoint, 2 in this run",
+        assertMessage("AdvUnlearn.attackSteps: 1 in the checkpoint, 2 in this run",
                 () -> resumable().method(Methods.advUnlearn().textEncoder(FILTER).warmup(1).attackSteps(2).attackEvery(2)
                         .init(AdvUnlearn.Init.LATEST).retainBatch(1).retain(RETAIN)).steps(2).resume(dir).run());
-        TinyModels.assertMessage("AdvUnlearn.retain", () -> tiny().steps(2).resume(dir).run());
-        TinyModels.assertMessage("learningRate", () -> resumable().learningRate(2e-3).steps(2).resume(dir).run());
+        assertMessage("AdvUnlearn.retain", () -> tiny().steps(2).resume(dir).run());
+        assertMessage("learningRate", () -> resumable().learningRate(2e-3).steps(2).resume(dir).run());
     }
 
     @Test

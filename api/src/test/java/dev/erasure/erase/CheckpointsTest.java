@@ -2,7 +2,6 @@ package dev.erasure.erase;
 
 import ai.djl.ndarray.NDArray;
 import dev.erasure.Erasure;
-import dev.erasure.sd.StableDiffusion;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Checkpoint writes are atomic: a failed or killed write leaves the previous checkpoint and no partial files. */
-class CheckpointsTest {
+class CheckpointsTest extends TinyModels {
     /** A method whose only behaviour is its checkpoint state. */
     private record Stub(Map<String, NDArray> state) implements ErasureMethod {
         @Override
@@ -32,8 +31,7 @@ class CheckpointsTest {
 
     @Test
     void aFailedWriteLeavesThePreviousCheckpointAndNoPartialFiles(@TempDir Path dir) throws Exception {
-        try (StableDiffusion sd = TinyModels.load();
-             Session s = new Session(new SdErasureModel(sd), Erasure.of(sd).target("church").latentSize(8).steps(3).settings())) {
+        try (Session s = new Session(model, Erasure.of(model).target("church").latentSize(8).steps(3).settings())) {
             NDArray unreadable = s.manager().create(new float[] {1, 2});
             unreadable.close();
             Checkpoints.save(dir, 1, s, new Stub(Map.of()), List.of());
@@ -42,7 +40,7 @@ class CheckpointsTest {
 
             assertThrows(RuntimeException.class, () -> Checkpoints.save(dir, 2, s, new Stub(Map.of("x", unreadable)), List.of()));
             assertEquals(dir.resolve("ckpt-00000001"), Checkpoints.latest(dir), "the previous checkpoint stays the newest");
-            TinyModels.assertOnlyCompleteCheckpoints(dir);
+            assertOnlyCompleteCheckpoints(dir);
             assertFalse(Files.exists(dir.resolve("ckpt-00000002")));
         }
     }

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.testing.Fixtures;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.function.Executable;
 
 import java.io.IOException;
@@ -19,16 +21,36 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The model the engine tests run on (the tiny SD fixture, loaded once per test class) and shared checks. */
-final class TinyModels {
+/**
+ * Base of the engine tests: the tiny SD fixture they run on, loaded before and closed after each test
+ * class ({@link #sd}, {@link #model}: static, as test classes run one at a time), and checks they share.
+ */
+abstract class TinyModels {
     private static final List<String> CHECKPOINT_FILES =
             List.of("trainable.safetensors", "optimizer.safetensors", "method.safetensors", "state.json");
 
-    private TinyModels() {
+    static StableDiffusion sd;
+    static ErasureModel model;
+
+    @BeforeAll
+    static void loadTinyModel() {
+        sd = load();
+        model = new SdErasureModel(sd);
+    }
+
+    @AfterAll
+    static void closeTinyModel() {
+        sd.close();
     }
 
     static StableDiffusion load() {
         return StableDiffusion.load(Fixtures.tinySd());
+    }
+
+    /** Whether two tensor maps have the same keys and bit-identical tensors. */
+    static boolean sameTensors(Map<String, NDArray> a, Map<String, NDArray> b) {
+        assertEquals(a.keySet(), b.keySet());
+        return a.keySet().stream().allMatch(k -> java.util.Arrays.equals(a.get(k).toByteArray(), b.get(k).toByteArray()));
     }
 
     /** Asserts that {@code e} throws an IllegalArgumentException whose message mentions {@code part}. */
