@@ -1,14 +1,10 @@
 package dev.erasure.erase;
 
-import dev.erasure.train.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
+import dev.erasure.train.AdamMoments;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -27,23 +23,16 @@ public final class Adam implements AutoCloseable {
     public static final double BETA2 = 0.999;
     public static final double EPS = 1e-8;
 
-    private final Map<String, NDArray> params;
-    private final Map<String, NDArray> m = new LinkedHashMap<>();
-    private final Map<String, NDArray> v = new LinkedHashMap<>();
+    private final AdamMoments moments;
     private final NDManager manager;
     private final double lr;
-    private long step;
+    private boolean carriesGradients; // the last step kept the gradients: the next backward adds to them
 
     /** @param params the live tensors (requiring gradient), updated in place; keys name them in checkpoints */
     public Adam(Map<String, NDArray> params, double lr, NDManager parent) {
-        this.params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
         this.lr = lr;
         this.manager = parent.newSubManager();
-        for (Map.Entry<String, NDArray> e : this.params.entrySet()) {
-            NDArray p = e.getValue();
-            m.put(e.getKey(), manager.zeros(p.getShape(), p.getDataType(), p.getDevice()));
-            v.put(e.getKey(), manager.zeros(p.getShape(), p.getDataType(), p.getDevice()));
-        }
+        this.moments = new AdamMoments(params, manager);
     }
 
     /** One update of every parameter from its current gradient, then zeroes the gradients. */
@@ -56,16 +45,16 @@ public final class Adam implements AutoCloseable {
      * them (the official AdvUnlearn attack and AdvAnchor never call {@code zero_grad}, methods.md §9.19).
      */
     public void step(boolean zeroGradients) {
-        step++;
+        long step = moments.countStep();
         double bc1 = 1 - Math.pow(BETA1, step);
         double bc2Sqrt = Math.sqrt(1 - Math.pow(BETA2, step));
         float stepSize = (float) (lr / bc1);
         try (NDScope scope = new NDScope()) {
-            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            for (Map.Entry<String, NDArray> e : parameters().entrySet()) {
                 NDArray p = e.getValue();
                 NDArray g = p.getGradient();
-                NDArray mk = m.get(e.getKey());
-                NDArray vk = v.get(e.getKey());
+                NDArray mk = moments.m(e.getKey());
+                NDArray vk = moments.v(e.getKey());
                 mk.muli((float) BETA1).addi(g.mul((float) (1 - BETA1)));
                 vk.muli((float) BETA2).addi(g.mul(g).muli((float) (1 - BETA2)));
                 NDArray denom = vk.sqrt().divi((float) bc2Sqrt).addi((float) EPS);
@@ -73,15 +62,16 @@ public final class Adam implements AutoCloseable {
             }
         }
         if (zeroGradients) zeroGrad();
+        carriesGradients = !zeroGradients;
     }
 
     /** Zeroes the gradients of every parameter (accumulation otherwise adds up across backwards). */
     public void zeroGrad() {
-        for (NDArray p : params.values()) JniUtils.zeroGrad((PtNDArray) p);
+        moments.zeroGrad();
     }
 
     public long stepCount() {
-        return step;
+        return moments.steps();
     }
 
     public double learningRate() {
@@ -89,34 +79,25 @@ public final class Adam implements AutoCloseable {
     }
 
     public Map<String, NDArray> parameters() {
-        return params;
+        return moments.parameters();
     }
 
-    /** The moments by {@code m.<key>} / {@code v.<key>} (live tensors; copy before mutating). */
+    /**
+     * The moments by {@code m.<key>} / {@code v.<key>} (live tensors; copy before mutating) and, when
+     * the last step kept the gradients ({@code step(false)}: official AdvAnchor's running sums), the
+     * gradients by {@code grad.<key>}, which the next step adds to (new wrappers: read them in an NDScope).
+     */
     public Map<String, NDArray> state() {
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        m.forEach((k, a) -> out.put("m." + k, a));
-        v.forEach((k, a) -> out.put("v." + k, a));
+        Map<String, NDArray> out = moments.state();
+        if (carriesGradients) parameters().forEach((k, p) -> out.put("grad." + k, p.getGradient()));
         return out;
     }
 
-    /** Restores moments and the step count saved by {@link #state()} / {@link #stepCount()}. */
+    /** Restores moments, carried gradients (if saved) and the step count saved by {@link #state()} / {@link #stepCount()}. */
     public void restore(Map<String, NDArray> state, long stepCount) {
-        for (String k : params.keySet()) {
-            copyInto(state, "m." + k, m.get(k));
-            copyInto(state, "v." + k, v.get(k));
-        }
-        this.step = stepCount;
-    }
-
-    private static void copyInto(Map<String, NDArray> state, String key, NDArray target) {
-        NDArray src = state.get(key);
-        if (src == null) throw new IllegalArgumentException("optimizer state lacks '" + key + "'");
-        if (!src.getShape().equals(target.getShape())) {
-            throw new IllegalArgumentException("optimizer state '" + key + "' has shape " + src.getShape()
-                    + ", expected " + target.getShape());
-        }
-        Tensors.copyInto(target, src);
+        moments.restore(state, stepCount);
+        carriesGradients = parameters().keySet().stream().anyMatch(k -> state.containsKey("grad." + k));
+        if (carriesGradients) parameters().forEach((k, p) -> Gradients.set(p, AdamMoments.saved(state, "grad." + k, p)));
     }
 
     @Override

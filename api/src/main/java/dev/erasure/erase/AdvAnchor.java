@@ -5,6 +5,7 @@ import dev.erasure.Method;
 import dev.erasure.progress.ProgressListener;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -184,17 +185,36 @@ public final class AdvAnchor implements Method {
         if (images < 1) throw new IllegalArgumentException("images must be ≥ 1, got " + images);
         if (innerSteps < 1) throw new IllegalArgumentException("innerSteps must be ≥ 1, got " + innerSteps);
         if (!(preserveWeight >= 0)) throw new IllegalArgumentException("preserveWeight must be ≥ 0, got " + preserveWeight);
-        if (settings.checkpointEvery() > 0) throw new IllegalArgumentException("AdvAnchor does not write checkpoints yet");
         int words = AdvAnchorLoop.words(settings.targets().get(0));
         if (words + 2 > 77) throw new IllegalArgumentException("target has " + words + " words; δ must fit in 77 tokens");
     }
 
+    /**
+     * Runs (or resumes) the method. Checkpoints hold θ and its Adam, δ, the generated training latents,
+     * the carried θ and δ gradients ({@code Compat.OFFICIAL}), the RNG and the history; the schedule's
+     * phase and position follow from the iteration. δ's Adam is new at every outer step (§6.1), so it
+     * has no state between iterations. Checkpoints fall every {@code checkpointEvery} θ steps' worth of
+     * loop iterations, so the δ phase of the sequential and cyclical schedules is checkpointed too.
+     */
     @Override
     public ErasureResult run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir) {
-        if (resumeDir != null) throw new IllegalArgumentException("AdvAnchor cannot resume from checkpoints yet");
+        Settings theta = AdvAnchorLoop.thetaSteps(settings, images);
+        if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, theta, configuration(theta)); // before any compute
         long t0 = System.nanoTime();
-        Session s = new Session(model, AdvAnchorLoop.thetaSteps(settings, images));
-        return Trainer.loop(s, new AdvAnchorLoop(s, this), listener, null, java.util.Map.of(), t0);
+        Session s = new Session(model, theta);
+        return Trainer.loop(s, new AdvAnchorLoop(s, this), listener, resumeDir, t0);
+    }
+
+    /**
+     * The settings of this method a checkpoint must match, by their builder names. The sequential and
+     * cyclical δ phases run over every training image first, so there the θ step count is fixed too.
+     */
+    Map<String, String> configuration(Settings theta) {
+        Map<String, String> c = Checkpoints.methodConfiguration(name(), "schedule", schedule, "loss", loss,
+                "deltaLearningRate", deltaLearningRate, "innerSteps", innerSteps, "preserveWeight", preserveWeight,
+                "imageGuidance", imageGuidance, "deltaInitScale", deltaInitScale);
+        if (schedule != Schedule.ALTERNATING) c.put("min(steps, AdvAnchor.images)", String.valueOf(theta.steps()));
+        return c;
     }
 
     @Override

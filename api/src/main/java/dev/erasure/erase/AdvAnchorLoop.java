@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.erasure.Compat;
 import dev.erasure.sd.nn.Nn;
+import dev.erasure.train.Tensors;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,6 +34,7 @@ final class AdvAnchorLoop implements ErasureMethod {
     private final NDArray delta;     // [1,m,D], requires gradient
     private final List<NDArray> latents = new ArrayList<>();
     private final boolean official;
+    private boolean deltaGradientCarried; // official: a δ backward happened, the next one adds to its gradient
 
     /** A noised training latent with the frozen predictions of the concept and the generic prompt. */
     record Sample(int image, int k, int t, NDArray latent, NDArray conceptEps, NDArray genericEps) {
@@ -179,6 +181,7 @@ final class AdvAnchorLoop implements ErasureMethod {
             gc.backward(loss);
         }
         opt.step(!official);
+        deltaGradientCarried = official;
         return value;
     }
 
@@ -213,8 +216,33 @@ final class AdvAnchorLoop implements ErasureMethod {
         return delta;
     }
 
+    /**
+     * Beyond θ and its Adam: δ, its carried gradient (official), and the training latents generated so
+     * far (their noise came from the RNG stream at first use, so they are kept, not regenerated).
+     */
     @Override
     public Map<String, NDArray> state() {
-        return Map.of("delta", delta);
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        out.put("delta", delta);
+        if (deltaGradientCarried) out.put("delta.grad", delta.getGradient());
+        for (int i = 0; i < latents.size(); i++) out.put("image." + i, latents.get(i));
+        return out;
+    }
+
+    @Override
+    public void restore(Map<String, NDArray> state) {
+        NDArray saved = state.get("delta");
+        if (saved == null) throw new IllegalArgumentException("checkpoint lacks AdvAnchor's δ");
+        Tensors.copyInto(delta, saved);
+        deltaGradientCarried = state.containsKey("delta.grad");
+        if (deltaGradientCarried) Gradients.set(delta, state.get("delta.grad"));
+        latents.forEach(NDArray::close);
+        latents.clear();
+        for (int i = 0; state.containsKey("image." + i); i++) latents.add(s.keep(Tensors.copyOf(state.get("image." + i))));
+    }
+
+    @Override
+    public Map<String, String> configuration() {
+        return options.configuration(s.settings());
     }
 }

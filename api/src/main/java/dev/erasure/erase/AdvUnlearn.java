@@ -4,9 +4,11 @@ import dev.erasure.ErasureResult;
 import dev.erasure.Method;
 import dev.erasure.eval.PromptSet;
 import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.StableDiffusion;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -224,16 +226,28 @@ public final class AdvUnlearn implements Method {
         }
         if (attackSteps < 1) throw new IllegalArgumentException("attackSteps must be ≥ 1, got " + attackSteps);
         if (!(attackLearningRate > 0)) throw new IllegalArgumentException("attackLearningRate must be > 0, got " + attackLearningRate);
-        if (settings.checkpointEvery() > 0) throw new IllegalArgumentException("AdvUnlearn does not write checkpoints yet");
     }
 
+    /**
+     * Runs (or resumes) the method. Checkpoints hold the trained encoder tensors and their Adam, the
+     * latest adversarial prompt, the retain prompts not yet drawn in this pass, the RNG and the history.
+     */
     @Override
     public ErasureResult run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir) {
-        if (resumeDir != null) throw new IllegalArgumentException("AdvUnlearn cannot resume from checkpoints yet");
+        if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, settings, configuration()); // before any compute
         long t0 = System.nanoTime();
-        Session s = new Session(model, settings, false);
-        AdvUnlearnLoop loop = new AdvUnlearnLoop(s, ((SdErasureModel) model).pipeline(), this);
-        return Trainer.loop(s, loop, listener, null, loop.trained(), t0);
+        StableDiffusion sd = ((SdErasureModel) model).pipeline();
+        Session s = Session.trainingTextEncoder(model, settings, sd.textEncoder().weights(), textEncoder);
+        return Trainer.loop(s, new AdvUnlearnLoop(s, sd, this), listener, resumeDir, t0);
+    }
+
+    /** The settings of this method a checkpoint must match, by their builder names. */
+    Map<String, String> configuration() {
+        String retained = retain == null ? COCO_OBJECT : retain.size() + " prompts, hash " + Integer.toHexString(retain.hashCode());
+        return Checkpoints.methodConfiguration(name(), "textEncoder", textEncoder.name(), "retain", retained,
+                "retainBatch", retainBatch, "retainWeight", retainWeight, "warmup", warmup, "attackEvery", attackEvery,
+                "adversarialTokens", adversarialTokens, "attackSteps", attackSteps, "attackLearningRate", attackLearningRate,
+                "init", init, "signGradient", signGradient);
     }
 
     @Override

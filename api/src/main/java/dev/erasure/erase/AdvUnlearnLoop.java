@@ -13,7 +13,6 @@ import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.nn.Nn;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +27,7 @@ final class AdvUnlearnLoop implements ErasureMethod {
     private final Session s;
     private final AdvUnlearn options;
     private final ClipTextModel phi;
-    private final Map<String, NDArray> trained;
-    private final Adam adam;
+    private final Map<String, NDArray> trained; // θ = the session's text-encoder subset, Adam = the session's
     private final NDArray targetIds;
     private final NDArray targetEmbeddings;
     private final int vocabSize;
@@ -43,16 +41,8 @@ final class AdvUnlearnLoop implements ErasureMethod {
         this.sd = sd;
         this.options = options;
         ClipTextModel original = sd.textEncoder();
-        Map<String, NDArray> copies = new LinkedHashMap<>();
-        for (String k : options.textEncoder().select(original.weights().keys())) {
-            NDArray c = s.keep(Tensors.copyOf(original.weights().get(k)));
-            c.setName(k);
-            c.setRequiresGradient(true);
-            copies.put(k, c);
-        }
-        this.trained = Collections.unmodifiableMap(copies);
-        this.phi = original.withWeights(original.weights().overlay(copies));
-        this.adam = new Adam(copies, s.settings().learningRate(), s.manager());
+        this.trained = s.textEncoder().tensors();
+        this.phi = original.withWeights(s.textEncoder().overlay());
         this.targetIds = s.keep(sd.tokenIds(s.settings().targets()));
         this.targetEmbeddings = s.keep(original.tokenEmbedding(targetIds));
         this.vocabSize = original.config().vocabSize();
@@ -61,11 +51,6 @@ final class AdvUnlearnLoop implements ErasureMethod {
             throw new IllegalArgumentException("retainBatch " + options.retainBatch() + " exceeds the " + retain.size()
                     + " retain prompts");
         }
-    }
-
-    /** The live trained text-encoder tensors by transformers key. */
-    Map<String, NDArray> trained() {
-        return trained;
     }
 
     @Override
@@ -95,7 +80,7 @@ final class AdvUnlearnLoop implements ErasureMethod {
             double erase;
             double retainLoss = Double.NaN;
             double total;
-            adam.zeroGrad();
+            s.adam().zeroGrad();
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray cond = useAdversarial ? phi.forwardEmbeddings(SoftPrompt.prefix(targetEmbeddings.get(w).expandDims(0), adversarial))
                         : phi.forward(targetIds.get(new NDIndex("{}:{}", w, w + 1)));
@@ -110,7 +95,7 @@ final class AdvUnlearnLoop implements ErasureMethod {
                 erase = lu.getFloat();
                 total = loss.getFloat();
             }
-            adam.step();
+            s.adam().step();
             Map<String, Double> losses = new LinkedHashMap<>();
             losses.put("loss", total);
             losses.put("erase", erase);
@@ -200,8 +185,39 @@ final class AdvUnlearnLoop implements ErasureMethod {
         return last;
     }
 
+    /** Beyond θ and its Adam: the latest adversarial prompt (none before the first attack) and the retain draw's pass. */
     @Override
     public Map<String, NDArray> state() {
-        return adversarial == null ? Map.of() : Map.of("adversarial", adversarial);
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        if (adversarial != null) out.put("adversarial", adversarial);
+        if (!retain.isEmpty()) {
+            long[] unseenMask = new long[retain.size()]; // unseen stays in index order: a mask is the whole list
+            for (int j : unseen) unseenMask[j] = 1;
+            out.put("retain.unseen", s.manager().create(unseenMask));
+        }
+        return out;
+    }
+
+    @Override
+    public void restore(Map<String, NDArray> state) {
+        NDArray saved = state.get("adversarial");
+        if (saved != null) {
+            if (adversarial != null) adversarial.close();
+            adversarial = s.keep(Tensors.copyOf(saved));
+        }
+        NDArray mask = state.get("retain.unseen");
+        if (mask != null) {
+            long[] m = mask.toLongArray();
+            if (m.length != retain.size()) {
+                throw new IllegalArgumentException("checkpoint's retain pass covers " + m.length + " prompts, this run has " + retain.size());
+            }
+            unseen.clear();
+            for (int j = 0; j < m.length; j++) if (m[j] != 0) unseen.add(j);
+        }
+    }
+
+    @Override
+    public Map<String, String> configuration() {
+        return options.configuration();
     }
 }

@@ -25,6 +25,14 @@ public interface ErasureMethod {
     default void restore(Map<String, NDArray> state) {
     }
 
+    /**
+     * The method's own settings a checkpoint must match to be resumed, by name (beyond the common
+     * {@link Settings#configuration()}); empty for the ESD family, whose settings are all common.
+     */
+    default Map<String, String> configuration() {
+        return Map.of();
+    }
+
     /** EAP's candidate sets (empty for other methods). */
     default List<CandidateSet> candidates() {
         return List.of();

@@ -4,19 +4,23 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.erasure.progress.Cancellation;
+import dev.erasure.sd.Weights;
 
 import java.util.List;
 
 /**
  * The shared state of one erasure run: the frozen and the trained UNet (sharing frozen tensors),
- * θ's optimiser, the GenLatent sampler, the run's only random source, and the text states of
- * the empty prompt and the targets. Methods draw from {@link #random()} in a fixed order.
+ * θ (a UNet subset, or for AdvUnlearn a text-encoder subset) and its optimiser, the GenLatent
+ * sampler, the run's only random source, and the text states of the empty prompt and the targets.
+ * Methods draw from {@link #random()} in a fixed order. θ, its optimiser and the random state are
+ * what {@link Checkpoints} saves for every method.
  */
 public final class Session implements AutoCloseable {
     private final ErasureModel model;
     private final Settings settings;
     private final NDManager manager;
     private final TrainableWeights trainable;
+    private final TrainableWeights textEncoder; // null unless θ is a text-encoder subset
     private final Adam adam;
     private final GenLatent genLatent;
     private final NoisePredictor frozenUnet;
@@ -26,21 +30,29 @@ public final class Session implements AutoCloseable {
     private final ai.djl.ndarray.types.DataType dtype;
     private SeededRandom random;
 
+    /** A session that trains the {@code settings.params()} subset of the UNet. */
     public Session(ErasureModel model, Settings settings) {
-        this(model, settings, true);
+        this(model, settings, null, List.of());
     }
 
     /**
-     * @param trainUnet false for methods that keep the UNet frozen (AdvUnlearn trains the text
-     *                  encoder): no UNet copies, the "trained" UNet is the frozen one
+     * A session whose θ is the {@code select} subset of a text encoder (AdvUnlearn): the UNet stays
+     * frozen (no UNet copies, the "trained" UNet is the frozen one).
      */
-    public Session(ErasureModel model, Settings settings, boolean trainUnet) {
+    public static Session trainingTextEncoder(ErasureModel model, Settings settings, Weights textEncoder,
+                                              TextEncoderParams select) {
+        return new Session(model, settings, textEncoder, select.select(textEncoder.keys()));
+    }
+
+    private Session(ErasureModel model, Settings settings, Weights textEncoderWeights, List<String> textEncoderKeys) {
         this.model = model;
         this.settings = settings;
         this.manager = model.manager().newSubManager();
+        boolean trainUnet = textEncoderWeights == null;
         this.trainable = trainUnet ? TrainableWeights.select(model.unetWeights(), settings.params(), manager)
                 : TrainableWeights.none(model.unetWeights());
-        this.adam = new Adam(trainable.tensors(), settings.learningRate(), manager);
+        this.textEncoder = trainUnet ? null : TrainableWeights.copies(textEncoderWeights, textEncoderKeys, manager);
+        this.adam = new Adam(theta().tensors(), settings.learningRate(), manager);
         this.genLatent = new GenLatent(model.alphasCumprod(), settings.ddimSteps(), settings.compat());
         this.frozenUnet = model.unet(model.unetWeights());
         this.trainedUnet = model.unet(trainable.overlay());
@@ -107,8 +119,19 @@ public final class Session implements AutoCloseable {
         return manager;
     }
 
+    /** The trained UNet subset (empty when θ is a text-encoder subset). */
     public TrainableWeights trainable() {
         return trainable;
+    }
+
+    /** The trained text-encoder subset, or null when θ is a UNet subset. */
+    public TrainableWeights textEncoder() {
+        return textEncoder;
+    }
+
+    /** θ, whichever network it belongs to: what {@link #adam()} updates and a checkpoint saves. */
+    public TrainableWeights theta() {
+        return textEncoder != null ? textEncoder : trainable;
     }
 
     public Adam adam() {

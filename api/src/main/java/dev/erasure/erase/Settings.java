@@ -6,7 +6,9 @@ import dev.erasure.Preserve;
 import dev.erasure.Vocabulary;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A validated erasure configuration (built by {@code Erasure}); defaults are the official code's.
@@ -27,8 +29,23 @@ public record Settings(List<String> targets, Preserve preserve, Params params, i
 
     /** What must match for a checkpoint to be resumed (everything except the length and checkpointing). */
     public String fingerprint() {
-        return String.join("|", targets) + ";" + preserve + ";" + params.name() + ";" + learningRate + ";" + seed + ";"
-                + vocabulary.name() + "/" + vocabulary.size() + ";" + ddimSteps + ";" + latentSize + ";" + startGuidance + ";"
-                + negativeGuidance + ";" + compat;
+        return String.join(";", configuration().values());
+    }
+
+    /** The fingerprint's parts by setting name, so a refused resume can say which setting differs. */
+    public Map<String, String> configuration() {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("targets", String.join("|", targets));
+        c.put("preserve", String.valueOf(preserve));
+        c.put("params", params.name());
+        c.put("learningRate", String.valueOf(learningRate));
+        c.put("seed", String.valueOf(seed));
+        c.put("vocabulary", vocabulary.name() + "/" + vocabulary.size());
+        c.put("ddimSteps", String.valueOf(ddimSteps));
+        c.put("latentSize", String.valueOf(latentSize));
+        c.put("startGuidance", String.valueOf(startGuidance));
+        c.put("negativeGuidance", String.valueOf(negativeGuidance));
+        c.put("compat", String.valueOf(compat));
+        return c;
     }
 }

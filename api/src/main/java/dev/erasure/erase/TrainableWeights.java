@@ -34,6 +34,11 @@ public final class TrainableWeights {
             throw new IllegalArgumentException("parameter filter '" + params.name() + "' selects no UNet tensor of "
                     + frozen.source() + " (" + frozen.keys().size() + " tensors)");
         }
+        return copies(frozen, keys, manager);
+    }
+
+    /** Gradient-requiring copies of {@code keys} of {@code frozen} (any network: AdvUnlearn trains the text encoder). */
+    public static TrainableWeights copies(Weights frozen, List<String> keys, NDManager manager) {
         Map<String, NDArray> copies = new LinkedHashMap<>();
         for (String k : keys) {
             NDArray src = frozen.get(k);

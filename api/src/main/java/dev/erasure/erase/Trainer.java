@@ -41,17 +41,15 @@ public final class Trainer {
                                     Function<Session, ErasureMethod> methodFactory) {
         long t0 = System.nanoTime();
         Session s = new Session(model, settings);
-        return loop(s, methodFactory.apply(s), listener, resumeFrom, Map.of(), t0);
+        return loop(s, methodFactory.apply(s), listener, resumeFrom, t0);
     }
 
     /**
      * The shared loop for a method built outside {@link #method} (AdvUnlearn, AdvAnchor):
-     * {@code settings().steps() × iterationsPerStep()} iterations of {@code m} on session {@code s}.
-     *
-     * @param textEncoderTensors the method's live trained text-encoder tensors (empty if it trains the UNet)
+     * {@code settings().steps() × iterationsPerStep()} iterations of {@code m} on session {@code s},
+     * resumed from the newest checkpoint in {@code resumeFrom} if not null.
      */
-    public static ErasureResult loop(Session s, ErasureMethod m, ProgressListener listener, Path resumeFrom,
-                                     Map<String, NDArray> textEncoderTensors, long t0) {
+    public static ErasureResult loop(Session s, ErasureMethod m, ProgressListener listener, Path resumeFrom, long t0) {
         ErasureModel model = s.model();
         Settings settings = s.settings();
         List<StepRecord> history = new ArrayList<>();
@@ -76,7 +74,8 @@ public final class Trainer {
             // fall through: the partial result is returned below, flagged cancelled
         }
         boolean cancelled = history.size() < total;
-        return new ErasureResult(model, s, m, settings, history, cancelled, System.nanoTime() - t0, textEncoderTensors);
+        Map<String, NDArray> textEncoder = s.textEncoder() == null ? Map.of() : s.textEncoder().tensors();
+        return new ErasureResult(model, s, m, settings, history, cancelled, System.nanoTime() - t0, textEncoder);
     }
 
     private static Map<String, Double> metrics(StepRecord r) {

@@ -7,7 +7,6 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,28 +14,27 @@ import java.util.Map;
  * eps outside the square root) with global-norm gradient clipping, for DJL autograd. Call
  * {@link #step} after the GradientCollector has closed (grad mode off, so the in-place updates are
  * not recorded) and outside any per-step NDScope: the moment buffers live in the manager given at
- * construction and must survive the step's scope (djl.md §3).
+ * construction and must survive the step's scope (djl.md §3). Moments and their checkpoint form are
+ * {@link AdamMoments}, shared with {@code erase.Adam}. Not merged into one update rule with it: this
+ * one computes √(v/c2) and 1 − β in float (1 − 0.9f = 0.100000024), torch.optim.Adam's √v/√c2 and
+ * 0.1 in double, so with weight decay 0 the two differ in the last bits, and each must reproduce its
+ * own results (the shipped ShapeWorld model, the erasure runs).
  */
 public final class AdamW {
+    private final AdamMoments moments;
     private final Map<String, NDArray> params;
-    private final Map<String, NDArray> m = new LinkedHashMap<>();
-    private final Map<String, NDArray> v = new LinkedHashMap<>();
     private final float beta1;
     private final float beta2;
     private final float eps;
     private final float weightDecay;
-    private long steps;
 
     public AdamW(Map<String, NDArray> params, NDManager stateManager, float beta1, float beta2, float eps, float weightDecay) {
-        this.params = params;
+        this.moments = new AdamMoments(params, stateManager);
+        this.params = moments.parameters();
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
-        for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            m.put(e.getKey(), stateManager.zeros(e.getValue().getShape()));
-            v.put(e.getKey(), stateManager.zeros(e.getValue().getShape()));
-        }
     }
 
     /** torch's defaults: betas (0.9, 0.999), eps 1e-8, weight decay 0.01. */
@@ -62,10 +60,10 @@ public final class AdamW {
             }
             norm = (float) Math.sqrt(sq);
             if (!Float.isFinite(norm)) {
-                params.values().forEach(p -> JniUtils.zeroGrad((PtNDArray) p));
+                moments.zeroGrad();
                 return norm;
             }
-            steps++;
+            long steps = moments.countStep();
             float scale = maxGradNorm > 0 && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6f) : 1f;
             float c1 = (float) (1 - Math.pow(beta1, steps));
             float c2 = (float) (1 - Math.pow(beta2, steps));
@@ -73,8 +71,8 @@ public final class AdamW {
                 String k = e.getKey();
                 NDArray p = e.getValue();
                 NDArray g = scale == 1f ? grads.get(k) : grads.get(k).mul(scale);
-                NDArray mk = m.get(k);
-                NDArray vk = v.get(k);
+                NDArray mk = moments.m(k);
+                NDArray vk = moments.v(k);
                 mk.muli(beta1).addi(g.mul(1 - beta1));
                 vk.muli(beta2).addi(g.square().muli(1 - beta2));
                 if (weightDecay != 0) p.muli(1 - lr * weightDecay);
@@ -88,27 +86,16 @@ public final class AdamW {
 
     /** Number of updates made (torch's per-parameter "step"). */
     public long steps() {
-        return steps;
+        return moments.steps();
     }
 
     /** The moments under {@code m.<key>} and {@code v.<key>}, for a checkpoint. */
     public Map<String, NDArray> state() {
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        m.forEach((k, a) -> out.put("m." + k, a));
-        v.forEach((k, a) -> out.put("v." + k, a));
-        return out;
+        return moments.state();
     }
 
     /** Restores moments saved by {@link #state} and the update count. */
     public void restore(Map<String, NDArray> state, long stepCount) {
-        for (String prefix : List.of("m.", "v.")) {
-            Map<String, NDArray> target = prefix.equals("m.") ? m : v;
-            for (Map.Entry<String, NDArray> e : target.entrySet()) {
-                NDArray saved = state.get(prefix + e.getKey());
-                if (saved == null) throw new IllegalArgumentException("optimizer state lacks '" + prefix + e.getKey() + "'");
-                Tensors.copyInto(e.getValue(), saved);
-            }
-        }
-        this.steps = stepCount;
+        moments.restore(state, stepCount);
     }
 }

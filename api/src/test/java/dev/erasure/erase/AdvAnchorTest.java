@@ -4,29 +4,19 @@ import dev.erasure.Compat;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.Methods;
-import dev.erasure.sd.StableDiffusion;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** AdvAnchor on the tiny fixture (8×8 latents, 2-step DDIM grid for the training images). */
-class AdvAnchorTest {
-    private static StableDiffusion sd;
-
-    @BeforeAll
-    static void load() {
-        sd = TinyModels.load();
-    }
-
-    @AfterAll
-    static void close() {
-        sd.close();
-    }
+/** AdvAnchor on the tiny fixture (8×8 latents, 2-step DDIM grid for the training images), resumed bit-exactly. */
+class AdvAnchorTest extends TinyModels {
 
     private static Erasure tiny(AdvAnchor a) {
         return Erasure.of(sd).target("Van Gogh").latentSize(8).ddimSteps(2).learningRate(1e-3).seed(3).method(a);
@@ -66,6 +56,65 @@ class AdvAnchorTest {
                 assertTrue(r.textEncoderTensors().isEmpty());
             }
         }
+    }
+
+    private static boolean sameTensors(ErasureResult a, ErasureResult b) {
+        return sameTensors(a.changedTensors(), b.changedTensors());
+    }
+
+    /** Alternating, official gradients (running sums of θ's and δ's gradients carry across the checkpoint). */
+    @Test
+    void twoStepsResumedForTwoMoreEqualFourStepsBitExactly(@TempDir Path dir) throws Exception {
+        AdvAnchor a = Methods.advAnchor().images(4).innerSteps(2).deltaLearningRate(1e-2);
+        Path full = dir.resolve("full");
+        Path resumed = dir.resolve("resumed");
+        try (ErasureResult four = tiny(a).steps(4).checkpointEvery(4, full).run();
+             ErasureResult two = tiny(a).steps(2).checkpointEvery(2, resumed).run()) {
+            assertFalse(sameTensors(four, two), "two steps are not four");
+            try (ErasureResult rest = tiny(a).steps(4).checkpointEvery(2, resumed).resume(resumed).run()) {
+                assertEquals(4, rest.stepsDone());
+                assertTrue(sameTensors(four, rest), "2 + resume + 2 = 4 steps, every trained tensor bit for bit");
+                assertSameCheckpoint(full, resumed); // θ's Adam and gradients, δ and its gradient, RNG too
+                assertOnlyCompleteCheckpoints(resumed);
+            }
+        }
+    }
+
+    /**
+     * Sequential (official) and cyclical (corrected) schedules resumed from the checkpoint at the end of
+     * (sequential) or inside (cyclical) the δ phase, whose length is the θ step count: the run is
+     * resumed with the same steps, and other steps are refused.
+     */
+    @Test
+    void phasedSchedulesResumeFromTheDeltaPhaseBitExactly(@TempDir Path dir) throws Exception {
+        for (AdvAnchor.Schedule schedule : List.of(AdvAnchor.Schedule.SEQUENTIAL, AdvAnchor.Schedule.CYCLICAL)) {
+            Erasure run = tiny(Methods.advAnchor().schedule(schedule).images(2).innerSteps(2).deltaLearningRate(1e-2))
+                    .compat(schedule == AdvAnchor.Schedule.CYCLICAL ? Compat.CORRECTED : Compat.OFFICIAL).steps(2);
+            Path full = dir.resolve(schedule + "-full");
+            Path died = dir.resolve(schedule + "-died");
+            int perStep = schedule == AdvAnchor.Schedule.SEQUENTIAL ? 2 : 3;
+            try (ErasureResult whole = run.checkpointEvery(1, full).run()) {
+                copyTree(full, died);
+                rewind(died, perStep); // δ phase: 2 (sequential) or 4 (cyclical) iterations
+                try (ErasureResult rest = run.checkpointEvery(1, died).resume(died).run()) {
+                    assertTrue(sameTensors(whole, rest), schedule + ": resumed inside the δ phase, bit for bit");
+                    assertSameCheckpoint(full, died);
+                }
+            }
+            assertMessage("min(steps, AdvAnchor.images): 2 in the checkpoint, 3 in this run",
+                    () -> run.method(Methods.advAnchor().schedule(schedule).images(3).innerSteps(2).deltaLearningRate(1e-2))
+                            .steps(3).resume(died).run());
+        }
+    }
+
+    @Test
+    void resumeOfAnotherMethodOrScheduleIsRefusedNamingTheSetting(@TempDir Path dir) {
+        tiny(Methods.advAnchor().images(2).innerSteps(1)).steps(1).checkpointEvery(1, dir).run().close();
+        assertMessage("AdvAnchor.schedule: ALTERNATING in the checkpoint, CYCLICAL in this run",
+                () -> tiny(Methods.advAnchor().schedule(AdvAnchor.Schedule.CYCLICAL).images(2).innerSteps(1)).resume(dir).run());
+        assertMessage("method: AdvAnchor in the checkpoint, (not set) in this run",
+                () -> Erasure.of(sd).target("Van Gogh").latentSize(8).ddimSteps(2).learningRate(1e-3).seed(3)
+                        .train(dev.erasure.Params.crossAttention()).resume(dir).run());
     }
 
     @Test

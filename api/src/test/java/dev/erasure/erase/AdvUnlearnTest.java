@@ -28,28 +28,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * AdvUnlearn on the tiny fixture (8×8 latents, 5-step DDIM grid, 1 warm-up iteration, 2 attack steps):
  * only the filtered text-encoder tensors change, the UNet stays bit-identical, same seed gives
- * bit-identical weights, and the saved Hugging Face folder loads back equal.
+ * bit-identical weights, the saved Hugging Face folder loads back equal, and a resumed run equals an
+ * uninterrupted one bit for bit.
  */
-class AdvUnlearnTest {
-    private static StableDiffusion sd;
+class AdvUnlearnTest extends TinyModels {
     private static final List<String> RETAIN = List.of("a photo of chair", "a photo of tree", "a photo of car");
     private static final TextEncoderParams FILTER = TextEncoderParams.layers(1).component(TextEncoderParams.Component.ATTN);
     private static ErasureResult first;
     private static ErasureResult second;
 
-    /** Two identical runs (the machine is shared: every test reuses them). */
+    /** Two identical runs (the machine is shared: every test reuses them); the base class loads the model first. */
     @BeforeAll
-    static void load() {
-        sd = TinyModels.load();
+    static void runTwice() {
         first = tiny().run();
         second = tiny().run();
     }
 
     @AfterAll
-    static void close() {
+    static void closeRuns() {
         first.close();
         second.close();
-        sd.close();
     }
 
     /** Iteration 0 is warm-up (clean prompt), iteration 1 attacks (1 step) then defends; 1 retain prompt. */
@@ -87,6 +85,49 @@ class AdvUnlearnTest {
             assertTrue(r.history().columnNames().contains("attack"), "attack loss recorded after warm-up");
             assertThrows(IllegalStateException.class, () -> r.save(Path.of("unused.safetensors")));
         }
+    }
+
+    /**
+     * Warm-up 1, an attack every 2nd iteration continuing from the last prompt, 1 of 5 retain prompts per
+     * iteration: a checkpoint after iteration 3 holds an adversarial prompt that iteration 3 reuses and
+     * iteration 4 continues from, and a retain pass with 2 prompts left to draw.
+     */
+    private static Erasure resumable() {
+        return tiny().method(Methods.advUnlearn().textEncoder(FILTER).warmup(1).attackSteps(1).attackEvery(2)
+                .init(AdvUnlearn.Init.LATEST).retainBatch(1)
+                .retain(List.of("a photo of chair", "a photo of tree", "a photo of car", "a photo of dog", "a photo of cup")));
+    }
+
+    @Test
+    void threeStepsResumedForThreeMoreEqualSixStepsBitExactly(@TempDir Path dir) throws Exception {
+        Path full = dir.resolve("full");
+        Path resumed = dir.resolve("resumed");
+        try (ErasureResult six = resumable().steps(6).checkpointEvery(6, full).run();
+             ErasureResult three = resumable().steps(3).checkpointEvery(3, resumed).run()) {
+            assertFalse(sameTensors(six, three), "three steps are not six");
+            assertOnlyCompleteCheckpoints(resumed);
+            try (ErasureResult rest = resumable().steps(6).checkpointEvery(3, resumed).resume(resumed).run()) {
+                assertEquals(6, rest.stepsDone());
+                assertTrue(sameTensors(six, rest), "3 + resume + 3 = 6 steps, every trained tensor bit for bit");
+                assertEquals(six.history().column("loss").asList(), rest.history().column("loss").asList());
+                assertSameCheckpoint(full, resumed); // Adam moments, prompt, retain pass, RNG too
+                assertOnlyCompleteCheckpoints(resumed);
+            }
+        }
+    }
+
+    private static boolean sameTensors(ErasureResult a, ErasureResult b) {
+        return sameTensors(a.textEncoderTensors(), b.textEncoderTensors());
+    }
+
+    @Test
+    void resumeWithAnotherSettingIsRefusedNamingIt(@TempDir Path dir) {
+        resumable().steps(1).checkpointEvery(1, dir).run().close();
+        assertMessage("AdvUnlearn.attackSteps: 1 in the checkpoint, 2 in this run",
+                () -> resumable().method(Methods.advUnlearn().textEncoder(FILTER).warmup(1).attackSteps(2).attackEvery(2)
+                        .init(AdvUnlearn.Init.LATEST).retainBatch(1).retain(RETAIN)).steps(2).resume(dir).run());
+        assertMessage("AdvUnlearn.retain", () -> tiny().steps(2).resume(dir).run());
+        assertMessage("learningRate", () -> resumable().learningRate(2e-3).steps(2).resume(dir).run());
     }
 
     @Test

@@ -6,10 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.Methods;
-import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.Weights;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -24,21 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Concept Ablation on the tiny fixture (8×8 latents, 2 anchors sampled in 3 DDIM steps, batch 1):
  * the ablation gap shrinks, only the chosen group trains, same seed → bit-identical weights.
  */
-class ConceptAblationTest {
+class ConceptAblationTest extends TinyModels {
     private static final List<String> ANCHORS = List.of("a painting of a house", "a painting of a tree");
-    private static StableDiffusion sd;
-    private static ErasureModel model;
-
-    @BeforeAll
-    static void load() {
-        sd = TinyModels.load();
-        model = new SdErasureModel(sd);
-    }
-
-    @AfterAll
-    static void close() {
-        sd.close();
-    }
 
     private static Erasure tiny(ConceptAblation ca, int steps) {
         return Erasure.of(model).target("Van Gogh").latentSize(8).seed(11).steps(steps).learningRate(1e-3)

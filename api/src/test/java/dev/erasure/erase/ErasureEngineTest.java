@@ -8,11 +8,8 @@ import dev.erasure.Params;
 import dev.erasure.Preserve;
 import dev.erasure.Vocabulary;
 import dev.erasure.progress.Cancellation;
-import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.testing.Fixtures;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,22 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * validation, EAP's π/θ alternation. Small latents (8×8) and a 5-step DDIM grid (≤ 4 guided
  * evaluations per GenLatent) keep it at a few UNet calls per step.
  */
-class ErasureEngineTest {
-    private static StableDiffusion sd;
-    private static ErasureModel model;
+class ErasureEngineTest extends TinyModels {
     private static final List<String> WORDS = List.of("church", "tree", "house", "car", "dog", "cat", "river", "bridge",
             "person", "road", "tower", "ship", "bird", "music", "truck", "ball");
-
-    @BeforeAll
-    static void load() {
-        sd = TinyModels.load();
-        model = new SdErasureModel(sd);
-    }
-
-    @AfterAll
-    static void close() {
-        sd.close();
-    }
 
     private static Erasure tiny() {
         return Erasure.of(model).target("church").latentSize(8).ddimSteps(5).learningRate(1e-3).seed(7)
@@ -231,11 +215,6 @@ class ErasureEngineTest {
         assertMessage("unknown word list", () -> tiny().vocabulary("EN4K").settings());
         assertMessage("divisible", () -> tiny().targets("church", "tree", "house").preserve(Preserve.adversarial(4)).settings());
         assertMessage("no checkpoint", () -> tiny().resume(Path.of("/nonexistent")).run());
-    }
-
-    private static void assertMessage(String part, org.junit.jupiter.api.function.Executable e) {
-        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
-        assertTrue(ex.getMessage().contains(part), "message '" + ex.getMessage() + "' should mention '" + part + "'");
     }
 
     @Test

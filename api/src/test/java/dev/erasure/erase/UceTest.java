@@ -6,9 +6,6 @@ import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.Methods;
 import dev.erasure.progress.ProgressListener;
-import dev.erasure.sd.StableDiffusion;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -26,20 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * equations of methods.md §3 (rebuilt here independently in float64 from the text states), and an
  * empty erase set leaves the weights unchanged.
  */
-class UceTest {
-    private static StableDiffusion sd;
-    private static ErasureModel model;
-
-    @BeforeAll
-    static void load() {
-        sd = TinyModels.load();
-        model = new SdErasureModel(sd);
-    }
-
-    @AfterAll
-    static void close() {
-        sd.close();
-    }
+class UceTest extends TinyModels {
 
     @Test
     void editsExactlyTheCrossAttentionKeysAndValues() {
