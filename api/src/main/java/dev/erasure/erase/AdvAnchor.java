@@ -63,6 +63,9 @@ public final class AdvAnchor implements Method {
     private double preserveWeight = 10;
     private double imageGuidance = 7.5;
     private double deltaInitScale = 1e-7;
+    private String conceptTemplate = "{} painting";
+    private String anchorTemplate = "{}'s painting";
+    private String generic = "painting";
 
     private AdvAnchor() {
     }
@@ -77,6 +80,9 @@ public final class AdvAnchor implements Method {
         a.preserveWeight = preserveWeight;
         a.imageGuidance = imageGuidance;
         a.deltaInitScale = deltaInitScale;
+        a.conceptTemplate = conceptTemplate;
+        a.anchorTemplate = anchorTemplate;
+        a.generic = generic;
         return a;
     }
 
@@ -137,6 +143,43 @@ public final class AdvAnchor implements Method {
         AdvAnchor a = copy();
         a.deltaInitScale = s;
         return a;
+    }
+
+    /**
+     * The prompts, "{}" standing for the target p: the concept prompt c_p (default "{} painting"), the
+     * anchor that δ perturbs at the positions of p's words (default "{}'s painting"; must start with p)
+     * and the generic prompt c_b kept by the preservation term (default "painting"). The defaults are
+     * the official style setting; for objects, e.g. {@code prompts("{}", "{}", "a shape")} on ShapeWorld.
+     */
+    public AdvAnchor prompts(String concept, String anchor, String genericPrompt) {
+        Objects.requireNonNull(concept, "concept template");
+        Objects.requireNonNull(anchor, "anchor template");
+        Objects.requireNonNull(genericPrompt, "generic prompt");
+        if (!concept.contains("{}")) throw new IllegalArgumentException("concept template must contain {}, got '" + concept + "'");
+        if (!anchor.startsWith("{}")) {
+            throw new IllegalArgumentException("anchor template must start with {} (δ is added at the positions of the target's words), got '"
+                    + anchor + "'");
+        }
+        AdvAnchor a = copy();
+        a.conceptTemplate = concept;
+        a.anchorTemplate = anchor;
+        a.generic = genericPrompt;
+        return a;
+    }
+
+    /** c_p for target p. */
+    public String conceptPrompt(String p) {
+        return conceptTemplate.replace("{}", p);
+    }
+
+    /** The anchor prompt for target p (δ is added at positions 1..m). */
+    public String anchorPrompt(String p) {
+        return anchorTemplate.replace("{}", p);
+    }
+
+    /** c_b. */
+    public String genericPrompt() {
+        return generic;
     }
 
     public Schedule schedule() {
@@ -212,7 +255,8 @@ public final class AdvAnchor implements Method {
     Map<String, String> configuration(Settings theta) {
         Map<String, String> c = Checkpoints.methodConfiguration(name(), "schedule", schedule, "loss", loss,
                 "deltaLearningRate", deltaLearningRate, "innerSteps", innerSteps, "preserveWeight", preserveWeight,
-                "imageGuidance", imageGuidance, "deltaInitScale", deltaInitScale);
+                "imageGuidance", imageGuidance, "deltaInitScale", deltaInitScale, "conceptPrompt", conceptTemplate,
+                "anchorPrompt", anchorTemplate, "genericPrompt", generic);
         if (schedule != Schedule.ALTERNATING) c.put("min(steps, AdvAnchor.images)", String.valueOf(theta.steps()));
         return c;
     }

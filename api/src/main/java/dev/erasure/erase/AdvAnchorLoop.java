@@ -27,9 +27,9 @@ final class AdvAnchorLoop implements ErasureMethod {
     private final AdvAnchor options;
     private final int images;
     private final int words;
-    private final NDArray concept;   // c_p = E("{p} painting")
+    private final NDArray concept;   // c_p = E("{p} painting") by default
     private final NDArray generic;   // c_b = E("painting")
-    private final NDArray anchor;    // E("{p}'s painting")
+    private final NDArray anchor;    // E("{p}'s painting"), δ added at p's positions
     private final NDArray bare;      // E(p), for the training images
     private final NDArray delta;     // [1,m,D], requires gradient
     private final List<NDArray> latents = new ArrayList<>();
@@ -46,7 +46,7 @@ final class AdvAnchorLoop implements ErasureMethod {
         this.images = s.settings().steps();
         String p = s.settings().targets().get(0);
         this.words = words(p);
-        NDArray states = s.keep(s.model().encode(List.of(p + " painting", "painting", p + "'s painting", p)));
+        NDArray states = s.keep(s.model().encode(List.of(options.conceptPrompt(p), options.genericPrompt(), options.anchorPrompt(p), p)));
         this.concept = states.get("0:1");
         this.generic = states.get("1:2");
         this.anchor = states.get("2:3");
@@ -113,7 +113,7 @@ final class AdvAnchorLoop implements ErasureMethod {
                 phase = "model";
             }
             return new StepRecord(i, step, phase, s.settings().targets().get(0), x.k(), x.t(), losses,
-                    s.settings().targets().get(0) + "'s painting + δ", new double[0]);
+                    options.anchorPrompt(s.settings().targets().get(0)) + " + δ", new double[0]);
         }
     }
 

@@ -118,6 +118,20 @@ class AdvAnchorTest extends TinyModels {
     }
 
     @Test
+    void promptTemplatesChooseTheAnchorAndAreValidated() {
+        AdvAnchor objects = Methods.advAnchor().prompts("a photo of {}", "{}", "a photo").images(1).innerSteps(1);
+        assertEquals("a photo of Van Gogh", objects.conceptPrompt("Van Gogh"));
+        assertEquals("Van Gogh's painting", Methods.advAnchor().anchorPrompt("Van Gogh"), "the official style default");
+        try (ErasureResult custom = tiny(objects).steps(1).run();
+             ErasureResult style = tiny(Methods.advAnchor().images(1).innerSteps(1)).steps(1).run()) {
+            assertEquals("Van Gogh + δ", custom.records().get(0).adversarial());
+            assertFalse(sameTensors(custom.changedTensors(), style.changedTensors()), "other prompts, other update");
+        }
+        assertMessage("anchor template must start with {}", () -> Methods.advAnchor().prompts("{}", "the {}", "x"));
+        assertMessage("concept template must contain {}", () -> Methods.advAnchor().prompts("painting", "{}", "x"));
+    }
+
+    @Test
     void rejectsSeveralTargets() {
         assertThrows(IllegalArgumentException.class,
                 () -> Erasure.of(sd).targets("a", "b").latentSize(8).method(Methods.advAnchor()).run());
