@@ -34,9 +34,6 @@ final class ShapeWorldBenchCommand {
                     .stepsPerConcept(Integer.parseInt(o.getOrDefault("steps", "100")))
                     .onProgress(p -> System.err.printf("\r%s %d/%d %s        ", p.task(), p.done(), p.total(),
                             p.message()));
-            String methods = o.getOrDefault("methods", "standard");
-            if (methods.equals("all")) bench = bench.methods(ShapeWorldMethods.all());
-            else if (!methods.equals("standard")) bench = bench.methods(ShapeWorldMethods.all()).only(methods.split(","));
             String sets = o.getOrDefault("sets", "shapes");
             switch (sets) {
                 case "shapes" -> { }
@@ -48,6 +45,12 @@ final class ShapeWorldBenchCommand {
                 List<List<String>> all = bench.resolvedSets().stream().map(ShapeWorldBench.EraseSet::erasedWords).toList();
                 bench = bench.eraseSets(all.subList(0, Math.min(n, all.size())));
             }
+            // AdvAnchor erases one concept at a time: offered when every erase set has one concept
+            boolean single = bench.resolvedSets().stream().allMatch(x -> x.erased().size() == 1);
+            var pool = single ? ShapeWorldMethods.singleConcept() : ShapeWorldMethods.all();
+            String methods = o.getOrDefault("methods", "standard");
+            if (methods.equals("all")) bench = bench.methods(pool);
+            else if (!methods.equals("standard")) bench = bench.methods(pool).only(methods.split(","));
             ShapeWorldBench.Result r = bench.run();
             System.err.println();
             write(r.perSet(), out.resolve("per-set.csv"));

@@ -44,7 +44,8 @@ public final class AdversarialPreservation implements ErasureMethod {
         Map<String, NDArray> params = new LinkedHashMap<>();
         for (String target : session.settings().targets()) {
             CandidateSet set = CandidateSet.build(session.model(), target, session.settings().vocabulary(),
-                    cfg.kClosest(), cfg.k(), session.settings().compat());
+                    cfg.kClosest(), cfg.k(), session.settings().compat(),
+                    session.settings().targets());
             candidates.add(set);
             matrices.add(session.keep(set.embeddingMatrix(session.model())));
             NDArray pi = session.manager().full(new Shape(1, set.size()), 1f / set.size());

@@ -49,12 +49,27 @@ public final class CandidateSet {
         this.centres = centres;
     }
 
-    /** Builds the set for {@code concept}; encodes the vocabulary in batches (no gradient). */
+    /**
+     * Builds the set for {@code concept}; encodes the vocabulary in batches (no gradient). With
+     * {@link Compat#CORRECTED} the erased concepts ({@code targets}) are dropped from the candidates
+     * (methods.md §9.3: the official code keeps them, so a target can be "preserved" while erased,
+     * and in a joint erasure the other targets can be too). Words are dropped when they equal a target
+     * up to case and whitespace, i.e. when the lower-casing CLIP tokenizer gives them the same ids.
+     */
     public static CandidateSet build(ErasureModel model, String concept, Vocabulary vocabulary,
-                                     int kClosest, int numCentres, Compat compat) {
+                                     int kClosest, int numCentres, Compat compat, List<String> targets) {
         List<String> words = vocabulary.words();
+        if (compat == Compat.CORRECTED) {
+            java.util.Set<String> erased = new java.util.HashSet<>();
+            for (String t : targets) erased.add(normalised(t));
+            words = words.stream().filter(w -> !erased.contains(normalised(w))).toList();
+        }
         double[] sim = similarities(model, concept, words, compat == Compat.OFFICIAL ? 1e-6f : 0f);
         return select(concept, words, sim, kClosest, numCentres);
+    }
+
+    private static String normalised(String word) {
+        return word.strip().replaceAll("\\s+", " ").toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The selection steps on given similarities (testable without a model). */

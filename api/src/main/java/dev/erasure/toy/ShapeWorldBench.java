@@ -323,6 +323,10 @@ public final class ShapeWorldBench {
         return out;
     }
 
+    private static double tenth(double percent) {
+        return Math.round(percent * 10) / 10.0;
+    }
+
     /** Share (%) of images whose rank is below k (top-k agreement), pooled over the concepts. */
     static double topKShare(Map<Concept, int[]> ranks, List<Concept> concepts, int k) {
         int hit = 0;
@@ -358,10 +362,10 @@ public final class ShapeWorldBench {
         void add(String name, EraseSet s, Map<Concept, int[]> ranks, double secs) {
             method.append(name);
             set.append(s.name());
-            esr1.append(100 - topKShare(ranks, s.erased(), 1));
-            esrK.append(100 - topKShare(ranks, s.erased(), k));
-            psr1.append(topKShare(ranks, s.kept(), 1));
-            psrK.append(topKShare(ranks, s.kept(), k));
+            esr1.append(tenth(100 - topKShare(ranks, s.erased(), 1)));
+            esrK.append(tenth(100 - topKShare(ranks, s.erased(), k)));
+            psr1.append(tenth(topKShare(ranks, s.kept(), 1)));
+            psrK.append(tenth(topKShare(ranks, s.kept(), k)));
             Concept worst = s.kept().stream()
                     .min((a, b) -> Double.compare(topKShare(ranks, List.of(a), 1), topKShare(ranks, List.of(b), 1))).orElseThrow();
             worstKept.append(worst.word() + " " + Math.round(topKShare(ranks, List.of(worst), 1)) + "%");

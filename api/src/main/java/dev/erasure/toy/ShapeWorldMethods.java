@@ -1,5 +1,6 @@
 package dev.erasure.toy;
 
+import dev.erasure.Compat;
 import dev.erasure.Methods;
 import dev.erasure.Preserve;
 import dev.erasure.Vocabulary;
@@ -26,11 +27,16 @@ public final class ShapeWorldMethods {
     public static final Recipe NEUTRAL = (base, set) -> base.preserve(Preserve.neutral());
 
     /**
-     * EAP (§2.1–2.3): K = 4 candidates per erased concept from the 12 world words closest to it (the
-     * world has 18 words; SD-1.4 uses K = 100 of the 1000 closest EN3K words).
+     * EAP (§2.1–2.3) as the official code runs it: K candidates per erased concept spread over the 12
+     * world words closest to it (the world has 18 words; SD-1.4 uses K = 100 of the 1000 closest EN3K
+     * words), K = 4 rounded up to a multiple of the number of erased concepts (the official assert).
+     * The candidates may contain the erased concepts themselves (methods.md §9.3).
      */
     public static final Recipe EAP = (base, set) -> base.vocabulary(Vocabulary.of(set.worldWords()))
-            .preserve(Preserve.adversarial(4 * set.erased().size()).kClosest(12));
+            .preserve(Preserve.adversarial(candidates(set)).kClosest(12));
+
+    /** EAP with {@link Compat#CORRECTED}: the erased concepts are not candidates, and GenLatent's offset is fixed. */
+    public static final Recipe EAP_CORRECTED = (base, set) -> EAP.apply(base, set).compat(Compat.CORRECTED);
 
     /**
      * UCE (§3, the EAP-era full-sequence variant) with the kept concepts' prompts as its preserve set:
@@ -61,16 +67,34 @@ public final class ShapeWorldMethods {
     public static final Recipe ADV_UNLEARN = (base, set) -> base.method(Methods.advUnlearn().retain(set.keptPrompts())
             .warmup(20).attackSteps(5));
 
+    /**
+     * AdvAnchor (§6), one concept only (as in its paper): the anchor is the concept's own prompt plus δ
+     * and the kept generic prompt is "a shape" ({@code prompts("{}", "{}", "a shape")}); 100 training
+     * images (= θ steps), 10 inner δ steps at δ lr 1e-2, images at the world's guidance 3, with
+     * {@link Compat#CORRECTED} gradients. Measured on "circle" (16 images per shape): the official
+     * never-zeroed gradients at lr 1e-3 wipe out every shape; δ lr 1e-4 (the README's) barely moves δ
+     * in 10 steps and erases nothing.
+     */
+    public static final Recipe ADV_ANCHOR = (base, set) -> base.compat(Compat.CORRECTED).method(Methods.advAnchor()
+            .prompts("{}", "{}", "a shape").images(100).innerSteps(10).imageGuidance(3).deltaLearningRate(1e-2));
+
     private ShapeWorldMethods() {
     }
 
-    /** original, ESD, ESD + neutral, EAP: the rows of the seed paper's Table 1. */
+    /** K for EAP: 4, rounded up to a multiple of the number of erased concepts. */
+    static int candidates(ShapeWorldBench.EraseSet set) {
+        int n = set.erased().size();
+        return (4 + n - 1) / n * n;
+    }
+
+    /** original, ESD, ESD + neutral, EAP (official and corrected): the rows of the seed paper's Table 1. */
     public static Map<String, Recipe> standard() {
         Map<String, Recipe> m = new LinkedHashMap<>();
         m.put("original", ORIGINAL);
         m.put("ESD", ESD);
         m.put("ESD + neutral", NEUTRAL);
         m.put("EAP", EAP);
+        m.put("EAP (corrected)", EAP_CORRECTED);
         return m;
     }
 
@@ -80,6 +104,13 @@ public final class ShapeWorldMethods {
         m.put("UCE", UCE);
         m.put("CA", CA);
         m.put("AdvUnlearn", ADV_UNLEARN);
+        return m;
+    }
+
+    /** {@link #all()} and AdvAnchor, which erases one concept at a time: for erase sets of one concept. */
+    public static Map<String, Recipe> singleConcept() {
+        Map<String, Recipe> m = all();
+        m.put("AdvAnchor", ADV_ANCHOR);
         return m;
     }
 }

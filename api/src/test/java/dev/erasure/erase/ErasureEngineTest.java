@@ -3,6 +3,7 @@ package dev.erasure.erase;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.Erasure;
+import dev.erasure.Compat;
 import dev.erasure.ErasureResult;
 import dev.erasure.Params;
 import dev.erasure.Preserve;
@@ -229,6 +230,19 @@ class ErasureEngineTest extends TinyModels {
             r.saveFullUnet(dir.resolve("unet.safetensors"));
             assertEquals(model.unetWeights().keys().size(),
                     Safetensors.header(dir.resolve("unet.safetensors")).entries().size());
+        }
+    }
+
+    @Test
+    void correctedCompatDropsTheErasedConceptsFromTheCandidates() {
+        // kClosest ≤ K: the closest words are the candidates directly (§2.1 step 4); "church" is at distance 0
+        Erasure eap = tiny().targets("church", "Tree").preserve(Preserve.adversarial(4).kClosest(4)).steps(1);
+        try (ErasureResult official = eap.run(); ErasureResult corrected = eap.compat(Compat.CORRECTED).run()) {
+            assertTrue(official.candidates().get(0).words().contains("church"), official.candidates().get(0).words().toString());
+            for (CandidateSet c : corrected.candidates()) {
+                assertFalse(c.words().contains("church") || c.words().contains("tree"), "erased concepts kept: " + c.words());
+                assertEquals(4, c.words().size());
+            }
         }
     }
 }

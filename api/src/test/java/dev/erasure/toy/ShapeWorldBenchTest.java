@@ -71,8 +71,8 @@ class ShapeWorldBenchTest {
         Table a = new ShapeWorldEval(judge, 3, 4, 3f).agreement(sd, shapes);
         double ring = a.where(a.stringColumn("word").isEqualTo("ring")).doubleColumn("agreement").get(0);
         double kept = a.where(a.stringColumn("word").isNotEqualTo("ring")).doubleColumn("agreement").mean();
-        assertEquals(100 * (1 - ring), row.doubleColumn("ESR-1").get(0), 1e-9);
-        assertEquals(100 * kept, row.doubleColumn("PSR-1").get(0), 1e-9);
+        assertEquals(100 * (1 - ring), row.doubleColumn("ESR-1").get(0), 0.05, "rounded to 0.1");
+        assertEquals(100 * kept, row.doubleColumn("PSR-1").get(0), 0.05, "rounded to 0.1");
     }
 
     @Test
@@ -84,7 +84,7 @@ class ShapeWorldBenchTest {
         Table bench = b.run().perSet();
         assertEquals(List.of("ESD"), sweep.stringColumn("method").asList(), "the original erases nothing: not a sweep row");
         for (String m : List.of("ESR-1", "ESR-3", "PSR-1", "PSR-3")) {
-            assertEquals(bench.doubleColumn(m).get(1), sweep.doubleColumn(m).get(0), 1e-9, m + ": same seed, same erasure, same images");
+            assertEquals(bench.doubleColumn(m).get(1), sweep.doubleColumn(m).get(0), 0.05, m + " (the bench rounds to 0.1): same seed, same erasure, same images");
         }
     }
 
