@@ -10,9 +10,11 @@ import java.util.UUID;
 import java.util.function.LongSupplier;
 
 /**
- * Turns the API's progress reports into one live display per task that is updated in place
+ * Turns the API's progress reports into one live display per task name that is updated in place
  * (update_display_data), at most every {@link #MIN_INTERVAL_NANOS}: a 50-step sampler must not
- * send 50 PNG-sized messages a second, but the final state is always shown.
+ * send 50 PNG-sized messages a second, but the final state is always shown. A task that starts
+ * again in the same cell (the sampler of every prompt of an evaluation) reuses its bar, titled
+ * "run n", instead of stacking a new bar per run.
  */
 public final class ProgressBars implements ProgressListener {
     static final long MIN_INTERVAL_NANOS = 200_000_000L;
@@ -20,6 +22,7 @@ public final class ProgressBars implements ProgressListener {
     private static final class Bar {
         final String id = "erasure-progress-" + UUID.randomUUID();
         long lastShownNanos;
+        int runs = 1;
         Progress pending;
         Progress last;
     }
@@ -41,13 +44,15 @@ public final class ProgressBars implements ProgressListener {
     public synchronized void onProgress(Progress p) {
         long now = clock.getAsLong();
         Bar bar = bars.get(p.task());
-        if (bar == null || (p.done() == 0 && bar.last != null && bar.last.done() > 0)) {
-            bar = new Bar();  // a task of this name started again: a new bar below the old one
+        if (bar == null) {
+            bar = new Bar();
             bars.put(p.task(), bar);
             show(bar, p, now, true);
             return;
         }
-        boolean important = p.finished() || p.message().contains("stopped");
+        boolean restarted = p.done() == 0 && bar.last != null && bar.last.done() > 0;
+        if (restarted) bar.runs++;
+        boolean important = restarted || p.finished() || p.message().contains("stopped");
         if (important || now - bar.lastShownNanos >= MIN_INTERVAL_NANOS) show(bar, p, now, false);
         else bar.pending = p;
     }
@@ -65,7 +70,9 @@ public final class ProgressBars implements ProgressListener {
         bars.clear();
     }
 
-    private void show(Bar bar, Progress p, long now, boolean first) {
+    private void show(Bar bar, Progress report, long now, boolean first) {
+        Progress p = bar.runs == 1 ? report : new Progress(report.task() + " · run " + bar.runs, report.done(), report.total(),
+                report.elapsedNanos(), report.metrics(), report.message());
         DisplayData data = new DisplayData();
         data.putHTML(ProgressFormat.html(p));
         data.putText(ProgressFormat.text(p));
@@ -74,6 +81,6 @@ public final class ProgressBars implements ProgressListener {
         else sink.update(data);
         bar.lastShownNanos = now;
         bar.pending = null;
-        bar.last = p;
+        bar.last = report;
     }
 }

@@ -67,4 +67,23 @@ class RenderingTest {
         assertTrue(sent.get(sent.size() - 1).contains("100/100"));
         assertTrue(sent.get(sent.size() - 1).contains("loss=0.0099"));
     }
+
+    @Test
+    void aTaskThatRunsAgainReusesItsBar() {
+        List<String> sent = new ArrayList<>();
+        AtomicLong clock = new AtomicLong();
+        ProgressBars bars = new ProgressBars(new DisplaySink() {
+            public void display(DisplayData d) { sent.add("display " + d.getData(MIMEType.TEXT_PLAIN)); }
+            public void update(DisplayData d) { sent.add("update " + d.getData(MIMEType.TEXT_PLAIN)); }
+        }, clock::get);
+        for (int run = 0; run < 3; run++) {
+            for (int i = 0; i <= 4; i++) {
+                clock.addAndGet(1_000_000_000L);
+                bars.onProgress(new Progress("sample", i, 4, 0, Map.of(), ""));
+            }
+        }
+        assertEquals(1, sent.stream().filter(m -> m.startsWith("display")).count(), "one bar for three runs: " + sent);
+        assertTrue(sent.get(sent.size() - 1).contains("run 3"), sent.get(sent.size() - 1));
+        assertTrue(sent.get(sent.size() - 1).contains("4/4"), sent.get(sent.size() - 1));
+    }
 }
