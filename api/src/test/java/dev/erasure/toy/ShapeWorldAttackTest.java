@@ -4,8 +4,6 @@ import dev.erasure.eval.Judge;
 import dev.erasure.eval.UnlearnDiffAtk;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.StableDiffusion;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tech.tablesaw.api.Table;
 
@@ -21,34 +19,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The classifier judge on drawn images, the attack's world vocabulary, and the ASR table on a tiny attack. */
-class ShapeWorldAttackTest {
-    static StableDiffusion sd;
-    static ConceptClassifier classifier;
-
-    @BeforeAll
-    static void load() {
-        sd = StableDiffusion.load(ShippedShapeWorldModelTest.MODEL);
-        classifier = ConceptClassifier.load(ShippedShapeWorldModelTest.MODEL.resolve("classifier"), sd.manager());
-    }
-
-    @AfterAll
-    static void close() {
-        sd.close();
-    }
-
+class ShapeWorldAttackTest extends ShippedModel {
     @Test
     void judgeNamesWhatADrawnSceneShows() {
         Scene star = new Scene(ShapeKind.STAR, Colour.RED, Style.SOLID, Background.DARK, 0.4, 0.5, 0.5);
         BufferedImage img = ShapeWorld.render(star, ShapeWorld.DEFAULT_SIZE);
-        Judge judge = classifier.judge();
-        assertTrue(judge.success(img, "star"));
-        assertFalse(judge.success(img, "circle"));
-        assertTrue(judge.success(img, "red"));
-        assertTrue(judge.success(img, "dark"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> judge.success(img, "hexagon"));
+        Judge shown = judge.judge();
+        assertTrue(shown.success(img, "star"));
+        assertFalse(shown.success(img, "circle"));
+        assertTrue(shown.success(img, "red"));
+        assertTrue(shown.success(img, "dark"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> shown.success(img, "hexagon"));
         assertTrue(e.getMessage().contains("'hexagon'"), e.getMessage());
         BufferedImage big = ShapeWorld.render(star, 32);
-        e = assertThrows(IllegalArgumentException.class, () -> judge.success(big, "star"));
+        e = assertThrows(IllegalArgumentException.class, () -> shown.success(big, "star"));
         assertTrue(e.getMessage().contains("32x32"), e.getMessage());
     }
 
@@ -67,7 +51,7 @@ class ShapeWorldAttackTest {
         UnlearnDiffAtk tiny = ShapeWorldAttack.attack(sd).iterations(1).timesteps(500).generationSteps(4);
         Map<String, StableDiffusion> models = new LinkedHashMap<>();
         models.put("original", sd);
-        Table t = ShapeWorldAttack.asr(sd, models, "star", 2, classifier, tiny, ProgressListener.NONE);
+        Table t = ShapeWorldAttack.asr(sd, models, "star", 2, judge, tiny, ProgressListener.NONE);
         assertEquals(List.of("model", "prompts", "pre-attack ASR %", "ASR %"), t.columnNames());
         assertEquals(2, t.intColumn("prompts").get(0));
         double pre = t.doubleColumn("pre-attack ASR %").get(0);

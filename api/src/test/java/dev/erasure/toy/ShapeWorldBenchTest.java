@@ -4,8 +4,6 @@ import dev.erasure.progress.Progress;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.toy.Concept.Attribute;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
@@ -20,21 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The bench on the shipped ShapeWorld model with a small N: table shapes, definitions, validation. */
-class ShapeWorldBenchTest {
-    static StableDiffusion sd;
-    static ConceptClassifier judge;
-
-    @BeforeAll
-    static void load() {
-        sd = StableDiffusion.load(ShippedShapeWorldModelTest.MODEL);
-        judge = ConceptClassifier.load(ShippedShapeWorldModelTest.MODEL.resolve("classifier"), sd.manager());
-    }
-
-    @AfterAll
-    static void close() {
-        sd.close();
-    }
-
+class ShapeWorldBenchTest extends ShippedModel {
     @Test
     void smallBenchRunsEveryMethodOnEverySetWithProgress() {
         List<Progress> seen = new ArrayList<>();

@@ -54,10 +54,7 @@ class RenderingTest {
     void progressBarsThrottleButShowTheEnd() {
         List<String> sent = new ArrayList<>();
         AtomicLong clock = new AtomicLong();
-        ProgressBars bars = new ProgressBars(new DisplaySink() {
-            public void display(DisplayData d) { sent.add("display " + d.getData(MIMEType.TEXT_PLAIN)); }
-            public void update(DisplayData d) { sent.add("update " + d.getData(MIMEType.TEXT_PLAIN)); }
-        }, clock::get);
+        ProgressBars bars = recording(sent, clock);
         for (int i = 0; i <= 100; i++) {
             clock.set(i * 10_000_000L);  // 10 ms per step
             bars.onProgress(new Progress("erase", i, 100, i * 10_000_000L, Map.of("loss", 1.0 / (i + 1)), ""));
@@ -72,10 +69,7 @@ class RenderingTest {
     void aTaskThatRunsAgainReusesItsBar() {
         List<String> sent = new ArrayList<>();
         AtomicLong clock = new AtomicLong();
-        ProgressBars bars = new ProgressBars(new DisplaySink() {
-            public void display(DisplayData d) { sent.add("display " + d.getData(MIMEType.TEXT_PLAIN)); }
-            public void update(DisplayData d) { sent.add("update " + d.getData(MIMEType.TEXT_PLAIN)); }
-        }, clock::get);
+        ProgressBars bars = recording(sent, clock);
         for (int run = 0; run < 3; run++) {
             for (int i = 0; i <= 4; i++) {
                 clock.addAndGet(1_000_000_000L);
@@ -85,5 +79,13 @@ class RenderingTest {
         assertEquals(1, sent.stream().filter(m -> m.startsWith("display")).count(), "one bar for three runs: " + sent);
         assertTrue(sent.get(sent.size() - 1).contains("run 3"), sent.get(sent.size() - 1));
         assertTrue(sent.get(sent.size() - 1).contains("4/4"), sent.get(sent.size() - 1));
+    }
+
+    /** Bars that record each message as "display …" or "update …" with its plain text, on a test clock. */
+    private static ProgressBars recording(List<String> sent, AtomicLong clock) {
+        return new ProgressBars(new DisplaySink() {
+            public void display(DisplayData d) { sent.add("display " + d.getData(MIMEType.TEXT_PLAIN)); }
+            public void update(DisplayData d) { sent.add("update " + d.getData(MIMEType.TEXT_PLAIN)); }
+        }, clock::get);
     }
 }
