@@ -103,6 +103,7 @@ class SensitivityTest {
         Table all = Sensitivity.noisePredictions(sd, erased.model()).batchSize(WORDS.size()).samples(3).over(WORDS);
         for (int i = 0; i < WORDS.size(); i++) {
             assertEquals(one.doubleColumn("mse").get(i), all.doubleColumn("mse").get(i), 1e-6 * (1 + one.doubleColumn("mse").get(i)), WORDS.get(i));
+            assertEquals(one.doubleColumn("cosine").get(i), all.doubleColumn("cosine").get(i), 1e-6, WORDS.get(i));
         }
     }
 
