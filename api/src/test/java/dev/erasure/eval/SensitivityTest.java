@@ -6,6 +6,7 @@ import dev.erasure.Vocabulary;
 import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.Cancellation;
 import dev.erasure.progress.Progress;
+import dev.erasure.sd.Generation;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.testing.Fixtures;
 import dev.erasure.testing.PngAssert;
@@ -79,6 +80,24 @@ class SensitivityTest {
         Table e = images(sd, erased.model()).imagesPerConcept(1).over(List.of("church"));
         assertTrue(e.doubleColumn("delta_mean").get(0) != 0.0 || e.doubleColumn("delta_std").get(0) != 0.0,
                 "the erased model's images differ from the original's");
+    }
+
+    @Test
+    void batchedImagesMatchOneByOneGeneration() {
+        Generation g = Generation.of("church").seed(5).steps(2).size(64, 64);
+        List<BufferedImage> batch = SensitivityImages.generate(sd, g, 2);
+        for (int i = 0; i < 2; i++) {
+            BufferedImage one = sd.generate(g.seed(5 + i));
+            int worst = 0;
+            for (int y = 0; y < 64; y++) {
+                for (int x = 0; x < 64; x++) {
+                    int p = one.getRGB(x, y), q = batch.get(i).getRGB(x, y);
+                    for (int shift = 0; shift <= 16; shift += 8) worst = Math.max(worst, Math.abs((p >> shift & 0xff) - (q >> shift & 0xff)));
+                }
+            }
+            assertTrue(worst <= 2, "image " + i + " differs by " + worst + " levels from sd.generate");
+        }
+        assertThrows(IllegalArgumentException.class, () -> SensitivityImages.generate(sd, g, 0));
     }
 
     @Test
