@@ -153,6 +153,9 @@ class SensitivityTest {
         PngAssert.valid(Charts.png(SensitivityCharts.spectrumHistogram(spectrum, List.of("a photo", " ", "cathedral")), dir.resolve("h.png")));
         PngAssert.valid(Charts.png(SensitivityCharts.deltaVsSimilarity(spectrum), dir.resolve("s.png")));
         assertThrows(IllegalArgumentException.class, () -> SensitivityCharts.spectrumHistogram(spectrum, List.of("nope")));
+        Table delta = images(sd, erased.model()).imagesPerConcept(2).over(List.of("church", "dog"));
+        PngAssert.valid(Charts.png(SensitivityCharts.deltaBars(delta), dir.resolve("d.png")));
+        assertThrows(IllegalArgumentException.class, () -> SensitivityCharts.deltaBars(spectrum), "a spectrum has no delta_mean");
     }
 
     @Test
