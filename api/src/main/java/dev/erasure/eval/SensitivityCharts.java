@@ -57,7 +57,7 @@ public final class SensitivityCharts {
         Table sorted = table.sortDescendingOn("delta_mean");
         CategoryChart chart = new CategoryChartBuilder().width(760).height(440)
                 .title("δ(c) over " + sorted.rowCount() + " concepts, most damaged first")
-                .xAxisTitle("concept").yAxisTitle("δ = mean score drop (± std over seeds)").build();
+                .xAxisTitle("concept").yAxisTitle("δ (± std over seeds)").build();
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         chart.getStyler().setXAxisLabelRotation(60);
         chart.getStyler().setLegendVisible(false);
