@@ -191,12 +191,19 @@ public final class NoiseSpectrum {
         }
     }
 
-    /** Shared timesteps, uniform over the training schedule. */
+    /**
+     * Shared timesteps, stratified over the training schedule: sample i is uniform in the i-th of
+     * {@code samples} equal slices. Each t is still uniform overall (the same expectation as
+     * independent draws), but a few samples always cover low and high noise: with independent draws,
+     * 2 samples often both land at small t, where the two models' predictions barely differ, and the
+     * spectrum's ranking changes with the seed (measured on ShapeWorld: rank correlation with a
+     * 32-sample reference from −0.05 to 0.92 across seeds for 1–2 samples).
+     */
     private int[] timesteps() {
         Random r = new Random(seed);
         int total = original.scheduler().numTrainTimesteps();
         int[] t = new int[samples];
-        for (int i = 0; i < samples; i++) t[i] = r.nextInt(total);
+        for (int i = 0; i < samples; i++) t[i] = (int) Math.min(total - 1, Math.floor((i + r.nextDouble()) * total / samples));
         return t;
     }
 
