@@ -23,6 +23,8 @@ import java.util.Objects;
  * Table t = Sensitivity.of(sd, result.model()).imagesPerConcept(4).steps(25)
  *     .scorer(ImageScorer.clip(clip)).target("church").over(List.of("church", "cathedral", "dog"));
  * </pre>
+ * On the ShapeWorld model the judge is the concept classifier:
+ * {@code scorer(ClassifierScorer.of(judge))}, δ(c) = drop in its probability of c.
  * Immutable: every option returns a new instance. The cheap variant without images is
  * {@link #noisePredictions}.
  */

@@ -34,7 +34,7 @@ public final class GenerateBench {
             report("tiny-sd", tiny, g.size(64, 64), batch, 1);
             report("tiny-sd", tiny, g, 1, 1);
         }
-        Path shapeworld = Path.of("models/shapeworld");
+        Path shapeworld = Fixtures.repositoryRoot().resolve("models/shapeworld");
         if (Files.isDirectory(shapeworld)) {
             try (StableDiffusion sw = StableDiffusion.load(shapeworld)) {
                 Generation g = Generation.of("a red star").steps(steps).guidance(3f);
@@ -42,7 +42,7 @@ public final class GenerateBench {
                 report("shapeworld", sw, g, batch, 2);
             }
         } else {
-            System.out.println("(models/shapeworld not found: run from the repository root)");
+            System.out.println("(no ShapeWorld model at " + shapeworld + ")");
         }
     }
 
