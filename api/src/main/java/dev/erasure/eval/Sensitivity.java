@@ -11,7 +11,6 @@ import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 import java.awt.image.BufferedImage;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -24,6 +23,8 @@ import java.util.Objects;
  * Table t = Sensitivity.of(sd, result.model()).imagesPerConcept(4).steps(25)
  *     .scorer(ImageScorer.clip(clip)).target("church").over(List.of("church", "cathedral", "dog"));
  * </pre>
+ * On the ShapeWorld model the judge is the concept classifier:
+ * {@code scorer(ClassifierScorer.of(judge))}, δ(c) = drop in its probability of c.
  * Immutable: every option returns a new instance. The cheap variant without images is
  * {@link #noisePredictions}.
  */
@@ -138,7 +139,8 @@ public final class Sensitivity {
 
     /**
      * One row per concept: concept, delta_mean, delta_std (n−1; 0 for k = 1), score_original,
-     * score_erased, k, and similarity when a target is set. Cancellable between images.
+     * score_erased, k, and similarity when a target is set. The k images of a concept are one batch
+     * per model ({@link SensitivityImages}); cancellable between batches.
      */
     public Table over(List<String> concepts) {
         if (scorer == null) throw new IllegalArgumentException("no scorer: set scorer(ImageScorer.clip(clipModel)) or your own ImageScorer");
@@ -148,13 +150,11 @@ public final class Sensitivity {
         try (Task task = Task.start("sensitivity", (long) n * k, listener)) {
             for (int c = 0; c < n; c++) {
                 String prompt = promptTemplate.replace("{}", concepts.get(c));
-                List<BufferedImage> a = new ArrayList<>(), b = new ArrayList<>();
-                for (int i = 0; i < k; i++) {
-                    Generation g = Generation.of(prompt).seed(seed + i).steps(steps).guidance(guidance).size(imageSize, imageSize);
-                    a.add(original.generate(g));
-                    b.add(erased.generate(g));
-                    task.step(1, null, concepts.get(c));
-                }
+                Generation g = Generation.of(prompt).seed(seed).steps(steps).guidance(guidance).size(imageSize, imageSize);
+                List<BufferedImage> a = SensitivityImages.generate(original, g, k);
+                task.checkpoint();
+                List<BufferedImage> b = SensitivityImages.generate(erased, g, k);
+                task.step(k, null, concepts.get(c));
                 double[] so = scorer.score(a, prompt);
                 double[] se = scorer.score(b, prompt);
                 if (so.length != k || se.length != k) {

@@ -1,6 +1,8 @@
 package dev.erasure.eval;
 
 import dev.erasure.viz.Charts;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import tech.tablesaw.api.Table;
 
@@ -11,7 +13,7 @@ import java.util.Map;
 
 /**
  * One-call charts of sensitivity tables: the spectrum histogram with named concepts marked
- * (Fig. 2) and δ against text-embedding similarity to the target (App. B.5).
+ * (Fig. 2), δ per concept as sorted bars, and δ against text-embedding similarity to the target (App. B.5).
  */
 public final class SensitivityCharts {
     private SensitivityCharts() {
@@ -44,6 +46,28 @@ public final class SensitivityCharts {
         chart.setTitle(column + " over " + values.length + " concepts");
         chart.setXAxisTitle(column);
         return chart;
+    }
+
+    /**
+     * δ(c) per concept as bars sorted from the most to the least damaged, with ± delta_std error bars
+     * (the spread over the k shared seeds).
+     */
+    public static CategoryChart deltaBars(Table table) {
+        numbers(table, "delta_mean");
+        Table sorted = table.sortDescendingOn("delta_mean");
+        CategoryChart chart = new CategoryChartBuilder().width(760).height(440)
+                .title("δ(c) over " + sorted.rowCount() + " concepts, most damaged first")
+                .xAxisTitle("concept").yAxisTitle("δ (± std over seeds)").build();
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setXAxisLabelRotation(60);
+        chart.getStyler().setLegendVisible(false);
+        chart.addSeries("delta", sorted.stringColumn("concept").asList(), boxed(numbers(sorted, "delta_mean")),
+                boxed(numbers(sorted, "delta_std")));
+        return chart;
+    }
+
+    private static List<Double> boxed(double[] v) {
+        return java.util.Arrays.stream(v).boxed().toList();
     }
 
     /** Sensitivity (delta_mean, or mse of a noise spectrum) against the similarity column, labelled by concept. */

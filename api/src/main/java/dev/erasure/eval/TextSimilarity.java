@@ -53,10 +53,4 @@ public final class TextSimilarity {
         }
         return aa == 0 || bb == 0 ? (aa == bb ? 1 : 0) : ab / Math.sqrt(aa * bb);
     }
-
-    static double mse(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) s += (a[i] - b[i]) * (a[i] - b[i]);
-        return s / a.length;
-    }
 }

@@ -6,6 +6,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -25,10 +27,16 @@ public record Configuration(Map<String, String> params, Erasure erasure) {
         }
     }
 
-    /** A configuration given explicitly, e.g. {@code Configuration.of(base.steps(8), Map.of("steps", 8))}. */
+    /**
+     * A configuration given explicitly, e.g. {@code Configuration.of(base.steps(8), Map.of("steps", 8))}.
+     * The id follows the map's order when it has one (LinkedHashMap, SortedMap); other maps (Map.of
+     * iterates in a per-JVM random order) are taken in key order, so that the id stays the same on
+     * a rerun and a resumed sweep still recognises the configuration.
+     */
     public static Configuration of(Erasure erasure, Map<String, ?> params) {
+        Map<String, ?> ordered = params instanceof LinkedHashMap || params instanceof SortedMap ? params : new TreeMap<>(params);
         Map<String, String> labels = new LinkedHashMap<>();
-        params.forEach((k, v) -> labels.put(k, label(v)));
+        ordered.forEach((k, v) -> labels.put(k, label(v)));
         return new Configuration(labels, erasure);
     }
 

@@ -46,6 +46,7 @@ public final class Sweep {
     private final Erasure base;
     private final List<Axis> axes;
     private final List<Configuration> explicit;
+    private final List<Configuration> extra;
     private final List<Metric> metrics;
     private final Path csv;
     private final ProgressListener listener;
@@ -53,10 +54,12 @@ public final class Sweep {
     private record Axis(String name, BiFunction<Erasure, Object, Erasure> apply, List<Object> values) {
     }
 
-    private Sweep(Erasure base, List<Axis> axes, List<Configuration> explicit, List<Metric> metrics, Path csv, ProgressListener listener) {
+    private Sweep(Erasure base, List<Axis> axes, List<Configuration> explicit, List<Configuration> extra, List<Metric> metrics,
+                  Path csv, ProgressListener listener) {
         this.base = base;
         this.axes = List.copyOf(axes);
         this.explicit = explicit;
+        this.extra = List.copyOf(extra);
         this.metrics = List.copyOf(metrics);
         this.csv = csv;
         this.listener = listener;
@@ -64,13 +67,13 @@ public final class Sweep {
 
     /** A grid sweep around {@code base}; add axes with {@link #grid}. */
     public static Sweep over(Erasure base) {
-        return new Sweep(Objects.requireNonNull(base, "base erasure"), List.of(), null, List.of(), null, ProgressListener.NONE);
+        return new Sweep(Objects.requireNonNull(base, "base erasure"), List.of(), null, List.of(), List.of(), null, ProgressListener.NONE);
     }
 
     /** A sweep over configurations given one by one. */
     public static Sweep of(List<Configuration> configurations) {
         if (configurations.isEmpty()) throw new IllegalArgumentException("no configurations given");
-        return new Sweep(null, List.of(), List.copyOf(configurations), List.of(), null, ProgressListener.NONE);
+        return new Sweep(null, List.of(), List.copyOf(configurations), List.of(), List.of(), null, ProgressListener.NONE);
     }
 
     /** Adds a known axis (see the class comment). */
@@ -85,7 +88,17 @@ public final class Sweep {
         if (axes.stream().anyMatch(a -> a.name().equals(name))) throw new IllegalArgumentException("axis '" + name + "' given twice");
         List<Axis> a = new ArrayList<>(axes);
         a.add(new Axis(name, apply, List.of(values)));
-        return new Sweep(base, a, explicit, metrics, csv, listener);
+        return new Sweep(base, a, explicit, extra, metrics, csv, listener);
+    }
+
+    /**
+     * Configurations run after the grid (or list), e.g. another method at one setting next to an ESD
+     * grid; a parameter a configuration does not name is an empty cell (NaN in numeric columns).
+     */
+    public Sweep plus(Configuration... configurations) {
+        List<Configuration> more = new ArrayList<>(extra);
+        more.addAll(List.of(configurations));
+        return new Sweep(base, axes, explicit, more, metrics, csv, listener);
     }
 
     public Sweep metrics(Metric... ms) {
@@ -93,24 +106,25 @@ public final class Sweep {
         for (Metric m : ms) {
             if (!names.add(m.name())) throw new IllegalArgumentException("two metrics named '" + m.name() + "'");
         }
-        return new Sweep(base, axes, explicit, List.of(ms), csv, listener);
+        return new Sweep(base, axes, explicit, extra, List.of(ms), csv, listener);
     }
 
     /** Where finished configurations are recorded; an existing file resumes the sweep. */
     public Sweep resultsCsv(Path file) {
-        return new Sweep(base, axes, explicit, metrics, file, listener);
+        return new Sweep(base, axes, explicit, extra, metrics, file, listener);
     }
 
     /** Progress in configurations over the whole sweep (each run's own steps are not reported). */
     public Sweep onProgress(ProgressListener l) {
-        return new Sweep(base, axes, explicit, metrics, csv, l == null ? ProgressListener.NONE : l);
+        return new Sweep(base, axes, explicit, extra, metrics, csv, l == null ? ProgressListener.NONE : l);
     }
 
-    /** The configurations in run order (grid: first axis outermost). */
+    /** The configurations in run order (grid: first axis outermost; then those added with {@link #plus}). */
     public List<Configuration> configurations() {
-        if (explicit != null) return explicit;
         List<Configuration> out = new ArrayList<>();
-        expand(0, base, new LinkedHashMap<>(), out);
+        if (explicit != null) out.addAll(explicit);
+        else expand(0, base, new LinkedHashMap<>(), out);
+        out.addAll(extra);
         return out;
     }
 
@@ -192,8 +206,10 @@ public final class Sweep {
         return t;
     }
 
+    /** Whether every cell is a number or empty (a parameter that configuration does not name). */
     private static boolean numeric(List<String> cells) {
         for (String s : cells) {
+            if (s.isEmpty()) continue;
             try {
                 Double.parseDouble(s);
             } catch (NumberFormatException e) {

@@ -26,6 +26,11 @@ public final class SweepCharts {
 
     /** The θ-step loss curve of every configuration. */
     public static XYChart lossCurves(Table sweep) {
+        return lossCurves(sweep, 1);
+    }
+
+    /** The loss curves as running means over {@code window} θ steps (1 = raw). */
+    public static XYChart lossCurves(Table sweep, int window) {
         if (!sweep.columnNames().contains("loss_curve")) {
             throw new IllegalArgumentException("table '" + sweep.name() + "' is not a sweep table (no loss_curve column)");
         }
@@ -35,6 +40,6 @@ public final class SweepCharts {
             double[] v = c.isEmpty() ? new double[0] : Arrays.stream(c.split(" ")).mapToDouble(Double::parseDouble).toArray();
             curves.put(sweep.stringColumn("id").get(i), v);
         }
-        return Charts.lossCurves(curves);
+        return Charts.lossCurves(curves, window);
     }
 }

@@ -85,13 +85,19 @@ public final class Charts {
         return chart;
     }
 
-    /** Loss curves overlaid, x = step index. */
+    /** Loss curves overlaid, x = step index; the legend goes below the plot (run names are long). */
     public static XYChart lossCurves(Map<String, double[]> curves) {
-        XYChart chart = chart("loss", "step", "loss");
+        return lossCurves(curves, 1);
+    }
+
+    /** Loss curves as trailing running means over {@code window} steps (1 = raw values). */
+    public static XYChart lossCurves(Map<String, double[]> curves, int window) {
+        XYChart chart = chart(window == 1 ? "loss" : "loss (running mean over " + window + " steps)", "step", "loss");
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
         curves.forEach((name, values) -> {
             double[] steps = new double[values.length];
             for (int i = 0; i < steps.length; i++) steps[i] = i;
-            chart.addSeries(name, steps, values).setMarker(SeriesMarkers.NONE);
+            chart.addSeries(name, steps, Stats.runningMean(values, window)).setMarker(SeriesMarkers.NONE);
         });
         return chart;
     }

@@ -26,6 +26,22 @@ final class Stats {
     }
 
     /** Equal-width bins over [min, max] (numpy's rule: the last bin includes max); NaN values ignored. */
+    /**
+     * Trailing running mean over {@code window} values (fewer at the start): per-step erasure losses
+     * jump by orders of magnitude with the sampled timestep, so a raw curve shows noise, not a trend.
+     */
+    static double[] runningMean(double[] v, int window) {
+        if (window < 1) throw new IllegalArgumentException("window must be ≥ 1, got " + window);
+        double[] out = new double[v.length];
+        double sum = 0;
+        for (int i = 0; i < v.length; i++) {
+            sum += v[i];
+            if (i >= window) sum -= v[i - window];
+            out[i] = sum / Math.min(i + 1, window);
+        }
+        return out;
+    }
+
     static Histogram histogram(double[] values, int bins) {
         if (bins < 1) throw new IllegalArgumentException("bins must be ≥ 1, got " + bins);
         double lo = Double.POSITIVE_INFINITY;

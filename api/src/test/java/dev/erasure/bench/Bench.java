@@ -23,11 +23,14 @@ public final class Bench {
             case "spectrum":
                 SpectrumBench.main(rest);
                 break;
+            case "generate":
+                GenerateBench.main(rest);
+                break;
             case "load":
                 LoadBench.main(rest);
                 break;
             default:
-                System.err.println("unknown benchmark '" + which + "' (available: sd, erase-memory, spectrum, load)");
+                System.err.println("unknown benchmark '" + which + "' (available: sd, generate, erase-memory, spectrum, load)");
                 System.exit(2);
         }
     }

@@ -6,6 +6,7 @@ import dev.erasure.Vocabulary;
 import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.Cancellation;
 import dev.erasure.progress.Progress;
+import dev.erasure.sd.Generation;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.testing.Fixtures;
 import dev.erasure.testing.PngAssert;
@@ -82,6 +83,24 @@ class SensitivityTest {
     }
 
     @Test
+    void batchedImagesMatchOneByOneGeneration() {
+        Generation g = Generation.of("church").seed(5).steps(2).size(64, 64);
+        List<BufferedImage> batch = SensitivityImages.generate(sd, g, 2);
+        for (int i = 0; i < 2; i++) {
+            BufferedImage one = sd.generate(g.seed(5 + i));
+            int worst = 0;
+            for (int y = 0; y < 64; y++) {
+                for (int x = 0; x < 64; x++) {
+                    int p = one.getRGB(x, y), q = batch.get(i).getRGB(x, y);
+                    for (int shift = 0; shift <= 16; shift += 8) worst = Math.max(worst, Math.abs((p >> shift & 0xff) - (q >> shift & 0xff)));
+                }
+            }
+            assertTrue(worst <= 2, "image " + i + " differs by " + worst + " levels from sd.generate");
+        }
+        assertThrows(IllegalArgumentException.class, () -> SensitivityImages.generate(sd, g, 0));
+    }
+
+    @Test
     void noisePredictionsAreIdenticalForTheSameModelAndDivergeAfterErasure() {
         Table same = Sensitivity.noisePredictions(sd, sd).batchSize(3).target("church").over(WORDS);
         assertEquals(WORDS.size(), same.rowCount());
@@ -103,6 +122,7 @@ class SensitivityTest {
         Table all = Sensitivity.noisePredictions(sd, erased.model()).batchSize(WORDS.size()).samples(3).over(WORDS);
         for (int i = 0; i < WORDS.size(); i++) {
             assertEquals(one.doubleColumn("mse").get(i), all.doubleColumn("mse").get(i), 1e-6 * (1 + one.doubleColumn("mse").get(i)), WORDS.get(i));
+            assertEquals(one.doubleColumn("cosine").get(i), all.doubleColumn("cosine").get(i), 1e-6, WORDS.get(i));
         }
     }
 
@@ -133,6 +153,9 @@ class SensitivityTest {
         PngAssert.valid(Charts.png(SensitivityCharts.spectrumHistogram(spectrum, List.of("a photo", " ", "cathedral")), dir.resolve("h.png")));
         PngAssert.valid(Charts.png(SensitivityCharts.deltaVsSimilarity(spectrum), dir.resolve("s.png")));
         assertThrows(IllegalArgumentException.class, () -> SensitivityCharts.spectrumHistogram(spectrum, List.of("nope")));
+        Table delta = images(sd, erased.model()).imagesPerConcept(2).over(List.of("church", "dog"));
+        PngAssert.valid(Charts.png(SensitivityCharts.deltaBars(delta), dir.resolve("d.png")));
+        assertThrows(IllegalArgumentException.class, () -> SensitivityCharts.deltaBars(spectrum), "a spectrum has no delta_mean");
     }
 
     @Test

@@ -75,6 +75,15 @@ class SweepTest {
                 .metrics(Metric.finalLoss(), counting(runs)).resultsCsv(csv).run();
         assertEquals(6, more.rowCount());
         assertEquals(6, runs.get(), "only the two new configurations ran");
+
+        Table plus = Sweep.over(base).grid("steps", 1, 2, 3).grid("learningRate", 1e-3, 1e-2)
+                .plus(Configuration.of(base.steps(1).seed(9), Map.of("steps", 1, "seed", 9, "learningRate", 1e-3)))
+                .metrics(Metric.finalLoss(), counting(runs)).resultsCsv(dir.resolve("plus.csv")).run();
+        assertEquals(7, plus.rowCount());
+        assertEquals("learningRate=0.001;seed=9;steps=1", plus.stringColumn("id").get(6), "Map.of keys in sorted order");
+        assertEquals(List.of("id", "steps", "learningRate", "seed", "final_loss", "run_number", "loss_curve"), plus.columnNames());
+        assertTrue(plus.doubleColumn("seed").isMissing(0), "a grid row has no seed");
+        assertEquals(9.0, plus.doubleColumn("seed").get(6));
     }
 
     @Test

@@ -85,6 +85,16 @@ class ChartsTest {
     }
 
     @Test
+    void lossCurvesCanBeSmoothedByARunningMean() {
+        assertArrayEquals(new double[] {1, 2, 4, 6}, Stats.runningMean(new double[] {1, 3, 5, 7}, 2), 1e-12);
+        assertArrayEquals(new double[] {1, 3, 5}, Stats.runningMean(new double[] {1, 3, 5}, 1), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> Stats.runningMean(new double[] {1}, 0));
+        Map<String, double[]> curves = Map.of("run", new double[] {4, 0, 2});
+        XYSeries s = Charts.lossCurves(curves, 3).getSeriesMap().get("run");
+        assertArrayEquals(new double[] {4, 2, 2}, s.getYData(), 1e-12);
+    }
+
+    @Test
     void everyChartTypeWritesADecodablePng(@TempDir Path dir) throws IOException {
         Map<String, double[]> curves = new LinkedHashMap<>();
         curves.put("eap", new double[] {1, 0.5, 0.3, 0.2});

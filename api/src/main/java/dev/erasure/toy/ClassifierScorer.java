@@ -1,0 +1,83 @@
+package dev.erasure.toy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import dev.erasure.eval.ImageScorer;
+import dev.erasure.sd.Images;
+import dev.erasure.toy.Concept.Attribute;
+
+import java.awt.image.BufferedImage;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The ShapeWorld variant of the sensitivity score: how much an image shows what its prompt names,
+ * as the concept classifier's softmax probability of the named value ("a star" → p(shape = star),
+ * "something red" → p(colour = red), "a shape on a dark background" → p(background = dark)). A
+ * prompt naming several attributes ("a red star") scores the product of their probabilities (the
+ * heads are treated as independent). Sensitivity's δ(c) with this scorer is the drop in the
+ * classifier's belief in c between the original and the erased model.
+ */
+public final class ClassifierScorer implements ImageScorer {
+    private final ConceptClassifier classifier;
+
+    private ClassifierScorer(ConceptClassifier classifier) {
+        this.classifier = classifier;
+    }
+
+    public static ImageScorer of(ConceptClassifier classifier) {
+        if (classifier == null) throw new IllegalArgumentException("classifier must not be null");
+        return new ClassifierScorer(classifier);
+    }
+
+    @Override
+    public double[] score(List<BufferedImage> images, String prompt) {
+        Map<Attribute, Integer> named = named(prompt);
+        int size = classifier.imageSize();
+        for (BufferedImage im : images) {
+            if (im.getWidth() != size || im.getHeight() != size) {
+                throw new IllegalArgumentException("the classifier judges " + size + "x" + size + " images, got "
+                        + im.getWidth() + "x" + im.getHeight() + " (generate at the model's native size)");
+            }
+        }
+        double[] out = new double[images.size()];
+        if (images.isEmpty()) return out;
+        java.util.Arrays.fill(out, 1.0);
+        NDManager owner = classifier.weights().values().iterator().next().getManager();
+        try (NDManager m = owner.newSubManager()) {
+            NDList batch = new NDList(images.size());
+            for (BufferedImage im : images) batch.add(Images.fromImage(m, im));
+            Map<Attribute, NDArray> logits = classifier.logits(NDArrays.concat(batch, 0));
+            named.forEach((attribute, index) -> {
+                float[] p = logits.get(attribute).softmax(1).get(":, " + index).toFloatArray();
+                for (int i = 0; i < out.length; i++) out[i] *= p[i];
+            });
+        }
+        return out;
+    }
+
+    /** The class index of every attribute the prompt names; a clear error when it names none. */
+    static Map<Attribute, Integer> named(String prompt) {
+        Mentions m;
+        try {
+            m = CaptionGrammar.parse(prompt == null ? "" : prompt);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("prompt '" + prompt + "' is not a ShapeWorld caption, so the classifier "
+                    + "cannot score it; use a concept prompt such as \"a star\", \"something red\" or "
+                    + "\"a shape on a dark background\" (Concept.prompt())", e);
+        }
+        Map<Attribute, Integer> out = new EnumMap<>(Attribute.class);
+        if (m.shape() != null) out.put(Attribute.SHAPE, m.shape().ordinal());
+        if (m.colour() != null) out.put(Attribute.COLOUR, m.colour().ordinal());
+        if (m.style() != null) out.put(Attribute.STYLE, m.style().ordinal());
+        if (m.background() != null) out.put(Attribute.BACKGROUND, m.background().ordinal());
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("prompt '" + prompt + "' names no ShapeWorld concept (no shape, colour, "
+                    + "style or background), so there is no class whose probability to score");
+        }
+        return out;
+    }
+}
