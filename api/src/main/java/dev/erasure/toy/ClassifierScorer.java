@@ -1,11 +1,6 @@
 package dev.erasure.toy;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import dev.erasure.eval.ImageScorer;
-import dev.erasure.sd.Images;
 import dev.erasure.toy.Concept.Attribute;
 
 import java.awt.image.BufferedImage;
@@ -36,26 +31,12 @@ public final class ClassifierScorer implements ImageScorer {
     @Override
     public double[] score(List<BufferedImage> images, String prompt) {
         Map<Attribute, Integer> named = named(prompt);
-        int size = classifier.imageSize();
-        for (BufferedImage im : images) {
-            if (im.getWidth() != size || im.getHeight() != size) {
-                throw new IllegalArgumentException("the classifier judges " + size + "x" + size + " images, got "
-                        + im.getWidth() + "x" + im.getHeight() + " (generate at the model's native size)");
-            }
-        }
         double[] out = new double[images.size()];
-        if (images.isEmpty()) return out;
         java.util.Arrays.fill(out, 1.0);
-        NDManager owner = classifier.weights().values().iterator().next().getManager();
-        try (NDManager m = owner.newSubManager()) {
-            NDList batch = new NDList(images.size());
-            for (BufferedImage im : images) batch.add(Images.fromImage(m, im));
-            Map<Attribute, NDArray> logits = classifier.logits(NDArrays.concat(batch, 0));
-            named.forEach((attribute, index) -> {
-                float[] p = logits.get(attribute).softmax(1).get(":, " + index).toFloatArray();
-                for (int i = 0; i < out.length; i++) out[i] *= p[i];
-            });
-        }
+        named.forEach((attribute, index) -> {
+            float[][] p = classifier.probabilities(images, attribute);
+            for (int i = 0; i < out.length; i++) out[i] *= p[i][index];
+        });
         return out;
     }
 
