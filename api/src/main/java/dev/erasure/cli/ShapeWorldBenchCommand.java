@@ -4,6 +4,8 @@ import dev.erasure.sd.StableDiffusion;
 import dev.erasure.toy.Concept.Attribute;
 import dev.erasure.toy.ConceptClassifier;
 import dev.erasure.toy.ShapeWorld;
+import dev.erasure.sweep.Metric;
+import dev.erasure.toy.ShapeWorldAttack;
 import dev.erasure.toy.ShapeWorldBench;
 import dev.erasure.toy.ShapeWorldMethods;
 import tech.tablesaw.api.Table;
@@ -11,6 +13,7 @@ import tech.tablesaw.api.Table;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +54,10 @@ final class ShapeWorldBenchCommand {
             String methods = o.getOrDefault("methods", "standard");
             if (methods.equals("all")) bench = bench.methods(pool);
             else if (!methods.equals("standard")) bench = bench.methods(pool).only(methods.split(","));
+            if (o.containsKey("asr")) {
+                attack(sd, judge, bench, Integer.parseInt(o.get("asr")), out);
+                return;
+            }
             ShapeWorldBench.Result r = bench.run();
             System.err.println();
             write(r.perSet(), out.resolve("per-set.csv"));
@@ -59,6 +66,24 @@ final class ShapeWorldBenchCommand {
             System.out.println(r.summary().print(100));
         }
         System.out.printf("wrote %s in %.0f s%n", out.toAbsolutePath(), (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * {@code --asr N}: per erase set, the methods as a sweep with ESR/PSR and the UnlearnDiffAtk attack
+     * success rate on N seeds of each erased concept's prompt (single-concept sets).
+     */
+    private static void attack(StableDiffusion sd, ConceptClassifier judge, ShapeWorldBench bench, int prompts, Path out)
+            throws IOException {
+        for (ShapeWorldBench.EraseSet set : bench.resolvedSets()) {
+            if (set.erased().size() != 1) throw new IllegalArgumentException("--asr needs erase sets of one concept, got " + set.name());
+            List<Metric> metrics = new ArrayList<>(bench.metrics(set));
+            metrics.add(ShapeWorldAttack.metric(sd, set.erased().get(0).word(), prompts, judge, ShapeWorldAttack.attack(sd)));
+            metrics.add(Metric.seconds());
+            Table t = bench.sweep(set).metrics(metrics.toArray(Metric[]::new))
+                    .resultsCsv(out.resolve("attack-" + set.name() + ".csv")).run();
+            System.err.println();
+            System.out.println(t.print(100));
+        }
     }
 
     private static void write(Table t, Path file) throws IOException {
