@@ -82,7 +82,7 @@ final class ShapeWorldBenchCommand {
             Table t = bench.sweep(set).metrics(metrics.toArray(Metric[]::new))
                     .resultsCsv(out.resolve("attack-" + set.name() + ".csv")).run();
             System.err.println();
-            System.out.println(t.print(100));
+            System.out.println(t.rejectColumns("id", "loss_curve").print(100));
         }
     }
 
