@@ -127,6 +127,7 @@ public final class ShapeWorldEval {
         CategoryChart c = new CategoryChartBuilder().width(720).height(400).title(title)
                 .xAxisTitle("prompt").yAxisTitle("agreement drop vs " + compare.column(1).name() + " (points)").build();
         List<String> names = compare.stringColumn("concept").asList();
+        if (names.size() > 8) c.getStyler().setXAxisLabelRotation(45); // the whole vocabulary: labels would overlap
         DoubleColumn original = compare.doubleColumn(1);
         for (int m = 2; m < compare.columnCount(); m++) {
             c.addSeries(compare.column(m).name(), names, original.subtract(compare.doubleColumn(m)).asList());
