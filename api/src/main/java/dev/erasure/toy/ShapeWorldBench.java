@@ -39,7 +39,7 @@ import java.util.stream.Collectors;
  * compared on the same starting noise; the original model is judged once and reused for every set.
  *
  * <pre>{@code
- * ShapeWorldBench.Result r = ShapeWorld.bench(sd, judge).methods(ShapeWorldBench.allMethods()).run();
+ * ShapeWorldBench.Result r = ShapeWorld.bench(sd, judge).methods(ShapeWorldMethods.all()).run();
  * r.summary();
  * }</pre>
  */

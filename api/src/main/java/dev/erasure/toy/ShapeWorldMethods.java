@@ -98,7 +98,7 @@ public final class ShapeWorldMethods {
         return m;
     }
 
-    /** {@link #standard()} and UCE, Concept Ablation and AdvUnlearn (the other seed methods of issue 7). */
+    /** {@link #standard()} and UCE, Concept Ablation and AdvUnlearn, the other seed methods. */
     public static Map<String, Recipe> all() {
         Map<String, Recipe> m = standard();
         m.put("UCE", UCE);
