@@ -304,10 +304,24 @@ public final class ShapeWorldBench {
         if (perConcept) {
             for (Concept c : concat(set.erased(), set.kept())) out.add(Metric.of(c.word(), r -> topKShare(ranks.apply(r), List.of(c), 1)));
         }
-        out.add(Metric.of("ESR-1", r -> 100 - topKShare(ranks.apply(r), set.erased(), 1)));
-        if (topK > 1) out.add(Metric.of("ESR-" + topK, r -> 100 - topKShare(ranks.apply(r), set.erased(), topK)));
-        out.add(Metric.of("PSR-1", r -> topKShare(ranks.apply(r), set.kept(), 1)));
-        if (topK > 1) out.add(Metric.of("PSR-" + topK, r -> topKShare(ranks.apply(r), set.kept(), topK)));
+        for (String name : scoreNames(topK)) out.add(Metric.of(name, r -> scores(ranks.apply(r), set, topK).get(name)));
+        return out;
+    }
+
+    /** The score columns for k: ESR-1, ESR-k, PSR-1, PSR-k (k = 1 gives the top-1 pair only). */
+    static List<String> scoreNames(int k) {
+        return k > 1 ? List.of("ESR-1", "ESR-" + k, "PSR-1", "PSR-" + k) : List.of("ESR-1", "PSR-1");
+    }
+
+    /**
+     * ESR-k = 100 − top-k agreement (%) pooled over the erased concepts' images, PSR-k = top-k agreement
+     * pooled over the kept ones (methods.md §7.3), for k = 1 and the given k, named as {@link #scoreNames}.
+     */
+    static Map<String, Double> scores(Map<Concept, int[]> ranks, EraseSet set, int k) {
+        int[] ks = k > 1 ? new int[] {1, k} : new int[] {1};
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int kk : ks) out.put("ESR-" + kk, 100 - topKShare(ranks, set.erased(), kk));
+        for (int kk : ks) out.put("PSR-" + kk, topKShare(ranks, set.kept(), kk));
         return out;
     }
 
@@ -345,39 +359,30 @@ public final class ShapeWorldBench {
         private final int k;
         private final StringColumn method = StringColumn.create("method");
         private final StringColumn set = StringColumn.create("erase set");
-        private final DoubleColumn esr1 = DoubleColumn.create("ESR-1");
-        private final DoubleColumn esrK;
-        private final DoubleColumn psr1 = DoubleColumn.create("PSR-1");
-        private final DoubleColumn psrK;
+        private final Map<String, DoubleColumn> scores = new LinkedHashMap<>();
         private final StringColumn worstKept = StringColumn.create("worst kept");
         private final IntColumn images = IntColumn.create("images");
         private final DoubleColumn seconds = DoubleColumn.create("seconds");
 
         Rows(int k) {
             this.k = k;
-            esrK = DoubleColumn.create("ESR-" + k);
-            psrK = DoubleColumn.create("PSR-" + k);
+            for (String name : scoreNames(k)) scores.put(name, DoubleColumn.create(name));
         }
 
         void add(String name, EraseSet s, Map<Concept, int[]> ranks, double secs) {
             method.append(name);
             set.append(s.name());
-            esr1.append(tenth(100 - topKShare(ranks, s.erased(), 1)));
-            esrK.append(tenth(100 - topKShare(ranks, s.erased(), k)));
-            psr1.append(tenth(topKShare(ranks, s.kept(), 1)));
-            psrK.append(tenth(topKShare(ranks, s.kept(), k)));
+            scores(ranks, s, k).forEach((score, v) -> scores.get(score).append(tenth(v)));
             Concept worst = s.kept().stream()
                     .min((a, b) -> Double.compare(topKShare(ranks, List.of(a), 1), topKShare(ranks, List.of(b), 1))).orElseThrow();
             worstKept.append(worst.word() + " " + Math.round(topKShare(ranks, List.of(worst), 1)) + "%");
             images.append(ranks.values().stream().mapToInt(r -> r.length).sum());
-            seconds.append(Math.round(secs * 10) / 10.0);
+            seconds.append(tenth(secs));
         }
 
         Table table() {
-            Table t = Table.create("ShapeWorld bench: per erase set (%)", method, set, esr1);
-            if (k > 1) t.addColumns(esrK);
-            t.addColumns(psr1);
-            if (k > 1) t.addColumns(psrK);
+            Table t = Table.create("ShapeWorld bench: per erase set (%)", method, set);
+            scores.values().forEach(t::addColumns);
             return t.addColumns(worstKept, images, seconds);
         }
     }
