@@ -1,5 +1,10 @@
 package dev.erasure;
 
+import dev.erasure.core.Compat;
+import dev.erasure.core.Params;
+import dev.erasure.core.Preserve;
+import dev.erasure.core.Vocabulary;
+import dev.erasure.erase.Method;
 import dev.erasure.erase.Checkpoints;
 import dev.erasure.erase.ErasureModel;
 import dev.erasure.erase.SdErasureModel;
@@ -272,9 +277,9 @@ public final class Erasure {
         Settings s = settings();
         if (method != null) {
             method.validate(model, s);
-            return method.run(model, s, listener, resumeDir);
+            return new ErasureResult(method.run(model, s, listener, resumeDir));
         }
         if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, s); // fails before any compute
-        return Trainer.run(model, s, listener, resumeDir);
+        return new ErasureResult(Trainer.run(model, s, listener, resumeDir));
     }
 }

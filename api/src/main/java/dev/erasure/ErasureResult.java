@@ -1,13 +1,11 @@
 package dev.erasure;
 
 import dev.erasure.erase.CandidateSet;
-import dev.erasure.erase.ErasureMethod;
 import dev.erasure.erase.ErasureModel;
+import dev.erasure.erase.Outcome;
 import dev.erasure.erase.SdErasureModel;
-import dev.erasure.erase.Session;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.erase.Settings;
-import dev.erasure.erase.TrainableWeights;
 import dev.erasure.erase.StepRecord;
 import dev.erasure.erase.TextEncoderFolder;
 import dev.erasure.sd.ClipTextModel;
@@ -22,8 +20,6 @@ import tech.tablesaw.api.Table;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -36,72 +32,17 @@ import java.util.Set;
  * per loop iteration, EAP's candidate sets, and whether the run was cancelled (then it holds the
  * weights after the last finished iteration). Closing it frees the trained copies.
  */
-public class ErasureResult implements AutoCloseable {
-    private final ErasureModel model;
-    private final TrainableWeights trained;
-    private final AutoCloseable owner;
-    private final Map<String, NDArray> textEncoderTensors;
-    private final ErasureMethod method;
-    private final Settings settings;
-    private final List<StepRecord> records;
-    private final boolean cancelled;
-    private final long nanos;
+public final class ErasureResult implements AutoCloseable {
+    private final Outcome outcome;
 
-    /** Made by the erasure loop ({@code Trainer}). */
-    public ErasureResult(ErasureModel model, Session session, ErasureMethod method, Settings settings,
-                  List<StepRecord> records, boolean cancelled, long nanos) {
-        this(model, session, method, settings, records, cancelled, nanos, Map.of());
+    /** Made by {@link Erasure#run()} from what the method produced. */
+    ErasureResult(Outcome outcome) {
+        this.outcome = outcome;
     }
 
-    /**
-     * @param textEncoderTensors trained text-encoder tensors by transformers key ({@code text_model.encoder...});
-     *                           empty when the method trains the UNet
-     */
-    public ErasureResult(ErasureModel model, Session session, ErasureMethod method, Settings settings,
-                  List<StepRecord> records, boolean cancelled, long nanos, Map<String, NDArray> textEncoderTensors) {
-        this(model, session.trainable(), session, method, settings, records, cancelled, nanos, textEncoderTensors);
-    }
-
-    private ErasureResult(ErasureModel model, TrainableWeights trained, AutoCloseable owner, ErasureMethod method,
-                          Settings settings, List<StepRecord> records, boolean cancelled, long nanos,
-                          Map<String, NDArray> textEncoderTensors) {
-        this.textEncoderTensors = Collections.unmodifiableMap(new LinkedHashMap<>(textEncoderTensors));
-        this.model = model;
-        this.trained = trained;
-        this.owner = owner;
-        this.method = method;
-        this.settings = settings;
-        this.records = Collections.unmodifiableList(new ArrayList<>(records));
-        this.cancelled = cancelled;
-        this.nanos = nanos;
-    }
-
-    /** Copy constructor for subclasses that add a typed model accessor. */
-    protected ErasureResult(ErasureResult other) {
-        this(other.model, other.trained, other.owner, other.method, other.settings, other.records, other.cancelled, other.nanos,
-                other.textEncoderTensors);
-    }
-
-    /**
-     * The result of a method without a training loop (UCE's closed-form edit): {@code edited}
-     * replaces those UNet tensors over the shared originals; closing the result closes {@code owner}
-     * (the manager holding the edited tensors).
-     */
-    public static ErasureResult edited(ErasureModel model, String methodName, Settings settings,
-                                       Map<String, NDArray> edited, AutoCloseable owner, long nanos) {
-        ErasureMethod named = new ErasureMethod() {
-            @Override
-            public String name() {
-                return methodName;
-            }
-
-            @Override
-            public StepRecord iterate(int iteration) {
-                throw new UnsupportedOperationException(methodName + " has no training loop");
-            }
-        };
-        return new ErasureResult(model, TrainableWeights.of(model.unetWeights(), edited), owner, named, settings,
-                List.of(), false, nanos, Map.of());
+    /** What the method produced (trained tensors, records, settings), without presentation. */
+    public Outcome outcome() {
+        return outcome;
     }
 
     /**
@@ -109,18 +50,18 @@ public class ErasureResult implements AutoCloseable {
      * text-encoder methods (AdvUnlearn), the trained text encoder (everything else is shared, not copied).
      */
     public StableDiffusion model() {
-        if (!(model instanceof SdErasureModel sd)) {
+        if (!(outcome.model() instanceof SdErasureModel sd)) {
             throw new UnsupportedOperationException("the erased model is not a StableDiffusion; use unetWeights()");
         }
         StableDiffusion out = sd.withUnetWeights(unetWeights());
-        if (textEncoderTensors.isEmpty()) return out;
+        if (outcome.textEncoderTensors().isEmpty()) return out;
         ClipTextModel te = out.textEncoder();
-        return out.withTextEncoder(te.withWeights(te.weights().overlay(textEncoderTensors)));
+        return out.withTextEncoder(te.withWeights(te.weights().overlay(outcome.textEncoderTensors())));
     }
 
     /** The trained text-encoder tensors by transformers key (empty unless the method trains the text encoder). */
     public Map<String, NDArray> textEncoderTensors() {
-        return textEncoderTensors;
+        return outcome.textEncoderTensors();
     }
 
     /**
@@ -130,54 +71,54 @@ public class ErasureResult implements AutoCloseable {
      * to plug it into a diffusers pipeline.
      */
     public void saveTextEncoder(Path dir) {
-        if (textEncoderTensors.isEmpty()) {
-            throw new IllegalStateException(method.name() + " did not train the text encoder; use save(file)");
+        if (outcome.textEncoderTensors().isEmpty()) {
+            throw new IllegalStateException(method() + " did not train the text encoder; use save(file)");
         }
         TextEncoderFolder.save(dir, model().textEncoder(), metadata());
     }
 
     /** The edited UNet weights: trained copies over the original (shared, unchanged) tensors. */
     public Weights unetWeights() {
-        return trained.overlay();
+        return outcome.trained().overlay();
     }
 
     /** Only the trained tensors, by diffusers key. */
     public Map<String, NDArray> changedTensors() {
-        return trained.tensors();
+        return outcome.trained().tensors();
     }
 
     public ErasureModel erasureModel() {
-        return model;
+        return outcome.model();
     }
 
     public String method() {
-        return method.name();
+        return outcome.method();
     }
 
     public Settings settings() {
-        return settings;
+        return outcome.settings();
     }
 
     public boolean cancelled() {
-        return cancelled;
+        return outcome.cancelled();
     }
 
     /** θ updates done. */
     public int stepsDone() {
-        return records.isEmpty() ? 0 : records.get(records.size() - 1).step();
+        return outcome.stepsDone();
     }
 
     public Duration elapsed() {
-        return Duration.ofNanos(nanos);
+        return Duration.ofNanos(outcome.nanos());
     }
 
     public List<StepRecord> records() {
-        return records;
+        return outcome.records();
     }
 
     /** EAP's candidate sets, one per target (empty for other methods). */
     public List<CandidateSet> candidates() {
-        return method.candidates();
+        return outcome.candidates();
     }
 
     /**
@@ -185,9 +126,10 @@ public class ErasureResult implements AutoCloseable {
      * the sampled adversarial concept, max π probability and the π distribution (space-separated).
      */
     public Table history() {
+        List<StepRecord> records = outcome.records();
         Set<String> lossNames = new LinkedHashSet<>();
         for (StepRecord r : records) lossNames.addAll(r.losses().keySet());
-        Table t = Table.create(method.name() + " history",
+        Table t = Table.create(method() + " history",
                 IntColumn.create("iteration", records.stream().mapToInt(StepRecord::iteration).toArray()),
                 IntColumn.create("step", records.stream().mapToInt(StepRecord::step).toArray()),
                 StringColumn.create("phase", records.stream().map(StepRecord::phase).toArray(String[]::new)),
@@ -218,8 +160,8 @@ public class ErasureResult implements AutoCloseable {
 
     /** Writes the trained UNet tensors (diffusers names) as safetensors, atomically; see {@link #saveTextEncoder}. */
     public void save(Path file) {
-        if (changedTensors().isEmpty() && !textEncoderTensors.isEmpty()) {
-            throw new IllegalStateException(method.name() + " trained only the text encoder: use saveTextEncoder(dir)");
+        if (changedTensors().isEmpty() && !textEncoderTensors().isEmpty()) {
+            throw new IllegalStateException(method() + " trained only the text encoder: use saveTextEncoder(dir)");
         }
         Safetensors.save(file, changedTensors(), metadata());
     }
@@ -232,27 +174,27 @@ public class ErasureResult implements AutoCloseable {
     private Map<String, String> metadata() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("format", "pt");
-        m.put("erasure.method", method.name());
-        m.put("erasure.targets", String.join(", ", settings.targets()));
-        m.put("erasure.params", settings.params().name());
+        m.put("erasure.method", method());
+        m.put("erasure.targets", String.join(", ", settings().targets()));
+        m.put("erasure.params", settings().params().name());
         m.put("erasure.steps", Integer.toString(stepsDone()));
-        m.put("erasure.compat", settings.compat().name());
-        m.put("erasure.seed", Long.toString(settings.seed()));
+        m.put("erasure.compat", settings().compat().name());
+        m.put("erasure.seed", Long.toString(settings().seed()));
         return m;
     }
 
     @Override
     public void close() {
         try {
-            owner.close();
+            outcome.owner().close();
         } catch (Exception e) {
-            throw new IllegalStateException("cannot free the result of " + method.name() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot free the result of " + method() + ": " + e.getMessage(), e);
         }
     }
 
     @Override
     public String toString() {
-        return method.name() + " of " + settings.targets() + ": " + stepsDone() + "/" + settings.steps() + " steps"
-                + (cancelled ? " (cancelled)" : "") + ", " + (changedTensors().size() + textEncoderTensors.size()) + " tensors trained";
+        return method() + " of " + settings().targets() + ": " + stepsDone() + "/" + settings().steps() + " steps"
+                + (cancelled() ? " (cancelled)" : "") + ", " + (changedTensors().size() + textEncoderTensors().size()) + " tensors trained";
     }
 }

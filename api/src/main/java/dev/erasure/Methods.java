@@ -1,5 +1,6 @@
 package dev.erasure;
 
+import dev.erasure.erase.Method;
 import dev.erasure.erase.AdvAnchor;
 import dev.erasure.erase.AdvUnlearn;
 import dev.erasure.erase.ConceptAblation;

@@ -2,9 +2,9 @@ package dev.erasure.cli;
 
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
-import dev.erasure.Params;
-import dev.erasure.Preserve;
-import dev.erasure.Vocabulary;
+import dev.erasure.core.Params;
+import dev.erasure.core.Preserve;
+import dev.erasure.core.Vocabulary;
 import dev.erasure.sd.Generation;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.toy.Concept;

@@ -1,7 +1,6 @@
 package dev.erasure.erase;
 
-import dev.erasure.ErasureResult;
-import dev.erasure.Method;
+import dev.erasure.train.Adam;
 import dev.erasure.progress.ProgressListener;
 
 import java.nio.file.Path;
@@ -240,7 +239,7 @@ public final class AdvAnchor implements Method {
      * loop iterations, so the δ phase of the sequential and cyclical schedules is checkpointed too.
      */
     @Override
-    public ErasureResult run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir) {
+    public Outcome run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir) {
         Settings theta = AdvAnchorLoop.thetaSteps(settings, images);
         if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, theta, configuration(theta)); // before any compute
         long t0 = System.nanoTime();

@@ -1,5 +1,7 @@
 package dev.erasure.erase;
 
+import dev.erasure.train.Gradients;
+import dev.erasure.train.Adam;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -7,7 +9,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.erasure.Compat;
+import dev.erasure.core.Compat;
 import dev.erasure.sd.nn.Nn;
 import dev.erasure.train.Tensors;
 

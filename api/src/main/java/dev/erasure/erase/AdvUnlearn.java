@@ -1,8 +1,7 @@
 package dev.erasure.erase;
 
-import dev.erasure.ErasureResult;
-import dev.erasure.Method;
-import dev.erasure.eval.PromptSet;
+import dev.erasure.train.Adam;
+import dev.erasure.core.PromptSet;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.StableDiffusion;
 
@@ -233,7 +232,7 @@ public final class AdvUnlearn implements Method {
      * latest adversarial prompt, the retain prompts not yet drawn in this pass, the RNG and the history.
      */
     @Override
-    public ErasureResult run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir) {
+    public Outcome run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir) {
         if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, settings, configuration()); // before any compute
         long t0 = System.nanoTime();
         StableDiffusion sd = ((SdErasureModel) model).pipeline();

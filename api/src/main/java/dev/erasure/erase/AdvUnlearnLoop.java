@@ -1,5 +1,7 @@
 package dev.erasure.erase;
 
+import dev.erasure.train.Adam;
+import dev.erasure.train.SoftPrompt;
 import dev.erasure.train.Tensors;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -7,7 +9,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
-import dev.erasure.Compat;
+import dev.erasure.core.Compat;
 import dev.erasure.sd.ClipTextModel;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.nn.Nn;

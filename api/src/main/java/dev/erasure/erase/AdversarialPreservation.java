@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import dev.erasure.train.Adam;
 import dev.erasure.train.Tensors;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -7,7 +8,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.erasure.Preserve;
+import dev.erasure.core.Preserve;
 import dev.erasure.sd.nn.Nn;
 
 import java.util.ArrayList;

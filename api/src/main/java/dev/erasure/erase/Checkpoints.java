@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import dev.erasure.train.Adam;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;

@@ -1,13 +1,12 @@
 package dev.erasure.erase;
 
+import dev.erasure.train.SeededRandom;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
-import dev.erasure.Compat;
-import dev.erasure.ErasureResult;
-import dev.erasure.Method;
-import dev.erasure.Params;
+import dev.erasure.core.Compat;
+import dev.erasure.core.Params;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.nn.Nn;
 
@@ -208,7 +207,7 @@ public final class ConceptAblation implements Method {
     }
 
     @Override
-    public ErasureResult run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir) {
+    public Outcome run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir) {
         Settings s = new Settings(settings.targets(), settings.preserve(), group.params(), settings.steps(),
                 settings.learningRate(), settings.seed(), settings.vocabulary(), anchorSteps, settings.latentSize(),
                 (float) anchorGuidance, settings.negativeGuidance(), Compat.OFFICIAL, settings.checkpointEvery(),

@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import dev.erasure.train.Adam;
 import dev.erasure.train.Tensors;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -8,7 +9,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
-import dev.erasure.Preserve;
+import dev.erasure.core.Preserve;
 import dev.erasure.sd.nn.Nn;
 
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
-import dev.erasure.Preserve;
+import dev.erasure.core.Preserve;
 
 import java.util.LinkedHashMap;
 import java.util.List;

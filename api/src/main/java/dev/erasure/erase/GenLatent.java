@@ -1,7 +1,7 @@
 package dev.erasure.erase;
 
 import ai.djl.ndarray.NDArray;
-import dev.erasure.Compat;
+import dev.erasure.core.Compat;
 import dev.erasure.progress.Cancellation;
 import dev.erasure.sd.nn.Nn;
 

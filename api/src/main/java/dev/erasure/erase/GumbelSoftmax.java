@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import dev.erasure.train.SeededRandom;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.erasure.sd.nn.Nn;

@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import dev.erasure.train.Mt19937;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;

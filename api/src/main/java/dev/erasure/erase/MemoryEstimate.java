@@ -1,7 +1,8 @@
 package dev.erasure.erase;
 
-import dev.erasure.Params;
-import dev.erasure.Preserve;
+import dev.erasure.train.Adam;
+import dev.erasure.core.Params;
+import dev.erasure.core.Preserve;
 import dev.erasure.sd.UNetConfig;
 
 import java.util.Locale;

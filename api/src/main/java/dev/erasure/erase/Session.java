@@ -1,5 +1,7 @@
 package dev.erasure.erase;
 
+import dev.erasure.train.Adam;
+import dev.erasure.train.SeededRandom;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;

@@ -1,9 +1,9 @@
 package dev.erasure.erase;
 
-import dev.erasure.Compat;
-import dev.erasure.Params;
-import dev.erasure.Preserve;
-import dev.erasure.Vocabulary;
+import dev.erasure.core.Compat;
+import dev.erasure.core.Params;
+import dev.erasure.core.Preserve;
+import dev.erasure.core.Vocabulary;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

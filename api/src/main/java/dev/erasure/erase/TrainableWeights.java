@@ -3,7 +3,7 @@ package dev.erasure.erase;
 import dev.erasure.train.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.erasure.Params;
+import dev.erasure.core.Params;
 import dev.erasure.sd.Weights;
 
 import java.util.Collections;

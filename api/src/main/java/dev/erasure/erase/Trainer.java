@@ -1,8 +1,7 @@
 package dev.erasure.erase;
 
 import ai.djl.ndarray.NDArray;
-import dev.erasure.ErasureResult;
-import dev.erasure.Preserve;
+import dev.erasure.core.Preserve;
 import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
@@ -32,12 +31,12 @@ public final class Trainer {
         throw new IllegalArgumentException("unknown preservation " + preserve);
     }
 
-    public static ErasureResult run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeFrom) {
+    public static Outcome run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeFrom) {
         return run(model, settings, listener, resumeFrom, s -> method(s, settings.preserve()));
     }
 
     /** The shared loop around another per-iteration method (e.g. Concept Ablation) made from the run's session. */
-    public static ErasureResult run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeFrom,
+    public static Outcome run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeFrom,
                                     Function<Session, ErasureMethod> methodFactory) {
         long t0 = System.nanoTime();
         Session s = new Session(model, settings);
@@ -49,7 +48,7 @@ public final class Trainer {
      * {@code settings().steps() × iterationsPerStep()} iterations of {@code m} on session {@code s},
      * resumed from the newest checkpoint in {@code resumeFrom} if not null.
      */
-    public static ErasureResult loop(Session s, ErasureMethod m, ProgressListener listener, Path resumeFrom, long t0) {
+    public static Outcome loop(Session s, ErasureMethod m, ProgressListener listener, Path resumeFrom, long t0) {
         ErasureModel model = s.model();
         Settings settings = s.settings();
         List<StepRecord> history = new ArrayList<>();
@@ -74,8 +73,7 @@ public final class Trainer {
             // fall through: the partial result is returned below, flagged cancelled
         }
         boolean cancelled = history.size() < total;
-        Map<String, NDArray> textEncoder = s.textEncoder() == null ? Map.of() : s.textEncoder().tensors();
-        return new ErasureResult(model, s, m, settings, history, cancelled, System.nanoTime() - t0, textEncoder);
+        return Outcome.trained(s, m, history, cancelled, System.nanoTime() - t0);
     }
 
     private static Map<String, Double> metrics(StepRecord r) {

@@ -5,9 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import dev.erasure.ErasureResult;
-import dev.erasure.Method;
-import dev.erasure.Params;
+import dev.erasure.core.Params;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
 
@@ -141,7 +139,7 @@ public final class Uce implements Method {
     }
 
     @Override
-    public void validate(ErasureModel model, dev.erasure.erase.Settings settings) {
+    public void validate(ErasureModel model, Settings settings) {
         int n = settings.targets().size();
         List<String> g = guidesOrDefault();
         if (g.size() != 1 && g.size() != n) {
@@ -158,13 +156,13 @@ public final class Uce implements Method {
     }
 
     @Override
-    public ErasureResult run(ErasureModel model, dev.erasure.erase.Settings settings, ProgressListener listener, Path resumeDir) {
+    public Outcome run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir) {
         if (resumeDir != null) throw new IllegalArgumentException("UCE is a closed-form edit; there is nothing to resume");
         long t0 = System.nanoTime();
         NDManager owner = model.manager().newSubManager();
         try {
             Map<String, NDArray> edited = edit(model, settings.targets(), owner, listener);
-            return ErasureResult.edited(model, name(), settings, edited, owner, System.nanoTime() - t0);
+            return Outcome.edited(model, name(), settings, edited, owner, System.nanoTime() - t0);
         } catch (RuntimeException e) {
             owner.close();
             throw e;

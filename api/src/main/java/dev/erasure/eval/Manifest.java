@@ -1,5 +1,6 @@
 package dev.erasure.eval;
 
+import dev.erasure.core.Csv;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.Device;
-import dev.erasure.Vocabulary;
+import dev.erasure.core.Vocabulary;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
 import dev.erasure.sd.ClipTextModel;

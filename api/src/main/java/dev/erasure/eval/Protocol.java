@@ -1,5 +1,6 @@
 package dev.erasure.eval;
 
+import dev.erasure.core.PromptSet;
 import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;

@@ -1,5 +1,6 @@
 package dev.erasure.eval;
 
+import dev.erasure.core.PromptSet;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import dev.erasure.progress.ProgressListener;

@@ -1,6 +1,6 @@
 package dev.erasure.eval;
 
-import dev.erasure.Vocabulary;
+import dev.erasure.core.Vocabulary;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
 import dev.erasure.sd.Generation;

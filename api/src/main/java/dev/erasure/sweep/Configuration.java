@@ -46,8 +46,8 @@ public record Configuration(Map<String, String> params, Erasure erasure) {
 
     /** A value as its table cell: Params and Methods by name, numbers and the rest by toString. */
     static String label(Object v) {
-        if (v instanceof dev.erasure.Params p) return p.name();
-        if (v instanceof dev.erasure.Method m) return m.name();
+        if (v instanceof dev.erasure.core.Params p) return p.name();
+        if (v instanceof dev.erasure.erase.Method m) return m.name();
         return String.valueOf(v);
     }
 }

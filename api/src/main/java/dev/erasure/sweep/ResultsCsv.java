@@ -1,6 +1,6 @@
 package dev.erasure.sweep;
 
-import dev.erasure.eval.Csv;
+import dev.erasure.core.Csv;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -2,9 +2,9 @@ package dev.erasure.sweep;
 
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
-import dev.erasure.Method;
-import dev.erasure.Params;
-import dev.erasure.Preserve;
+import dev.erasure.erase.Method;
+import dev.erasure.core.Params;
+import dev.erasure.core.Preserve;
 import dev.erasure.erase.StepRecord;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;

@@ -1,6 +1,6 @@
 package dev.erasure.toy;
 
-import dev.erasure.eval.PromptSet;
+import dev.erasure.core.PromptSet;
 import dev.erasure.eval.Robustness;
 import dev.erasure.eval.UnlearnDiffAtk;
 import dev.erasure.progress.ProgressListener;

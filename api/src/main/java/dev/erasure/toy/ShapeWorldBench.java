@@ -2,7 +2,7 @@ package dev.erasure.toy;
 
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
-import dev.erasure.Params;
+import dev.erasure.core.Params;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
 import dev.erasure.sd.StableDiffusion;

@@ -1,9 +1,9 @@
 package dev.erasure.toy;
 
-import dev.erasure.Compat;
+import dev.erasure.core.Compat;
 import dev.erasure.Methods;
-import dev.erasure.Preserve;
-import dev.erasure.Vocabulary;
+import dev.erasure.core.Preserve;
+import dev.erasure.core.Vocabulary;
 import dev.erasure.toy.ShapeWorldBench.Recipe;
 
 import java.util.LinkedHashMap;

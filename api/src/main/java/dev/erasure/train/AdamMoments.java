@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * What every Adam-family optimiser here keeps per parameter — the first and second moments and the
  * update count — and its checkpoint form ({@code m.<key>}, {@code v.<key>}). Shared by
- * {@code erase.Adam} (torch.optim.Adam arithmetic, what the official erasure code ran) and
+ * {@link Adam} (torch.optim.Adam arithmetic, what the official erasure code ran) and
  * {@link AdamW} (the ShapeWorld trainer's); their update rules stay separate because they round
  * differently, and each must keep reproducing its own results bit for bit.
  *

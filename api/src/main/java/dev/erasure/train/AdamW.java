@@ -15,7 +15,7 @@ import java.util.Map;
  * {@link #step} after the GradientCollector has closed (grad mode off, so the in-place updates are
  * not recorded) and outside any per-step NDScope: the moment buffers live in the manager given at
  * construction and must survive the step's scope (djl.md §3). Moments and their checkpoint form are
- * {@link AdamMoments}, shared with {@code erase.Adam}. Not merged into one update rule with it: this
+ * {@link AdamMoments}, shared with {@link Adam}. Not merged into one update rule with it: this
  * one computes √(v/c2) and 1 − β in float (1 − 0.9f = 0.100000024), torch.optim.Adam's √v/√c2 and
  * 0.1 in double, so with weight decay 0 the two differ in the last bits, and each must reproduce its
  * own results (the shipped ShapeWorld model, the erasure runs).

@@ -1,6 +1,6 @@
 package dev.erasure.bench;
 
-import dev.erasure.Vocabulary;
+import dev.erasure.core.Vocabulary;
 import dev.erasure.eval.NoiseSpectrum;
 import dev.erasure.eval.Sensitivity;
 import dev.erasure.sd.StableDiffusion;

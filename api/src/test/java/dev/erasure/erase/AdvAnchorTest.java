@@ -1,6 +1,7 @@
 package dev.erasure.erase;
 
-import dev.erasure.Compat;
+import dev.erasure.train.Adam;
+import dev.erasure.core.Compat;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.Methods;
@@ -114,7 +115,7 @@ class AdvAnchorTest extends TinyModels {
                 () -> tiny(Methods.advAnchor().schedule(AdvAnchor.Schedule.CYCLICAL).images(2).innerSteps(1)).resume(dir).run());
         assertMessage("method: AdvAnchor in the checkpoint, (not set) in this run",
                 () -> Erasure.of(sd).target("Van Gogh").latentSize(8).ddimSteps(2).learningRate(1e-3).seed(3)
-                        .train(dev.erasure.Params.crossAttention()).resume(dir).run());
+                        .train(dev.erasure.core.Params.crossAttention()).resume(dir).run());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import dev.erasure.train.Mt19937;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

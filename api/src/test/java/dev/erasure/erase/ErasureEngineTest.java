@@ -1,13 +1,14 @@
 package dev.erasure.erase;
 
+import dev.erasure.train.Adam;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.Erasure;
-import dev.erasure.Compat;
+import dev.erasure.core.Compat;
 import dev.erasure.ErasureResult;
-import dev.erasure.Params;
-import dev.erasure.Preserve;
-import dev.erasure.Vocabulary;
+import dev.erasure.core.Params;
+import dev.erasure.core.Preserve;
+import dev.erasure.core.Vocabulary;
 import dev.erasure.progress.Cancellation;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.testing.Fixtures;

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import dev.erasure.Erasure;
-import dev.erasure.Params;
+import dev.erasure.core.Params;
 import dev.erasure.sd.StableDiffusion;
 import org.junit.jupiter.api.Test;
 

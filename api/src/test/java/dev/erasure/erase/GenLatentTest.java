@@ -3,7 +3,7 @@ package dev.erasure.erase;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.erasure.Compat;
+import dev.erasure.core.Compat;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -2,8 +2,8 @@ package dev.erasure.erase;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.erasure.Params;
-import dev.erasure.Preserve;
+import dev.erasure.core.Params;
+import dev.erasure.core.Preserve;
 import dev.erasure.sd.UNetConfig;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.testing.Fixtures;

@@ -1,5 +1,7 @@
 package dev.erasure.eval;
 
+import dev.erasure.core.Csv;
+import dev.erasure.core.PromptSet;
 import dev.erasure.progress.Cancellation;
 import dev.erasure.progress.Progress;
 import dev.erasure.sd.LoadOptions;

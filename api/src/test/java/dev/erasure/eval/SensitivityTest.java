@@ -1,8 +1,9 @@
 package dev.erasure.eval;
 
+import dev.erasure.viz.SensitivityCharts;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
-import dev.erasure.Vocabulary;
+import dev.erasure.core.Vocabulary;
 import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.Cancellation;
 import dev.erasure.progress.Progress;

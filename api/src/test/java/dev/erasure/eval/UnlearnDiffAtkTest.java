@@ -1,5 +1,6 @@
 package dev.erasure.eval;
 
+import dev.erasure.core.PromptSet;
 import ai.djl.ndarray.NDArray;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.testing.Fixtures;

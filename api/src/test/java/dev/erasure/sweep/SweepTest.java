@@ -1,7 +1,8 @@
 package dev.erasure.sweep;
 
+import dev.erasure.viz.SweepCharts;
 import dev.erasure.Erasure;
-import dev.erasure.Vocabulary;
+import dev.erasure.core.Vocabulary;
 import dev.erasure.progress.Progress;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.testing.Fixtures;

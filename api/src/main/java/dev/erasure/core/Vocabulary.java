@@ -1,4 +1,4 @@
-package dev.erasure;
+package dev.erasure.core;
 
 import dev.erasure.sd.ClipTokenizer;
 

@@ -1,4 +1,4 @@
-package dev.erasure.erase;
+package dev.erasure.train;
 
 /**
  * The single source of randomness of a training run: SplitMix64, whose whole state is one

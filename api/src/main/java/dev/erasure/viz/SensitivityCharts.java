@@ -1,6 +1,5 @@
-package dev.erasure.eval;
+package dev.erasure.viz;
 
-import dev.erasure.viz.Charts;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;

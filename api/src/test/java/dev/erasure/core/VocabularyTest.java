@@ -1,4 +1,4 @@
-package dev.erasure;
+package dev.erasure.core;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

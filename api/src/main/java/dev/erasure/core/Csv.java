@@ -1,4 +1,4 @@
-package dev.erasure.eval;
+package dev.erasure.core;
 
 import java.util.ArrayList;
 import java.util.List;

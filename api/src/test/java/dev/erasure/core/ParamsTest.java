@@ -1,4 +1,4 @@
-package dev.erasure;
+package dev.erasure.core;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;

@@ -1,4 +1,4 @@
-package dev.erasure.erase;
+package dev.erasure.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;

@@ -1,5 +1,6 @@
-package dev.erasure.eval;
+package dev.erasure.core;
 
+import dev.erasure.eval.UnlearnDiffAtk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package dev.erasure;
+package dev.erasure.core;
 
 import java.util.ArrayList;
 import java.util.Collection;

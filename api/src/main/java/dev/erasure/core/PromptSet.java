@@ -1,4 +1,4 @@
-package dev.erasure.eval;
+package dev.erasure.core;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,6 @@
-package dev.erasure;
+package dev.erasure.erase;
 
-import dev.erasure.erase.ErasureModel;
-import dev.erasure.erase.Settings;
+import dev.erasure.Erasure;
 import dev.erasure.progress.ProgressListener;
 
 import java.nio.file.Path;
@@ -30,6 +29,6 @@ public interface Method {
     default void validate(ErasureModel model, Settings settings) {
     }
 
-    /** Runs the method; a cancelled run returns its partial result flagged {@code cancelled()}. */
-    ErasureResult run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir);
+    /** Runs the method; a cancelled run returns its partial outcome flagged {@code cancelled()}. */
+    Outcome run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir);
 }

@@ -1,4 +1,4 @@
-package dev.erasure;
+package dev.erasure.core;
 
 /**
  * Which reading of the official code the training latent follows (methods.md §0.2 and §9.9).

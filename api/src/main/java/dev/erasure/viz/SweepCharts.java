@@ -1,7 +1,5 @@
-package dev.erasure.sweep;
+package dev.erasure.viz;
 
-import dev.erasure.viz.Charts;
-import dev.erasure.viz.Pareto;
 import org.knowm.xchart.XYChart;
 import tech.tablesaw.api.Table;
 
@@ -9,7 +7,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** One-call charts of a {@link Sweep} table (delegating to {@link Charts}). */
+/** One-call charts of a {@code Sweep} table (delegating to {@link Charts}). */
 public final class SweepCharts {
     private SweepCharts() {
     }

@@ -1,4 +1,4 @@
-package dev.erasure.erase;
+package dev.erasure.train;
 
 /**
  * numpy's legacy {@code RandomState} generator (MT19937 seeded with init_genrand), just enough of
@@ -6,18 +6,18 @@ package dev.erasure.erase;
  * doubles, numpy's {@code random_sample}) and {@link #randint(long)} (masked rejection, numpy's
  * legacy {@code randint}).
  */
-final class Mt19937 {
+public final class Mt19937 {
     private final int[] mt = new int[624];
     private int mti;
 
-    Mt19937(long seed) {
+    public Mt19937(long seed) {
         mt[0] = (int) seed;
         for (mti = 1; mti < 624; mti++) {
             mt[mti] = 1812433253 * (mt[mti - 1] ^ (mt[mti - 1] >>> 30)) + mti;
         }
     }
 
-    int nextInt32() {
+    public int nextInt32() {
         if (mti >= 624) {
             for (int kk = 0; kk < 624; kk++) {
                 int y = (mt[kk] & 0x80000000) | (mt[(kk + 1) % 624] & 0x7fffffff);
@@ -33,14 +33,14 @@ final class Mt19937 {
         return y;
     }
 
-    double randomSample() {
+    public double randomSample() {
         long a = (nextInt32() & 0xffffffffL) >>> 5;
         long b = (nextInt32() & 0xffffffffL) >>> 6;
         return (a * 67108864.0 + b) / 9007199254740992.0;
     }
 
     /** Integer in [0, n) as numpy's legacy {@code RandomState.randint(n)} for n ≤ 2^32. */
-    long randint(long n) {
+    public long randint(long n) {
         long rng = n - 1;
         if (rng == 0) return 0;
         long mask = rng;

@@ -1,9 +1,8 @@
-package dev.erasure.erase;
+package dev.erasure.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import dev.erasure.train.AdamMoments;
 
 import java.util.Map;
 

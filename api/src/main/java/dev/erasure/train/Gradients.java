@@ -1,16 +1,15 @@
-package dev.erasure.erase;
+package dev.erasure.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
-import dev.erasure.train.Tensors;
 
 /**
  * Accumulated gradients as resumable state. The official AdvAnchor never zeroes θ's and δ's
  * gradients, so each step adds to a running sum that a checkpoint must carry to resume bit-exactly.
  */
-final class Gradients {
+public final class Gradients {
     private Gradients() {
     }
 
@@ -19,7 +18,7 @@ final class Gradients {
      * {@code getGradient()} aliases torch's {@code .grad} only once a backward has defined it (before,
      * it returns detached zeros), so one backward of Σp defines it first; the copy then overwrites it.
      */
-    static void set(NDArray p, NDArray g) {
+    public static void set(NDArray p, NDArray g) {
         try (NDScope scope = new NDScope()) {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 gc.backward(p.sum());

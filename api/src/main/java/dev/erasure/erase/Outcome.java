@@ -1,0 +1,50 @@
+package dev.erasure.erase;
+
+import ai.djl.ndarray.NDArray;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a method's run produced, before any presentation: the trained tensors over the shared
+ * frozen UNet (and, for text-encoder methods, the trained encoder tensors), the per-iteration
+ * history, EAP's candidate sets and whether the run was cancelled. The facade's
+ * {@code ErasureResult} wraps it with the edited pipeline, saving and the history table.
+ *
+ * @param owner              what closing the result frees (the run's session or the edit's manager)
+ * @param textEncoderTensors trained text-encoder tensors by transformers key; empty when θ is in the UNet
+ * @param nanos              wall time of the run
+ */
+public record Outcome(ErasureModel model, TrainableWeights trained, AutoCloseable owner,
+                      Map<String, NDArray> textEncoderTensors, String method, List<CandidateSet> candidates,
+                      Settings settings, List<StepRecord> records, boolean cancelled, long nanos) {
+    public Outcome {
+        textEncoderTensors = Collections.unmodifiableMap(new LinkedHashMap<>(textEncoderTensors));
+        candidates = List.copyOf(candidates);
+        records = List.copyOf(records);
+    }
+
+    /** The outcome of the shared loop ({@link Trainer}) around a per-iteration method. */
+    static Outcome trained(Session s, ErasureMethod m, List<StepRecord> records, boolean cancelled, long nanos) {
+        Map<String, NDArray> textEncoder = s.textEncoder() == null ? Map.of() : s.textEncoder().tensors();
+        return new Outcome(s.model(), s.trainable(), s, textEncoder, m.name(), m.candidates(), s.settings(), records,
+                cancelled, nanos);
+    }
+
+    /**
+     * The outcome of a method without a training loop (UCE's closed-form edit): {@code edited}
+     * replaces those UNet tensors over the shared originals; closing frees {@code owner}.
+     */
+    static Outcome edited(ErasureModel model, String method, Settings settings, Map<String, NDArray> edited,
+                          AutoCloseable owner, long nanos) {
+        return new Outcome(model, TrainableWeights.of(model.unetWeights(), edited), owner, Map.of(), method, List.of(),
+                settings, List.of(), false, nanos);
+    }
+
+    /** θ updates done. */
+    public int stepsDone() {
+        return records.isEmpty() ? 0 : records.get(records.size() - 1).step();
+    }
+}
