@@ -38,7 +38,7 @@ public final class Erasure {
     private List<String> targets = List.of();
     private String separator;
     private Preserve preserve = Preserve.none();
-    private Params params = Params.crossAttention();
+    private Params params; // null: cross-attention (ESD-x), or the method's own choice
     private Integer steps; // null: the method's default (1000 for the ESD family)
     private Double learningRate; // null: the method's default (1e-5 for the ESD family)
     private long seed;
@@ -241,6 +241,8 @@ public final class Erasure {
         }
         if (checkpointEvery < 0) throw new IllegalArgumentException("checkpointEvery must be ≥ 0, got " + checkpointEvery);
         if (checkpointEvery > 0 && checkpointDir == null) throw new IllegalArgumentException("checkpointEvery needs a folder");
+        refuseUnused();
+        Params params = this.params != null ? this.params : Params.crossAttention();
         if (params.select(model.unetWeights().keys()).isEmpty()) {
             throw new IllegalArgumentException("parameter filter '" + params.name() + "' selects none of the UNet's "
                     + model.unetWeights().keys().size() + " tensors");
@@ -250,6 +252,19 @@ public final class Erasure {
         validatePreserve(words.size(), vocab);
         return new Settings(words, preserve, params, steps, learningRate, seed, vocab, ddimSteps, latent,
                 startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir);
+    }
+
+    /** An option the chosen method does not use is refused, naming both, instead of being dropped. */
+    private void refuseUnused() {
+        if (method == null) return;
+        if (!(preserve instanceof Preserve.None)) {
+            throw new IllegalArgumentException("preserve(" + preserve + ") selects a method of the ESD family, but method("
+                    + method.name() + ") is chosen: " + method.name() + " does not use preserve(..); drop one of them");
+        }
+        if (params != null && !method.usesParams()) {
+            throw new IllegalArgumentException("train(" + params.name() + ") is not used by " + method.name()
+                    + ", which chooses the tensors it edits itself; drop train(..)");
+        }
     }
 
     private void validatePreserve(int nTargets, Vocabulary vocab) {

@@ -69,9 +69,7 @@ final class AdvAnchorLoop implements ErasureMethod {
 
     /** The settings with steps = θ steps = min(steps, images). */
     static Settings thetaSteps(Settings x, int images) {
-        return new Settings(x.targets(), x.preserve(), x.params(), Math.min(x.steps(), images), x.learningRate(), x.seed(),
-                x.vocabulary(), x.ddimSteps(), x.latentSize(), x.startGuidance(), x.negativeGuidance(), x.compat(),
-                x.checkpointEvery(), x.checkpointDir());
+        return x.steps(Math.min(x.steps(), images));
     }
 
     @Override

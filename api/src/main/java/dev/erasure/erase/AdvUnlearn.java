@@ -201,6 +201,11 @@ public final class AdvUnlearn implements Method {
     }
 
     @Override
+    public boolean usesParams() {
+        return false;
+    }
+
+    @Override
     public String name() {
         return "AdvUnlearn";
     }

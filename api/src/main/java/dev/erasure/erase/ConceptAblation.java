@@ -179,6 +179,11 @@ public final class ConceptAblation implements Method {
     }
 
     @Override
+    public boolean usesParams() {
+        return false;
+    }
+
+    @Override
     public String name() {
         return noiseBased ? "CA-noise" : "CA";
     }
@@ -208,10 +213,7 @@ public final class ConceptAblation implements Method {
 
     @Override
     public Outcome run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir) {
-        Settings s = new Settings(settings.targets(), settings.preserve(), group.params(), settings.steps(),
-                settings.learningRate(), settings.seed(), settings.vocabulary(), anchorSteps, settings.latentSize(),
-                (float) anchorGuidance, settings.negativeGuidance(), Compat.OFFICIAL, settings.checkpointEvery(),
-                settings.checkpointDir());
+        Settings s = settings.params(group.params()).ddimGrid(anchorSteps, (float) anchorGuidance).compat(Compat.OFFICIAL);
         if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, s);
         return Trainer.run(model, s, listener, resumeDir, Loop::new);
     }

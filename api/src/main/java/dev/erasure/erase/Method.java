@@ -25,6 +25,15 @@ public interface Method {
         return 1e-5;
     }
 
+    /**
+     * Whether the common {@code train(Params)} choice applies; false for a method that fixes what it
+     * edits (UCE: the K/V projections, Concept Ablation: its group, AdvUnlearn: the text encoder), so
+     * that an explicit {@code train(..)} is refused instead of silently ignored.
+     */
+    default boolean usesParams() {
+        return true;
+    }
+
     /** Rejects settings this method cannot use, before any compute (IllegalArgumentException naming them). */
     default void validate(ErasureModel model, Settings settings) {
     }

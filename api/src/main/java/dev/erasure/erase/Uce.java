@@ -134,6 +134,11 @@ public final class Uce implements Method {
     }
 
     @Override
+    public boolean usesParams() {
+        return false;
+    }
+
+    @Override
     public String name() {
         return "UCE";
     }

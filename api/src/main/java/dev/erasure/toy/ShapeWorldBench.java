@@ -2,7 +2,6 @@ package dev.erasure.toy;
 
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
-import dev.erasure.core.Params;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
 import dev.erasure.sd.StableDiffusion;
@@ -233,9 +232,9 @@ public final class ShapeWorldBench {
         return out;
     }
 
-    /** The shared recipe every method starts from: the targets, cross-attention, the world's grid, lr, steps, seed. */
+    /** The shared recipe every method starts from: the targets, the world's grid, lr, steps, seed (ESD-family recipes train cross-attention, the default). */
     public Erasure base(EraseSet set) {
-        return Erasure.of(model).targets(set.erasedWords().toArray(String[]::new)).train(Params.crossAttention())
+        return Erasure.of(model).targets(set.erasedWords().toArray(String[]::new))
                 .ddimSteps(samplingSteps).steps(stepsPerConcept * set.erased().size()).learningRate(learningRate).seed(seed);
     }
 

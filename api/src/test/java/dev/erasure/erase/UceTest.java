@@ -26,6 +26,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class UceTest extends TinyModels {
 
     @Test
+    void refusesTheOptionsItDoesNotUseNamingBoth() {
+        IllegalArgumentException preserve = assertThrows(IllegalArgumentException.class, () -> Erasure.of(sd).target("Van Gogh")
+                .preserve(dev.erasure.core.Preserve.adversarial(50)).method(Methods.uce()).run());
+        assertTrue(preserve.getMessage().contains("preserve(") && preserve.getMessage().contains("UCE"), preserve.getMessage());
+        IllegalArgumentException train = assertThrows(IllegalArgumentException.class, () -> Erasure.of(sd).target("Van Gogh")
+                .train(dev.erasure.core.Params.nonCrossAttention()).method(Methods.uce()).run());
+        assertTrue(train.getMessage().contains("train(") && train.getMessage().contains("UCE"), train.getMessage());
+    }
+
+    @Test
     void editsExactlyTheCrossAttentionKeysAndValues() {
         try (ErasureResult r = Erasure.of(sd).target("Van Gogh").method(Methods.uce()).run()) {
             List<String> kv = Uce.EDITED.select(model.unetWeights().keys());
