@@ -41,7 +41,7 @@ public final class Main {
                     ShapeWorldBenchCommand.run(model(opts, "models/shapeworld"), opts);
                     break;
                 case "grid":
-                    quickstart(opts);
+                    grid(opts);
                     break;
                 case "generate":
                     generate(opts);
@@ -103,7 +103,7 @@ public final class Main {
         throw new IllegalStateException("no model found at " + relative + "; pass --model PATH");
     }
 
-    static void quickstart(Map<String, String> o) throws IOException {
+    static void grid(Map<String, String> o) throws IOException {
         Path model = model(o, "fixtures/tiny-sd");
         Path out = Paths.get(o.getOrDefault("out", "out/quickstart.png"));
         int steps = Integer.parseInt(o.getOrDefault("steps", "10"));
