@@ -81,6 +81,12 @@ public final class DdimScheduler {
                 j.bool("clip_sample", true), (float) j.number("clip_sample_range", 1.0));
     }
 
+    /** The same schedule predicting another quantity (DDIMScheduler.from_config(config, prediction_type=...)). */
+    public DdimScheduler withPrediction(Prediction p) {
+        return new DdimScheduler(numTrainTimesteps, betas, finalAlphaCumprod == 1f, stepsOffset, p, spacing,
+                clipSample, clipSampleRange);
+    }
+
     /** DDIMScheduler.set_timesteps(steps).timesteps, descending. */
     public int[] timesteps(int steps) {
         checkSteps(steps);

@@ -43,6 +43,22 @@ final class ModelFixtures {
         return new AutoencoderKL(VaeConfig.fromJson(config(dir)), weights(dir, manager));
     }
 
+    private static final Pattern PROMPTS = Pattern.compile("prompts\\s*\\[?(\\d+(?:\\s*(?:,|and)\\s*\\d+)*)");
+
+    /**
+     * The rows of {@code all} [prompts, ...] that a golden entry holds for some prompts only
+     * ("... for prompts 1 and 4", "... for prompts [1, 4]"), as its description says.
+     */
+    static NDArray selectPrompts(NDArray all, JsonObject entry, String name) {
+        String description = entry.has("description") ? entry.get("description").getAsString() : "";
+        Matcher m = PROMPTS.matcher(description);
+        if (!m.find()) throw new IllegalStateException("golden entry " + name + " names no prompts in '" + description + "'");
+        String[] parts = m.group(1).split("\\s*(?:,|and)\\s*");
+        ai.djl.ndarray.NDList rows = new ai.djl.ndarray.NDList();
+        for (String part : parts) rows.add(all.get(Long.parseLong(part.trim())));
+        return ai.djl.ndarray.NDArrays.stack(rows);
+    }
+
     private static final Pattern TIMESTEP = Pattern.compile("timesteps?\\D*?(-?\\d+(?:\\.\\d+)?)");
 
     /**

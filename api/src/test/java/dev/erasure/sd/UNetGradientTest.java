@@ -9,7 +9,9 @@ import dev.erasure.testing.Fixtures;
 import dev.erasure.testing.Golden;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,12 +24,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * L = mean((unet(sample, t, c) − target)²), gradients for exactly the parameters named by
  * {@code grad.dL_dparam.<name>} (trainable copies overlaid on the frozen weights) and for both inputs.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UNetGradientTest {
+    /** The fixture folder; the SD-2 subclass overrides it. */
+    protected Path fixture() {
+        return Fixtures.tinySd();
+    }
+
     private static final String PARAM = "grad.dL_dparam.";
 
     @Test
     void gradientsMatchGoldenAndFrozenWeightsStayUntouched() {
-        try (Golden golden = new Golden(Fixtures.tinySd()); NDManager manager = NDManager.newBaseManager();
+        try (Golden golden = new Golden(fixture()); NDManager manager = NDManager.newBaseManager();
              NDManager trainManager = manager.newSubManager()) {
             Assumptions.assumeTrue(golden.has("grad.sample"), "no grad.* entries in this fixture");
             UNet2DConditionModel frozen = ModelFixtures.unet(golden.folder(), manager);
