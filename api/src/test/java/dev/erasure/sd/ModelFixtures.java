@@ -20,8 +20,12 @@ final class ModelFixtures {
     }
 
     static JsonObject config(Path componentDir) {
+        return config(componentDir, "config.json");
+    }
+
+    static JsonObject config(Path componentDir, String file) {
         try {
-            return JsonParser.parseString(Files.readString(componentDir.resolve("config.json"))).getAsJsonObject();
+            return JsonParser.parseString(Files.readString(componentDir.resolve(file))).getAsJsonObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
