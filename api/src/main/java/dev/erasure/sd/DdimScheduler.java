@@ -16,7 +16,7 @@ import java.util.Arrays;
  * float32 scalars like diffusers' 0-dim tensors. Options this port does not implement
  * (thresholding, other schedules/spacings) are rejected by name rather than silently ignored.
  */
-public final class DdimScheduler {
+public final class DdimScheduler implements dev.erasure.sd.scheduler.Scheduler {
     public enum Prediction { EPSILON, V_PREDICTION, SAMPLE }
 
     public enum Spacing { LEADING, TRAILING, LINSPACE }
@@ -79,6 +79,35 @@ public final class DdimScheduler {
                 parse(Prediction.class, "prediction_type", j.string("prediction_type", "epsilon")),
                 parse(Spacing.class, "timestep_spacing", j.string("timestep_spacing", "leading")),
                 j.bool("clip_sample", true), (float) j.number("clip_sample_range", 1.0));
+    }
+
+    /** DDIM as a {@link dev.erasure.sd.scheduler.Schedule}: init_noise_sigma 1, no input scaling, eta 0. */
+    @Override
+    public dev.erasure.sd.scheduler.Schedule schedule(int inferenceSteps) {
+        int[] t = timesteps(inferenceSteps);
+        return new dev.erasure.sd.scheduler.Schedule() {
+            @Override
+            public float[] timesteps() {
+                float[] f = new float[t.length];
+                for (int i = 0; i < t.length; i++) f[i] = t[i];
+                return f;
+            }
+
+            @Override
+            public float initNoiseSigma() {
+                return 1f;
+            }
+
+            @Override
+            public NDArray scaleModelInput(NDArray sample, int stepIndex) {
+                return sample;
+            }
+
+            @Override
+            public NDArray step(NDArray modelOutput, int stepIndex, NDArray sample) {
+                return DdimScheduler.this.step(modelOutput, t[stepIndex], sample, inferenceSteps).prevSample();
+            }
+        };
     }
 
     /** The same schedule predicting another quantity (DDIMScheduler.from_config(config, prediction_type=...)). */
