@@ -33,6 +33,10 @@ final class PipelineLoader {
     }
 
     private static StableDiffusion fromFolder(ModelFolder model, LoadOptions options, NDManager manager) {
+        if (model.has("text_encoder_2")) {
+            throw new dev.erasure.sd.io.WeightException(model.path() + " is an SDXL folder (text_encoder_2/): load it with "
+                    + "StableDiffusionXL.load(path, options)");
+        }
         ModelFolder.Component unetPart = model.component("unet");
         UNet2DConditionModel unet = new UNet2DConditionModel(UNetConfig.fromJson(unetPart.config()),
                 weights(unetPart, options, manager));

@@ -133,6 +133,26 @@ class SdxlPipelineParityTest {
         }
     }
 
+    @Test
+    void loadedFolderGeneratesWithEulerAndDdim() {
+        try (StableDiffusionXL xl = StableDiffusionXL.load(golden.folder(), LoadOptions.defaults().device("cpu"))) {
+            Generation g = Generation.of("a photo of a garbage truck").seed(3).steps(3).guidance(5f).size(64, 96);
+            var euler = xl.generate(g);
+            var again = xl.generate(g.scheduler(dev.erasure.sd.scheduler.SchedulerType.EULER));
+            var ddim = xl.generate(g.scheduler(dev.erasure.sd.scheduler.SchedulerType.DDIM));
+            org.junit.jupiter.api.Assertions.assertEquals(96, euler.getWidth());
+            org.junit.jupiter.api.Assertions.assertEquals(64, euler.getHeight());
+            boolean differs = false;
+            for (int y = 0; y < 64; y++) {
+                for (int x = 0; x < 96; x++) {
+                    org.junit.jupiter.api.Assertions.assertEquals(euler.getRGB(x, y), again.getRGB(x, y), "default = Euler");
+                    differs |= euler.getRGB(x, y) != ddim.getRGB(x, y);
+                }
+            }
+            assertTrue(differs, "DDIM and Euler give the same image");
+        }
+    }
+
     private static int at(JsonObject r, String key, int i) {
         JsonArray a = r.getAsJsonArray(key);
         return a.get(i).getAsInt();
