@@ -59,16 +59,26 @@ class UNetGradientTest {
             sample.setRequiresGradient(true);
             context.setRequiresGradient(true);
             NDArray t = golden.tensor("grad.timesteps");
+            // SDXL: pooled text embeddings (a leaf too) and time ids feed the added embedding
+            NDArray textEmbeds = null;
+            if (golden.has("grad.text_embeds")) {
+                textEmbeds = golden.tensor("grad.text_embeds").duplicate();
+                textEmbeds.attach(trainManager);
+                textEmbeds.setRequiresGradient(true);
+            }
+            Conditioning cond = textEmbeds == null ? Conditioning.of(context)
+                    : new Conditioning(context, textEmbeds, golden.tensor("grad.time_ids"));
 
             try (GradientCollector gc = Engine.getInstance().newGradientCollector();
                  NDScope scope = new NDScope()) {
-                NDArray out = unet.forward(sample, t, context);
+                NDArray out = unet.forward(sample, t, cond);
                 NDArray loss = out.sub(golden.tensor("grad.target")).square().mean();
                 gc.backward(loss);
                 check(golden, "grad.unet_out", out);
                 check(golden, "grad.loss", loss.reshape(golden.tensor("grad.loss").getShape()));
                 check(golden, "grad.dL_dsample", sample.getGradient());
                 check(golden, "grad.dL_dencoder_hidden_states", context.getGradient());
+                if (textEmbeds != null) check(golden, "grad.dL_dtext_embeds", textEmbeds.getGradient());
                 for (Map.Entry<String, NDArray> e : trainable.entrySet()) {
                     check(golden, PARAM + e.getKey(), e.getValue().getGradient());
                 }
