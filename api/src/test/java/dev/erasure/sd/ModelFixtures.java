@@ -42,6 +42,17 @@ final class ModelFixtures {
         return new UNet2DConditionModel(UNetConfig.fromJson(config(dir)), weights(dir, manager));
     }
 
+    /** Both tokenizers and text encoders of an SDXL fixture folder. */
+    static SdxlPromptEncoder sdxlPromptEncoder(Path fixture, NDManager manager) {
+        return new SdxlPromptEncoder(ClipTokenizer.fromFolder(fixture.resolve("tokenizer")), text(fixture.resolve("text_encoder"), manager),
+                ClipTokenizer.fromFolder(fixture.resolve("tokenizer_2")), text(fixture.resolve("text_encoder_2"), manager));
+    }
+
+    static ClipTextModel text(Path dir, NDManager manager) {
+        Path file = dir.resolve("model.safetensors");
+        return new ClipTextModel(ClipTextConfig.fromJson(config(dir)), new Weights(Safetensors.load(file, manager), file.toString()));
+    }
+
     static AutoencoderKL vae(Path fixture, NDManager manager) {
         Path dir = fixture.resolve("vae");
         return new AutoencoderKL(VaeConfig.fromJson(config(dir)), weights(dir, manager));

@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDScope;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.erasure.sd.io.Safetensors;
 import dev.erasure.sd.scheduler.EulerDiscreteScheduler;
 import dev.erasure.testing.Fixtures;
 import dev.erasure.testing.Golden;
@@ -48,15 +47,8 @@ class SdxlParityTest {
         golden = new Golden(fixture());
         manager = NDManager.newBaseManager();
         Path f = golden.folder();
-        encoder = new SdxlPromptEncoder(ClipTokenizer.fromFolder(f.resolve("tokenizer")), text(f.resolve("text_encoder")),
-                ClipTokenizer.fromFolder(f.resolve("tokenizer_2")), text(f.resolve("text_encoder_2")));
+        encoder = ModelFixtures.sdxlPromptEncoder(f, manager);
         unet = ModelFixtures.unet(f, manager);
-    }
-
-    private ClipTextModel text(Path dir) {
-        Path file = dir.resolve("model.safetensors");
-        return new ClipTextModel(ClipTextConfig.fromJson(ModelFixtures.config(dir)),
-                new Weights(Safetensors.load(file, manager), file.toString()));
     }
 
     @AfterAll

@@ -1,7 +1,6 @@
 package dev.erasure.sd.scheduler;
 
 import ai.djl.ndarray.NDArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
 /**
@@ -36,24 +35,7 @@ public final class EulerDiscreteScheduler implements Scheduler {
 
     /** From a diffusers scheduler_config.json (Euler's or any SD scheduler's: the shared keys). */
     public static EulerDiscreteScheduler fromJson(JsonObject c) {
-        int n = c.has("num_train_timesteps") ? c.get("num_train_timesteps").getAsInt() : 1000;
-        String schedule = string(c, "beta_schedule", "linear");
-        double start = c.has("beta_start") ? c.get("beta_start").getAsDouble() : 0.0001;
-        double end = c.has("beta_end") ? c.get("beta_end").getAsDouble() : 0.02;
-        float[] betas;
-        JsonElement trained = c.get("trained_betas");
-        if (trained != null && !trained.isJsonNull()) {
-            betas = new float[trained.getAsJsonArray().size()];
-            for (int i = 0; i < betas.length; i++) betas[i] = trained.getAsJsonArray().get(i).getAsFloat();
-        } else if (schedule.equals("linear")) {
-            betas = BetaSchedule.linear(start, end, n);
-        } else if (schedule.equals("scaled_linear")) {
-            betas = BetaSchedule.scaledLinear(start, end, n);
-        } else if (schedule.equals("squaredcos_cap_v2")) {
-            betas = BetaSchedule.squaredCosCapV2(n);
-        } else {
-            throw new IllegalArgumentException("Euler beta_schedule '" + schedule + "' is not supported");
-        }
+        float[] betas = BetaSchedule.fromConfig(c, "Euler");
         if (c.has("use_karras_sigmas") && c.get("use_karras_sigmas").getAsBoolean()) {
             throw new IllegalArgumentException("Euler option use_karras_sigmas=true is not supported");
         }
