@@ -208,6 +208,16 @@ public final class DdimScheduler implements dev.erasure.sd.scheduler.Scheduler {
         return 1f;
     }
 
+    /**
+     * The Euler sampler over the same training schedule (betas, steps_offset, spacing, prediction
+     * type), as {@code EulerDiscreteScheduler.from_config(ddim_config)} builds it.
+     */
+    public dev.erasure.sd.scheduler.EulerDiscreteScheduler toEuler() {
+        return new dev.erasure.sd.scheduler.EulerDiscreteScheduler(betas, stepsOffset,
+                spacing.name().toLowerCase(java.util.Locale.ROOT),
+                dev.erasure.sd.scheduler.EulerDiscreteScheduler.Prediction.valueOf(prediction.name()));
+    }
+
     public Prediction predictionType() {
         return prediction;
     }
