@@ -33,6 +33,7 @@ import java.util.Map;
 public final class ClipTokenizer {
     private static final String RESOURCE = "/dev/erasure/sd/clip-tokenizer/";
     private static volatile ClipTokenizer bundled;
+    private static volatile ClipTokenizer bundledSd2;
 
     private final HuggingFaceTokenizer hf;
     private final String[] vocabulary;
@@ -62,7 +63,7 @@ public final class ClipTokenizer {
         // Some configs store "no limit" as 1e30; CLIP's position table is 77 long.
         double max = config.has("model_max_length") ? config.get("model_max_length").getAsDouble() : 77;
         this.maxLength = max > 0 && max < 1e6 ? (int) max : 77;
-        String json = ClipTokenizerJson.build(vocab, merges, bosToken, eosToken, unkToken).toString();
+        String json = ClipTokenizerJson.build(vocab, merges, bosToken, eosToken, unkToken, padToken).toString();
         try (InputStream in = new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8))) {
             this.hf = HuggingFaceTokenizer.newInstance(in, Map.of("addSpecialTokens", "true",
                     "truncation", "false", "padding", "false"));
@@ -93,6 +94,24 @@ public final class ClipTokenizer {
             }
         }
         return bundled;
+    }
+
+    /** The bundled vocabulary with SD-2.x's tokenizer settings: {@code pad_token "!"} (id 0, split off in prompts). */
+    public static ClipTokenizer bundledSd2() {
+        if (bundledSd2 == null) {
+            synchronized (ClipTokenizer.class) {
+                if (bundledSd2 == null) {
+                    bundledSd2 = new ClipTokenizer(new TokenizerFiles("classpath:" + RESOURCE + " (SD-2 pad '!')", name -> {
+                        if (name.equals("tokenizer_config.json")) return "{\"pad_token\": \"!\", \"model_max_length\": 77}";
+                        if (name.equals("special_tokens_map.json")) return "{}";
+                        try (InputStream in = ClipTokenizer.class.getResourceAsStream(RESOURCE + name)) {
+                            return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                        }
+                    }));
+                }
+            }
+        }
+        return bundledSd2;
     }
 
     /** Ids padded/truncated to {@link #maxLength()}: BOS + at most maxLength−2 tokens + EOS, then pad ids. */

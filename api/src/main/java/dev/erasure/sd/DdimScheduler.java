@@ -2,7 +2,6 @@ package dev.erasure.sd;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.erasure.sd.scheduler.BetaSchedule;
 
@@ -16,7 +15,7 @@ import java.util.Arrays;
  * float32 scalars like diffusers' 0-dim tensors. Options this port does not implement
  * (thresholding, other schedules/spacings) are rejected by name rather than silently ignored.
  */
-public final class DdimScheduler {
+public final class DdimScheduler implements dev.erasure.sd.scheduler.Scheduler {
     public enum Prediction { EPSILON, V_PREDICTION, SAMPLE }
 
     public enum Spacing { LEADING, TRAILING, LINSPACE }
@@ -55,30 +54,47 @@ public final class DdimScheduler {
     public static DdimScheduler fromJson(JsonObject c) {
         ConfigJson j = new ConfigJson(c, "scheduler config");
         if (j.bool("thresholding", false)) throw new IllegalArgumentException("DDIM option thresholding=true is not supported");
-        int n = (int) j.number("num_train_timesteps", 1000);
-        double start = j.number("beta_start", 0.0001);
-        double end = j.number("beta_end", 0.02);
-        String schedule = j.string("beta_schedule", "linear");
-        float[] betas;
-        JsonElement trained = c.get("trained_betas");
-        if (trained != null && !trained.isJsonNull()) {
-            betas = new float[trained.getAsJsonArray().size()];
-            for (int i = 0; i < betas.length; i++) betas[i] = trained.getAsJsonArray().get(i).getAsFloat();
-        } else if (schedule.equals("linear")) {
-            betas = BetaSchedule.linear(start, end, n);
-        } else if (schedule.equals("scaled_linear")) {
-            betas = BetaSchedule.scaledLinear(start, end, n);
-        } else if (schedule.equals("squaredcos_cap_v2")) {
-            betas = BetaSchedule.squaredCosCapV2(n);
-        } else {
-            throw new IllegalArgumentException("DDIM beta_schedule '" + schedule + "' is not supported"
-                    + " (linear, scaled_linear, squaredcos_cap_v2, or trained_betas)");
-        }
-        if (j.bool("rescale_betas_zero_snr", false)) betas = BetaSchedule.rescaleZeroTerminalSnr(betas);
+        float[] betas = BetaSchedule.fromConfig(c, "DDIM");
+        int n = betas.length;
         return new DdimScheduler(n, betas, j.bool("set_alpha_to_one", true), (int) j.number("steps_offset", 0),
                 parse(Prediction.class, "prediction_type", j.string("prediction_type", "epsilon")),
                 parse(Spacing.class, "timestep_spacing", j.string("timestep_spacing", "leading")),
                 j.bool("clip_sample", true), (float) j.number("clip_sample_range", 1.0));
+    }
+
+    /** DDIM as a {@link dev.erasure.sd.scheduler.Schedule}: init_noise_sigma 1, no input scaling, eta 0. */
+    @Override
+    public dev.erasure.sd.scheduler.Schedule schedule(int inferenceSteps) {
+        int[] t = timesteps(inferenceSteps);
+        return new dev.erasure.sd.scheduler.Schedule() {
+            @Override
+            public float[] timesteps() {
+                float[] f = new float[t.length];
+                for (int i = 0; i < t.length; i++) f[i] = t[i];
+                return f;
+            }
+
+            @Override
+            public float initNoiseSigma() {
+                return 1f;
+            }
+
+            @Override
+            public NDArray scaleModelInput(NDArray sample, int stepIndex) {
+                return sample;
+            }
+
+            @Override
+            public NDArray step(NDArray modelOutput, int stepIndex, NDArray sample) {
+                return DdimScheduler.this.step(modelOutput, t[stepIndex], sample, inferenceSteps).prevSample();
+            }
+        };
+    }
+
+    /** The same schedule predicting another quantity (DDIMScheduler.from_config(config, prediction_type=...)). */
+    public DdimScheduler withPrediction(Prediction p) {
+        return new DdimScheduler(numTrainTimesteps, betas, finalAlphaCumprod == 1f, stepsOffset, p, spacing,
+                clipSample, clipSampleRange);
     }
 
     /** DDIMScheduler.set_timesteps(steps).timesteps, descending. */
@@ -190,6 +206,16 @@ public final class DdimScheduler {
     /** DDIM starts from unit-variance noise. */
     public float initNoiseSigma() {
         return 1f;
+    }
+
+    /**
+     * The Euler sampler over the same training schedule (betas, steps_offset, spacing, prediction
+     * type), as {@code EulerDiscreteScheduler.from_config(ddim_config)} builds it.
+     */
+    public dev.erasure.sd.scheduler.EulerDiscreteScheduler toEuler() {
+        return new dev.erasure.sd.scheduler.EulerDiscreteScheduler(betas, stepsOffset,
+                spacing.name().toLowerCase(java.util.Locale.ROOT),
+                dev.erasure.sd.scheduler.EulerDiscreteScheduler.Prediction.valueOf(prediction.name()));
     }
 
     public Prediction predictionType() {

@@ -33,6 +33,10 @@ final class PipelineLoader {
     }
 
     private static StableDiffusion fromFolder(ModelFolder model, LoadOptions options, NDManager manager) {
+        if (model.has("text_encoder_2")) {
+            throw new dev.erasure.sd.io.WeightException(model.path() + " is an SDXL folder (text_encoder_2/): load it with "
+                    + "StableDiffusionXL.load(path, options)");
+        }
         ModelFolder.Component unetPart = model.component("unet");
         UNet2DConditionModel unet = new UNet2DConditionModel(UNetConfig.fromJson(unetPart.config()),
                 weights(unetPart, options, manager));
@@ -55,7 +59,10 @@ final class PipelineLoader {
                 : part.folder().toString());
     }
 
-    /** A single file carries no tokenizer: SD-1 uses the standard CLIP BPE, which is bundled. */
+    /**
+     * A single file carries no tokenizer: SD-1 and SD-2 use the standard CLIP BPE, which is bundled
+     * (SD-2's tokenizer pads with "!").
+     */
     private static StableDiffusion fromSingleFile(Path file, LoadOptions options, NDManager manager) {
         SingleFileCheckpoint.Components c = SingleFileCheckpoint.load(file, manager,
                 new SingleFileCheckpoint.Options(options.originalConfig(), options.textHeads(), options.dtype()));
@@ -65,7 +72,8 @@ final class PipelineLoader {
         AutoencoderKL vae = new AutoencoderKL(VaeConfig.fromJson(c.vaeConfig()), new Weights(c.vae(), src + " (vae)"));
         ClipTextModel text = new ClipTextModel(ClipTextConfig.fromJson(c.textConfig()),
                 new Weights(c.text(), src + " (text encoder)"));
-        return new StableDiffusion(ClipTokenizer.bundled(), text, unet, vae, DdimScheduler.fromJson(c.schedulerConfig()),
+        ClipTokenizer tokenizer = c.openClipText() ? ClipTokenizer.bundledSd2() : ClipTokenizer.bundled();
+        return new StableDiffusion(tokenizer, text, unet, vae, DdimScheduler.fromJson(c.schedulerConfig()),
                 manager, src);
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
+import dev.erasure.sd.scheduler.Schedule;
 
 /**
  * The classifier-free-guidance DDIM loop of diffusers' StableDiffusionPipeline: the batch is
@@ -20,6 +21,50 @@ public final class Sampler {
     }
 
     private Sampler() {
+    }
+
+    /** Sees every step of {@link #denoise(UNet2DConditionModel, Schedule, NDArray, Conditioning, Conditioning, float, ProgressListener, ConditionedObserver)}. */
+    @FunctionalInterface
+    public interface ConditionedObserver {
+        void onStep(int index, float timestep, NDArray unetInput, NDArray unetOutput, NDArray latentsAfter);
+    }
+
+    /**
+     * The CFG loop of diffusers' SD and SDXL pipelines over any {@link Schedule}: the latent is
+     * multiplied by init_noise_sigma, the batch [negative, positive] is scaled by
+     * scale_model_input, the UNet gets the float timestep and the conditioning (SDXL: pooled
+     * embeddings and time ids too), ε = u + s·(c − u), then one schedule step.
+     *
+     * @param uncond negative conditioning; null means no guidance
+     */
+    public static NDArray denoise(UNet2DConditionModel unet, Schedule schedule, NDArray latents, Conditioning cond,
+                                  Conditioning uncond, float guidance, ProgressListener listener,
+                                  ConditionedObserver observer) {
+        float[] timesteps = schedule.timesteps();
+        boolean cfg = uncond != null && guidance != 1f;
+        Conditioning c = cfg ? Conditioning.concat(uncond, cond) : cond;
+        NDArray x = latents.mul(schedule.initNoiseSigma());
+        try (Task task = Task.start("sample", timesteps.length, listener)) {
+            for (int i = 0; i < timesteps.length; i++) {
+                try (NDScope scope = new NDScope()) {
+                    NDArray in = schedule.scaleModelInput(cfg ? NDArrays.concat(new NDList(x, x), 0) : x, i);
+                    NDArray out = unet.forward(in, x.getManager().create(timesteps[i]), c);
+                    NDArray eps = out;
+                    if (cfg) {
+                        NDList halves = out.split(2, 0);
+                        NDArray u = halves.get(0);
+                        eps = u.add(halves.get(1).sub(u).mul(guidance));
+                    }
+                    NDArray next = schedule.step(eps, i, x);
+                    if (observer != null) observer.onStep(i, timesteps[i], in, out, next);
+                    NDScope.unregister(next);
+                    x.close();
+                    x = next;
+                }
+                task.step();
+            }
+        }
+        return x;
     }
 
     /**

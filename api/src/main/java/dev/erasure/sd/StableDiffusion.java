@@ -69,6 +69,13 @@ public final class StableDiffusion implements AutoCloseable {
         return scheduler;
     }
 
+    /** The sampler a request names, over this model's training schedule; null = the model's own (DDIM). */
+    public dev.erasure.sd.scheduler.Scheduler scheduler(dev.erasure.sd.scheduler.SchedulerType type) {
+        if (type == null || type == dev.erasure.sd.scheduler.SchedulerType.DDIM) return scheduler;
+        if (type == dev.erasure.sd.scheduler.SchedulerType.EULER) return scheduler.toEuler();
+        throw new IllegalArgumentException("scheduler " + type + " is not available (DDIM, EULER)");
+    }
+
     /** The manager that owns the loaded weights. */
     public NDManager manager() {
         return manager;
@@ -171,7 +178,11 @@ public final class StableDiffusion implements AutoCloseable {
         NDArray x = initialLatent(g.seed(), h, w);
         NDArray cond = encodePrompt(g.prompt());
         NDArray uncond = g.guidance() == 1f ? null : encodePrompt(g.negativePrompt());
-        return Sampler.denoise(unet, scheduler, x, cond, uncond, g.steps(), g.guidance(), listener, null);
+        if (g.scheduler() == null || g.scheduler() == dev.erasure.sd.scheduler.SchedulerType.DDIM) {
+            return Sampler.denoise(unet, scheduler, x, cond, uncond, g.steps(), g.guidance(), listener, null);
+        }
+        return Sampler.denoise(unet, scheduler(g.scheduler()).schedule(g.steps()), x, Conditioning.of(cond),
+                uncond == null ? null : Conditioning.of(uncond), g.guidance(), listener, null);
     }
 
     /**

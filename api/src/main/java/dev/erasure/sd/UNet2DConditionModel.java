@@ -65,13 +65,29 @@ public final class UNet2DConditionModel {
     /** As {@link #forward(NDArray, NDArray, NDArray)}, recording sub-module outputs by diffusers name. */
     public NDArray forward(NDArray sample, NDArray timesteps, NDArray encoderHiddenStates,
                            Map<String, NDArray> capture) {
+        return forward(sample, timesteps, Conditioning.of(encoderHiddenStates), capture);
+    }
+
+    /** The prediction for any conditioning (SDXL's adds pooled text and time ids). */
+    public NDArray forward(NDArray sample, NDArray timesteps, Conditioning cond) {
+        return forward(sample, timesteps, cond, null);
+    }
+
+    public NDArray forward(NDArray sample, NDArray timesteps, Conditioning cond, Map<String, NDArray> capture) {
+        NDArray encoderHiddenStates = cond.promptEmbeds();
         checkInputs(sample, encoderHiddenStates);
+        if (cfg.hasTextTime() != cond.hasTextTime()) {
+            throw new IllegalArgumentException(cfg.hasTextTime()
+                    ? "this UNet (addition_embed_type text_time, SDXL) needs pooled text embeddings and time ids"
+                    : "this UNet takes prompt embeddings only; got pooled embeddings and time ids (SDXL conditioning)");
+        }
         Capture cap = Capture.into(capture);
         long batch = sample.getShape().get(0);
         NDArray tEmb = cap.put("time_proj", Timesteps.sinusoidal(Timesteps.toBatch(timesteps, batch),
                 cfg.blockOutChannels[0], cfg.flipSinToCos, cfg.freqShift).toType(sample.getDataType(), false));
         NDArray emb = cap.put("time_embedding",
                 Timesteps.embedding(w.sub("time_embedding"), tEmb, cfg.actFn, cfg.timestepPostAct));
+        if (cond.hasTextTime()) emb = cap.put("temb", emb.add(addedEmbedding(cond, batch, sample.getDataType(), cap)));
         if (cfg.timeEmbeddingActFn != null) emb = Nn.activation(cfg.timeEmbeddingActFn, emb);
 
         NDArray x = cfg.centerInputSample ? sample.mul(2f).sub(1f) : sample;
@@ -92,6 +108,28 @@ public final class UNet2DConditionModel {
             x = Nn.activation(cfg.actFn, x);
         }
         return cap.put("conv_out", Nn.conv2d(w.sub("conv_out"), x, 1, (cfg.convOutKernel - 1) / 2));
+    }
+
+    /**
+     * diffusers' "text_time" added embedding: each time id gets a [cos | sin] sinusoid of width
+     * addition_time_embed_dim (reshaped to [B, n·dim] in id order), the pooled text comes first,
+     * and add_embedding (Linear → SiLU → Linear) maps the concatenation to the time-embedding width.
+     */
+    private NDArray addedEmbedding(Conditioning cond, long batch, ai.djl.ndarray.types.DataType dtype, Capture cap) {
+        NDArray ids = cond.timeIds();
+        if (ids.getShape().dimension() != 2 || ids.getShape().get(0) != batch) {
+            throw new IllegalArgumentException("time ids must be [" + batch + ", n], got " + ids.getShape());
+        }
+        long width = cond.pooled().getShape().get(1) + ids.getShape().get(1) * cfg.additionTimeEmbedDim;
+        if (width != cfg.projectionClassEmbeddingsInputDim) {
+            throw new IllegalArgumentException("pooled " + cond.pooled().getShape() + " and time ids " + ids.getShape()
+                    + " give " + width + " add_embedding inputs; the UNet config expects " + cfg.projectionClassEmbeddingsInputDim);
+        }
+        NDArray proj = cap.put("add_time_proj", Timesteps.sinusoidal(ids.reshape(-1), cfg.additionTimeEmbedDim,
+                cfg.flipSinToCos, cfg.freqShift));
+        NDArray timeEmbeds = proj.reshape(batch, -1).toType(dtype, false);
+        NDArray input = cap.put("add_embedding.input", Nn.cat(-1, cond.pooled().toType(dtype, false), timeEmbeds));
+        return cap.put("add_embedding", Timesteps.embedding(w.sub("add_embedding"), input, "silu", null));
     }
 
     private void checkInputs(NDArray sample, NDArray context) {

@@ -46,6 +46,12 @@ public final class UNetConfig {
     public final String timeEmbeddingActFn;
     /** Activation at the end of TimestepEmbedding (timestep_post_act), or null. */
     public final String timestepPostAct;
+    /** addition_embed_type: null, or "text_time" (SDXL: pooled text + add_time_ids into add_embedding). */
+    public final String additionEmbedType;
+    /** addition_time_embed_dim: the sinusoid width of each add_time_id (SDXL 256). */
+    public final int additionTimeEmbedDim;
+    /** projection_class_embeddings_input_dim: add_embedding's input width (pooled + 6·additionTimeEmbedDim). */
+    public final int projectionClassEmbeddingsInputDim;
 
     private UNetConfig(ConfigJson c) {
         sampleSize = c.integer("sample_size", 64);
@@ -88,6 +94,15 @@ public final class UNetConfig {
         timeEmbeddingDim = c.integer("time_embedding_dim", blockOutChannels[0] * 4);
         timeEmbeddingActFn = c.string("time_embedding_act_fn", null);
         timestepPostAct = c.string("timestep_post_act", null);
+        additionEmbedType = c.string("addition_embed_type", null);
+        if (additionEmbedType != null && !additionEmbedType.equals("text_time")) {
+            throw c.unsupported("addition_embed_type", additionEmbedType);
+        }
+        additionTimeEmbedDim = c.integer("addition_time_embed_dim", 256);
+        projectionClassEmbeddingsInputDim = c.integer("projection_class_embeddings_input_dim", 0);
+        if (additionEmbedType != null && projectionClassEmbeddingsInputDim <= 0) {
+            throw new IllegalArgumentException("unet config: addition_embed_type text_time needs projection_class_embeddings_input_dim");
+        }
         rejectUnsupported(c);
     }
 
@@ -104,15 +119,25 @@ public final class UNetConfig {
         if (c.number("resnet_out_scale_factor", 1.0) != 1.0) {
             throw c.unsupported("resnet_out_scale_factor", c.number("resnet_out_scale_factor", 1.0));
         }
-        for (String key : List.of("class_embed_type", "num_class_embeds", "addition_embed_type",
+        for (String key : List.of("class_embed_type", "num_class_embeds",
                 "encoder_hid_dim", "encoder_hid_dim_type", "time_cond_proj_dim", "cross_attention_norm",
-                "reverse_transformer_layers_per_block", "projection_class_embeddings_input_dim")) {
+                "reverse_transformer_layers_per_block")) {
             c.requireUnset(key);
         }
     }
 
     public static UNetConfig fromJson(JsonObject json) {
         return new UNetConfig(new ConfigJson(json, "unet config"));
+    }
+
+    /** SDXL's "text_time" conditioning: the UNet needs pooled text embeddings and add_time_ids. */
+    public boolean hasTextTime() {
+        return "text_time".equals(additionEmbedType);
+    }
+
+    /** How many add_time_ids each sample carries: (input − pooled width) / sinusoid width; 6 for SDXL base. */
+    public int numTimeIds(int pooledWidth) {
+        return (projectionClassEmbeddingsInputDim - pooledWidth) / additionTimeEmbedDim;
     }
 
     public int numBlocks() {

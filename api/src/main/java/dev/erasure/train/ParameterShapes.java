@@ -27,6 +27,10 @@ public final class ParameterShapes {
         p.conv("conv_in", ch[0], c.inChannels, c.convInKernel);
         p.linear("time_embedding.linear_1", ted, ch[0], true);
         p.linear("time_embedding.linear_2", ted, ted, true);
+        if (c.hasTextTime()) { // SDXL's "text_time" added embedding: [pooled | time-id sinusoids] → time width
+            p.linear("add_embedding.linear_1", ted, c.projectionClassEmbeddingsInputDim, true);
+            p.linear("add_embedding.linear_2", ted, ted, true);
+        }
         int out = ch[0];
         for (int i = 0; i < n; i++) {
             int in = out;

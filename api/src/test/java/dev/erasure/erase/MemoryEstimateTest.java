@@ -21,7 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MemoryEstimateTest {
     @Test
     void shapesFromTheConfigEqualTheFixtureWeights() throws Exception {
-        Path dir = Fixtures.tinySd();
+        for (Path dir : java.util.List.of(Fixtures.tinySd(), Fixtures.tinySd2(), Fixtures.tinySdxl())) shapesMatch(dir);
+    }
+
+    private static void shapesMatch(Path dir) throws Exception {
         UNetConfig cfg = UNetConfig.fromJson(JsonParser.parseString(Files.readString(dir.resolve("unet/config.json"))).getAsJsonObject());
         Map<String, long[]> derived = new TreeMap<>(UNetShapes.of(cfg));
         Map<String, Safetensors.Entry> real = new TreeMap<>(Safetensors.header(dir.resolve("unet/diffusion_pytorch_model.safetensors")).byName());

@@ -10,7 +10,9 @@ import dev.erasure.testing.Golden;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
+import java.nio.file.Path;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,21 +25,29 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every ddim.* entry of golden.json: schedule, timesteps_N, and step_* outputs. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DdimParityTest {
+    /** The fixture folder; the SD-2 subclass overrides it. */
+    protected Path fixture() {
+        return Fixtures.tinySd();
+    }
+
     private static final Pattern TIMESTEPS = Pattern.compile("ddim\\.timesteps_(\\d+)");
-    private static final Pattern STEP = Pattern.compile("(ddim\\.step_[^.]+)\\.(prev_sample|pred_original_sample)");
-    private static Golden golden;
-    private static DdimScheduler scheduler;
+    private static final Pattern STEP = Pattern.compile("(ddim(?:_(v|eps))?\\.step_[^.]+)\\.(prev_sample|pred_original_sample)");
+    private Golden golden;
+    private DdimScheduler scheduler;
+    private JsonObject config;
 
     @BeforeAll
-    static void load() throws Exception {
-        golden = new Golden(Fixtures.tinySd());
-        String cfg = Files.readString(Fixtures.tinySd().resolve("scheduler/scheduler_config.json"));
-        scheduler = DdimScheduler.fromJson(JsonParser.parseString(cfg).getAsJsonObject());
+    void load() throws Exception {
+        golden = new Golden(fixture());
+        String cfg = Files.readString(fixture().resolve("scheduler/scheduler_config.json"));
+        config = JsonParser.parseString(cfg).getAsJsonObject();
+        scheduler = DdimScheduler.fromJson(config);
     }
 
     @AfterAll
-    static void close() {
+    void close() {
         golden.close();
     }
 
@@ -61,9 +71,9 @@ class DdimParityTest {
                 continue;
             } else if (st.matches()) {
                 int t = (int) golden.tensor(st.group(1) + ".timestep").toLongArray()[0];
-                DdimScheduler.StepOutput out = scheduler.step(golden.tensor("ddim.step.model_output"), t,
+                DdimScheduler.StepOutput out = schedulerFor(st.group(2)).step(golden.tensor("ddim.step.model_output"), t,
                         golden.tensor("ddim.step.sample"), stepCountFor(t));
-                actual = st.group(2).equals("prev_sample") ? out.prevSample() : out.predOriginalSample();
+                actual = st.group(3).equals("prev_sample") ? out.prevSample() : out.predOriginalSample();
             } else {
                 continue;
             }
@@ -75,12 +85,20 @@ class DdimParityTest {
         assertTrue(compared >= 4, "too few ddim.* entries compared: " + compared);
     }
 
+    /** ddim_v.* / ddim_eps.* goldens: the folder's config with that prediction_type; ddim.*: the folder's. */
+    private DdimScheduler schedulerFor(String variant) {
+        if (variant == null) return scheduler;
+        JsonObject c = config.deepCopy();
+        c.addProperty("prediction_type", variant.equals("v") ? "v_prediction" : "epsilon");
+        return DdimScheduler.fromJson(c);
+    }
+
     /**
      * The inference-step count a golden step was made with: the largest N whose ddim.timesteps_N
      * contains t (the step goldens use the finest schedule stored; a t in several schedules, like
      * the last t=1, steps past 0 in each, so the choice does not change the result there).
      */
-    private static int stepCountFor(int t) {
+    private int stepCountFor(int t) {
         int best = -1;
         for (String name : golden.entries().keySet()) {
             Matcher ts = TIMESTEPS.matcher(name);

@@ -20,8 +20,12 @@ final class ModelFixtures {
     }
 
     static JsonObject config(Path componentDir) {
+        return config(componentDir, "config.json");
+    }
+
+    static JsonObject config(Path componentDir, String file) {
         try {
-            return JsonParser.parseString(Files.readString(componentDir.resolve("config.json"))).getAsJsonObject();
+            return JsonParser.parseString(Files.readString(componentDir.resolve(file))).getAsJsonObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -38,9 +42,36 @@ final class ModelFixtures {
         return new UNet2DConditionModel(UNetConfig.fromJson(config(dir)), weights(dir, manager));
     }
 
+    /** Both tokenizers and text encoders of an SDXL fixture folder. */
+    static SdxlPromptEncoder sdxlPromptEncoder(Path fixture, NDManager manager) {
+        return new SdxlPromptEncoder(ClipTokenizer.fromFolder(fixture.resolve("tokenizer")), text(fixture.resolve("text_encoder"), manager),
+                ClipTokenizer.fromFolder(fixture.resolve("tokenizer_2")), text(fixture.resolve("text_encoder_2"), manager));
+    }
+
+    static ClipTextModel text(Path dir, NDManager manager) {
+        Path file = dir.resolve("model.safetensors");
+        return new ClipTextModel(ClipTextConfig.fromJson(config(dir)), new Weights(Safetensors.load(file, manager), file.toString()));
+    }
+
     static AutoencoderKL vae(Path fixture, NDManager manager) {
         Path dir = fixture.resolve("vae");
         return new AutoencoderKL(VaeConfig.fromJson(config(dir)), weights(dir, manager));
+    }
+
+    private static final Pattern PROMPTS = Pattern.compile("prompts\\s*\\[?(\\d+(?:\\s*(?:,|and)\\s*\\d+)*)");
+
+    /**
+     * The rows of {@code all} [prompts, ...] that a golden entry holds for some prompts only
+     * ("... for prompts 1 and 4", "... for prompts [1, 4]"), as its description says.
+     */
+    static NDArray selectPrompts(NDArray all, JsonObject entry, String name) {
+        String description = entry.has("description") ? entry.get("description").getAsString() : "";
+        Matcher m = PROMPTS.matcher(description);
+        if (!m.find()) throw new IllegalStateException("golden entry " + name + " names no prompts in '" + description + "'");
+        String[] parts = m.group(1).split("\\s*(?:,|and)\\s*");
+        ai.djl.ndarray.NDList rows = new ai.djl.ndarray.NDList();
+        for (String part : parts) rows.add(all.get(Long.parseLong(part.trim())));
+        return ai.djl.ndarray.NDArrays.stack(rows);
     }
 
     private static final Pattern TIMESTEP = Pattern.compile("timesteps?\\D*?(-?\\d+(?:\\.\\d+)?)");

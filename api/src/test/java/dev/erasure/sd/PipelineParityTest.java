@@ -10,6 +10,7 @@ import dev.erasure.testing.Golden;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,21 +27,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The end-to-end goldens (e2e.*): prompt embeddings, the CFG DDIM loop step by step, the final
  * latent and the decoded image, for the diffusers folder and for the single-file checkpoint.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PipelineParityTest {
-    static Golden golden;
+    /** The fixture folder; the SD-2 subclass overrides it. */
+    protected Path fixture() {
+        return Fixtures.tinySd();
+    }
+
+    Golden golden;
 
     @BeforeAll
-    static void open() {
-        golden = new Golden(Fixtures.tinySd());
+    void open() {
+        golden = new Golden(fixture());
     }
 
     @AfterAll
-    static void close() {
+    void close() {
         golden.close();
     }
 
     /** The single-file checkpoints in the fixture folder (any *.safetensors that is not golden). */
-    static List<Path> singleFiles() throws Exception {
+    List<Path> singleFiles() throws Exception {
         try (Stream<Path> s = Files.list(golden.folder())) {
             return s.filter(p -> p.toString().endsWith(".safetensors") && !p.getFileName().toString().startsWith("golden"))
                     .sorted().toList();
@@ -81,35 +88,65 @@ class PipelineParityTest {
         }
     }
 
-    static void checkEndToEnd(StableDiffusion sd) {
-        JsonObject e2e = golden.json().getAsJsonObject("e2e");
+    /** Every end-to-end run of golden.json (e2e, e2e_eps, ...): each object whose key starts with "e2e". */
+    void checkEndToEnd(StableDiffusion sd) {
+        int runs = 0;
+        for (String run : golden.json().keySet()) {
+            if (!run.startsWith("e2e") || !golden.json().get(run).isJsonObject() || !golden.has(run + ".initial_latent")
+                    && !golden.has("e2e.initial_latent")) continue;
+            checkRun(sd, run);
+            runs++;
+        }
+        assertTrue(runs > 0, "golden.json has no e2e run");
+    }
+
+    private void checkRun(StableDiffusion sd, String run) {
+        JsonObject e2e = golden.json().getAsJsonObject(run);
         String prompt = e2e.get("prompt").getAsString();
+        String negative = negativePrompt(e2e);
         int steps = e2e.get("num_inference_steps").getAsInt();
         float guidance = e2e.get("guidance_scale").getAsFloat();
+        DdimScheduler scheduler = schedulerOf(sd, e2e);
+        String init = golden.has(run + ".initial_latent") ? run + ".initial_latent" : "e2e.initial_latent";
         try (NDScope scope = new NDScope()) {
-            NDArray embeds = sd.encodePrompts(List.of("", prompt));
-            golden.assertClose("e2e.prompt_embeds", embeds);
+            NDArray embeds = sd.encodePrompts(List.of(negative, prompt));
+            golden.assertClose(run + ".prompt_embeds", embeds);
             NDList halves = embeds.split(2, 0);
             List<NDArray> unetOuts = new ArrayList<>();
             List<NDArray> latents = new ArrayList<>();
             List<Integer> timesteps = new ArrayList<>();
-            NDArray init = sd.manager().create(golden.tensor("e2e.initial_latent").toFloatArray(),
-                    golden.tensor("e2e.initial_latent").getShape());
-            NDArray fin = Sampler.denoise(sd.unet(), sd.scheduler(), init, halves.get(1), halves.get(0), steps, guidance,
+            NDArray initial = sd.manager().create(golden.tensor(init).toFloatArray(), golden.tensor(init).getShape());
+            NDArray fin = Sampler.denoise(sd.unet(), scheduler, initial, halves.get(1), halves.get(0), steps, guidance,
                     null, (i, t, out, next) -> {
                         timesteps.add(t);
                         unetOuts.add(keep(out));
                         latents.add(keep(next));
                     });
-            long[] expectedT = golden.tensor("e2e.timesteps").toLongArray();
-            assertArrayEquals(expectedT, timesteps.stream().mapToLong(Integer::longValue).toArray());
-            golden.assertClose("e2e.unet_out_per_step", NDArrays.stack(new NDList(unetOuts)));
-            golden.assertClose("e2e.latents_per_step", NDArrays.stack(new NDList(latents)));
-            golden.assertClose("e2e.final_latent", fin);
+            long[] expectedT = golden.tensor(run + ".timesteps").toLongArray();
+            assertArrayEquals(expectedT, timesteps.stream().mapToLong(Integer::longValue).toArray(), run + ".timesteps");
+            golden.assertClose(run + ".unet_out_per_step", NDArrays.stack(new NDList(unetOuts)));
+            golden.assertClose(run + ".latents_per_step", NDArrays.stack(new NDList(latents)));
+            golden.assertClose(run + ".final_latent", fin);
             NDArray raw = sd.decode(fin);
-            golden.assertClose("e2e.decoded_raw", raw);
-            golden.assertClose("e2e.image", raw.div(2).add(0.5f).clip(0, 1));
+            golden.assertClose(run + ".decoded_raw", raw);
+            if (golden.has(run + ".image")) golden.assertClose(run + ".image", raw.div(2).add(0.5f).clip(0, 1));
+            System.out.println(run + ": end-to-end goldens match");
         }
+    }
+
+    /** golden.json's negative_prompt: a literal, or "'' (pipeline default ...)" for the empty one. */
+    static String negativePrompt(JsonObject e2e) {
+        if (!e2e.has("negative_prompt") || e2e.get("negative_prompt").isJsonNull()) return "";
+        String n = e2e.get("negative_prompt").getAsString();
+        return n.startsWith("''") ? "" : n;
+    }
+
+    /** The folder's scheduler, or the one its description names: "...from_config(..., prediction_type='epsilon')". */
+    private static DdimScheduler schedulerOf(StableDiffusion sd, JsonObject e2e) {
+        String description = e2e.has("scheduler") ? e2e.get("scheduler").getAsString() : "";
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("prediction_type='(\\w+)'").matcher(description);
+        if (!m.find()) return sd.scheduler();
+        return sd.scheduler().withPrediction(DdimScheduler.Prediction.valueOf(m.group(1).toUpperCase(java.util.Locale.ROOT)));
     }
 
     private static NDArray keep(NDArray a) {
@@ -125,6 +162,11 @@ class PipelineParityTest {
             assertEquals(96, img.getWidth());
             assertEquals(64, img.getHeight());
             var again = sd.generate(Generation.of("a photo of a garbage truck").seed(3).steps(2).size(64, 96));
+            var euler = sd.generate(Generation.of("a photo of a garbage truck").seed(3).steps(2).size(64, 96)
+                    .scheduler(dev.erasure.sd.scheduler.SchedulerType.EULER));
+            boolean differs = false;
+            for (int y = 0; y < 64; y++) for (int x = 0; x < 96; x++) differs |= euler.getRGB(x, y) != img.getRGB(x, y);
+            assertTrue(differs, "Euler gave the DDIM image");
             for (int y = 0; y < 64; y++) {
                 for (int x = 0; x < 96; x++) assertEquals(img.getRGB(x, y), again.getRGB(x, y), "same seed, same image");
             }

@@ -9,7 +9,9 @@ import dev.erasure.testing.Fixtures;
 import dev.erasure.testing.Golden;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,12 +24,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * L = mean((unet(sample, t, c) − target)²), gradients for exactly the parameters named by
  * {@code grad.dL_dparam.<name>} (trainable copies overlaid on the frozen weights) and for both inputs.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UNetGradientTest {
+    /** The fixture folder; the SD-2 subclass overrides it. */
+    protected Path fixture() {
+        return Fixtures.tinySd();
+    }
+
     private static final String PARAM = "grad.dL_dparam.";
 
     @Test
     void gradientsMatchGoldenAndFrozenWeightsStayUntouched() {
-        try (Golden golden = new Golden(Fixtures.tinySd()); NDManager manager = NDManager.newBaseManager();
+        try (Golden golden = new Golden(fixture()); NDManager manager = NDManager.newBaseManager();
              NDManager trainManager = manager.newSubManager()) {
             Assumptions.assumeTrue(golden.has("grad.sample"), "no grad.* entries in this fixture");
             UNet2DConditionModel frozen = ModelFixtures.unet(golden.folder(), manager);
@@ -51,16 +59,26 @@ class UNetGradientTest {
             sample.setRequiresGradient(true);
             context.setRequiresGradient(true);
             NDArray t = golden.tensor("grad.timesteps");
+            // SDXL: pooled text embeddings (a leaf too) and time ids feed the added embedding
+            NDArray textEmbeds = null;
+            if (golden.has("grad.text_embeds")) {
+                textEmbeds = golden.tensor("grad.text_embeds").duplicate();
+                textEmbeds.attach(trainManager);
+                textEmbeds.setRequiresGradient(true);
+            }
+            Conditioning cond = textEmbeds == null ? Conditioning.of(context)
+                    : new Conditioning(context, textEmbeds, golden.tensor("grad.time_ids"));
 
             try (GradientCollector gc = Engine.getInstance().newGradientCollector();
                  NDScope scope = new NDScope()) {
-                NDArray out = unet.forward(sample, t, context);
+                NDArray out = unet.forward(sample, t, cond);
                 NDArray loss = out.sub(golden.tensor("grad.target")).square().mean();
                 gc.backward(loss);
                 check(golden, "grad.unet_out", out);
                 check(golden, "grad.loss", loss.reshape(golden.tensor("grad.loss").getShape()));
                 check(golden, "grad.dL_dsample", sample.getGradient());
                 check(golden, "grad.dL_dencoder_hidden_states", context.getGradient());
+                if (textEmbeds != null) check(golden, "grad.dL_dtext_embeds", textEmbeds.getGradient());
                 for (Map.Entry<String, NDArray> e : trainable.entrySet()) {
                     check(golden, PARAM + e.getKey(), e.getValue().getGradient());
                 }

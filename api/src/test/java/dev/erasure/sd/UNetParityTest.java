@@ -11,8 +11,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestFactory;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,20 +25,26 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** UNet2DConditionModel against every {@code unet.case_*} of golden.json, output and intermediates. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UNetParityTest {
-    private static Golden golden;
-    private static NDManager manager;
-    private static UNet2DConditionModel unet;
+    /** The fixture folder; the SD-2 subclass overrides it. */
+    protected Path fixture() {
+        return Fixtures.tinySd();
+    }
+
+    private Golden golden;
+    private NDManager manager;
+    private UNet2DConditionModel unet;
 
     @BeforeAll
-    static void load() {
-        golden = new Golden(Fixtures.tinySd());
+    void load() {
+        golden = new Golden(fixture());
         manager = NDManager.newBaseManager();
         unet = ModelFixtures.unet(golden.folder(), manager);
     }
 
     @AfterAll
-    static void close() {
+    void close() {
         manager.close();
         golden.close();
     }
@@ -103,7 +111,7 @@ class UNetParityTest {
     }
 
     /** A case whose timestep was a python number: a 0-d array, broadcast to the batch by the model. */
-    private static NDArray scalarTimestep(JsonObject outEntry, String entryName) {
+    private NDArray scalarTimestep(JsonObject outEntry, String entryName) {
         String description = outEntry.has("description") ? outEntry.get("description").getAsString() : null;
         double t = ModelFixtures.timestepFromDescription(description, entryName);
         return t == Math.rint(t) ? manager.create((long) t) : manager.create((float) t);

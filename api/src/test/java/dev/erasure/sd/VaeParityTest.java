@@ -9,27 +9,35 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /** AutoencoderKL against golden.json's {@code vae.decode.*} and {@code vae.encode.*} entries. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VaeParityTest {
-    private static Golden golden;
-    private static NDManager manager;
-    private static AutoencoderKL vae;
+    /** The fixture folder; the SD-2 subclass overrides it. */
+    protected Path fixture() {
+        return Fixtures.tinySd();
+    }
+
+    private Golden golden;
+    private NDManager manager;
+    private AutoencoderKL vae;
 
     @BeforeAll
-    static void load() {
-        golden = new Golden(Fixtures.tinySd());
+    void load() {
+        golden = new Golden(fixture());
         manager = NDManager.newBaseManager();
         vae = ModelFixtures.vae(golden.folder(), manager);
     }
 
     @AfterAll
-    static void close() {
+    void close() {
         manager.close();
         golden.close();
     }

@@ -21,6 +21,20 @@ public final class Fixtures {
         return resolve("erasure.fixtures", DEFAULT_SD, "tiny-sd");
     }
 
+    /**
+     * The tiny SD-2.x fixture folder: {@code erasure.fixtures.sd2} (default
+     * {@code ../shared/fixtures/tiny-sd2}, else the vendored copy). The SD-2 parity subclasses run
+     * the SD parity tests on it; {@code -Derasure.fixtures} points the SD tests at any SD-1/2 folder.
+     */
+    public static Path tinySd2() {
+        return resolve("erasure.fixtures.sd2", "../shared/fixtures/tiny-sd2", "tiny-sd2");
+    }
+
+    /** The tiny SDXL fixture folder: {@code erasure.fixtures.sdxl} (default {@code ../shared/fixtures/tiny-sdxl}). */
+    public static Path tinySdxl() {
+        return resolve("erasure.fixtures.sdxl", "../shared/fixtures/tiny-sdxl", "tiny-sdxl");
+    }
+
     /** The tiny CLIP fixture folder. */
     public static Path tinyClip() {
         return resolve("erasure.clipFixtures", "../shared/fixtures/tiny-clip", "tiny-clip");

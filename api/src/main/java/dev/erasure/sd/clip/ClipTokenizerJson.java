@@ -14,6 +14,9 @@ import java.util.Map;
  * pieces, whitespace dropped) → ByteLevel byte→unicode mapping (no GPT-2 regex, no prefix space);
  * BPE with end-of-word suffix {@code </w>}; RobertaProcessing adds BOS/EOS. The two special tokens
  * are "normalized" added tokens, so literal {@code <|startoftext|>} in a prompt maps to its id.
+ * The pad token is one too: transformers' slow CLIPTokenizer registers it as a special token, so
+ * with SD-2.x's {@code pad_token "!"} every "!" of a prompt is split off before BPE and becomes id 0
+ * on its own (diffusers issue #4153; the reference behaviour the goldens record).
  */
 public final class ClipTokenizerJson {
     private ClipTokenizerJson() {
@@ -24,13 +27,13 @@ public final class ClipTokenizerJson {
             "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+";
 
     public static JsonObject build(Map<String, Integer> vocab, List<String> merges,
-                                   String bos, String eos, String unk) {
+                                   String bos, String eos, String unk, String pad) {
         JsonObject root = new JsonObject();
         root.addProperty("version", "1.0");
         root.add("truncation", null);
         root.add("padding", null);
         JsonArray added = new JsonArray();
-        for (String special : new java.util.LinkedHashSet<>(List.of(bos, eos, unk))) {
+        for (String special : new java.util.LinkedHashSet<>(List.of(bos, eos, unk, pad))) {
             added.add(addedToken(vocab, special));
         }
         root.add("added_tokens", added);

@@ -11,9 +11,11 @@ import java.util.regex.Pattern;
  * strip → lowercase. Only the ftfy 6.1 default fixes that change ordinary prompts are ported, in
  * ftfy's order: HTML entities (only when the text has no '<', ftfy's "auto" mode; numeric entities
  * and a few common named ones), Latin ligatures, full-width characters, curly quotes, line breaks,
- * lone surrogates, terminal escapes, control characters, then NFC. Not ported: mojibake repair
- * ({@code fix_encoding}, which needs ftfy's byte-level heuristics) and C1-control re-decoding; prompts
- * typed by people rarely contain them, and the goldens show none.
+ * lone surrogates, terminal escapes, control characters, then NFC; and the common case of mojibake
+ * repair ({@code fix_encoding}): UTF-8 read as Windows-1252/Latin-1 ("cafÃ©" → "café"), undone
+ * wherever the characters spell a well-formed UTF-8 multi-byte sequence, as ftfy's
+ * {@code decode_inconsistent_utf8} does. Not ported: ftfy's other encodings (MacRoman, cp437, ...)
+ * and its badness heuristics that leave some such sequences alone.
  */
 public final class PromptCleaner {
     private PromptCleaner() {
@@ -31,6 +33,7 @@ public final class PromptCleaner {
         for (int round = 0; round < 8; round++) {
             String before = text;
             if (html) text = unescapeHtml(text);
+            text = fixUtf8Mojibake(text);
             text = replaceChars(text, LIGATURES);
             text = fixCharacterWidth(text);
             text = SINGLE_QUOTES.matcher(text).replaceAll("'");
@@ -102,6 +105,66 @@ public final class PromptCleaner {
             return Character.isValidCodePoint(cp) && cp != 0 ? new String(Character.toChars(cp)) : "\ufffd";
         } catch (NumberFormatException bad) {
             return e;
+        }
+    }
+
+    /** Windows-1252 byte of a character (its undefined bytes read as the same Latin-1 code point), or -1. */
+    private static int sloppyCp1252Byte(char c) {
+        if (c < 0x80) return c;
+        if (c >= 0xa0 && c <= 0xff) return c;
+        return CP1252_HIGH.getOrDefault(c, c >= 0x80 && c <= 0x9f ? (int) c : -1);
+    }
+
+    private static final Map<Character, Integer> CP1252_HIGH = cp1252High();
+
+    private static Map<Character, Integer> cp1252High() {
+        Map<Character, Integer> m = new java.util.HashMap<>();
+        java.nio.charset.Charset cp1252 = java.nio.charset.Charset.forName("windows-1252");
+        for (int b = 0x80; b <= 0x9f; b++) {
+            String decoded = new String(new byte[] {(byte) b}, cp1252);
+            char c = decoded.charAt(0);
+            if (c != '\ufffd') m.put(c, b);
+        }
+        return m;
+    }
+
+    /**
+     * Replaces each run of characters whose Windows-1252 bytes form one well-formed UTF-8
+     * multi-byte sequence (lead byte C2–F4 plus its continuation bytes 80–BF) by the character
+     * that sequence encodes.
+     */
+    static String fixUtf8Mojibake(String text) {
+        StringBuilder out = null;
+        int i = 0;
+        while (i < text.length()) {
+            int lead = sloppyCp1252Byte(text.charAt(i));
+            int need = lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
+            String decoded = need == 0 || i + need >= text.length() ? null : decodeUtf8(text, i, lead, need);
+            if (decoded != null) {
+                if (out == null) out = new StringBuilder(text.substring(0, i));
+                out.append(decoded);
+                i += need + 1;
+            } else {
+                if (out != null) out.append(text.charAt(i));
+                i++;
+            }
+        }
+        return out == null ? text : out.toString();
+    }
+
+    private static String decodeUtf8(String text, int start, int lead, int need) {
+        byte[] bytes = new byte[need + 1];
+        bytes[0] = (byte) lead;
+        for (int k = 1; k <= need; k++) {
+            int b = sloppyCp1252Byte(text.charAt(start + k));
+            if (b < 0x80 || b > 0xbf) return null;
+            bytes[k] = (byte) b;
+        }
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException notUtf8) { // overlong or surrogate encodings
+            return null;
         }
     }
 

@@ -82,6 +82,18 @@ public final class LdmConfig {
         return source;
     }
 
+    /**
+     * Whether the OpenCLIP text tower (SD-2.x's FrozenOpenCLIPEmbedder) stops at its penultimate
+     * layer: {@code layer: "penultimate"}, the SD-2 default; "last" keeps every layer.
+     */
+    public boolean openClipPenultimate() {
+        Object cond = model.get("cond_stage_config");
+        if (cond instanceof Map<?, ?> c && c.get("params") instanceof Map<?, ?> params && params.get("layer") != null) {
+            return !"last".equals(params.get("layer").toString());
+        }
+        return true;
+    }
+
     /** "v" for v-prediction models (SD-2.x 768-v), otherwise "eps". */
     public String parameterization() {
         Object p = model.get("parameterization");

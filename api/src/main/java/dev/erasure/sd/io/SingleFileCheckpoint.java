@@ -34,6 +34,8 @@ public final class SingleFileCheckpoint {
     public static final String UNET_PREFIX = "model.diffusion_model.";
     public static final String VAE_PREFIX = "first_stage_model.";
     public static final String TEXT_PREFIX = "cond_stage_model.transformer.";
+    /** SD-2.x: the OpenCLIP text tower (FrozenOpenCLIPEmbedder). */
+    public static final String OPENCLIP_PREFIX = "cond_stage_model.model.";
 
     private SingleFileCheckpoint() {
     }
@@ -42,6 +44,10 @@ public final class SingleFileCheckpoint {
     public record Components(JsonObject unetConfig, Map<String, NDArray> unet, JsonObject vaeConfig,
                              Map<String, NDArray> vae, JsonObject textConfig, Map<String, NDArray> text,
                              JsonObject schedulerConfig) {
+        /** An SD-2.x file: OpenCLIP text tower (exact GELU; its tokenizer pads with "!"). */
+        public boolean openClipText() {
+            return textConfig.has("hidden_act") && "gelu".equals(textConfig.get("hidden_act").getAsString());
+        }
     }
 
     /**
@@ -67,20 +73,28 @@ public final class SingleFileCheckpoint {
         LdmConfig ldm = findConfig(file, options);
         JsonObject unetConfig = ldm.unetConfig();
         JsonObject vaeConfig = ldm.vaeConfig();
-        Map<String, NDArray> all = Safetensors.load(file, manager,
-                k -> k.startsWith(UNET_PREFIX) || k.startsWith(VAE_PREFIX) || k.startsWith(TEXT_PREFIX), options.floatType());
+        Map<String, NDArray> all = Safetensors.load(file, manager, k -> k.startsWith(UNET_PREFIX)
+                || k.startsWith(VAE_PREFIX) || k.startsWith(TEXT_PREFIX) || k.startsWith(OPENCLIP_PREFIX), options.floatType());
         Map<String, NDArray> unet = rename(file, all, UNET_PREFIX, CompVisNames.unet(unetConfig));
         Map<String, NDArray> vae = rename(file, all, VAE_PREFIX, CompVisNames.vae(vaeConfig));
-        Map<String, NDArray> text = textWeights(all);
+        boolean openClip = all.keySet().stream().anyMatch(k -> k.startsWith(OPENCLIP_PREFIX));
+        Map<String, NDArray> text = openClip ? OpenClipText.toTransformers(file, all, OPENCLIP_PREFIX,
+                ldm.openClipPenultimate()) : textWeights(all);
         String where = file + " (config " + ldm.source() + ")";
         ShapeCheck.unet(where, unetConfig, unet);
         ShapeCheck.vae(where, vaeConfig, vae);
         JsonObject textConfig = ShapeCheck.textConfig(where, text, options.textHeads());
+        if (openClip) textConfig.addProperty("hidden_act", "gelu"); // OpenCLIP's MLP uses exact GELU
         return new Components(unetConfig, unet, vaeConfig, vae, textConfig, text, ldm.schedulerConfig());
     }
 
     /** All tensors of {@code c} under their CompVis/LDM names, ready for {@link Safetensors#save}. */
     public static Map<String, NDArray> toSingleFile(Components c) {
+        if (c.openClipText()) {
+            // the file's unused last resblock, text_projection and logit_scale are not kept on load
+            throw new WeightException("saving an SD-2.x (OpenCLIP) model as a single file is not supported; "
+                    + "save it as a diffusers folder");
+        }
         Map<String, NDArray> out = new LinkedHashMap<>();
         unrename(out, c.unet(), UNET_PREFIX, CompVisNames.unet(c.unetConfig()));
         unrename(out, c.vae(), VAE_PREFIX, CompVisNames.vae(c.vaeConfig()));
@@ -177,13 +191,13 @@ public final class SingleFileCheckpoint {
     private static void refuseOtherArchitectures(Path file, Safetensors.Header h) {
         Map<String, Safetensors.Entry> keys = h.byName();
         if (keys.keySet().stream().anyMatch(k -> k.startsWith("conditioner.embedders."))) {
-            throw new WeightException(file + " is an SDXL checkpoint; only SD-1.x/2.x single files are supported");
+            throw new WeightException(file + " is an SDXL (SGM) single-file checkpoint, which is not converted; "
+                    + "convert it to a diffusers folder and load that: python -c \"from diffusers import "
+                    + "StableDiffusionXLPipeline; StableDiffusionXLPipeline.from_single_file('" + file.getFileName()
+                    + "').save_pretrained('sdxl-folder')\"");
         }
-        if (keys.keySet().stream().anyMatch(k -> k.startsWith("cond_stage_model.model."))) {
-            throw new WeightException(file + " has an OpenCLIP text encoder (an SD-2.x single file), which is not "
-                    + "converted; use the model's diffusers folder instead");
-        }
-        for (String p : new String[] {UNET_PREFIX, VAE_PREFIX, TEXT_PREFIX}) {
+        boolean openClip = keys.keySet().stream().anyMatch(k -> k.startsWith(OPENCLIP_PREFIX));
+        for (String p : new String[] {UNET_PREFIX, VAE_PREFIX, openClip ? OPENCLIP_PREFIX : TEXT_PREFIX}) {
             if (keys.keySet().stream().noneMatch(k -> k.startsWith(p))) {
                 throw new WeightException(file + " is not a Stable Diffusion single-file checkpoint: no key starts with '"
                         + p + "' (a diffusers component file? then load its folder)");

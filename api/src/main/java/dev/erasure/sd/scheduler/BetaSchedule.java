@@ -9,6 +9,41 @@ public final class BetaSchedule {
     private BetaSchedule() {
     }
 
+    /**
+     * The betas a diffusers scheduler_config.json describes (shared by DDIM, Euler, ...):
+     * trained_betas, else beta_schedule linear / scaled_linear / squaredcos_cap_v2 over
+     * num_train_timesteps (defaults as diffusers: 1000, linear 0.0001–0.02); rescale_betas_zero_snr applied.
+     */
+    public static float[] fromConfig(com.google.gson.JsonObject c, String scheduler) {
+        int n = number(c, "num_train_timesteps", 1000).intValue();
+        double start = number(c, "beta_start", 0.0001).doubleValue();
+        double end = number(c, "beta_end", 0.02).doubleValue();
+        String schedule = c.has("beta_schedule") && !c.get("beta_schedule").isJsonNull()
+                ? c.get("beta_schedule").getAsString() : "linear";
+        float[] betas;
+        com.google.gson.JsonElement trained = c.get("trained_betas");
+        if (trained != null && !trained.isJsonNull()) {
+            betas = new float[trained.getAsJsonArray().size()];
+            for (int i = 0; i < betas.length; i++) betas[i] = trained.getAsJsonArray().get(i).getAsFloat();
+        } else if (schedule.equals("linear")) {
+            betas = linear(start, end, n);
+        } else if (schedule.equals("scaled_linear")) {
+            betas = scaledLinear(start, end, n);
+        } else if (schedule.equals("squaredcos_cap_v2")) {
+            betas = squaredCosCapV2(n);
+        } else {
+            throw new IllegalArgumentException(scheduler + " beta_schedule '" + schedule + "' is not supported"
+                    + " (linear, scaled_linear, squaredcos_cap_v2, or trained_betas)");
+        }
+        boolean rescale = c.has("rescale_betas_zero_snr") && !c.get("rescale_betas_zero_snr").isJsonNull()
+                && c.get("rescale_betas_zero_snr").getAsBoolean();
+        return rescale ? rescaleZeroTerminalSnr(betas) : betas;
+    }
+
+    private static Number number(com.google.gson.JsonObject c, String key, Number fallback) {
+        return c.has(key) && !c.get(key).isJsonNull() ? c.get(key).getAsNumber() : fallback;
+    }
+
     /** diffusers "linear": torch.linspace(start, end, n, dtype=float32). */
     public static float[] linear(double start, double end, int n) {
         return linspaceFloat32(start, end, n);

@@ -33,24 +33,24 @@ public final class Transformer2DModel {
     public NDArray forward(Weights w, NDArray x, NDArray context, Capture cap) {
         Shape s = x.getShape();
         long b = s.get(0), h = s.get(2), wd = s.get(3);
-        NDArray hidden = Nn.groupNorm(w.sub("norm"), x, groups, NORM_EPS);
-        if (!linearProjection) hidden = Nn.conv2d(w.sub("proj_in"), hidden, 1, 0);
+        NDArray hidden = cap.put("norm", Nn.groupNorm(w.sub("norm"), x, groups, NORM_EPS));
+        if (!linearProjection) hidden = cap.put("proj_in", Nn.conv2d(w.sub("proj_in"), hidden, 1, 0));
         long inner = hidden.getShape().get(1);
         hidden = hidden.transpose(0, 2, 3, 1).reshape(b, h * wd, inner);
         if (linearProjection) {
-            hidden = Nn.linear(w.sub("proj_in"), hidden);
+            hidden = cap.put("proj_in", Nn.linear(w.sub("proj_in"), hidden));
             inner = hidden.getShape().get(2);
         }
         for (int i = 0; i < layers; i++) {
             String name = "transformer_blocks." + i;
-            hidden = block(w.sub(name), hidden, context, cap.sub(name));
+            hidden = cap.put(name, block(w.sub(name), hidden, context, cap.sub(name)));
         }
         if (linearProjection) {
-            hidden = Nn.linear(w.sub("proj_out"), hidden);
+            hidden = cap.put("proj_out", Nn.linear(w.sub("proj_out"), hidden));
             inner = hidden.getShape().get(2);
         }
         hidden = hidden.reshape(b, h, wd, inner).transpose(0, 3, 1, 2);
-        if (!linearProjection) hidden = Nn.conv2d(w.sub("proj_out"), hidden, 1, 0);
+        if (!linearProjection) hidden = cap.put("proj_out", Nn.conv2d(w.sub("proj_out"), hidden, 1, 0));
         return hidden.add(x);
     }
 

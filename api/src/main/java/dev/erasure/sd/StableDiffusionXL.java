@@ -1,0 +1,189 @@
+package dev.erasure.sd;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.io.ModelFolder;
+import dev.erasure.sd.io.WeightException;
+import dev.erasure.sd.scheduler.EulerDiscreteScheduler;
+import dev.erasure.sd.scheduler.Scheduler;
+import dev.erasure.sd.scheduler.SchedulerType;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A Stable Diffusion XL base pipeline (StableDiffusionXLPipeline) on DJL: two tokenizers and text
+ * encoders ({@link SdxlPromptEncoder}), the UNet with its "text_time" added embedding, the VAE
+ * (scaling_factor from its config, 0.13025 for SDXL; decoded in the weights' dtype, so load fp32
+ * for SDXL's VAE, which overflows in fp16), and the model's scheduler_config (Euler for SDXL base)
+ * or DDIM/Euler on request. Loads a diffusers folder; SGM single files are refused with the
+ * conversion command ({@link dev.erasure.sd.io.SingleFileCheckpoint}).
+ */
+public final class StableDiffusionXL implements AutoCloseable {
+    private final SdxlPromptEncoder prompts;
+    private final UNet2DConditionModel unet;
+    private final AutoencoderKL vae;
+    private final JsonObject schedulerConfig;
+    private final boolean forceZerosForEmptyPrompt;
+    private final NDManager manager;
+    private final String source;
+
+    public StableDiffusionXL(SdxlPromptEncoder prompts, UNet2DConditionModel unet, AutoencoderKL vae,
+                             JsonObject schedulerConfig, boolean forceZerosForEmptyPrompt, NDManager manager, String source) {
+        this.prompts = prompts;
+        this.unet = unet;
+        this.vae = vae;
+        this.schedulerConfig = schedulerConfig;
+        this.forceZerosForEmptyPrompt = forceZerosForEmptyPrompt;
+        this.manager = manager;
+        this.source = source;
+    }
+
+    /** Whether {@code path} is a diffusers SDXL folder (a text_encoder_2 beside the UNet). */
+    public static boolean isSdxlFolder(Path path) {
+        return Files.isDirectory(path) && Files.isDirectory(path.resolve("text_encoder_2"));
+    }
+
+    public static StableDiffusionXL load(Path path, LoadOptions options) {
+        Djl.engine();
+        ModelFolder model = ModelFolder.open(path);
+        if (model.layout() != ModelFolder.Layout.DIFFUSERS_FOLDER || !model.has("text_encoder_2")) {
+            throw new WeightException(path + " is not a diffusers SDXL folder (no text_encoder_2/)");
+        }
+        NDManager manager = NDManager.newBaseManager(options.device());
+        try {
+            ModelFolder.Component u = model.component("unet");
+            UNet2DConditionModel unet = new UNet2DConditionModel(UNetConfig.fromJson(u.config()), weights(u, options, manager));
+            ModelFolder.Component v = model.component("vae");
+            AutoencoderKL vae = new AutoencoderKL(VaeConfig.fromJson(v.config()), weights(v, options, manager));
+            SdxlPromptEncoder enc = new SdxlPromptEncoder(
+                    ClipTokenizer.fromFolder(path.resolve("tokenizer")), text(model, "text_encoder", options, manager),
+                    ClipTokenizer.fromFolder(path.resolve("tokenizer_2")), text(model, "text_encoder_2", options, manager));
+            JsonObject index = JsonParser.parseString(Files.readString(path.resolve("model_index.json"))).getAsJsonObject();
+            boolean zeros = !index.has("force_zeros_for_empty_prompt") || index.get("force_zeros_for_empty_prompt").getAsBoolean();
+            return new StableDiffusionXL(enc, unet, vae, model.schedulerConfig(), zeros, manager, path.toString());
+        } catch (IOException e) {
+            manager.close();
+            throw new WeightException("cannot read " + path.resolve("model_index.json") + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static ClipTextModel text(ModelFolder model, String name, LoadOptions options, NDManager manager) {
+        ModelFolder.Component c = model.component(name);
+        return new ClipTextModel(ClipTextConfig.fromJson(c.config()), weights(c, options, manager));
+    }
+
+    private static Weights weights(ModelFolder.Component part, LoadOptions options, NDManager manager) {
+        return new Weights(ModelFolder.loadWeights(part, manager, options.dtype()), part.folder().toString());
+    }
+
+    public SdxlPromptEncoder prompts() {
+        return prompts;
+    }
+
+    public UNet2DConditionModel unet() {
+        return unet;
+    }
+
+    public AutoencoderKL vae() {
+        return vae;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** The same pipeline with another UNet (e.g. an erased one). */
+    public StableDiffusionXL withUnet(UNet2DConditionModel u) {
+        return new StableDiffusionXL(prompts, u, vae, schedulerConfig, forceZerosForEmptyPrompt, manager, source);
+    }
+
+    /** The scheduler a request asks for; null = the model's scheduler_config (Euler for SDXL base). */
+    public Scheduler scheduler(SchedulerType type) {
+        if (type == null) {
+            String cls = schedulerConfig.has("_class_name") ? schedulerConfig.get("_class_name").getAsString() : "";
+            type = cls.startsWith("DDIM") ? SchedulerType.DDIM : SchedulerType.EULER;
+        }
+        return switch (type) {
+            case EULER -> EulerDiscreteScheduler.fromJson(schedulerConfig);
+            case DDIM -> DdimScheduler.fromJson(schedulerConfig);
+            default -> throw new IllegalArgumentException("scheduler " + type + " is not available for SDXL here (EULER, DDIM)");
+        };
+    }
+
+    /** Prompt + pooled embeddings with the default size conditioning of a {@code height × width} image. */
+    public Conditioning conditioning(List<String> texts, int height, int width) {
+        NDArray ids = SizeConditioning.of(height, width).timeIds(manager, texts.size());
+        return prompts.encode(texts).with(ids);
+    }
+
+    /**
+     * The negative conditioning: an empty negative prompt with force_zeros_for_empty_prompt (SDXL
+     * base) gives zeros for embeddings and pooled, as the pipeline does for negative_prompt=None.
+     */
+    public Conditioning negative(String negativePrompt, Conditioning positive) {
+        if ((negativePrompt == null || negativePrompt.isEmpty()) && forceZerosForEmptyPrompt) return positive.zeros();
+        return prompts.encode(List.of(negativePrompt == null ? "" : negativePrompt)).with(positive.timeIds());
+    }
+
+    public int vaeScaleFactor() {
+        return 1 << (vae.config().blockOutChannels.length - 1);
+    }
+
+    public int defaultImageSize() {
+        return unet.config().sampleSize * vaeScaleFactor();
+    }
+
+    public BufferedImage generate(Generation g) {
+        return generate(g, ProgressListener.NONE);
+    }
+
+    public BufferedImage generate(Generation g, ProgressListener listener) {
+        try (NDScope scope = new NDScope()) {
+            int h = g.height() == 0 ? defaultImageSize() : g.height();
+            int w = g.width() == 0 ? defaultImageSize() : g.width();
+            int f = vaeScaleFactor();
+            if (h % f != 0 || w % f != 0) {
+                throw new IllegalArgumentException("height and width must be multiples of " + f + ", got " + h + "x" + w);
+            }
+            Conditioning cond = conditioning(List.of(g.prompt()), h, w);
+            Conditioning uncond = g.guidance() == 1f ? null : negative(g.negativePrompt(), cond);
+            Shape shape = new Shape(1, unet.config().inChannels, h / f, w / f);
+            Engine.getEngine("PyTorch").setRandomSeed((int) g.seed());
+            float[] noise;
+            try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
+                noise = cpu.randomNormal(shape).toFloatArray();
+            }
+            NDArray x = manager.create(noise, shape);
+            DataType dtype = unet.weights().get("conv_in.weight").getDataType();
+            if (dtype != DataType.FLOAT32) x = x.toType(dtype, false);
+            NDArray latent = Sampler.denoise(unet, scheduler(g.scheduler()).schedule(g.steps()), x, cond, uncond,
+                    g.guidance(), listener, null);
+            return Images.toImage(vae.decode(latent.div(vae.scalingFactor())));
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    @Override
+    public String toString() {
+        return "StableDiffusionXL[" + source + ", " + manager.getDevice() + "]";
+    }
+}
