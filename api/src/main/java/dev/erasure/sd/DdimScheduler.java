@@ -2,7 +2,6 @@ package dev.erasure.sd;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.erasure.sd.scheduler.BetaSchedule;
 
@@ -56,24 +55,7 @@ public final class DdimScheduler {
         ConfigJson j = new ConfigJson(c, "scheduler config");
         if (j.bool("thresholding", false)) throw new IllegalArgumentException("DDIM option thresholding=true is not supported");
         int n = (int) j.number("num_train_timesteps", 1000);
-        double start = j.number("beta_start", 0.0001);
-        double end = j.number("beta_end", 0.02);
-        String schedule = j.string("beta_schedule", "linear");
-        float[] betas;
-        JsonElement trained = c.get("trained_betas");
-        if (trained != null && !trained.isJsonNull()) {
-            betas = new float[trained.getAsJsonArray().size()];
-            for (int i = 0; i < betas.length; i++) betas[i] = trained.getAsJsonArray().get(i).getAsFloat();
-        } else if (schedule.equals("linear")) {
-            betas = BetaSchedule.linear(start, end, n);
-        } else if (schedule.equals("scaled_linear")) {
-            betas = BetaSchedule.scaledLinear(start, end, n);
-        } else if (schedule.equals("squaredcos_cap_v2")) {
-            betas = BetaSchedule.squaredCosCapV2(n);
-        } else {
-            throw new IllegalArgumentException("DDIM beta_schedule '" + schedule + "' is not supported"
-                    + " (linear, scaled_linear, squaredcos_cap_v2, or trained_betas)");
-        }
+        float[] betas = BetaSchedule.fromConfig(c, "DDIM");
         if (j.bool("rescale_betas_zero_snr", false)) betas = BetaSchedule.rescaleZeroTerminalSnr(betas);
         return new DdimScheduler(n, betas, j.bool("set_alpha_to_one", true), (int) j.number("steps_offset", 0),
                 parse(Prediction.class, "prediction_type", j.string("prediction_type", "epsilon")),

@@ -1,13 +1,17 @@
 package dev.erasure.sd;
 
+import dev.erasure.sd.scheduler.SchedulerType;
+
 /**
  * One text-to-image request; immutable with fluent withers. Defaults are the SD pipeline's
- * (guidance 7.5, 50 DDIM steps, empty negative prompt, the model's native size).
+ * (guidance 7.5, 50 DDIM steps, empty negative prompt, the model's native size). The scheduler is
+ * null for the model's own scheduler_config (DDIM) or a {@link SchedulerType}: LMS is the papers'
+ * sampler (ESD/EAP generate-images.py: LMS, linspace timesteps, 100 steps).
  *
  * <pre>sd.generate(Generation.of("a photo of a church").seed(7).steps(25))</pre>
  */
 public record Generation(String prompt, String negativePrompt, long seed, int steps, float guidance,
-                         int height, int width) {
+                         int height, int width, SchedulerType scheduler) {
     public Generation {
         if (prompt == null) throw new IllegalArgumentException("prompt must not be null");
         if (negativePrompt == null) negativePrompt = "";
@@ -16,27 +20,32 @@ public record Generation(String prompt, String negativePrompt, long seed, int st
     }
 
     public static Generation of(String prompt) {
-        return new Generation(prompt, "", 0, 50, 7.5f, 0, 0);
+        return new Generation(prompt, "", 0, 50, 7.5f, 0, 0, null);
     }
 
     public Generation negative(String n) {
-        return new Generation(prompt, n, seed, steps, guidance, height, width);
+        return new Generation(prompt, n, seed, steps, guidance, height, width, scheduler);
     }
 
     public Generation seed(long s) {
-        return new Generation(prompt, negativePrompt, s, steps, guidance, height, width);
+        return new Generation(prompt, negativePrompt, s, steps, guidance, height, width, scheduler);
     }
 
     public Generation steps(int n) {
-        return new Generation(prompt, negativePrompt, seed, n, guidance, height, width);
+        return new Generation(prompt, negativePrompt, seed, n, guidance, height, width, scheduler);
     }
 
     public Generation guidance(float g) {
-        return new Generation(prompt, negativePrompt, seed, steps, g, height, width);
+        return new Generation(prompt, negativePrompt, seed, steps, g, height, width, scheduler);
     }
 
     /** Image size in pixels (0 = the model's default); must be a multiple of the VAE factor. */
     public Generation size(int h, int w) {
-        return new Generation(prompt, negativePrompt, seed, steps, guidance, h, w);
+        return new Generation(prompt, negativePrompt, seed, steps, guidance, h, w, scheduler);
+    }
+
+    /** The sampler (null = the model's own); LMS reproduces the papers' generate-images.py. */
+    public Generation scheduler(SchedulerType s) {
+        return new Generation(prompt, negativePrompt, seed, steps, guidance, height, width, s);
     }
 }

@@ -1,13 +1,15 @@
 package dev.erasure.sd;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.scheduler.LmsDiscreteScheduler;
+import dev.erasure.sd.scheduler.Schedule;
+import dev.erasure.sd.scheduler.SchedulerType;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -139,12 +141,7 @@ public final class StableDiffusion implements AutoCloseable {
                     + height + "x" + width);
         }
         Shape shape = new Shape(1, unet.config().inChannels, height / f, width / f);
-        Engine.getEngine("PyTorch").setRandomSeed((int) seed);
-        float[] values;
-        try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
-            values = cpu.randomNormal(shape).toFloatArray();
-        }
-        NDArray x = manager.create(values, shape);
+        NDArray x = TorchGenerator.randn(seed, shape, manager);
         return dtype() == DataType.FLOAT32 ? x : x.toType(dtype(), false);
     }
 
@@ -171,7 +168,28 @@ public final class StableDiffusion implements AutoCloseable {
         NDArray x = initialLatent(g.seed(), h, w);
         NDArray cond = encodePrompt(g.prompt());
         NDArray uncond = g.guidance() == 1f ? null : encodePrompt(g.negativePrompt());
-        return Sampler.denoise(unet, scheduler, x, cond, uncond, g.steps(), g.guidance(), listener, null);
+        if (g.scheduler() == null || g.scheduler() == SchedulerType.DDIM) {
+            return Sampler.denoise(unet, scheduler, x, cond, uncond, g.steps(), g.guidance(), listener, null);
+        }
+        return Sampler.denoise(unet, schedule(g.scheduler(), g.steps()), x, cond, uncond, g.guidance(), listener, null);
+    }
+
+    /**
+     * A sampling run of another scheduler on this model's training schedule. LMS is built as the
+     * papers' scripts build it (linspace timesteps, offset 0; for SD-1.x exactly
+     * {@link LmsDiscreteScheduler#papers()}), not by from_config, which would inherit DDIM's spacing.
+     */
+    public Schedule schedule(SchedulerType type, int steps) {
+        if (type == SchedulerType.LMS) {
+            LmsDiscreteScheduler.Prediction p = switch (scheduler.predictionType()) {
+                case EPSILON -> LmsDiscreteScheduler.Prediction.EPSILON;
+                case V_PREDICTION -> LmsDiscreteScheduler.Prediction.V_PREDICTION;
+                case SAMPLE -> throw new IllegalArgumentException("LMS does not support prediction_type 'sample'");
+            };
+            return LmsDiscreteScheduler.forModel(scheduler.betas(), p).schedule(steps);
+        }
+        throw new UnsupportedOperationException("scheduler " + type + " is not available for " + source
+                + "; use DDIM (the model's own) or LMS");
     }
 
     /**
