@@ -236,6 +236,19 @@ class LmsParityTest {
     }
 
     @Test
+    void generationWithLmsRunsThePapersSchedule() {
+        try (StableDiffusion sd = StableDiffusion.load(Fixtures.tinySd(), LoadOptions.defaults().device("cpu"))) {
+            dev.erasure.sd.Generation g = dev.erasure.sd.Generation.of("a photo of a church").seed(3).steps(3).size(64, 64);
+            NDArray viaGeneration = sd.sampleLatent(g.scheduler(SchedulerType.LMS), ProgressListener.NONE);
+            NDArray direct = Sampler.denoise(sd.unet(), LmsDiscreteScheduler.papers().schedule(3), sd.initialLatent(3, 64, 64),
+                    sd.encodePrompt(g.prompt()), sd.encodePrompt(""), g.guidance(), ProgressListener.NONE, null);
+            assertEquals(0.0, Golden.maxAbsDiff(viaGeneration, direct), "Generation.scheduler(LMS) = papers' LMS (exact)");
+            NDArray ddim = sd.sampleLatent(g, ProgressListener.NONE);
+            assertTrue(Golden.maxAbsDiff(ddim, direct) > 1e-3, "the default stays DDIM");
+        }
+    }
+
+    @Test
     void outOfOrderStepsAndBadConfigsAreRefused() {
         var s = LmsDiscreteScheduler.papers().schedule(10);
         NDArray x = golden.manager().zeros(new ai.djl.ndarray.types.Shape(1, 4, 2, 2));
