@@ -3,9 +3,9 @@ package dev.erasure.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.erasure.eval.judge.ImageFiles;
 
 import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
 
 /**
  * An 8-bit RGB image, channels last (H,W,3), values 0..255 stored as unsigned bytes: the form
@@ -31,28 +31,7 @@ public record RgbImage(int height, int width, byte[] rgb) {
      */
     public static RgbImage of(BufferedImage img) {
         if (img == null) throw new IllegalArgumentException("image is null");
-        int h = img.getHeight();
-        int w = img.getWidth();
-        byte[] out = new byte[3 * h * w];
-        boolean grey = img.getType() == BufferedImage.TYPE_BYTE_GRAY;
-        Raster raster = img.getRaster();
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int i = (y * w + x) * 3;
-                if (grey) {
-                    byte v = (byte) raster.getSample(x, y, 0);
-                    out[i] = v;
-                    out[i + 1] = v;
-                    out[i + 2] = v;
-                } else {
-                    int p = img.getRGB(x, y);
-                    out[i] = (byte) (p >> 16);
-                    out[i + 1] = (byte) (p >> 8);
-                    out[i + 2] = (byte) p;
-                }
-            }
-        }
-        return new RgbImage(h, w, out);
+        return new RgbImage(img.getHeight(), img.getWidth(), ImageFiles.rgb(img));
     }
 
     /** An integer-valued [H,W,3] array (uint8, or any type holding 0..255) as an image. */

@@ -4,7 +4,9 @@ import dev.erasure.sd.scheduler.SchedulerType;
 
 /**
  * One text-to-image request; immutable with fluent withers. Defaults are the SD pipeline's
- * (guidance 7.5, 50 DDIM steps, empty negative prompt, the model's native size).
+ * (guidance 7.5, 50 DDIM steps, empty negative prompt, the model's native size). The scheduler is
+ * null for the model's own scheduler_config (DDIM) or a {@link SchedulerType}: LMS is the papers'
+ * sampler (ESD/EAP generate-images.py: LMS, linspace timesteps, 100 steps).
  *
  * <pre>sd.generate(Generation.of("a photo of a church").seed(7).steps(25))</pre>
  */

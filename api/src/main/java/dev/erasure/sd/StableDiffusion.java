@@ -1,13 +1,15 @@
 package dev.erasure.sd;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.scheduler.LmsDiscreteScheduler;
+import dev.erasure.sd.scheduler.Scheduler;
+import dev.erasure.sd.scheduler.SchedulerType;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -69,11 +71,23 @@ public final class StableDiffusion implements AutoCloseable {
         return scheduler;
     }
 
-    /** The sampler a request names, over this model's training schedule; null = the model's own (DDIM). */
-    public dev.erasure.sd.scheduler.Scheduler scheduler(dev.erasure.sd.scheduler.SchedulerType type) {
-        if (type == null || type == dev.erasure.sd.scheduler.SchedulerType.DDIM) return scheduler;
-        if (type == dev.erasure.sd.scheduler.SchedulerType.EULER) return scheduler.toEuler();
-        throw new IllegalArgumentException("scheduler " + type + " is not available (DDIM, EULER)");
+    /**
+     * The sampler a request names, over this model's training schedule; null = the model's own
+     * (DDIM). LMS is built as the papers' scripts build it (linspace timesteps, offset 0; for SD-1.x
+     * exactly {@link LmsDiscreteScheduler#papers()}), not by from_config, which would inherit DDIM's spacing.
+     */
+    public Scheduler scheduler(SchedulerType type) {
+        if (type == null) return scheduler;
+        return switch (type) {
+            case DDIM -> scheduler;
+            case EULER -> scheduler.toEuler();
+            case LMS -> LmsDiscreteScheduler.forModel(scheduler.betas(), switch (scheduler.predictionType()) {
+                case EPSILON -> LmsDiscreteScheduler.Prediction.EPSILON;
+                case V_PREDICTION -> LmsDiscreteScheduler.Prediction.V_PREDICTION;
+                case SAMPLE -> throw new IllegalArgumentException("LMS does not support prediction_type 'sample' ("
+                        + source + ")");
+            });
+        };
     }
 
     /** The manager that owns the loaded weights. */
@@ -146,12 +160,7 @@ public final class StableDiffusion implements AutoCloseable {
                     + height + "x" + width);
         }
         Shape shape = new Shape(1, unet.config().inChannels, height / f, width / f);
-        Engine.getEngine("PyTorch").setRandomSeed((int) seed);
-        float[] values;
-        try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
-            values = cpu.randomNormal(shape).toFloatArray();
-        }
-        NDArray x = manager.create(values, shape);
+        NDArray x = TorchGenerator.randn(seed, shape, manager);
         return dtype() == DataType.FLOAT32 ? x : x.toType(dtype(), false);
     }
 
@@ -178,7 +187,7 @@ public final class StableDiffusion implements AutoCloseable {
         NDArray x = initialLatent(g.seed(), h, w);
         NDArray cond = encodePrompt(g.prompt());
         NDArray uncond = g.guidance() == 1f ? null : encodePrompt(g.negativePrompt());
-        if (g.scheduler() == null || g.scheduler() == dev.erasure.sd.scheduler.SchedulerType.DDIM) {
+        if (g.scheduler() == null || g.scheduler() == SchedulerType.DDIM) {
             return Sampler.denoise(unet, scheduler, x, cond, uncond, g.steps(), g.guidance(), listener, null);
         }
         return Sampler.denoise(unet, scheduler(g.scheduler()).schedule(g.steps()), x, Conditioning.of(cond),

@@ -29,8 +29,11 @@ public final class Bench {
             case "load":
                 LoadBench.main(rest);
                 break;
+            case "judges":
+                JudgesBench.main(rest);
+                break;
             default:
-                System.err.println("unknown benchmark '" + which + "' (available: sd, generate, erase-memory, spectrum, load)");
+                System.err.println("unknown benchmark '" + which + "' (available: sd, generate, erase-memory, spectrum, load, judges)");
                 System.exit(2);
         }
     }

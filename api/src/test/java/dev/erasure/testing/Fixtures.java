@@ -40,6 +40,35 @@ public final class Fixtures {
         return resolve("erasure.clipFixtures", "../shared/fixtures/tiny-clip", "tiny-clip");
     }
 
+    /** A judge/sampler fixture: -Derasure.fixtures.&lt;key&gt;, else ../shared/fixtures/&lt;name&gt;, else fixtures/&lt;name&gt;. */
+    public static Path judge(String key, String name) {
+        return resolve("erasure.fixtures." + key, "../shared/fixtures/" + name, name);
+    }
+
+    public static Path lms() {
+        return judge("lms", "lms");
+    }
+
+    public static Path torchRng() {
+        return judge("rng", "torch-rng");
+    }
+
+    public static Path nudenet() {
+        return judge("nudenet", "tiny-nudenet");
+    }
+
+    public static Path resnet() {
+        return judge("resnet", "tiny-resnet");
+    }
+
+    public static Path lpips() {
+        return judge("lpips", "tiny-lpips");
+    }
+
+    public static Path fid() {
+        return judge("fid", "tiny-fid");
+    }
+
     static Path resolve(String property, String defaultValue, String vendoredName) {
         String given = System.getProperty(property);
         boolean explicit = given != null && !given.isBlank() && !isDefault(given, defaultValue);

@@ -1,5 +1,8 @@
 package dev.erasure.sd.scheduler;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
 /**
  * Noise schedules computed in float32 the way diffusers' torch code computes them (CPU kernels),
  * so betas and alphas_cumprod equal a reference pipeline's bit for bit: every later DDIM step and
@@ -10,38 +13,48 @@ public final class BetaSchedule {
     }
 
     /**
-     * The betas a diffusers scheduler_config.json describes (shared by DDIM, Euler, ...):
-     * trained_betas, else beta_schedule linear / scaled_linear / squaredcos_cap_v2 over
-     * num_train_timesteps (defaults as diffusers: 1000, linear 0.0001–0.02); rescale_betas_zero_snr applied.
+     * The betas a diffusers scheduler config describes: trained_betas, or beta_schedule with
+     * beta_start/beta_end/num_train_timesteps (defaults as diffusers: linear, 0.0001, 0.02, 1000);
+     * rescale_betas_zero_snr applied when set.
+     *
+     * @param what the scheduler's name for error messages ("DDIM", "LMS")
      */
-    public static float[] fromConfig(com.google.gson.JsonObject c, String scheduler) {
-        int n = number(c, "num_train_timesteps", 1000).intValue();
-        double start = number(c, "beta_start", 0.0001).doubleValue();
-        double end = number(c, "beta_end", 0.02).doubleValue();
-        String schedule = c.has("beta_schedule") && !c.get("beta_schedule").isJsonNull()
-                ? c.get("beta_schedule").getAsString() : "linear";
-        float[] betas;
-        com.google.gson.JsonElement trained = c.get("trained_betas");
-        if (trained != null && !trained.isJsonNull()) {
-            betas = new float[trained.getAsJsonArray().size()];
-            for (int i = 0; i < betas.length; i++) betas[i] = trained.getAsJsonArray().get(i).getAsFloat();
-        } else if (schedule.equals("linear")) {
-            betas = linear(start, end, n);
-        } else if (schedule.equals("scaled_linear")) {
-            betas = scaledLinear(start, end, n);
-        } else if (schedule.equals("squaredcos_cap_v2")) {
-            betas = squaredCosCapV2(n);
-        } else {
-            throw new IllegalArgumentException(scheduler + " beta_schedule '" + schedule + "' is not supported"
-                    + " (linear, scaled_linear, squaredcos_cap_v2, or trained_betas)");
-        }
-        boolean rescale = c.has("rescale_betas_zero_snr") && !c.get("rescale_betas_zero_snr").isJsonNull()
-                && c.get("rescale_betas_zero_snr").getAsBoolean();
-        return rescale ? rescaleZeroTerminalSnr(betas) : betas;
+    public static float[] fromConfig(JsonObject c, String what) {
+        float[] betas = declared(c, what);
+        JsonElement rescale = c.get("rescale_betas_zero_snr");
+        return rescale != null && !rescale.isJsonNull() && rescale.getAsBoolean() ? rescaleZeroTerminalSnr(betas) : betas;
     }
 
-    private static Number number(com.google.gson.JsonObject c, String key, Number fallback) {
-        return c.has(key) && !c.get(key).isJsonNull() ? c.get(key).getAsNumber() : fallback;
+    private static float[] declared(JsonObject c, String what) {
+        JsonElement trained = c.get("trained_betas");
+        if (trained != null && !trained.isJsonNull()) {
+            float[] betas = new float[trained.getAsJsonArray().size()];
+            for (int i = 0; i < betas.length; i++) betas[i] = trained.getAsJsonArray().get(i).getAsFloat();
+            return betas;
+        }
+        int n = (int) number(c, "num_train_timesteps", 1000);
+        double start = number(c, "beta_start", 0.0001);
+        double end = number(c, "beta_end", 0.02);
+        JsonElement s = c.get("beta_schedule");
+        String schedule = s == null || s.isJsonNull() ? "linear" : s.getAsString();
+        return switch (schedule) {
+            case "linear" -> linear(start, end, n);
+            case "scaled_linear" -> scaledLinear(start, end, n);
+            case "squaredcos_cap_v2" -> squaredCosCapV2(n);
+            default -> throw new IllegalArgumentException(what + " beta_schedule '" + schedule + "' is not supported"
+                    + " (linear, scaled_linear, squaredcos_cap_v2, or trained_betas)");
+        };
+    }
+
+    /** A numeric config key (default when missing or null); a non-number is an error naming the key. */
+    static double number(JsonObject c, String key, double dflt) {
+        JsonElement e = c.get(key);
+        if (e == null || e.isJsonNull()) return dflt;
+        try {
+            return e.getAsDouble();
+        } catch (RuntimeException ex) {
+            throw new IllegalArgumentException("scheduler config key '" + key + "' must be a number, got " + e);
+        }
     }
 
     /** diffusers "linear": torch.linspace(start, end, n, dtype=float32). */
