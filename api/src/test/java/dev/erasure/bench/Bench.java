@@ -26,11 +26,14 @@ public final class Bench {
             case "generate":
                 GenerateBench.main(rest);
                 break;
+            case "compare":
+                CompareBench.main(rest);
+                break;
             case "load":
                 LoadBench.main(rest);
                 break;
             default:
-                System.err.println("unknown benchmark '" + which + "' (available: sd, generate, erase-memory, spectrum, load)");
+                System.err.println("unknown benchmark '" + which + "' (available: sd, compare, generate, erase-memory, spectrum, load)");
                 System.exit(2);
         }
     }
