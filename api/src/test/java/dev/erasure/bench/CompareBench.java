@@ -78,14 +78,7 @@ public final class CompareBench {
         NDArray x = m.randomNormal(new Shape(1, unet.config().inChannels, h, h));
         NDArray c = sd.encodePrompt("a photo of a garbage truck");
         NDArray t = m.create(new long[] {500});
-        Map<String, NDArray> trainable = new LinkedHashMap<>();
-        for (String k : unet.weights().keys()) {
-            if (k.contains("attn2")) {
-                NDArray p = unet.weights().get(k).duplicate();
-                p.setRequiresGradient(true);
-                trainable.put(k, p);
-            }
-        }
+        Map<String, NDArray> trainable = SdBench.attn2Trainable(unet);
         UNet2DConditionModel trainUnet = unet.withWeights(unet.weights().overlay(trainable));
         NDArray z = m.randomNormal(new Shape(1, unet.config().inChannels, h, h));
         int size = (int) h * sd.vaeScaleFactor();
