@@ -30,6 +30,7 @@ import java.util.Map;
  * and SD-1.4's 64×64-latent self-attention shape, with the fused and the composite kernels
  * interleaved round by round (a contended machine slows both alike). Per workload: median ms and
  * minor page faults per call (from /proc/self/stat; the malloc settings of ./erasure remove most).
+ * {@code ./erasure bench compare memory}: peak memory of the SD-1.4-shaped attention per path.
  */
 public final class CompareBench {
     private CompareBench() {
@@ -37,8 +38,12 @@ public final class CompareBench {
 
     public static void main(String[] args) {
         String what = args.length > 0 ? args[0] : "kernels";
+        if (what.equals("memory")) {
+            memory();
+            return;
+        }
         if (!what.equals("kernels")) {
-            System.err.println("unknown comparison '" + what + "' (available: kernels)");
+            System.err.println("unknown comparison '" + what + "' (available: kernels, memory)");
             System.exit(2);
         }
         Path model = args.length > 1 ? Paths.get(args[1]) : Fixtures.tinySd();
@@ -100,6 +105,70 @@ public final class CompareBench {
                 () -> sd.generate(Generation.of("a photo of a church").seed(1).steps(10).size(size, size)));
         work.put("self-attention 4096×320, 8 heads (SD-1.4 64×64 latent)", scoped(() -> Nn.attention(q, k, v, 8, null, false)));
         return work;
+    }
+
+    /**
+     * {@code compare memory}: peak resident memory above the baseline of SD-1.4's 64×64-latent
+     * self-attention (batch 2 as in CFG, 4096 tokens, 320 channels, 8 heads), forward and
+     * forward+backward, per kernel path. The peak is VmHWM after resetting it through
+     * /proc/self/clear_refs (Linux); on the CPU it approximates what the same ops hold on a GPU.
+     */
+    private static void memory() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray q = m.randomNormal(new Shape(2, 4096, 320));
+            NDArray k = m.randomNormal(new Shape(2, 4096, 320));
+            NDArray v = m.randomNormal(new Shape(2, 4096, 320));
+            System.out.println("| SD-1.4 64×64 self-attention, batch 2 | fused peak MB | composite peak MB |");
+            System.out.println("|---|---|---|");
+            for (boolean backward : new boolean[] {false, true}) {
+                double[] peak = new double[2];
+                for (Kernels kern : Kernels.values()) {
+                    System.setProperty(Kernels.PROPERTY, kern.name().toLowerCase());
+                    peak[kern.ordinal()] = peakMb(() -> {
+                        if (!backward) {
+                            try (NDScope s = new NDScope()) {
+                                Nn.attention(q, k, v, 8, null, false);
+                            }
+                            return;
+                        }
+                        q.setRequiresGradient(true);
+                        try (NDScope s = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            gc.backward(Nn.attention(q, k, v, 8, null, false).sum());
+                        }
+                        JniUtils.zeroGrad((PtNDArray) q);
+                    });
+                }
+                System.out.printf("| %s | %.0f | %.0f |%n", backward ? "forward+backward (grad w.r.t. q)" : "forward",
+                        peak[Kernels.FUSED.ordinal()], peak[Kernels.COMPOSITE.ordinal()]);
+            }
+        }
+    }
+
+    /**
+     * MB of resident memory the body adds at its peak, on its first run (a warm-up run would leave
+     * freed blocks in malloc's cache and hide them from the peak).
+     */
+    private static double peakMb(Runnable body) {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot reset the peak RSS (/proc/self/clear_refs): " + e.getMessage(), e);
+        }
+        long base = status("VmRSS");
+        body.run();
+        return (status("VmHWM") - base) / 1024.0;
+    }
+
+    /** A kB field of /proc/self/status. */
+    private static long status(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        throw new IllegalStateException("no " + field + " in /proc/self/status");
     }
 
     private static Runnable scoped(Runnable body) {
