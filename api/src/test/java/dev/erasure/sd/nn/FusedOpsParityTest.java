@@ -104,6 +104,20 @@ class FusedOpsParityTest {
         }
     }
 
+    /** Why {@link Nn#cast} exists: DJL 0.32's toType returns a tensor with no grad_fn (backward fails). */
+    @Test
+    void djlToTypeCutsTheGraph() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray master = m.randomNormal(new Shape(4));
+            master.setRequiresGradient(true);
+            try (NDScope s = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray half = master.toType(DataType.FLOAT16, false);
+                assertThrows(ai.djl.engine.EngineException.class,
+                        () -> gc.backward(half.toType(DataType.FLOAT32, false).sum()));
+            }
+        }
+    }
+
     @Test
     void aBadKernelsValueNamesTheProperty() {
         String old = System.getProperty(Kernels.PROPERTY);
