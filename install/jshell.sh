@@ -51,5 +51,8 @@ for a in "$@"; do
   fi
 done
 
+# glibc malloc settings of ./erasure (bench/README.md "Performance"); the remote JVM inherits them
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-1}" MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}" \
+  MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-1073741824}"
 exec jshell -J-Dai.djl.offline=true -R-Dai.djl.offline=true -R-Djava.awt.headless=true -R-Dslf4j.internal.verbosity=ERROR \
   --class-path "$CP" --startup DEFAULT --startup "$IMPORTS" "${ARGS[@]+"${ARGS[@]}"}"

@@ -26,6 +26,9 @@ public final class Bench {
             case "generate":
                 GenerateBench.main(rest);
                 break;
+            case "compare":
+                CompareBench.main(rest);
+                break;
             case "load":
                 LoadBench.main(rest);
                 break;
@@ -33,7 +36,7 @@ public final class Bench {
                 JudgesBench.main(rest);
                 break;
             default:
-                System.err.println("unknown benchmark '" + which + "' (available: sd, generate, erase-memory, spectrum, load, judges)");
+                System.err.println("unknown benchmark '" + which + "' (available: sd, compare, generate, erase-memory, spectrum, load, judges)");
                 System.exit(2);
         }
     }

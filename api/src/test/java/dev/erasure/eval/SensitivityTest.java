@@ -121,9 +121,11 @@ class SensitivityTest {
     void batchingDoesNotChangeTheSpectrum() {
         Table one = Sensitivity.noisePredictions(sd, erased.model()).batchSize(1).samples(3).over(WORDS);
         Table all = Sensitivity.noisePredictions(sd, erased.model()).batchSize(WORDS.size()).samples(3).over(WORDS);
+        // 1e-5, not 1e-6: with the fused kernels (sd.nn.Kernels) an element may round differently by its
+        // position in a batch (vectorised body vs scalar tail); measured 3.2e-6 on a cosine, float rounding
         for (int i = 0; i < WORDS.size(); i++) {
-            assertEquals(one.doubleColumn("mse").get(i), all.doubleColumn("mse").get(i), 1e-6 * (1 + one.doubleColumn("mse").get(i)), WORDS.get(i));
-            assertEquals(one.doubleColumn("cosine").get(i), all.doubleColumn("cosine").get(i), 1e-6, WORDS.get(i));
+            assertEquals(one.doubleColumn("mse").get(i), all.doubleColumn("mse").get(i), 1e-5 * (1 + one.doubleColumn("mse").get(i)), WORDS.get(i));
+            assertEquals(one.doubleColumn("cosine").get(i), all.doubleColumn("cosine").get(i), 1e-5, WORDS.get(i));
         }
     }
 

@@ -40,14 +40,14 @@ public final class ResnetBlock2D {
             throw new IllegalArgumentException(w.prefix() + ": input has " + x.getShape().get(1)
                     + " channels, expected " + in);
         }
-        NDArray h = Nn.activation(act, Nn.groupNorm(w.sub("norm1"), x, groups, eps));
+        NDArray h = Nn.groupNorm(w.sub("norm1"), x, groups, eps, act);
         w.get("conv1.weight", new Shape(out, in, 3, 3));
         h = Nn.conv2d(w.sub("conv1"), h, 1, 1);
         if (timeEmbedding) {
             NDArray t = Nn.linear(w.sub("time_emb_proj"), Nn.activation(act, temb));
             h = h.add(t.reshape(t.getShape().get(0), out, 1, 1));
         }
-        h = Nn.activation(act, Nn.groupNorm(w.sub("norm2"), h, groups, eps));
+        h = Nn.groupNorm(w.sub("norm2"), h, groups, eps, act);
         h = Nn.conv2d(w.sub("conv2"), h, 1, 1);
         NDArray shortcut = in == out ? x : Nn.conv2d(w.sub("conv_shortcut"), x, 1, 0);
         NDArray y = shortcut.add(h);
