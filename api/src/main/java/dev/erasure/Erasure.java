@@ -270,6 +270,7 @@ public final class Erasure {
     /** Validates, then trains; a cancelled run returns its partial result flagged {@code cancelled()}. */
     public ErasureResult run() {
         Settings s = settings();
+        dev.erasure.sd.Djl.gradOffOnThisThread(); // grad mode is per thread: any thread may run this
         if (method != null) {
             method.validate(model, s);
             return method.run(model, s, listener, resumeDir);

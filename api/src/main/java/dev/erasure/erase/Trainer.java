@@ -6,6 +6,7 @@ import dev.erasure.Preserve;
 import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
+import dev.erasure.sd.Djl;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,6 +51,7 @@ public final class Trainer {
      * resumed from the newest checkpoint in {@code resumeFrom} if not null.
      */
     public static ErasureResult loop(Session s, ErasureMethod m, ProgressListener listener, Path resumeFrom, long t0) {
+        Djl.gradOffOnThisThread(); // the optimiser's in-place updates need grad mode off on this thread
         ErasureModel model = s.model();
         Settings settings = s.settings();
         List<StepRecord> history = new ArrayList<>();

@@ -139,10 +139,12 @@ public final class StableDiffusion implements AutoCloseable {
                     + height + "x" + width);
         }
         Shape shape = new Shape(1, unet.config().inChannels, height / f, width / f);
-        Engine.getEngine("PyTorch").setRandomSeed((int) seed);
         float[] values;
-        try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
-            values = cpu.randomNormal(shape).toFloatArray();
+        synchronized (StableDiffusion.class) { // the engine's generator is global: seed and draw as one step
+            Engine.getEngine("PyTorch").setRandomSeed((int) seed);
+            try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
+                values = cpu.randomNormal(shape).toFloatArray();
+            }
         }
         NDArray x = manager.create(values, shape);
         return dtype() == DataType.FLOAT32 ? x : x.toType(dtype(), false);
@@ -158,6 +160,7 @@ public final class StableDiffusion implements AutoCloseable {
     }
 
     public BufferedImage generate(Generation g, ProgressListener listener) {
+        Djl.gradOffOnThisThread();
         try (NDScope scope = new NDScope()) {
             NDArray latent = sampleLatent(g, listener);
             return Images.toImage(decode(latent));
@@ -166,6 +169,7 @@ public final class StableDiffusion implements AutoCloseable {
 
     /** The denoised latent of a request (before the VAE). */
     public NDArray sampleLatent(Generation g, ProgressListener listener) {
+        Djl.gradOffOnThisThread();
         int h = g.height() == 0 ? defaultImageSize() : g.height();
         int w = g.width() == 0 ? defaultImageSize() : g.width();
         NDArray x = initialLatent(g.seed(), h, w);
@@ -188,6 +192,7 @@ public final class StableDiffusion implements AutoCloseable {
      * the wrong shape is reported at load time with its file and key, not in the middle of a job.
      */
     public StableDiffusion validate() {
+        Djl.gradOffOnThisThread();
         try (NDScope scope = new NDScope()) {
             NDArray c = encodePrompt("");
             int cells = 1 << (unet.config().numDownsamplers());
