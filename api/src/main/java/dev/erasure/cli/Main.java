@@ -4,8 +4,8 @@ import dev.erasure.sd.Generation;
 import dev.erasure.sd.LoadOptions;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.viz.ImageGrid;
+import dev.erasure.viz.Png;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -143,8 +143,7 @@ public final class Main {
             }
             BufferedImage img = sd.generate(g, p -> System.err.printf("\r%s %d/%d", p.task(), p.done(), p.total()));
             System.err.println();
-            Files.createDirectories(out.toAbsolutePath().getParent());
-            ImageIO.write(img, "png", out.toFile());
+            Png.write(img, out);
         }
         System.out.println("wrote " + out.toAbsolutePath());
     }

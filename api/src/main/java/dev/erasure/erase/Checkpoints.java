@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import dev.erasure.io.AtomicFiles;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -69,14 +70,12 @@ public final class Checkpoints {
             if (!ms.isEmpty()) Safetensors.save(tmp.resolve("method.safetensors"), ms, Map.of());
             State st = new State(iteration, s.adam().stepCount(), s.random().state(), s.settings().fingerprint(),
                     configuration(s.settings(), m.configuration()), m.name(), history);
-            Files.writeString(tmp.resolve("state.json"), GSON.toJson(st), StandardCharsets.UTF_8);
+            AtomicFiles.writeString(tmp.resolve("state.json"), GSON.toJson(st));
             Path target = dir.resolve(name);
             if (Files.exists(target)) deleteTree(target);
             move(tmp, target);
             tmp = null;
-            Path pointer = Files.createTempFile(dir, TMP + LATEST, "");
-            Files.writeString(pointer, name, StandardCharsets.UTF_8);
-            move(pointer, dir.resolve(LATEST));
+            AtomicFiles.writeString(dir.resolve(LATEST), name);
             pruneOlderThanPrevious(dir, name);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint in " + dir + ": " + e.getMessage(), e);

@@ -1,0 +1,71 @@
+package dev.erasure.erase;
+
+import dev.erasure.Erasure;
+import dev.erasure.ErasureResult;
+import dev.erasure.Vocabulary;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link Thread#interrupt()} landing in the middle of a checkpoint write: the run returns its partial
+ * result (an interrupted NIO channel used to close itself and lose the run), the newest checkpoint is
+ * whole, and resuming from it gives the uninterrupted run's weights bit for bit.
+ */
+class InterruptedCheckpointTest extends TinyModels {
+    private static Erasure tiny() {
+        return Erasure.of(model).target("church").latentSize(8).ddimSteps(5).learningRate(1e-3).seed(7).steps(4)
+                .vocabulary(Vocabulary.of(List.of("church", "tree", "house", "car", "dog", "cat")));
+    }
+
+    private static boolean writing(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.anyMatch(p -> p.getFileName().toString().startsWith(".tmp-"));
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Test
+    void interruptDuringACheckpointEndsInThePartialResultAndResumesExactly(@TempDir Path dir) throws Exception {
+        float[] full;
+        try (ErasureResult r = tiny().run()) {
+            full = firstTensor(r);
+        }
+        AtomicReference<Thread> worker = new AtomicReference<>();
+        CompletableFuture<Integer> run = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try (ErasureResult r = tiny().checkpointEvery(1, dir).run()) {
+                run.complete(r.cancelled() ? r.stepsDone() : -1);
+            } catch (Throwable e) {
+                run.completeExceptionally(e);
+            }
+        });
+        worker.set(t);
+        Files.createDirectories(dir);
+        t.start();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!writing(dir) && !run.isDone() && System.nanoTime() < deadline) Thread.onSpinWait();
+        t.interrupt(); // while the first checkpoint is being written
+        int done = run.get(2, TimeUnit.MINUTES); // a ClosedByInterruptException here was the bug
+        assertTrue(done >= 1 && done < 4, "a partial result after the interrupted checkpoint, steps done " + done);
+        try (ErasureResult resumed = tiny().resume(dir).run()) {
+            assertArrayEquals(full, firstTensor(resumed), "resumed from the checkpoint = uninterrupted");
+        }
+    }
+
+    private static float[] firstTensor(ErasureResult r) {
+        String k = r.changedTensors().keySet().iterator().next();
+        return r.changedTensors().get(k).toFloatArray();
+    }
+}
