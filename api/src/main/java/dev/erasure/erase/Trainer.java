@@ -66,6 +66,7 @@ public final class Trainer {
             if (start > 0) task.step(start, null, "resumed at iteration " + start);
             for (int i = start; i < total; i++) {
                 StepRecord r = m.iterate(i);
+                requireFiniteLosses(r, i, settings);
                 history.add(r);
                 if (settings.checkpointEvery() > 0 && (i + 1) % (settings.checkpointEvery() * perStep) == 0) {
                     Checkpoints.save(settings.checkpointDir(), i + 1, s, m, history);
@@ -78,6 +79,18 @@ public final class Trainer {
         boolean cancelled = history.size() < total;
         Map<String, NDArray> textEncoder = s.textEncoder() == null ? Map.of() : s.textEncoder().tensors();
         return new ErasureResult(model, s, m, settings, history, cancelled, System.nanoTime() - t0, textEncoder);
+    }
+
+    /** Stops a diverged run before its NaN weights reach a checkpoint: the last one saved stays finite. */
+    private static void requireFiniteLosses(StepRecord r, int iteration, Settings settings) {
+        for (Map.Entry<String, Double> l : r.losses().entrySet()) {
+            if (!Double.isFinite(l.getValue())) {
+                throw new IllegalStateException("erasure stopped: loss '" + l.getKey() + "' became " + l.getValue()
+                        + " at iteration " + (iteration + 1) + " (learning rate " + settings.learningRate()
+                        + " too high?)" + (settings.checkpointEvery() > 0
+                        ? "; the last checkpoint in " + settings.checkpointDir() + " holds finite weights" : ""));
+            }
+        }
     }
 
     private static Map<String, Double> metrics(StepRecord r) {
