@@ -1,6 +1,7 @@
 package dev.erasure.erase;
 
 import dev.erasure.io.AtomicFiles;
+import dev.erasure.sd.Djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -51,7 +52,7 @@ public final class Checkpoints {
      * method's own settings (null in checkpoints written before it existed).
      */
     record State(int iteration, long adamStep, long random, String fingerprint, Map<String, String> configuration,
-                 String method, List<StepRecord> history) {
+                 String method, List<StepRecord> history, Integer threads) {
     }
 
     private Checkpoints() {
@@ -69,7 +70,7 @@ public final class Checkpoints {
             Map<String, NDArray> ms = m.state();
             if (!ms.isEmpty()) Safetensors.save(tmp.resolve("method.safetensors"), ms, Map.of());
             State st = new State(iteration, s.adam().stepCount(), s.random().state(), s.settings().fingerprint(),
-                    configuration(s.settings(), m.configuration()), m.name(), history);
+                    configuration(s.settings(), m.configuration()), m.name(), history, Djl.threads());
             AtomicFiles.writeString(tmp.resolve("state.json"), GSON.toJson(st));
             Path target = dir.resolve(name);
             if (Files.exists(target)) deleteTree(target);
@@ -110,7 +111,8 @@ public final class Checkpoints {
             Map<String, String> configuration = o.has("configuration")
                     ? GSON.fromJson(o.get("configuration"), new TypeToken<LinkedHashMap<String, String>>() { }.getType()) : null;
             return new State(o.get("iteration").getAsInt(), o.get("adamStep").getAsLong(), o.get("random").getAsLong(),
-                    o.get("fingerprint").getAsString(), configuration, o.get("method").getAsString(), history);
+                    o.get("fingerprint").getAsString(), configuration, o.get("method").getAsString(), history,
+                    o.has("threads") ? o.get("threads").getAsInt() : null);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot read checkpoint state " + file + ": " + e.getMessage(), e);
         }
@@ -150,6 +152,11 @@ public final class Checkpoints {
             if (Files.exists(method)) m.restore(Safetensors.load(method, tmp));
         }
         s.restoreRandom(st.random());
+        if (st.threads() != null && st.threads() != Djl.threads()) {
+            System.err.println("warning: checkpoint " + ckpt + " was written with " + st.threads() + " libtorch threads, this run has "
+                    + Djl.threads() + ": the resumed weights will differ in the last bits from an uninterrupted run"
+                    + " (set -Dai.djl.pytorch.num_threads=" + st.threads() + " to match)");
+        }
         history.addAll(st.history());
         return st.iteration();
     }

@@ -38,6 +38,15 @@ public final class Djl {
         ai.djl.pytorch.jni.JniUtils.setGradMode(false);
     }
 
+    /**
+     * libtorch's intra-op thread count: float sums are split across threads, so 1 and 2 threads give
+     * weights that differ in the last bits (seen: max 5e-4 after an ESD run); checkpoints record it.
+     */
+    public static int threads() {
+        engine();
+        return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+    }
+
     /** The GPU if DJL sees one (needs the gpu Maven profile and a CUDA 12.4 driver), else the CPU. */
     public static Device defaultDevice() {
         return engine().getGpuCount() > 0 ? Device.gpu() : Device.cpu();

@@ -64,6 +64,24 @@ class InterruptedCheckpointTest extends TinyModels {
         }
     }
 
+    @Test
+    void checkpointsRecordTheThreadCountAndAResumeWithAnotherWarns(@TempDir Path dir) throws Exception {
+        tiny().steps(1).checkpointEvery(1, dir).run().close();
+        Path state = Checkpoints.latest(dir).resolve("state.json");
+        String json = Files.readString(state);
+        assertTrue(json.contains("\"threads\":" + dev.erasure.sd.Djl.threads()), json);
+        Files.writeString(state, json.replace("\"threads\":" + dev.erasure.sd.Djl.threads(), "\"threads\":99"));
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        System.setErr(new java.io.PrintStream(err, true));
+        try {
+            tiny().steps(2).resume(dir).run().close();
+        } finally {
+            System.setErr(old);
+        }
+        assertTrue(err.toString().contains("written with 99 libtorch threads"), err.toString());
+    }
+
     private static float[] firstTensor(ErasureResult r) {
         String k = r.changedTensors().keySet().iterator().next();
         return r.changedTensors().get(k).toFloatArray();
