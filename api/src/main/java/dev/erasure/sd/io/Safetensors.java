@@ -322,6 +322,7 @@ public final class Safetensors {
         Header h = header(file);
         Map<String, NDArray> out = new LinkedHashMap<>();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            Windows windows = new Windows(ch, h, keep);
             for (Entry e : h.entries()) {
                 if (!keep.test(e.name())) continue;
                 if (djlType(e.dtype()) == null) {
@@ -330,7 +331,7 @@ public final class Safetensors {
                 }
                 NDArray a;
                 try {
-                    a = readTensor(ch, h, e, manager);
+                    a = readTensor(windows.slice(e), e, manager);
                 } catch (RuntimeException ex) { // e.g. a tensor over 2 GiB, which one mapping cannot hold
                     throw new WeightException("cannot load tensor '" + e.name() + "' from " + file + ": " + ex, ex);
                 }
@@ -348,11 +349,9 @@ public final class Safetensors {
         return out;
     }
 
-    private static NDArray readTensor(FileChannel ch, Header h, Entry e, NDManager manager) throws IOException {
+    private static NDArray readTensor(ByteBuffer bb, Entry e, NDManager manager) {
         long len = e.end() - e.begin();
         if (len == 0) return manager.zeros(e.shape(), djlType(e.dtype()));
-        ByteBuffer bb = ch.map(FileChannel.MapMode.READ_ONLY, h.dataStart() + e.begin(), len)
-                .order(ByteOrder.LITTLE_ENDIAN);
         if ("BF16".equals(e.dtype())) {
             ByteBuffer f = ByteBuffer.allocateDirect((int) (len * 2)).order(ByteOrder.LITTLE_ENDIAN);
             while (bb.hasRemaining()) f.putInt((bb.getShort() & 0xFFFF) << 16);
@@ -360,6 +359,48 @@ public final class Safetensors {
             return manager.create(f, e.shape(), DataType.FLOAT32);
         }
         return manager.create(bb, e.shape(), djlType(e.dtype()));
+    }
+
+    /**
+     * The data section mapped in as few windows of at most 2 GiB (one mapping's limit) as hold the kept
+     * tensors, each tensor a slice of one window. One mapping per tensor would let a file of 100,000
+     * tiny tensors exhaust the kernel's map count (65,530 by default) and crash the JVM.
+     */
+    private static final class Windows {
+        private final List<long[]> spans = new ArrayList<>(); // {start, end} in the data section
+        private final List<ByteBuffer> maps = new ArrayList<>();
+
+        Windows(FileChannel ch, Header h, Predicate<String> keep) throws IOException {
+            List<Entry> kept = new ArrayList<>();
+            for (Entry e : h.entries()) if (keep.test(e.name()) && e.end() > e.begin()) kept.add(e);
+            kept.sort(Comparator.comparingLong(Entry::begin));
+            long start = -1;
+            long end = -1;
+            for (Entry e : kept) {
+                if (e.end() - e.begin() > Integer.MAX_VALUE) {
+                    throw new WeightException("tensor " + quote(e.name()) + " in " + h.file() + " is over 2 GiB, "
+                            + "more than one memory mapping holds; split it");
+                }
+                if (start >= 0 && e.end() - start <= Integer.MAX_VALUE) {
+                    end = e.end();
+                    continue;
+                }
+                if (start >= 0) spans.add(new long[] {start, end});
+                start = e.begin();
+                end = e.end();
+            }
+            if (start >= 0) spans.add(new long[] {start, end});
+            for (long[] sp : spans) maps.add(ch.map(FileChannel.MapMode.READ_ONLY, h.dataStart() + sp[0], sp[1] - sp[0]));
+        }
+
+        /** The bytes of {@code e}, little-endian, read-only. */
+        ByteBuffer slice(Entry e) {
+            if (e.end() == e.begin()) return ByteBuffer.allocateDirect(0);
+            int i = 0;
+            while (spans.get(i)[1] < e.end()) i++;
+            int offset = (int) (e.begin() - spans.get(i)[0]);
+            return maps.get(i).slice(offset, (int) (e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
+        }
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {

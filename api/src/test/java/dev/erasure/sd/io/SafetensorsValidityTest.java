@@ -97,6 +97,15 @@ class SafetensorsValidityTest {
     }
 
     @Test
+    void moreTensorsThanTheKernelsMapCountLoad() throws IOException {
+        int n = 70_000; // over Linux's default vm.max_map_count of 65,530: one mapping per tensor crashed the JVM
+        StringBuilder b = new StringBuilder("{");
+        for (int i = 0; i < n; i++) b.append(i == 0 ? "" : ",").append(t("t" + i, "U8", "[1]", "" + i, "" + (i + 1)));
+        Map<String, NDArray> m = Safetensors.load(file(b.append('}').toString(), n), manager);
+        assertEquals(n, m.size());
+    }
+
+    @Test
     void validFilesAreAccepted() throws IOException {
         assertEquals(0, Safetensors.load(file("{}", 0), manager).size(), "no tensors");
         assertEquals(0, Safetensors.load(file("{}      ", 0), manager).size(), "padding spaces");
