@@ -2,13 +2,11 @@ package dev.erasure.erase;
 
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
-import dev.erasure.Vocabulary;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,8 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class InterruptedCheckpointTest extends TinyModels {
     private static Erasure tiny() {
-        return Erasure.of(model).target("church").latentSize(8).ddimSteps(5).learningRate(1e-3).seed(7).steps(4)
-                .vocabulary(Vocabulary.of(List.of("church", "tree", "house", "car", "dog", "cat")));
+        return tinyErasure().steps(4);
     }
 
     private static boolean writing(Path dir) {

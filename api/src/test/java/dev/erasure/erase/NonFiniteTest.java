@@ -4,13 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.Erasure;
 import dev.erasure.Preserve;
-import dev.erasure.Vocabulary;
 import dev.erasure.sd.io.Safetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,8 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** NaN/∞ settings are refused before compute; a run whose loss stops being finite stops, its last checkpoint finite. */
 class NonFiniteTest extends TinyModels {
     private static Erasure tiny() {
-        return Erasure.of(model).target("church").latentSize(8).ddimSteps(5).learningRate(1e-3).seed(7)
-                .vocabulary(Vocabulary.of(List.of("church", "tree", "house", "car", "dog", "cat")));
+        return tinyErasure();
     }
 
     @Test

@@ -2,14 +2,12 @@ package dev.erasure.erase;
 
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
-import dev.erasure.Vocabulary;
 import dev.erasure.sd.Generation;
 import dev.erasure.sd.StableDiffusion;
 import org.junit.jupiter.api.Test;
 
 import java.awt.image.BufferedImage;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -25,8 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class WorkerThreadsTest extends TinyModels {
     private static Erasure tiny() {
-        return Erasure.of(model).target("church").latentSize(8).ddimSteps(5).learningRate(1e-3).seed(7).steps(2)
-                .vocabulary(Vocabulary.of(List.of("church", "tree", "house", "car", "dog", "cat")));
+        return tinyErasure().steps(2);
     }
 
     private static int[] pixels(BufferedImage img) {
