@@ -239,6 +239,8 @@ public final class Erasure {
         if (ddimSteps < 2 || ddimSteps > timesteps) {
             throw new IllegalArgumentException("ddimSteps must be in [2, " + timesteps + "], got " + ddimSteps);
         }
+        requireFinite("startGuidance", startGuidance);
+        requireFinite("negativeGuidance", negativeGuidance);
         if (checkpointEvery < 0) throw new IllegalArgumentException("checkpointEvery must be ≥ 0, got " + checkpointEvery);
         if (checkpointEvery > 0 && checkpointDir == null) throw new IllegalArgumentException("checkpointEvery needs a folder");
         refuseUnused();
@@ -267,6 +269,11 @@ public final class Erasure {
         }
     }
 
+    /** NaN or ∞ in a setting would silently train NaN weights. */
+    private static void requireFinite(String name, double v) {
+        if (!Double.isFinite(v)) throw new IllegalArgumentException(name + " must be a finite number, got " + v);
+    }
+
     private void validatePreserve(int nTargets, Vocabulary vocab) {
         if (preserve instanceof Preserve.Adversarial a) {
             int pool = Math.min(a.kClosest(), vocab.plainWordCount());
@@ -280,8 +287,8 @@ public final class Erasure {
                 throw new IllegalArgumentException("K = " + a.k() + " must be divisible by the number of targets (" + nTargets + ")");
             }
             if (a.pgdSteps() < 1) throw new IllegalArgumentException("pgdSteps P must be ≥ 1, got " + a.pgdSteps());
-            if (!(a.temperature() > 0)) throw new IllegalArgumentException("Gumbel temperature must be > 0, got " + a.temperature());
-            if (!(a.learningRate() > 0)) throw new IllegalArgumentException("Gumbel learning rate must be > 0, got " + a.learningRate());
+            if (!(a.temperature() > 0) || Double.isInfinite(a.temperature())) throw new IllegalArgumentException("Gumbel temperature must be > 0, got " + a.temperature());
+            if (!(a.learningRate() > 0) || Double.isInfinite(a.learningRate())) throw new IllegalArgumentException("Gumbel learning rate must be > 0, got " + a.learningRate());
         } else if (preserve instanceof Preserve.Continuous c) {
             if (c.pgdSteps() < 0) throw new IllegalArgumentException("pgdSteps must be ≥ 0, got " + c.pgdSteps());
         }
@@ -290,6 +297,7 @@ public final class Erasure {
     /** Validates, then trains; a cancelled run returns its partial result flagged {@code cancelled()}. */
     public ErasureResult run() {
         Settings s = settings();
+        dev.erasure.sd.Djl.gradOffOnThisThread(); // grad mode is per thread: any thread may run this
         if (method != null) {
             method.validate(model, s);
             return new ErasureResult(method.run(model, s, listener, resumeDir));

@@ -26,7 +26,7 @@ class ArchitectureTest {
      * Bottom to top; the facade is the package itself (Erasure, ErasureResult, Methods). Each layer may
      * use every layer before it in this list. progress and viz are leaves (no project imports).
      */
-    static final List<String> LAYERS = List.of("progress", "viz", "sd", "train", "core", "erase", "eval", "facade",
+    static final List<String> LAYERS = List.of("io", "progress", "viz", "sd", "train", "core", "erase", "eval", "facade",
             "sweep", "toy", "cli");
 
     static ArchRule layers(String root) {

@@ -4,10 +4,11 @@ import dev.erasure.sd.Generation;
 import dev.erasure.sd.LoadOptions;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.viz.ImageGrid;
+import dev.erasure.viz.Png;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -15,6 +16,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Command line: {@code quickstart} (an image grid from the embedded default model) and
@@ -25,17 +28,42 @@ public final class Main {
     private Main() {
     }
 
-    public static void main(String[] args) throws IOException {
+    /** The flags each command takes; any other is a usage error, not silently ignored. */
+    private static final Map<String, Set<String>> FLAGS = Map.of(
+            "quickstart", Set.of("model", "target", "steps", "out"),
+            "shapeworld-bench", Set.of("model", "methods", "sets", "max-sets", "images", "steps", "asr", "out"),
+            "grid", Set.of("model", "out", "steps", "device", "dtype"),
+            "generate", Set.of("model", "prompt", "seed", "steps", "guidance", "size", "device", "dtype", "out"));
+
+    /** A mistake in the command line: exit 2 with a usage hint. */
+    static final class UsageException extends IllegalArgumentException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.err);
+        if (code != 0) System.exit(code);
+    }
+
+    /**
+     * Runs a command; every argument is checked before any model loads. A user error is one line on
+     * {@code err} (no stack trace): exit 2 for a usage error, 1 for a failure (a missing or corrupt
+     * model, a full disk). {@code -Derasure.debug=true} adds the stack trace.
+     */
+    static int run(String[] args, PrintStream err) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             System.out.println(usage());
-            return;
+            return 0;
         }
-        Map<String, String> opts = options(args);
         try {
+            if (!FLAGS.containsKey(args[0])) throw new UsageException("unknown command '" + args[0] + "'");
+            Map<String, String> opts = options(args);
             switch (args[0]) {
                 case "quickstart":
                     ShapeWorldQuickstart.run(model(opts, "models/shapeworld"), Paths.get(opts.getOrDefault("out", "out/quickstart")),
-                            opts.getOrDefault("target", "circle"), Integer.parseInt(opts.getOrDefault("steps", "100")));
+                            opts.getOrDefault("target", "circle"), positive(opts, "steps", 100));
                     break;
                 case "shapeworld-bench":
                     ShapeWorldBenchCommand.run(model(opts, "models/shapeworld"), opts);
@@ -43,17 +71,76 @@ public final class Main {
                 case "grid":
                     grid(opts);
                     break;
-                case "generate":
-                    generate(opts);
-                    break;
                 default:
-                    System.err.println("unknown command '" + args[0] + "'\n" + usage());
-                    System.exit(2);
+                    generate(opts);
             }
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            System.err.println("error: " + e.getMessage());
-            System.exit(2);
+            return 0;
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage() + "\n(run ./erasure --help for the commands and their options)");
+            debug(e, err);
+            return 2;
+        } catch (IllegalArgumentException e) { // a setting the API refused
+            err.println("error: " + e.getMessage());
+            debug(e, err);
+            return 2;
+        } catch (IOException | RuntimeException e) { // a missing or corrupt model, a full disk: the messages name the file
+            err.println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            debug(e, err);
+            return 1;
         }
+    }
+
+    private static void debug(Exception e, PrintStream err) {
+        if (Boolean.getBoolean("erasure.debug")) e.printStackTrace(err);
+    }
+
+    private static int positive(Map<String, String> o, String flag, int dflt) {
+        String v = o.get(flag);
+        if (v == null) return dflt;
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n > 0) return n;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new UsageException("--" + flag + " must be a positive whole number, got '" + v + "'");
+    }
+
+    private static long seed(Map<String, String> o) {
+        String v = o.getOrDefault("seed", "0");
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException("--seed must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static float guidance(Map<String, String> o) {
+        String v = o.getOrDefault("guidance", "7.5");
+        try {
+            float g = Float.parseFloat(v.trim());
+            if (Float.isFinite(g)) return g;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new UsageException("--guidance must be a finite number, got '" + v + "'");
+    }
+
+    /** --size H,W or --size S (square), each a positive multiple of 8 (the VAE's factor); {0,0} if absent. */
+    static int[] size(Map<String, String> o) {
+        String v = o.get("size");
+        if (v == null) return new int[] {0, 0};
+        String[] parts = v.split(",", -1);
+        try {
+            if (parts.length == 1 || parts.length == 2) {
+                int h = Integer.parseInt(parts[0].trim());
+                int w = Integer.parseInt(parts[parts.length - 1].trim());
+                if (h > 0 && w > 0 && h % 8 == 0 && w % 8 == 0) return new int[] {h, w};
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new UsageException("--size must be H,W or S, positive multiples of 8 (e.g. 512,512 or 64), got '" + v + "'");
     }
 
     static String usage() {
@@ -74,13 +161,29 @@ public final class Main {
 
     static Map<String, String> options(String[] args) {
         Map<String, String> m = new LinkedHashMap<>();
+        Set<String> known = FLAGS.get(args[0]);
         for (int i = 1; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("expected --option value pairs, got '" + args[i] + "'");
+            if (!args[i].startsWith("--")) throw new UsageException("expected --option value pairs, got '" + args[i] + "'");
+            String flag = args[i].substring(2);
+            if (!known.contains(flag)) {
+                throw new UsageException("unknown option --" + flag + " for " + args[0] + " (it takes --" + String.join(", --", new TreeSet<>(known)) + ")");
             }
-            m.put(args[i].substring(2), args[++i]);
+            if (i + 1 >= args.length) throw new UsageException("--" + flag + " needs a value");
+            if (m.put(flag, args[++i]) != null) throw new UsageException("--" + flag + " given twice");
         }
+        if (known.contains("dtype")) loadOptionsDtype(m);
+        if (known.contains("device")) device(m);
         return m;
+    }
+
+    private static void loadOptionsDtype(Map<String, String> o) {
+        String dtype = o.getOrDefault("dtype", "fp32");
+        if (!dtype.equals("fp32") && !dtype.equals("fp16")) throw new UsageException("--dtype must be fp32 or fp16, got '" + dtype + "'");
+    }
+
+    private static void device(Map<String, String> o) {
+        String d = o.getOrDefault("device", "auto").trim().toLowerCase(java.util.Locale.ROOT);
+        if (!d.matches("auto|cpu|(gpu|cuda)(:[0-9]+)?")) throw new UsageException("--device must be cpu, gpu, gpu:N or auto, got '" + d + "'");
     }
 
     static LoadOptions loadOptions(Map<String, String> o) {
@@ -106,7 +209,7 @@ public final class Main {
     static void grid(Map<String, String> o) throws IOException {
         Path model = model(o, "fixtures/tiny-sd");
         Path out = Paths.get(o.getOrDefault("out", "out/quickstart.png"));
-        int steps = Integer.parseInt(o.getOrDefault("steps", "10"));
+        int steps = positive(o, "steps", 10);
         List<String> prompts = List.of("a photo of a garbage truck", "a painting by Kelly McKernan", "nudity");
         long[] seeds = {1, 2, 3};
         long start = System.nanoTime();
@@ -129,22 +232,18 @@ public final class Main {
 
     static void generate(Map<String, String> o) throws IOException {
         if (!o.containsKey("model") || !o.containsKey("prompt")) {
-            throw new IllegalArgumentException("generate needs --model PATH and --prompt TEXT");
+            throw new UsageException("generate needs --model PATH and --prompt TEXT");
         }
+        Generation g = Generation.of(o.get("prompt")).seed(seed(o)).steps(positive(o, "steps", 50)).guidance(guidance(o));
+        int[] hw = size(o);
+        if (hw[0] > 0) g = g.size(hw[0], hw[1]);
         Path out = Paths.get(o.getOrDefault("out", "out/image.png"));
-        try (StableDiffusion sd = StableDiffusion.load(Paths.get(o.get("model")), loadOptions(o))) {
-            Generation g = Generation.of(o.get("prompt"))
-                    .seed(Long.parseLong(o.getOrDefault("seed", "0")))
-                    .steps(Integer.parseInt(o.getOrDefault("steps", "50")))
-                    .guidance(Float.parseFloat(o.getOrDefault("guidance", "7.5")));
-            if (o.containsKey("size")) {
-                String[] hw = o.get("size").split(",");
-                g = g.size(Integer.parseInt(hw[0].trim()), Integer.parseInt(hw[1].trim()));
-            }
+        Path model = Paths.get(o.get("model"));
+        if (!Files.exists(model)) throw new UsageException("--model " + model + ": no such file or folder");
+        try (StableDiffusion sd = StableDiffusion.load(model, loadOptions(o))) {
             BufferedImage img = sd.generate(g, p -> System.err.printf("\r%s %d/%d", p.task(), p.done(), p.total()));
             System.err.println();
-            Files.createDirectories(out.toAbsolutePath().getParent());
-            ImageIO.write(img, "png", out.toFile());
+            Png.write(img, out);
         }
         System.out.println("wrote " + out.toAbsolutePath());
     }

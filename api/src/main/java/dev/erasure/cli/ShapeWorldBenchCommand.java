@@ -1,5 +1,6 @@
 package dev.erasure.cli;
 
+import dev.erasure.io.AtomicFiles;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.toy.Concept.Attribute;
 import dev.erasure.toy.ConceptClassifier;
@@ -87,8 +88,6 @@ final class ShapeWorldBenchCommand {
     }
 
     private static void write(Table t, Path file) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        t.write().csv(tmp.toFile());
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(file, out -> t.write().csv(out));
     }
 }

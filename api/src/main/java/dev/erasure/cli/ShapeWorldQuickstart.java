@@ -1,5 +1,6 @@
 package dev.erasure.cli;
 
+import dev.erasure.io.AtomicFiles;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.core.Params;
@@ -78,7 +79,7 @@ final class ShapeWorldQuickstart {
             Charts.png(ShapeWorldEval.dropChart(spectrum, "Erasing '" + target
                     + "': drop in classifier agreement per concept prompt (sensitivity spectrum)"), outDir.resolve("collateral.png"));
             grid(models, shapes, target).save(outDir.resolve("grid.png"));
-            Files.writeString(outDir.resolve("report.html"), html(target, steps, eap, scores, perConcept,
+            AtomicFiles.writeString(outDir.resolve("report.html"), html(target, steps, eap, scores, perConcept,
                     (System.nanoTime() - start) / 1e9));
             System.out.println(scores.print());
             System.out.printf("wrote %s in %.0f s%n", outDir.resolve("report.html").toAbsolutePath(),

@@ -1,6 +1,8 @@
 package dev.erasure.erase;
 
 import dev.erasure.train.Adam;
+import dev.erasure.io.AtomicFiles;
+import dev.erasure.sd.Djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -51,7 +53,7 @@ public final class Checkpoints {
      * method's own settings (null in checkpoints written before it existed).
      */
     record State(int iteration, long adamStep, long random, String fingerprint, Map<String, String> configuration,
-                 String method, List<StepRecord> history) {
+                 String method, List<StepRecord> history, Integer threads) {
     }
 
     private Checkpoints() {
@@ -69,15 +71,13 @@ public final class Checkpoints {
             Map<String, NDArray> ms = m.state();
             if (!ms.isEmpty()) Safetensors.save(tmp.resolve("method.safetensors"), ms, Map.of());
             State st = new State(iteration, s.adam().stepCount(), s.random().state(), s.settings().fingerprint(),
-                    configuration(s.settings(), m.configuration()), m.name(), history);
-            Files.writeString(tmp.resolve("state.json"), GSON.toJson(st), StandardCharsets.UTF_8);
+                    configuration(s.settings(), m.configuration()), m.name(), history, Djl.threads());
+            AtomicFiles.writeString(tmp.resolve("state.json"), GSON.toJson(st));
             Path target = dir.resolve(name);
             if (Files.exists(target)) deleteTree(target);
             move(tmp, target);
             tmp = null;
-            Path pointer = Files.createTempFile(dir, TMP + LATEST, "");
-            Files.writeString(pointer, name, StandardCharsets.UTF_8);
-            move(pointer, dir.resolve(LATEST));
+            AtomicFiles.writeString(dir.resolve(LATEST), name);
             pruneOlderThanPrevious(dir, name);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint in " + dir + ": " + e.getMessage(), e);
@@ -112,7 +112,8 @@ public final class Checkpoints {
             Map<String, String> configuration = o.has("configuration")
                     ? GSON.fromJson(o.get("configuration"), new TypeToken<LinkedHashMap<String, String>>() { }.getType()) : null;
             return new State(o.get("iteration").getAsInt(), o.get("adamStep").getAsLong(), o.get("random").getAsLong(),
-                    o.get("fingerprint").getAsString(), configuration, o.get("method").getAsString(), history);
+                    o.get("fingerprint").getAsString(), configuration, o.get("method").getAsString(), history,
+                    o.has("threads") ? o.get("threads").getAsInt() : null);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot read checkpoint state " + file + ": " + e.getMessage(), e);
         }
@@ -152,6 +153,11 @@ public final class Checkpoints {
             if (Files.exists(method)) m.restore(Safetensors.load(method, tmp));
         }
         s.restoreRandom(st.random());
+        if (st.threads() != null && st.threads() != Djl.threads()) {
+            System.err.println("warning: checkpoint " + ckpt + " was written with " + st.threads() + " libtorch threads, this run has "
+                    + Djl.threads() + ": the resumed weights will differ in the last bits from an uninterrupted run"
+                    + " (set -Dai.djl.pytorch.num_threads=" + st.threads() + " to match)");
+        }
         history.addAll(st.history());
         return st.iteration();
     }

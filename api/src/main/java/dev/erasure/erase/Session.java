@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.erasure.progress.Cancellation;
+import dev.erasure.sd.Djl;
 import dev.erasure.sd.Weights;
 
 import java.util.List;
@@ -47,6 +48,7 @@ public final class Session implements AutoCloseable {
     }
 
     private Session(ErasureModel model, Settings settings, Weights textEncoderWeights, List<String> textEncoderKeys) {
+        Djl.gradOffOnThisThread(); // copies of θ are made with grad mode off, whichever thread runs
         this.model = model;
         this.settings = settings;
         this.manager = model.manager().newSubManager();

@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import dev.erasure.io.AtomicFiles;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.GsonBuilder;
@@ -16,7 +17,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
@@ -36,10 +36,8 @@ public final class TextEncoderFolder {
         try {
             Files.createDirectories(dir);
             Safetensors.save(dir.resolve(WEIGHTS), encoder.weights().asMap(), metadata);
-            Path tmp = dir.resolve(CONFIG + ".tmp");
-            Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(configJson(encoder.config(), torchDtype(encoder))),
-                    StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve(CONFIG), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(dir.resolve(CONFIG),
+                    new GsonBuilder().setPrettyPrinting().create().toJson(configJson(encoder.config(), torchDtype(encoder))));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write text encoder to " + dir, e);
         }

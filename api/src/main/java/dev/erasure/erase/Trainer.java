@@ -5,6 +5,7 @@ import dev.erasure.core.Preserve;
 import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
+import dev.erasure.sd.Djl;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,6 +50,7 @@ public final class Trainer {
      * resumed from the newest checkpoint in {@code resumeFrom} if not null.
      */
     public static Outcome loop(Session s, ErasureMethod m, ProgressListener listener, Path resumeFrom, long t0) {
+        Djl.gradOffOnThisThread(); // the optimiser's in-place updates need grad mode off on this thread
         ErasureModel model = s.model();
         Settings settings = s.settings();
         List<StepRecord> history = new ArrayList<>();
@@ -63,6 +65,7 @@ public final class Trainer {
             if (start > 0) task.step(start, null, "resumed at iteration " + start);
             for (int i = start; i < total; i++) {
                 StepRecord r = m.iterate(i);
+                requireFiniteLosses(r, i, settings);
                 history.add(r);
                 if (settings.checkpointEvery() > 0 && (i + 1) % (settings.checkpointEvery() * perStep) == 0) {
                     Checkpoints.save(settings.checkpointDir(), i + 1, s, m, history);
@@ -74,6 +77,18 @@ public final class Trainer {
         }
         boolean cancelled = history.size() < total;
         return Outcome.trained(s, m, history, cancelled, System.nanoTime() - t0);
+    }
+
+    /** Stops a diverged run before its NaN weights reach a checkpoint: the last one saved stays finite. */
+    private static void requireFiniteLosses(StepRecord r, int iteration, Settings settings) {
+        for (Map.Entry<String, Double> l : r.losses().entrySet()) {
+            if (!Double.isFinite(l.getValue())) {
+                throw new IllegalStateException("erasure stopped: loss '" + l.getKey() + "' became " + l.getValue()
+                        + " at iteration " + (iteration + 1) + " (learning rate " + settings.learningRate()
+                        + " too high?)" + (settings.checkpointEvery() > 0
+                        ? "; the last checkpoint in " + settings.checkpointDir() + " holds finite weights" : ""));
+            }
+        }
     }
 
     private static Map<String, Double> metrics(StepRecord r) {

@@ -1,6 +1,7 @@
 package dev.erasure.progress;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Cooperative cancellation. Long-running API code calls {@link #checkpoint()} between UNet calls;
@@ -11,6 +12,8 @@ public final class Cancellation {
     private static final ThreadLocal<Cancellation> CURRENT = ThreadLocal.withInitial(Cancellation::new);
 
     private final AtomicBoolean cancelled = new AtomicBoolean();
+    /** Open {@link Task}s on this token's thread: code that checks cancellation between steps. */
+    private final AtomicInteger openTasks = new AtomicInteger();
 
     /** The token of the calling thread (created on first use). */
     public static Cancellation current() {
@@ -24,6 +27,24 @@ public final class Cancellation {
 
     public boolean isCancelled() {
         return cancelled.get();
+    }
+
+    /**
+     * Whether this token's thread is inside an API task that checks cancellation between its steps
+     * (a {@link Task} is open). A supervisor (the kernel's interrupt button) then waits for the task
+     * to stop at its next check, with its partial result and its last checkpoint whole, instead of
+     * forcing the thread to stop in the middle of, say, a checkpoint write.
+     */
+    public boolean inCheckingTask() {
+        return openTasks.get() > 0;
+    }
+
+    void taskOpened() {
+        openTasks.incrementAndGet();
+    }
+
+    void taskClosed() {
+        openTasks.decrementAndGet();
     }
 
     /** Clears a previous request, e.g. before the next notebook cell runs. */

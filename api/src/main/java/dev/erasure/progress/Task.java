@@ -27,6 +27,7 @@ public final class Task implements AutoCloseable {
     private long done;
     private String message = "";
     private boolean closed;
+    private final Cancellation token = Cancellation.current();
 
     private Task(String name, long total, ProgressListener listener) {
         this.name = name;
@@ -37,6 +38,7 @@ public final class Task implements AutoCloseable {
     /** Starts a task of {@code total} units (-1 if unknown) and reports 0 done. */
     public static Task start(String name, long total, ProgressListener listener) {
         Task t = new Task(name, total, listener);
+        t.token.taskOpened();
         t.report();
         return t;
     }
@@ -88,6 +90,7 @@ public final class Task implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        token.taskClosed();
         if (total > 0 && done < total) message = message.isEmpty() ? "stopped" : message + " (stopped)";
         if (total <= 0 || done < total) report();
     }

@@ -25,6 +25,28 @@ public final class Djl {
         return Engine.getEngine("PyTorch");
     }
 
+    /**
+     * Makes the calling thread compute like the one that started the engine: libtorch's grad mode is
+     * per thread, off on that first thread (PtEngine turns it off) but ON on every other one, where
+     * forwards would record graphs and an in-place update of a weight fails ("a leaf Variable that
+     * requires grad is being used in an in-place operation"). Every entry point that computes outside
+     * a GradientCollector (generation, an erasure run, a judge) calls this first, so a thread pool,
+     * a kernel worker or a second notebook thread works. Never call it inside a collector.
+     */
+    public static void gradOffOnThisThread() {
+        engine();
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    }
+
+    /**
+     * libtorch's intra-op thread count: float sums are split across threads, so 1 and 2 threads give
+     * weights that differ in the last bits (seen: max 5e-4 after an ESD run); checkpoints record it.
+     */
+    public static int threads() {
+        engine();
+        return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+    }
+
     /** The GPU if DJL sees one (needs the gpu Maven profile and a CUDA 12.4 driver), else the CPU. */
     public static Device defaultDevice() {
         return engine().getGpuCount() > 0 ? Device.gpu() : Device.cpu();

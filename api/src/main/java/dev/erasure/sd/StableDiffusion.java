@@ -174,6 +174,7 @@ public final class StableDiffusion implements AutoCloseable {
     }
 
     public BufferedImage generate(Generation g, ProgressListener listener) {
+        Djl.gradOffOnThisThread();
         try (NDScope scope = new NDScope()) {
             NDArray latent = sampleLatent(g, listener);
             return Images.toImage(decode(latent));
@@ -182,6 +183,7 @@ public final class StableDiffusion implements AutoCloseable {
 
     /** The denoised latent of a request (before the VAE). */
     public NDArray sampleLatent(Generation g, ProgressListener listener) {
+        Djl.gradOffOnThisThread();
         int h = g.height() == 0 ? defaultImageSize() : g.height();
         int w = g.width() == 0 ? defaultImageSize() : g.width();
         NDArray x = initialLatent(g.seed(), h, w);
@@ -208,6 +210,7 @@ public final class StableDiffusion implements AutoCloseable {
      * the wrong shape is reported at load time with its file and key, not in the middle of a job.
      */
     public StableDiffusion validate() {
+        Djl.gradOffOnThisThread();
         try (NDScope scope = new NDScope()) {
             NDArray c = encodePrompt("");
             int cells = 1 << (unet.config().numDownsamplers());

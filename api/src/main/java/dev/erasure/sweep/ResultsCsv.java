@@ -1,13 +1,13 @@
 package dev.erasure.sweep;
 
 import dev.erasure.core.Csv;
+import dev.erasure.io.AtomicFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,11 +64,7 @@ final class ResultsCsv {
         StringBuilder b = new StringBuilder(Csv.line(header));
         for (List<String> r : rows.values()) b.append(Csv.line(r));
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-            Files.writeString(tmp, b.toString(), StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.writeString(file, b.toString());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write sweep results " + file, e);
         }

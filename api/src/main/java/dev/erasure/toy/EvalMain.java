@@ -1,5 +1,6 @@
 package dev.erasure.toy;
 
+import dev.erasure.io.AtomicFiles;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.sd.Generation;
 import dev.erasure.sd.StableDiffusion;
@@ -27,7 +28,7 @@ public final class EvalMain {
     private EvalMain() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws java.io.IOException {
         if (args.length < 6) {
             System.err.println("usage: EvalMain CLASSIFIER_DIR CURVE_CSV IMAGES_PER_PROMPT DDIM_STEPS GUIDANCE MODEL_DIR...");
             System.exit(2);
@@ -43,7 +44,7 @@ public final class EvalMain {
                 try (StableDiffusion sd = StableDiffusion.load(model)) {
                     Table t = eval.agreement(sd, ShapeWorldEval.shapeAndColourConcepts(ShapeWorld.standard()));
                     String name = model.getFileName().toString();
-                    t.write().csv(curve.resolveSibling("agreement-" + name + ".csv").toFile());
+                    AtomicFiles.write(curve.resolveSibling("agreement-" + name + ".csv"), out -> t.write().csv(out));
                     double shape = ShapeWorldEval.mean(t, Attribute.SHAPE);
                     double colour = ShapeWorldEval.mean(t, Attribute.COLOUR);
                     appendCurve(curve, name, n, steps, guidance, shape, colour);

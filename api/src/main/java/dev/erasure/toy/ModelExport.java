@@ -1,5 +1,6 @@
 package dev.erasure.toy;
 
+import dev.erasure.io.AtomicFiles;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
@@ -73,7 +74,7 @@ public final class ModelExport {
         for (String name : new String[] {"vocab.json", "merges.txt", "special_tokens_map.json"}) {
             try (InputStream in = ModelExport.class.getResourceAsStream(TOKENIZER_RESOURCE + name)) {
                 if (in == null) throw new IOException("bundled tokenizer resource " + name + " is missing");
-                Files.copy(in, dir.resolve(name));
+                AtomicFiles.write(dir.resolve(name), in::transferTo);
             }
         }
         JsonObject cfg;
@@ -86,7 +87,7 @@ public final class ModelExport {
     }
 
     static void write(Path file, JsonObject json) throws IOException {
-        Files.writeString(file, ShapeWorldModel.GSON.toJson(json) + "\n");
+        AtomicFiles.writeString(file, ShapeWorldModel.GSON.toJson(json) + "\n");
     }
 
     static void deleteRecursively(Path p) throws IOException {

@@ -1,30 +1,24 @@
 package dev.erasure.viz;
 
+import dev.erasure.io.AtomicFiles;
+
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /** PNG files written atomically, so a crash or an interrupt never leaves a half-written image behind. */
 public final class Png {
     private Png() {
     }
 
-    /** Writes {@code image} to a temp file next to {@code png}, then moves it into place. */
+    /** Writes {@code image} through {@link AtomicFiles}: the old {@code png} stays whole until the new one is. */
     public static Path write(BufferedImage image, Path png) {
         try {
-            Path dir = png.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".part", ".png");
-            try {
-                if (!ImageIO.write(image, "png", tmp.toFile())) throw new IOException("no PNG writer");
-                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.write(png, out -> {
+                if (!ImageIO.write(image, "png", out)) throw new IOException("no PNG writer");
+            });
             return png;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + png, e);

@@ -44,6 +44,12 @@ abstract class TinyModels {
         sd.close();
     }
 
+    /** A seconds-long erasure on the tiny model (the robustness tests' workload). */
+    static dev.erasure.Erasure tinyErasure() {
+        return dev.erasure.Erasure.of(model).target("church").latentSize(8).ddimSteps(5).learningRate(1e-3).seed(7)
+                .vocabulary(dev.erasure.core.Vocabulary.of(List.of("church", "tree", "house", "car", "dog", "cat")));
+    }
+
     static StableDiffusion load() {
         return StableDiffusion.load(Fixtures.tinySd());
     }

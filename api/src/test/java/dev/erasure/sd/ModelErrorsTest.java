@@ -77,6 +77,27 @@ class ModelErrorsTest {
     }
 
     @Test
+    void wrongShapesOfNormsAndBiasesAreNamedAtLoad() throws IOException {
+        for (String key : new String[] {"up_blocks.2.resnets.1.norm1.weight", "mid_block.resnets.0.conv1.bias",
+                "down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_out.0.bias", "conv_norm_out.bias"}) {
+            Path model = modelWithEditedUnet(w -> {
+                NDArray a = w.get(key);
+                w.put(key, a.getManager().zeros(new ai.djl.ndarray.types.Shape(1))); // would broadcast silently
+            });
+            WeightException e = assertThrows(WeightException.class, () -> StableDiffusion.load(model, cpu()).close(), key);
+            assertTrue(e.getMessage().contains(key), e.getMessage());
+            assertTrue(e.getMessage().contains(UNET_FILE), e.getMessage());
+            deleteTree(model);
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
+        }
+    }
+
+    @Test
     void extraKeysOfRealDownloadsAreIgnored() throws IOException {
         Path model = modelWithEditedUnet(w -> {
             NDArray any = w.values().iterator().next();

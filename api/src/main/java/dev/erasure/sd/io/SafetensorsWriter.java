@@ -3,30 +3,21 @@ package dev.erasure.sd.io;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.Gson;
+import dev.erasure.io.AtomicFiles;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /** The writing half of {@link Safetensors}: see {@link Safetensors#save} for the contract. */
 final class SafetensorsWriter {
-    /** What a new weight file gets; temp files are created 0600, which would make saved models private. */
-    private static final Set<PosixFilePermission> NEW_FILE = PosixFilePermissions.fromString("rw-r--r--");
-
     private SafetensorsWriter() {
     }
 
@@ -35,41 +26,29 @@ final class SafetensorsWriter {
         if (Files.isDirectory(file)) throw new WeightException("cannot write " + file + ": it is a folder");
         Map<String, NDArray> sorted = new TreeMap<>(tensors);
         ByteBuffer head = header(file, sorted, metadata);
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
-        String current = null;
+        String[] current = {null};
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                writeFully(ch, head);
+            AtomicFiles.write(file, out -> {
+                byte[] chunk = new byte[1 << 20];
+                copy(head, out, chunk);
                 for (Map.Entry<String, NDArray> e : sorted.entrySet()) {
-                    current = e.getKey();
+                    current[0] = e.getKey();
                     NDArray a = e.getValue();
                     ByteBuffer data = a.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
                     long expected = a.getShape().size() * a.getDataType().getNumOfBytes();
                     if (data.remaining() != expected) {
-                        throw new WeightException("cannot write " + file + ": tensor '" + current + "' gave "
+                        throw new WeightException("cannot write " + file + ": tensor '" + current[0] + "' gave "
                                 + data.remaining() + " bytes for shape " + a.getShape() + ", expected " + expected);
                     }
-                    writeFully(ch, data);
+                    copy(data, out, chunk);
                 }
-                current = null;
-                ch.force(true);
-            }
-            setPermissions(tmp, file);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+                current[0] = null;
+            });
         } catch (IOException | RuntimeException e) {
             if (e instanceof WeightException) throw (WeightException) e;
-            // e.g. "Native resource has been released already" from a closed tensor
-            throw new WeightException("cannot write " + file + (current == null ? "" : " (tensor '" + current + "')")
-                    + ": " + e, e);
-        } finally {
-            deleteQuietly(tmp);
+            // e.g. "Native resource has been released already" from a closed tensor, or a full disk
+            throw new WeightException("cannot write " + file + (current[0] == null ? "" : " (tensor '" + current[0] + "')")
+                    + ": " + e.getMessage(), e);
         }
     }
 
@@ -123,23 +102,12 @@ final class SafetensorsWriter {
         }
     }
 
-    /** Keeps an overwritten file's permissions; a new file gets rw-r--r-- instead of the temp file's rw-------. */
-    private static void setPermissions(Path tmp, Path target) throws IOException {
-        PosixFileAttributeView view = Files.getFileAttributeView(tmp, PosixFileAttributeView.class);
-        if (view == null) return; // not a POSIX file system
-        view.setPermissions(Files.exists(target) ? Files.getPosixFilePermissions(target) : NEW_FILE);
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) ch.write(b);
-    }
-
-    private static void deleteQuietly(Path tmp) {
-        if (tmp == null) return;
-        try {
-            Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-            // best effort: the temp file is hidden and never read
+    /** Copies a (possibly direct) buffer to a stream through {@code chunk}. */
+    private static void copy(ByteBuffer b, OutputStream out, byte[] chunk) throws IOException {
+        while (b.hasRemaining()) {
+            int n = Math.min(chunk.length, b.remaining());
+            b.get(chunk, 0, n);
+            out.write(chunk, 0, n);
         }
     }
 }

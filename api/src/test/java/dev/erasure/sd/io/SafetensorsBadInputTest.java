@@ -99,7 +99,7 @@ class SafetensorsBadInputTest {
 
     @Test
     void headerNotJson() throws IOException {
-        assertRefused(write("notjson.safetensors", null, "{\"w\": [1, 2", new byte[0]), "not valid JSON");
+        assertRefused(write("notjson.safetensors", null, "{\"w\": {\"dtype\": \"F32\", [", new byte[0]), "not valid JSON");
         assertRefused(write("array.safetensors", null, "[1, 2]      ", new byte[0]), "not a JSON object");
         assertRefused(write("badentry.safetensors", null, "{\"w.weight\": 3}", new byte[0]), "w.weight", "malformed");
     }

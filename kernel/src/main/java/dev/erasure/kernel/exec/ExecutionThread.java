@@ -111,6 +111,11 @@ public final class ExecutionThread {
     @SuppressWarnings({"deprecation", "removal"})
     private void forceStop(long gen) {
         if (!busy || generation.get() != gen || !inUserCode) return;
+        Cancellation t = token;
+        if (t != null && t.inCheckingTask()) { // an API task stops at its next check, its result and checkpoint whole
+            timer.schedule(() -> forceStop(gen), GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
         try {
             thread.stop();
         } catch (UnsupportedOperationException jdk20plus) {

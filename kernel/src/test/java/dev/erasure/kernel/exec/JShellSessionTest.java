@@ -72,6 +72,31 @@ class JShellSessionTest {
     }
 
     @Test
+    void interruptLetsASlowApiTaskEndWithItsPartialResult() throws Exception {
+        // each step outlasts the grace period: a forced stop would lose the run (and could cut a checkpoint write)
+        CompletableFuture<Object> done = CompletableFuture.supplyAsync(() -> {
+            try {
+                return eval("int finished = 0;\n"
+                        + "try (var task = dev.erasure.progress.Task.start(\"slow\", 20, null)) {\n"
+                        + "  for (int i = 0; i < 20; i++) {\n"
+                        + "    long end = System.nanoTime() + 1_200_000_000L;\n"
+                        + "    while (System.nanoTime() < end) { }\n"
+                        + "    finished++; task.step();\n"
+                        + "  }\n"
+                        + "} catch (dev.erasure.progress.CancelledException e) { }");
+            } catch (Throwable t) {
+                return t;
+            }
+        });
+        Thread.sleep(300);
+        session.executor().interrupt();
+        Object r = done.get(30, TimeUnit.SECONDS);
+        assertEquals("InterruptedException", ((CellError) r).ename(), "the cell still reports the interrupt");
+        Object finished = eval("finished");
+        assertTrue((Integer) finished >= 1 && (Integer) finished < 20, "the task ended at a step, not force-stopped: " + finished);
+    }
+
+    @Test
     void completenessAndTrivia() {
         assertEquals("complete", session.completeness("int x = 1;"));
         assertEquals("incomplete", session.completeness("for (int i = 0; i < 3; i++) {"));

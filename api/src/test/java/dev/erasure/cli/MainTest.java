@@ -1,0 +1,74 @@
+package dev.erasure.cli;
+
+import dev.erasure.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every user error of the command line: one clear line (no stack trace), exit 2 for usage, 1 for failures, before any model loads. */
+class MainTest {
+    @TempDir
+    Path tmp;
+
+    private String err;
+
+    private int run(String... args) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(b, true, StandardCharsets.UTF_8));
+        err = b.toString(StandardCharsets.UTF_8);
+        assertFalse(err.contains("\tat "), "no stack trace: " + err);
+        assertTrue(err.startsWith("error: "), err);
+        return code;
+    }
+
+    private void usage(String fragment, String... args) {
+        assertEquals(2, run(args), err);
+        assertTrue(err.contains(fragment), "'" + fragment + "' not in: " + err);
+    }
+
+    @Test
+    void usageErrorsAreFoundBeforeTheModelLoads() {
+        String missing = tmp.resolve("no-model").toString(); // checked after the arguments, so never reached
+        usage("unknown command", "generat");
+        usage("unknown option --sead", "generate", "--model", missing, "--prompt", "p", "--sead", "1");
+        usage("--guidance must be a finite number", "generate", "--model", missing, "--prompt", "p", "--guidance", "NaN");
+        usage("--size must be", "generate", "--model", missing, "--prompt", "p", "--size", "64,");
+        usage("--size must be", "generate", "--model", missing, "--prompt", "p", "--size", "60");
+        usage("--steps must be a positive", "generate", "--model", missing, "--prompt", "p", "--steps", "0");
+        usage("--seed must be", "generate", "--model", missing, "--prompt", "p", "--seed", "x");
+        usage("--dtype must be", "generate", "--model", missing, "--prompt", "p", "--dtype", "fp8");
+        usage("--device must be", "generate", "--model", missing, "--prompt", "p", "--device", "tpu");
+        usage("needs a value", "generate", "--model", missing, "--prompt");
+        usage("needs --model", "generate", "--prompt", "p");
+        usage("no such file", "generate", "--model", missing, "--prompt", "p", "--size", "64");
+        assertEquals(2, Main.size(java.util.Map.of("size", "64"))[0] / 32, "a single size is square");
+    }
+
+    @Test
+    void aCorruptModelIsOneLineNamingTheFileAndExit1() throws IOException {
+        Path model = tmp.resolve("model");
+        try (var files = Files.walk(Fixtures.tinySd())) {
+            for (Path p : files.toList()) {
+                Path q = model.resolve(Fixtures.tinySd().relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(q);
+                else Files.copy(p, q);
+            }
+        }
+        Path unet = model.resolve("unet/diffusion_pytorch_model.safetensors");
+        byte[] b = Files.readAllBytes(unet);
+        Files.write(unet, java.util.Arrays.copyOf(b, b.length / 2));
+        assertEquals(1, run("generate", "--model", model.toString(), "--prompt", "p", "--size", "64"), err);
+        assertTrue(err.contains(unet.toString()), err);
+        assertEquals(1, err.strip().split("\n").length, "one line: " + err);
+    }
+}
