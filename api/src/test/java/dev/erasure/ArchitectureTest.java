@@ -27,7 +27,7 @@ class ArchitectureTest {
      * use every layer before it in this list. progress and viz are leaves (no project imports).
      */
     static final List<String> LAYERS = List.of("io", "progress", "viz", "sd", "train", "core", "erase", "eval", "facade",
-            "sweep", "toy", "cli");
+            "sweep", "cluster", "toy", "cli");
 
     static ArchRule layers(String root) {
         LayeredArchitecture rule = layeredArchitecture().consideringOnlyDependenciesInLayers().withOptionalLayers(true);

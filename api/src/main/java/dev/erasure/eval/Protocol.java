@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Generates the images of an evaluation protocol: one image per {@link PromptSet} row (its seed and guidance)
@@ -65,6 +66,11 @@ public final class Protocol {
     /** Only the first {@code n} rows. */
     public Protocol limit(int n) {
         return new Protocol(prompts.limit(n), steps, size);
+    }
+
+    /** The same protocol over only the rows {@code keep} accepts (one shard of a cluster run). */
+    public Protocol only(Predicate<PromptSet.Row> keep) {
+        return new Protocol(prompts.filter(keep), steps, size);
     }
 
     public PromptSet prompts() {

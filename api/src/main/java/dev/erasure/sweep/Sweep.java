@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.function.Predicate;
 
 /**
  * Runs a set of erasure configurations and measures each, resumably:
@@ -126,6 +127,15 @@ public final class Sweep {
         else expand(0, base, new LinkedHashMap<>(), out);
         out.addAll(extra);
         return out;
+    }
+
+    /**
+     * The same sweep (metrics, results file, progress) over only the configurations {@code keep}
+     * accepts, in run order: one shard of a cluster run ({@code dev.erasure.cluster.Shard}), or the
+     * finished part of a partial merge. Ids are unchanged, so results stay keyed alike.
+     */
+    public Sweep only(Predicate<Configuration> keep) {
+        return new Sweep(null, List.of(), configurations().stream().filter(keep).toList(), List.of(), metrics, csv, listener);
     }
 
     private void expand(int axis, Erasure e, Map<String, String> labels, List<Configuration> out) {
