@@ -29,8 +29,11 @@ public final class Bench {
             case "load":
                 LoadBench.main(rest);
                 break;
+            case "threads":
+                ThreadsBench.main(rest);
+                break;
             default:
-                System.err.println("unknown benchmark '" + which + "' (available: sd, generate, erase-memory, spectrum, load)");
+                System.err.println("unknown benchmark '" + which + "' (available: sd, generate, erase-memory, spectrum, load, threads)");
                 System.exit(2);
         }
     }
