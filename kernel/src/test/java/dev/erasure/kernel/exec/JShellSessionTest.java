@@ -72,6 +72,26 @@ class JShellSessionTest {
     }
 
     @Test
+    void forcedStopNamesTheCellLineNotTheTimerThread() throws Exception {
+        eval("void spin() { long n = 0; while (true) n++; }");
+        CompletableFuture<Throwable> done = CompletableFuture.supplyAsync(() -> {
+            try {
+                session.eval(new CellSource("int before = 1;\nspin();", 7));
+                return null;
+            } catch (Throwable t) {
+                return t;
+            }
+        });
+        Thread.sleep(500);
+        session.executor().interrupt();
+        CellError e = (CellError) done.get(5, TimeUnit.SECONDS);
+        String tb = String.join("\n", e.traceback());
+        assertEquals("InterruptedException", e.ename());
+        assertTrue(tb.contains("In [7], line 2") && tb.contains("spin()"), tb);
+        assertFalse(tb.contains("ScheduledThreadPoolExecutor") || tb.contains("forceStop"), tb);
+    }
+
+    @Test
     void completenessAndTrivia() {
         assertEquals("complete", session.completeness("int x = 1;"));
         assertEquals("incomplete", session.completeness("for (int i = 0; i < 3; i++) {"));
