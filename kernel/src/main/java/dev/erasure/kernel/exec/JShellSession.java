@@ -28,6 +28,11 @@ public final class JShellSession implements AutoCloseable {
         @Override public String toString() { return "<no value>"; }
     };
 
+    /** The value of an expression that is null: shown as "null", as IPython shows None. */
+    public static final Object NULL_VALUE = new Object() {
+        @Override public String toString() { return "null"; }
+    };
+
     private final ExecutionThread executor;
     private final KernelExecutionControl control;
     private final JShell shell;
@@ -119,7 +124,8 @@ public final class JShellSession implements AutoCloseable {
             Object result = control.takeResult(event.value());
             // As in IPython, a trailing semicolon hides the value: display(x); shows x once, not its id.
             boolean hidden = source.stripTrailing().endsWith(";");
-            value = showsValue(snippet) && result != null && !hidden ? result : NO_VALUE;
+            boolean shown = showsValue(snippet) && !hidden;
+            value = !shown ? NO_VALUE : result != null ? result : "null".equals(event.value()) ? NULL_VALUE : NO_VALUE;
         }
         if (executor.wasInterrupted()) {
             // The cell swallowed the interrupt (e.g. caught the CancelledException): still say so.

@@ -35,6 +35,10 @@ class JShellSessionTest {
         assertTrue(eval("new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB)") instanceof java.awt.image.BufferedImage);
         assertSame(JShellSession.NO_VALUE, eval("base + 2;"), "a trailing semicolon hides the value");
         assertSame(JShellSession.NO_VALUE, eval("int other = 1;"));
+        eval("Object nothing = null;");
+        assertSame(JShellSession.NULL_VALUE, eval("nothing"), "a null value shows as null");
+        assertEquals("null", String.valueOf(eval("nothing")));
+        assertSame(JShellSession.NO_VALUE, eval("System.out.print(\"\")"), "a void call shows nothing");
     }
 
     @Test
