@@ -74,6 +74,7 @@ public final class ErasureKernel extends BaseKernel {
         };
         progress = new ProgressBars(sink);
         Task.addGlobalListener(progress);
+        executor.setCooperativeCheck(progress::hasRunningTask);
         Notebook.attach(renderers, sink);
         session = new JShellSession(executor);
         session.runStartup(StartupImports.all(), System.err);

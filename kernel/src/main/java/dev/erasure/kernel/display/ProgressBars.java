@@ -57,6 +57,15 @@ public final class ProgressBars implements ProgressListener {
         else bar.pending = p;
     }
 
+    /** Whether a task is open and not yet stopped: its code checks cancellation step by step. */
+    public synchronized boolean hasRunningTask() {
+        for (Bar bar : bars.values()) {
+            Progress p = bar.pending != null ? bar.pending : bar.last;
+            if (p != null && !p.finished() && !p.message().contains("stopped")) return true;
+        }
+        return false;
+    }
+
     /** Shows every report that the throttle held back (called when a cell ends). */
     public synchronized void flush() {
         for (Bar bar : bars.values()) {

@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * The one long-lived thread that runs every cell. Native and GPU state (PyTorch's current
@@ -39,6 +40,8 @@ public final class ExecutionThread {
     private volatile boolean interruptRequested;
     /** Where the cell was when it was force-stopped: the ThreadDeath itself is made on the timer thread. */
     private volatile StackTraceElement[] stoppedAt;
+    /** True while API code that checks cancellation runs (a progress task is open). */
+    private volatile BooleanSupplier cooperative = () -> false;
 
     public ExecutionThread() {
         // A large stack: deep model code and user recursion; a StackOverflowError still comes fast.
@@ -103,6 +106,13 @@ public final class ExecutionThread {
 
     public Thread thread() { return thread; }
 
+    /**
+     * While {@code running} says an API task is open, a forced stop waits: the task checks
+     * cancellation at its next step and returns its partial result (one UNet call of a real
+     * model can take longer than the grace period), and a stop cannot land in a checkpoint write.
+     */
+    public void setCooperativeCheck(BooleanSupplier running) { cooperative = running; }
+
     /** Asks the running cell to stop: cooperative now, forced after the grace period. */
     public void interrupt() {
         if (!busy) return;
@@ -117,6 +127,10 @@ public final class ExecutionThread {
     @SuppressWarnings({"deprecation", "removal"})
     private void forceStop(long gen) {
         if (!busy || generation.get() != gen || !inUserCode) return;
+        if (cooperative.getAsBoolean()) {
+            timer.schedule(() -> forceStop(gen), GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
         try {
             stoppedAt = thread.getStackTrace();
             thread.stop();
