@@ -46,14 +46,7 @@ public final class SdBench {
                     unet.forward(x, t, c);
                 }
             });
-            Map<String, NDArray> trainable = new LinkedHashMap<>();
-            for (String k : unet.weights().keys()) {
-                if (k.contains("attn2")) {
-                    NDArray p = unet.weights().get(k).duplicate();
-                    p.setRequiresGradient(true);
-                    trainable.put(k, p);
-                }
-            }
+            Map<String, NDArray> trainable = trainableAttn2(unet);
             UNet2DConditionModel trainUnet = unet.withWeights(unet.weights().overlay(trainable));
             double fwdBwd = Bench.medianMillis(2, 10, () -> {
                 try (NDScope s = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -77,5 +70,18 @@ public final class SdBench {
             System.out.printf("| 10-step CFG sample + VAE decode, %dx%d | %.1f ms |%n", size, size, sample);
             System.out.printf("| per-op overhead (4-element add, in NDScope) | %.2f us |%n", perOp);
         }
+    }
+
+    /** Trainable copies of the cross-attention (attn2) weights, as ESD-x trains them. */
+    static Map<String, NDArray> trainableAttn2(UNet2DConditionModel unet) {
+        Map<String, NDArray> trainable = new LinkedHashMap<>();
+        for (String k : unet.weights().keys()) {
+            if (k.contains("attn2")) {
+                NDArray p = unet.weights().get(k).duplicate();
+                p.setRequiresGradient(true);
+                trainable.put(k, p);
+            }
+        }
+        return trainable;
     }
 }

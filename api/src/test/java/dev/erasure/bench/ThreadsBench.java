@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -114,14 +113,7 @@ public final class ThreadsBench {
             NDArray c = sd.encodePrompt("a circle");
             NDArray u = sd.encodePrompt("");
             NDArray t = m.create(new long[] {500});
-            Map<String, NDArray> trainable = new LinkedHashMap<>();
-            for (String k : unet.weights().keys()) {
-                if (k.contains("attn2")) {
-                    NDArray p = unet.weights().get(k).duplicate();
-                    p.setRequiresGradient(true);
-                    trainable.put(k, p);
-                }
-            }
+            Map<String, NDArray> trainable = SdBench.trainableAttn2(unet);
             UNet2DConditionModel train = unet.withWeights(unet.weights().overlay(trainable));
             double ms = Bench.medianMillis(WARMUP, RUNS, () -> {
                 try (NDScope s = new NDScope()) {
