@@ -4,10 +4,13 @@
 # Idempotent: running it again replaces the installed spec.
 #
 #   install/install.sh [--user | --sys-prefix | --prefix DIR] [--name NAME] [--display-name TEXT]
-#                      [--heap SIZE] [--device cpu|gpu|gpu:N] [--jvm-opt OPT]... [--java PATH] [--no-build]
+#                      [--heap SIZE] [--device cpu|gpu|gpu:N] [--threads N] [--jvm-opt OPT]... [--java PATH] [--no-build]
+# --threads: libtorch intra-op threads (default: the cores this machine gives the process; see install/threads.sh).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/install/threads.sh"
+THREADS=""
 WHERE=(--user)
 NAME=erasure
 DISPLAY_NAME="Java (Erasure)"
@@ -18,7 +21,7 @@ BUILD=1
 JVM_OPTS=()
 
 die() { echo "install.sh: $*" >&2; exit 1; }
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -29,6 +32,7 @@ while [ $# -gt 0 ]; do
     --display-name) DISPLAY_NAME="$2"; shift 2 ;;
     --heap) HEAP="$2"; shift 2 ;;
     --device) DEVICE="$2"; shift 2 ;;
+    --threads) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--threads needs a positive number (got ${2:-nothing})"; THREADS="$2"; shift 2 ;;
     --jvm-opt) JVM_OPTS+=("$2"); shift 2 ;;
     --java) JAVA_BIN="$2"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
@@ -58,7 +62,7 @@ stale() {  # no jar yet, or a source of api/kernel is newer than it
 if [ "$BUILD" = 1 ] && stale; then
   command -v mvn >/dev/null 2>&1 || die "the kernel is not built and Maven is missing (apt-get install maven)"
   echo "Building the kernel (mvn package -pl kernel -am) ..."
-  (cd "$ROOT" && { mvn -q -o package -DskipTests -pl kernel -am || mvn -q package -DskipTests -pl kernel -am; }) \
+  (cd "$ROOT" && { mvn -B -q -o package -DskipTests -pl kernel -am || mvn -B -q package -DskipTests -pl kernel -am; }) \
     || die "the Maven build failed"
 fi
 JAR="$(shaded)"
@@ -72,15 +76,19 @@ cp "$TARGET"/lib/*.jar "$SPEC/lib/"
 cp "$JAR" "$SPEC/lib/erasure-kernel.jar"
 cp "$ROOT/install/logo-32x32.png" "$ROOT/install/logo-64x64.png" "$SPEC/"
 
-ENV_JSON='{}'
+ENV_JSON='{"OMP_WAIT_POLICY": "PASSIVE"}'
 case "$DEVICE" in
   "") ;;
-  cpu) ENV_JSON='{"CUDA_VISIBLE_DEVICES": ""}'; JVM_OPTS+=("-Derasure.device=cpu") ;;
+  cpu) ENV_JSON='{"OMP_WAIT_POLICY": "PASSIVE", "CUDA_VISIBLE_DEVICES": ""}'; JVM_OPTS+=("-Derasure.device=cpu") ;;
   gpu) JVM_OPTS+=("-Derasure.device=gpu") ;;
-  gpu:*) ENV_JSON="{\"CUDA_VISIBLE_DEVICES\": \"${DEVICE#gpu:}\"}"; JVM_OPTS+=("-Derasure.device=gpu") ;;
+  gpu:*) ENV_JSON="{\"OMP_WAIT_POLICY\": \"PASSIVE\", \"CUDA_VISIBLE_DEVICES\": \"${DEVICE#gpu:}\"}"; JVM_OPTS+=("-Derasure.device=gpu") ;;
   *) die "--device must be cpu, gpu or gpu:N (got $DEVICE)" ;;
 esac
 [ -n "$HEAP" ] && JVM_OPTS+=("-Xmx$HEAP")
+# An explicit -Dai.djl.pytorch.num_threads in --jvm-opt wins over the default.
+if [ -n "$THREADS" ] || ! printf '%s\n' "${JVM_OPTS[@]+"${JVM_OPTS[@]}"}" | grep -q '^-Dai.djl.pytorch.num_threads='; then
+  JVM_OPTS+=("-Dai.djl.pytorch.num_threads=${THREADS:-$(erasure_threads)}")
+fi
 
 # kernel.json: argv is not run through a shell; the java launcher expands lib/*.
 /usr/bin/env python3 - "$SPEC/kernel.json" "$JAVA_BIN" "$DISPLAY_NAME" "$ENV_JSON" "${JVM_OPTS[@]+"${JVM_OPTS[@]}"}" <<'PY' \
@@ -105,5 +113,5 @@ case "${WHERE[0]}" in
   *) echo "Installed kernel '$NAME' ($DISPLAY_NAME):"; jupyter kernelspec list 2>/dev/null | grep -E "^ +$NAME " || true ;;
 esac
 echo "JVM: $JAVA_BIN ${JVM_OPTS[*]:-}"
-echo "Start Jupyter with:  jupyter notebook   (or: jupyter lab)  and pick \"$DISPLAY_NAME\";"
+echo "Start Jupyter with:  jupyter notebook   and pick \"$DISPLAY_NAME\";"
 echo "headless:            jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=$NAME notebooks/00-kernel-tour.ipynb"

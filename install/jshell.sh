@@ -8,6 +8,7 @@
 # Builds the API jar if it is missing and caches the dependency class path in api/target/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/install/threads.sh"
 TARGET="$ROOT/api/target"
 die() { echo "jshell.sh: $*" >&2; exit 1; }
 command -v jshell >/dev/null 2>&1 || die "jshell not found: install a JDK 17+ (apt-get install openjdk-17-jdk)"
@@ -16,14 +17,14 @@ api_jar() { ls "$TARGET"/erasure-api-*.jar 2>/dev/null | grep -v -- '-sources\|-
 if [ -z "$(api_jar)" ]; then
   command -v mvn >/dev/null 2>&1 || die "the API is not built and Maven is missing (apt-get install maven)"
   echo "Building the API ..." >&2
-  (cd "$ROOT" && { mvn -q -o package -DskipTests -pl api -am || mvn -q package -DskipTests -pl api -am; }) >&2 || die "the Maven build failed"
+  (cd "$ROOT" && { mvn -B -q -o package -DskipTests -pl api -am || mvn -B -q package -DskipTests -pl api -am; }) >&2 || die "the Maven build failed"
 fi
 JAR="$(api_jar)"
 
 CP_FILE="$TARGET/erasure-classpath.txt"
 if [ ! -s "$CP_FILE" ] || [ "$ROOT/api/pom.xml" -nt "$CP_FILE" ] || [ "$ROOT/pom.xml" -nt "$CP_FILE" ]; then
-  (cd "$ROOT" && { mvn -q -o dependency:build-classpath -pl api -Dmdep.includeScope=runtime -Dmdep.outputFile="$CP_FILE" \
-      || mvn -q dependency:build-classpath -pl api -Dmdep.includeScope=runtime -Dmdep.outputFile="$CP_FILE"; }) >&2 \
+  (cd "$ROOT" && { mvn -B -q -o dependency:build-classpath -pl api -Dmdep.includeScope=runtime -Dmdep.outputFile="$CP_FILE" \
+      || mvn -B -q dependency:build-classpath -pl api -Dmdep.includeScope=runtime -Dmdep.outputFile="$CP_FILE"; }) >&2 \
     || die "could not resolve the API's dependencies with Maven"
 fi
 CP="$JAR:$(cat "$CP_FILE")"
@@ -54,5 +55,5 @@ done
 # glibc malloc settings of ./erasure (bench/README.md "Performance"); the remote JVM inherits them
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-1}" MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}" \
   MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-1073741824}"
-exec jshell -J-Dai.djl.offline=true -R-Dai.djl.offline=true -R-Djava.awt.headless=true -R-Dslf4j.internal.verbosity=ERROR \
+exec jshell -J-Dai.djl.offline=true -R-Dai.djl.offline=true -R-Dai.djl.pytorch.num_threads="$(erasure_threads)" -R-Djava.awt.headless=true -R-Dslf4j.internal.verbosity=ERROR \
   --class-path "$CP" --startup DEFAULT --startup "$IMPORTS" "${ARGS[@]+"${ARGS[@]}"}"

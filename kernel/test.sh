@@ -24,7 +24,7 @@ export ERASURE_KERNEL_NAME=erasure-test
 export JUPYTER_PATH="$WORK/share/jupyter" JUPYTER_DATA_DIR="$WORK/data" JUPYTER_RUNTIME_DIR="$WORK/runtime"
 export PYDEVD_DISABLE_FILE_VALIDATION=1
 # 1 GB heap so the OutOfMemoryError test is quick.
-"$ROOT/install/install.sh" --prefix "$WORK" --name "$ERASURE_KERNEL_NAME" --heap 1g --jvm-opt -Dai.djl.pytorch.num_threads=1 >"$WORK/install.log" 2>&1 \
+"$ROOT/install/install.sh" --prefix "$WORK" --name "$ERASURE_KERNEL_NAME" --heap 1g --threads 1 >"$WORK/install.log" 2>&1 \
   || { cat "$WORK/install.log"; echo "0 passed, 1 failed"; exit 1; }
 
 cd "$ROOT/kernel/src/test/python"

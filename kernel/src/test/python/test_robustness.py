@@ -169,3 +169,45 @@ class KernelRobustness(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class StopOnError(unittest.TestCase):
+    """Run All sends every cell at once: after a failing cell the queued ones are aborted, as in IPython."""
+
+    def test_cells_queued_behind_a_failure_are_aborted(self):
+        km, kc = start_kernel()
+        try:
+            ids = [kc.execute("int a = 1;"), kc.execute("Object o = null; o.hashCode();"),
+                   kc.execute("int b = 2;"), kc.execute("int c = 3;")]
+            replies = {}
+            while len(replies) < len(ids):
+                m = kc.get_shell_msg(timeout=60)
+                if m["parent_header"].get("msg_id") in ids:
+                    replies[m["parent_header"]["msg_id"]] = m["content"]["status"]
+            self.assertEqual([replies[i] for i in ids], ["ok", "error", "aborted", "aborted"])
+            reply, outputs, _ = execute(kc, "a + 1")  # sent after the failure: runs
+            self.assertEqual(reply["status"], "ok")
+            self.assertEqual(result_text(outputs), "2")
+            reply, _, _ = execute(kc, "b")  # the aborted cell never ran
+            self.assertEqual(reply["status"], "error")
+            ids = [kc.execute("int d = 1 / 0;", stop_on_error=False), kc.execute("int e = 5;")]
+            replies = {}
+            while len(replies) < len(ids):
+                m = kc.get_shell_msg(timeout=60)
+                if m["parent_header"].get("msg_id") in ids:
+                    replies[m["parent_header"]["msg_id"]] = m["content"]["status"]
+            self.assertEqual([replies[i] for i in ids], ["error", "ok"], "stop_on_error=False keeps going")
+        finally:
+            stop_kernel(km, kc)
+
+
+class ThreadDefaults(unittest.TestCase):
+    def test_jvm_magic_shows_the_thread_settings(self):
+        km, kc = start_kernel()
+        try:
+            reply, outputs, _ = execute(kc, "%jvm")
+            text = result_text(outputs) + "".join(c["text"] for t, c in outputs if t == "stream")
+            self.assertIn("intra-op 1 ", text)  # test.sh installs with --threads 1
+            self.assertIn("OMP_WAIT_POLICY=PASSIVE", text)  # install.sh writes it into kernel.json
+        finally:
+            stop_kernel(km, kc)

@@ -35,8 +35,11 @@ public final class Bench {
             case "judges":
                 JudgesBench.main(rest);
                 break;
+            case "threads":
+                ThreadsBench.main(rest);
+                break;
             default:
-                System.err.println("unknown benchmark '" + which + "' (available: sd, compare, generate, erase-memory, spectrum, load, judges)");
+                System.err.println("unknown benchmark '" + which + "' (available: sd, compare, generate, erase-memory, spectrum, load, judges, threads)");
                 System.exit(2);
         }
     }

@@ -10,6 +10,7 @@ import dev.erasure.kernel.exec.CodeAssist;
 import dev.erasure.kernel.exec.ExecutionThread;
 import dev.erasure.kernel.exec.JShellSession;
 import dev.erasure.kernel.magic.Magics;
+import dev.erasure.kernel.protocol.AbortedReply;
 import dev.erasure.kernel.protocol.KernelInfoReplyOk;
 import dev.erasure.progress.Task;
 import io.github.spencerpark.jupyter.channels.JupyterConnection;
@@ -34,6 +35,8 @@ import io.github.spencerpark.jupyter.messages.request.ExecuteRequest;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.Collections;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.List;
 
 /**
@@ -52,6 +55,8 @@ public final class ErasureKernel extends BaseKernel {
     private final RendererRegistry renderers;
     private final ProgressBars progress;
     private final CellHistory history = new CellHistory();
+    /** Set when a cell sent with stop_on_error fails: execute requests sent before then are aborted. */
+    private volatile Instant abortSentBefore;
     private final LanguageInfo languageInfo = new LanguageInfo.Builder("java")
             .version(Runtime.version().toString())
             .mimetype("text/x-java-source")
@@ -95,6 +100,11 @@ public final class ErasureKernel extends BaseKernel {
     private void handleExecute(ShellReplyEnvironment env, Message<ExecuteRequest> message) {
         commManager.setMessageContext(message);
         ExecuteRequest request = message.getContent();
+        if (queuedBehindFailure(message)) {
+            env.setBusyDeferIdle();
+            env.reply(new AbortedReply());
+            return;
+        }
         String code = request.getCode() == null ? "" : request.getCode();
         boolean silent = request.isSilent();
         boolean store = request.shouldStoreHistory() && !silent;
@@ -120,6 +130,8 @@ public final class ErasureKernel extends BaseKernel {
             env.defer().reply(new ExecuteReply(count, Collections.emptyMap()));
         } catch (Throwable t) {
             progress.reset();
+            // Run All queues every cell at once; like IPython, skip those queued behind a failure.
+            if (request.shouldStopOnError()) abortSentBefore = Instant.now();
             CellError e = t instanceof CellError c ? c
                     : new CellError(t.getClass().getName(), String.valueOf(t.getMessage()), List.of(t.toString()));
             env.publish(new PublishError(e.ename(), e.evalue(), e.traceback()));
@@ -132,6 +144,20 @@ public final class ErasureKernel extends BaseKernel {
             System.setErr(err);
             System.setIn(in);
             if (store) history.add(count, code, shown);
+        }
+    }
+
+    /**
+     * Whether this request was sent before a failed stop_on_error cell ended. Requests carry the
+     * client's send time; a request sent after the failure (the user's next cell) runs.
+     */
+    private boolean queuedBehindFailure(Message<ExecuteRequest> message) {
+        Instant failed = abortSentBefore;
+        if (failed == null || message.getHeader().getTimestamp() == null) return false;
+        try {  // ISO 8601 with an offset; the base library's own parser rejects microseconds
+            return OffsetDateTime.parse(message.getHeader().getTimestamp().getDateString()).toInstant().isBefore(failed);
+        } catch (RuntimeException unparsable) {
+            return false;
         }
     }
 

@@ -37,6 +37,8 @@ public final class ExecutionThread {
     private volatile boolean busy;
     private volatile boolean inUserCode;
     private volatile boolean interruptRequested;
+    /** Where the cell was when it was force-stopped: the ThreadDeath itself is made on the timer thread. */
+    private volatile StackTraceElement[] stoppedAt;
 
     public ExecutionThread() {
         // A large stack: deep model code and user recursion; a StackOverflowError still comes fast.
@@ -53,6 +55,7 @@ public final class ExecutionThread {
                 Thread.interrupted();  // an interrupt aimed at the previous cell must not leak
                 token.reset();
                 interruptRequested = false;
+                stoppedAt = null;
                 busy = true;
                 try {
                     task.run();
@@ -95,6 +98,9 @@ public final class ExecutionThread {
 
     public boolean isBusy() { return busy; }
 
+    /** The execution thread's stack when the current cell was force-stopped; null if it was not. */
+    public StackTraceElement[] stoppedAt() { return stoppedAt; }
+
     public Thread thread() { return thread; }
 
     /** Asks the running cell to stop: cooperative now, forced after the grace period. */
@@ -117,8 +123,10 @@ public final class ExecutionThread {
             return;
         }
         try {
+            stoppedAt = thread.getStackTrace();
             thread.stop();
         } catch (UnsupportedOperationException jdk20plus) {
+            stoppedAt = null;
             System.err.println("[erasure kernel] The cell ignores interrupts and this JDK cannot force-stop a "
                     + "thread; restart the kernel if it does not finish.");
         }

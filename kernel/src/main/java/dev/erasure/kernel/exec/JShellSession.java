@@ -28,6 +28,11 @@ public final class JShellSession implements AutoCloseable {
         @Override public String toString() { return "<no value>"; }
     };
 
+    /** The value of an expression that is null: shown as "null", as IPython shows None. */
+    public static final Object NULL_VALUE = new Object() {
+        @Override public String toString() { return "null"; }
+    };
+
     private final ExecutionThread executor;
     private final KernelExecutionControl control;
     private final JShell shell;
@@ -92,7 +97,7 @@ public final class JShellSession implements AutoCloseable {
             throw e;
         } catch (Throwable t) {
             // Thrown outside snippet code (e.g. a forced stop landing in JShell or an OOM there).
-            throw ErrorFormatter.runtime(t, origins, executor.wasInterrupted());
+            throw ErrorFormatter.runtime(locate(t), origins, executor.wasInterrupted());
         } finally {
             control.clearResults();
         }
@@ -114,18 +119,53 @@ public final class JShellSession implements AutoCloseable {
             }
             if (event.exception() instanceof UnresolvedReferenceException u) throw ErrorFormatter.unresolved(u);
             if (event.exception() != null) {
-                throw ErrorFormatter.runtime(event.exception(), origins, executor.wasInterrupted());
+                throw ErrorFormatter.runtime(locate(event.exception()), origins, executor.wasInterrupted());
             }
             Object result = control.takeResult(event.value());
             // As in IPython, a trailing semicolon hides the value: display(x); shows x once, not its id.
             boolean hidden = source.stripTrailing().endsWith(";");
-            value = showsValue(snippet) && result != null && !hidden ? result : NO_VALUE;
+            boolean shown = showsValue(snippet) && !hidden;
+            value = !shown ? NO_VALUE : result != null ? result : "null".equals(event.value()) ? NULL_VALUE : NO_VALUE;
         }
         if (executor.wasInterrupted()) {
             // The cell swallowed the interrupt (e.g. caught the CancelledException): still say so.
             throw ErrorFormatter.runtime(new InterruptedException("interrupted"), origins, true);
         }
         return value;
+    }
+
+    /**
+     * A forced stop's ThreadDeath is created on the kernel's timer thread and carries that
+     * thread's stack; give it the cell's stack at the moment of the stop, so the message names
+     * the user's line.
+     */
+    private Throwable locate(Throwable t) {
+        StackTraceElement[] at = executor.stoppedAt();
+        boolean death = t instanceof ThreadDeath
+                || (t instanceof EvalException e && ThreadDeath.class.getName().equals(e.getExceptionClassName()));
+        if (death && at != null && at.length > 0) t.setStackTrace(asSnippetFrames(at));
+        return t;
+    }
+
+    /**
+     * A live stack names snippet classes REPL.$JShell$N in file $JShell$N.java, with lines of the
+     * generated wrapper (package, imports, class and method headers: 4 lines, measured by
+     * JShellSessionTest); JShell's own traces say #N and the snippet's line.
+     */
+    private static final int WRAPPER_LINES = 4;
+
+    private static StackTraceElement[] asSnippetFrames(StackTraceElement[] stack) {
+        StackTraceElement[] out = new StackTraceElement[stack.length];
+        for (int i = 0; i < stack.length; i++) {
+            StackTraceElement f = stack[i];
+            String file = f.getFileName();
+            out[i] = file != null && file.startsWith("$JShell$") && file.endsWith(".java")
+                    ? new StackTraceElement(f.getClassName(), f.getMethodName(),
+                            "#" + file.substring("$JShell$".length(), file.length() - ".java".length()),
+                            Math.max(1, f.getLineNumber() - WRAPPER_LINES))
+                    : f;
+        }
+        return out;
     }
 
     /** Length of the whitespace and comments that open {@code text} (within its first {@code limit} chars). */

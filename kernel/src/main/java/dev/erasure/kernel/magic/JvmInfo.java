@@ -16,8 +16,22 @@ final class JvmInfo {
         s.append("Heap     used ").append(mb(rt.totalMemory() - rt.freeMemory())).append(" / committed ")
                 .append(mb(rt.totalMemory())).append(" / max ").append(mb(rt.maxMemory())).append('\n');
         s.append("CPUs     ").append(rt.availableProcessors()).append('\n');
+        s.append("Threads  ").append(threads()).append('\n');
         s.append("DJL      ").append(djl()).append('\n');
         return s.toString();
+    }
+
+    /**
+     * libtorch's thread settings: install.sh writes one intra-op thread per core the machine
+     * gives the process and passive OpenMP waiting (spinning collapses on shared cores; measured
+     * in bench/threads-*.txt); {@code install.sh --threads N} overrides the count.
+     */
+    static String threads() {
+        String n = System.getProperty("ai.djl.pytorch.num_threads");
+        String wait = System.getenv("OMP_WAIT_POLICY");
+        return "libtorch intra-op " + (n == null ? "libtorch's default (not set)" : n)
+                + " (ai.djl.pytorch.num_threads; install.sh --threads N), OMP_WAIT_POLICY="
+                + (wait == null ? "unset (OpenMP spins: slow on a shared machine)" : wait);
     }
 
     /** Loading the engine loads libtorch (seconds, once); any failure is reported, not thrown. */

@@ -35,6 +35,10 @@ class JShellSessionTest {
         assertTrue(eval("new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB)") instanceof java.awt.image.BufferedImage);
         assertSame(JShellSession.NO_VALUE, eval("base + 2;"), "a trailing semicolon hides the value");
         assertSame(JShellSession.NO_VALUE, eval("int other = 1;"));
+        eval("Object nothing = null;");
+        assertSame(JShellSession.NULL_VALUE, eval("nothing"), "a null value shows as null");
+        assertEquals("null", String.valueOf(eval("nothing")));
+        assertSame(JShellSession.NO_VALUE, eval("System.out.print(\"\")"), "a void call shows nothing");
     }
 
     @Test
@@ -94,6 +98,26 @@ class JShellSessionTest {
         assertEquals("InterruptedException", ((CellError) r).ename(), "the cell still reports the interrupt");
         Object finished = eval("finished");
         assertTrue((Integer) finished >= 1 && (Integer) finished < 20, "the task ended at a step, not force-stopped: " + finished);
+    }
+
+    @Test
+    void forcedStopNamesTheCellLineNotTheTimerThread() throws Exception {
+        eval("void spin() { long n = 0; while (true) n++; }");
+        CompletableFuture<Throwable> done = CompletableFuture.supplyAsync(() -> {
+            try {
+                session.eval(new CellSource("int before = 1;\nspin();", 7));
+                return null;
+            } catch (Throwable t) {
+                return t;
+            }
+        });
+        Thread.sleep(500);
+        session.executor().interrupt();
+        CellError e = (CellError) done.get(5, TimeUnit.SECONDS);
+        String tb = String.join("\n", e.traceback());
+        assertEquals("InterruptedException", e.ename());
+        assertTrue(tb.contains("In [7], line 2") && tb.contains("spin()"), tb);
+        assertFalse(tb.contains("ScheduledThreadPoolExecutor") || tb.contains("forceStop"), tb);
     }
 
     @Test

@@ -1,0 +1,16 @@
+package dev.erasure.kernel.magic;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** %jvm shows the libtorch thread settings the kernel runs with (the build sets 1 thread, passive waiting). */
+class JvmInfoTest {
+    @Test
+    void showsThreadCountAndWaitPolicy() {
+        String threads = JvmInfo.threads();
+        assertTrue(threads.contains("intra-op " + System.getProperty("ai.djl.pytorch.num_threads") + " "), threads);
+        assertTrue(threads.contains("OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY")), threads);
+        assertTrue(threads.contains("OMP_WAIT_POLICY=PASSIVE"), "the build runs tests with passive OpenMP waiting: " + threads);
+    }
+}
