@@ -35,11 +35,13 @@ public final class FidInception implements AutoCloseable {
             "Mixed_7a.branch3x3_2", "Mixed_7a.branch7x7x3_4");
 
     private final NDManager manager;
+    private final Path file;
     private final Weights weights;
     private final float eps;
 
-    private FidInception(NDManager manager, Weights weights, float eps) {
+    private FidInception(NDManager manager, Path file, Weights weights, float eps) {
         this.manager = manager;
+        this.file = file;
         this.weights = weights;
         this.eps = eps;
         weights.get("Conv2d_1a_3x3.conv.weight");
@@ -50,7 +52,7 @@ public final class FidInception implements AutoCloseable {
     public static FidInception load(Path file) {
         NDManager m = NDManager.newBaseManager();
         try {
-            return new FidInception(m, new Weights(JudgeFiles.safetensors(file, m, CONVERSION), file.toString()), 1e-3f);
+            return new FidInception(m, file, new Weights(JudgeFiles.safetensors(file, m, CONVERSION), file.toString()), 1e-3f);
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -178,6 +180,11 @@ public final class FidInception implements AutoCloseable {
     private static NDArray record(Map<String, NDArray> trace, String name, NDArray x) {
         if (trace != null) trace.put(name, x);
         return x;
+    }
+
+    /** The weight file this network was loaded from. */
+    public Path file() {
+        return file;
     }
 
     NDManager manager() {

@@ -10,9 +10,14 @@ import dev.erasure.sd.io.Safetensors;
 import dev.erasure.sd.io.WeightException;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +32,26 @@ final class JudgeFiles {
     private static final List<String> PICKLE_SUFFIXES = List.of(".pth", ".pt", ".bin", ".ckpt", ".pkl");
 
     private JudgeFiles() {
+    }
+
+    /** Hex SHA-256 of a file's bytes (to pin a weight file in a cache or a protocol record). */
+    static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return sha256(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    static String sha256(InputStream in) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static JsonObject json(Path file) {
