@@ -112,24 +112,12 @@ public final class ClipImageProcessor {
 
     public RgbImage resize(RgbImage img) {
         int[] hw = resizedSize(img.height(), img.width());
-        return PilBicubic.resize(img, hw[0], hw[1]);
+        return PilResize.resize(img, hw[0], hw[1]);
     }
 
     /** Center crop with offsets floor((H−h)/2), floor((W−w)/2); outside the image reads 0 (HF pads). */
     public RgbImage centerCrop(RgbImage img) {
-        int top = Math.floorDiv(img.height() - cropHeight, 2);
-        int left = Math.floorDiv(img.width() - cropWidth, 2);
-        byte[] out = new byte[3 * cropHeight * cropWidth];
-        for (int y = 0; y < cropHeight; y++) {
-            int sy = y + top;
-            if (sy < 0 || sy >= img.height()) continue;
-            for (int x = 0; x < cropWidth; x++) {
-                int sx = x + left;
-                if (sx < 0 || sx >= img.width()) continue;
-                System.arraycopy(img.rgb(), (sy * img.width() + sx) * 3, out, (y * cropWidth + x) * 3, 3);
-            }
-        }
-        return new RgbImage(cropHeight, cropWidth, out);
+        return img.crop(Math.floorDiv(img.height() - cropHeight, 2), Math.floorDiv(img.width() - cropWidth, 2), cropHeight, cropWidth);
     }
 
     /** Resize and crop as configured: the uint8 image that gets normalised. */

@@ -26,6 +26,24 @@ public record RgbImage(int height, int width, byte[] rgb) {
     }
 
     /**
+     * The h×w window whose top-left corner is (top, left) in this image; pixels outside the image
+     * read 0, as the processors' center crops pad a too-small image.
+     */
+    public RgbImage crop(int top, int left, int h, int w) {
+        byte[] out = new byte[3 * h * w];
+        for (int y = 0; y < h; y++) {
+            int sy = y + top;
+            if (sy < 0 || sy >= height) continue;
+            for (int x = 0; x < w; x++) {
+                int sx = x + left;
+                if (sx < 0 || sx >= width) continue;
+                System.arraycopy(rgb, (sy * width + sx) * 3, out, (y * w + x) * 3, 3);
+            }
+        }
+        return new RgbImage(h, w, out);
+    }
+
+    /**
      * A BufferedImage as RGB, like PIL's convert("RGB"): alpha is dropped (not composited), grey
      * images are replicated to three channels from the raw raster (getRGB would apply a gamma curve).
      */

@@ -1,5 +1,15 @@
 package dev.erasure.eval.judge;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.erasure.sd.io.Safetensors;
+import dev.erasure.sd.io.WeightException;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * The statistics FID compares, as T2IBenchmark's FIDStats.from_features computes them from
  * float32 Inception features [N, d]: μ = np.mean(features, axis=0), a float32 running sum over the
@@ -37,5 +47,36 @@ public record FidStatistics(double[] mu, double[][] sigma) {
     /** The Fréchet distance to another set's statistics. */
     public double distance(FidStatistics other) {
         return FrechetDistance.of(mu, sigma, other.mu, other.sigma);
+    }
+
+    /** Writes mu [d] and sigma [d,d] (float64; a float32 mean is exact in it) atomically, with string metadata. */
+    public void save(Path file, Map<String, String> metadata) {
+        int d = mu.length;
+        double[] flat = new double[d * d];
+        for (int i = 0; i < d; i++) System.arraycopy(sigma[i], 0, flat, i * d, d);
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> t = new LinkedHashMap<>();
+            t.put("mu", m.create(mu));
+            t.put("sigma", m.create(flat, new Shape(d, d)));
+            Safetensors.save(file, t, metadata);
+        }
+    }
+
+    /** Reads what {@link #save} wrote; a file without mu/sigma of matching sizes is an error naming it. */
+    public static FidStatistics load(Path file) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> t = Safetensors.load(file, m);
+            NDArray mu = t.get("mu");
+            NDArray sigma = t.get("sigma");
+            if (mu == null || sigma == null || mu.getShape().dimension() != 1
+                    || !sigma.getShape().equals(new Shape(mu.getShape().get(0), mu.getShape().get(0)))) {
+                throw new WeightException(file + " is not an FID statistics file (needs mu [d] and sigma [d,d])");
+            }
+            int d = (int) mu.getShape().get(0);
+            double[] flat = sigma.toType(ai.djl.ndarray.types.DataType.FLOAT64, true).toDoubleArray();
+            double[][] s = new double[d][d];
+            for (int i = 0; i < d; i++) System.arraycopy(flat, i * d, s[i], 0, d);
+            return new FidStatistics(mu.toType(ai.djl.ndarray.types.DataType.FLOAT64, true).toDoubleArray(), s);
+        }
     }
 }

@@ -1,32 +1,72 @@
 package dev.erasure.eval;
 
 /**
- * Pillow's {@code Image.resize(size, BICUBIC)} on an 8-bit image (libImaging/Resample.c), bit-exact:
- * Keys cubic with a = −0.5; when downscaling by s &gt; 1 the support grows to 2·s and the kernel
- * argument shrinks by s (antialiasing); border taps are cut off and the weights renormalised; the
- * weights become 22-bit fixed point (rounded half away from zero); separable, horizontal pass first,
- * each pass rounding and clipping to 0..255; a pass whose size does not change is skipped.
+ * Pillow's {@code Image.resize(size, BICUBIC | BILINEAR)} on an 8-bit image (libImaging/Resample.c),
+ * bit-exact: the filter (Keys cubic with a = −0.5, support 2; or the triangle, support 1); when
+ * downscaling by s &gt; 1 the support grows by s and the kernel argument shrinks by s (antialiasing);
+ * border taps are cut off and the weights renormalised; the weights become 22-bit fixed point
+ * (rounded half away from zero); separable, horizontal pass first, each pass rounding and clipping
+ * to 0..255; a pass whose size does not change is skipped. CLIP uses bicubic, torchvision's
+ * ImageNet transforms and the ESD LPIPS loader bilinear (shared/fixtures/tiny-resnet README).
  */
-final class PilBicubic {
+public final class PilResize {
     private static final int PRECISION_BITS = 32 - 8 - 2;
-    private static final double SUPPORT = 2.0;
 
-    private PilBicubic() {
+    /** PIL's resampling filters (the two the judges use). */
+    public enum Filter {
+        BILINEAR(1.0), BICUBIC(2.0);
+
+        private final double support;
+
+        Filter(double support) {
+            this.support = support;
+        }
+
+        double weight(double x) {
+            return this == BILINEAR ? triangle(x) : cubic(x);
+        }
     }
 
+    private PilResize() {
+    }
+
+    /** Bicubic resize (CLIP's processor). */
     static RgbImage resize(RgbImage in, int outHeight, int outWidth) {
+        return resize(in, outHeight, outWidth, Filter.BICUBIC);
+    }
+
+    public static RgbImage resize(RgbImage in, int outHeight, int outWidth, Filter filter) {
         if (outHeight <= 0 || outWidth <= 0) throw new IllegalArgumentException("resize target must be positive, got " + outHeight + "x" + outWidth);
         RgbImage img = in;
-        if (outWidth != img.width()) img = horizontal(img, outWidth);
-        if (outHeight != img.height()) img = vertical(img, outHeight);
+        if (outWidth != img.width()) img = horizontal(img, outWidth, filter);
+        if (outHeight != img.height()) img = vertical(img, outHeight, filter);
         return img;
+    }
+
+    /**
+     * torchvision's {@code Resize(size)} with one int on a PIL image: the short side becomes
+     * {@code size}, the long side {@code int(size · long / short)} (truncated: 412.77 → 412); an image
+     * already of that size is returned as it is.
+     */
+    public static RgbImage resizeShortSide(RgbImage in, int size, Filter filter) {
+        int h = in.height();
+        int w = in.width();
+        int oh = h <= w ? size : (int) ((double) size * h / w);
+        int ow = h <= w ? (int) ((double) size * w / h) : size;
+        if (oh == h && ow == w) return in;
+        return resize(in, oh, ow, filter);
     }
 
     /** Fixed-point taps for each output pixel: bounds[2i] = first input index, bounds[2i+1] = count. */
     private record Coeffs(int[] bounds, int[][] weights) {
     }
 
-    private static double filter(double x) {
+    private static double triangle(double x) {
+        if (x < 0) x = -x;
+        return x < 1 ? 1 - x : 0;
+    }
+
+    private static double cubic(double x) {
         double a = -0.5;
         if (x < 0) x = -x;
         if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
@@ -34,10 +74,10 @@ final class PilBicubic {
         return 0;
     }
 
-    private static Coeffs coeffs(int inSize, int outSize) {
+    private static Coeffs coeffs(int inSize, int outSize, Filter filter) {
         double scale = (double) inSize / outSize;
         double filterScale = Math.max(scale, 1.0);
-        double support = SUPPORT * filterScale;
+        double support = filter.support * filterScale;
         int[] bounds = new int[2 * outSize];
         int[][] weights = new int[outSize][];
         for (int i = 0; i < outSize; i++) {
@@ -47,7 +87,7 @@ final class PilBicubic {
             double[] k = new double[xmax];
             double sum = 0;
             for (int x = 0; x < xmax; x++) {
-                k[x] = filter((x + xmin - center + 0.5) / filterScale);
+                k[x] = filter.weight((x + xmin - center + 0.5) / filterScale);
                 sum += k[x];
             }
             int[] fixed = new int[xmax];
@@ -67,8 +107,8 @@ final class PilBicubic {
         return v < 0 ? 0 : Math.min(v, 255);
     }
 
-    private static RgbImage horizontal(RgbImage in, int outWidth) {
-        Coeffs c = coeffs(in.width(), outWidth);
+    private static RgbImage horizontal(RgbImage in, int outWidth, Filter filter) {
+        Coeffs c = coeffs(in.width(), outWidth, filter);
         int h = in.height();
         byte[] out = new byte[3 * h * outWidth];
         for (int y = 0; y < h; y++) {
@@ -85,8 +125,8 @@ final class PilBicubic {
         return new RgbImage(h, outWidth, out);
     }
 
-    private static RgbImage vertical(RgbImage in, int outHeight) {
-        Coeffs c = coeffs(in.height(), outHeight);
+    private static RgbImage vertical(RgbImage in, int outHeight, Filter filter) {
+        Coeffs c = coeffs(in.height(), outHeight, filter);
         int w = in.width();
         byte[] out = new byte[3 * outHeight * w];
         for (int y = 0; y < outHeight; y++) {
