@@ -26,22 +26,27 @@ class ShapeWorldFrontierTest extends ShippedModel {
     @Test
     void tinyFrontierHasItsPointsAndErasesMoreWithMoreSteps() {
         ShapeWorldBench b = ShapeWorld.bench(sd, judge).eraseSets(List.of(List.of("square"))).only("original", "ESD")
-                .imagesPerPrompt(IMAGES).sampling(4, 3).topK(1);
-        FrontierResult r = b.frontier(Frontier.standard().steps(2, 30).seeds(1).esrTargets(50));
+                .imagesPerPrompt(IMAGES).sampling(10, 3).topK(1);
+        FrontierResult r = b.frontier(Frontier.standard().steps(2, 60).seeds(1).esrTargets(50));
         Table p = r.points();
         System.out.println(p.print() + "\n" + r.matched().print());
         assertEquals(List.of("method", "erase set", "seed", "steps", "ESR-1", "PSR-1", "seconds"), p.columnNames());
         assertEquals(List.of("original", "ESD", "ESD"), p.stringColumn("method").asList());
-        assertEquals(List.of(0, 2, 30), p.intColumn("steps").asList());
+        assertEquals(List.of(0, 2, 60), p.intColumn("steps").asList());
         assertEquals(List.of(1L, 1L, 1L), p.longColumn("seed").asList());
         // monotone within noise: one image of the erased prompt moves ESR-1 by 100 / IMAGES points
         double allowance = 100.0 / IMAGES;
         double[] esr = p.doubleColumn("ESR-1").asDoubleArray();
-        assertTrue(esr[2] >= esr[1] - allowance, "ESR-1 at 30 steps " + esr[2] + " vs 2 steps " + esr[1]);
-        assertTrue(esr[2] >= esr[0] - allowance, "ESR-1 at 30 steps " + esr[2] + " vs the original " + esr[0]);
+        assertTrue(esr[2] >= esr[1] - allowance, "ESR-1 at 60 steps " + esr[2] + " vs 2 steps " + esr[1]);
+        assertTrue(esr[2] >= esr[0] - allowance, "ESR-1 at 60 steps " + esr[2] + " vs the original " + esr[0]);
         assertEquals(3, r.curves().rowCount());
         assertEquals(List.of("original", "ESD"), r.matched().stringColumn("method").asList());
         assertEquals(1, r.matched().intColumn("curves").get(1));
+        // measured once (10 DDIM steps, 4 images): ESR-1 0 → 0 → 100 %, PSR-1 100 → 100 → 75 %; the matched
+        // value is read off whatever this run measured
+        double[] psr = p.doubleColumn("PSR-1").asDoubleArray();
+        double expected = FrontierResult.psrAt(new double[] {esr[1], esr[2]}, new double[] {psr[1], psr[2]}, 50);
+        assertEquals(expected, r.matched().doubleColumn("PSR-1").get(1), 0.05, "rounded to 0.1");
     }
 
     @Test
