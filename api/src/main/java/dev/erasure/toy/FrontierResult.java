@@ -41,7 +41,9 @@ public record FrontierResult(Table points, Table curves, Table matched) {
     /** All methods' mean curves (lines, in strength order) with the Pareto front of their points marked. */
     public XYChart chart() {
         XYChart c = Charts.curves(curves, ESR, PSR, "method", "Pareto");
-        c.setTitle("ShapeWorld frontier: PSR-1 vs ESR-1 (%), mean curve per method over steps per concept");
+        c.setTitle("PSR-1 vs ESR-1 (%): mean curves over strength");
+        // percentages: fixed axes, so a run whose points coincide still reads as a place on 0..100
+        c.getStyler().setXAxisMin(0.0).setXAxisMax(100.0).setYAxisMin(0.0).setYAxisMax(100.0);
         return c;
     }
 
