@@ -32,6 +32,7 @@ public final class Main {
     private static final Map<String, Set<String>> FLAGS = Map.of(
             "quickstart", Set.of("model", "target", "steps", "out"),
             "shapeworld-bench", Set.of("model", "methods", "sets", "max-sets", "images", "steps", "asr", "out"),
+            "shapeworld-frontier", ShapeWorldFrontierCommand.FLAGS,
             "grid", Set.of("model", "out", "steps", "device", "dtype"),
             "generate", Set.of("model", "prompt", "seed", "steps", "guidance", "size", "device", "dtype", "out"));
 
@@ -67,6 +68,10 @@ public final class Main {
                     break;
                 case "shapeworld-bench":
                     ShapeWorldBenchCommand.run(model(opts, "models/shapeworld"), opts);
+                    break;
+                case "shapeworld-frontier":
+                    ShapeWorldFrontierCommand.Plan plan = ShapeWorldFrontierCommand.plan(opts); // every flag before the model
+                    ShapeWorldFrontierCommand.run(model(opts, "models/shapeworld"), plan);
                     break;
                 case "grid":
                     grid(opts);
@@ -152,6 +157,11 @@ public final class Main {
                 "                   [--images N] [--steps N-per-concept] [--asr PROMPTS] [--out DIR]",
                 "      ESR/PSR of erasure methods on ShapeWorld (mean ± std over erase sets); DIR/per-set.csv, summary.csv;",
                 "      --asr N: per one-concept set, a sweep of the methods with the UnlearnDiffAtk attack success rate on N seeds",
+                "  shapeworld-frontier [--methods ESD,EAP (corrected),...] [--steps N,N,...] [--method-steps 'METHOD=N,N;...']",
+                "                      [--seeds S,S,...] [--targets ESR,ESR,...] [--sets shapes|styles|a,b,c;d,e,f] [--max-sets N]",
+                "                      [--images N] [--out DIR]",
+                "      each method's ESR-1/PSR-1 curve over steps per erased concept (default 25,50,100; seeds 1,2) and PSR-1 at",
+                "      matched ESR-1 (default 80,90,95), mean ± std over sets × seeds; DIR/points.csv, curves.csv, matched.csv, frontier.png",
                 "  grid [--model PATH] [--out FILE.png] [--steps N] [--device cpu|gpu|auto]",
                 "      image grid (prompts x seeds) from a model (default: the tiny SD fixture)",
                 "  generate --model PATH --prompt TEXT [--seed N] [--steps N] [--guidance G] [--size H,W]",

@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -39,11 +38,8 @@ final class ShapeWorldBenchCommand {
                     .onProgress(p -> System.err.printf("\r%s %d/%d %s        ", p.task(), p.done(), p.total(),
                             p.message()));
             String sets = o.getOrDefault("sets", "shapes");
-            switch (sets) {
-                case "shapes" -> { }
-                case "styles" -> bench = bench.eraseSets(List.of(List.of("outlined"))).keep(Attribute.SHAPE).topK(1);
-                default -> bench = bench.eraseSets(Arrays.stream(sets.split(";")).map(s -> List.of(s.split(","))).toList());
-            }
+            bench = bench.eraseSets(ShapeWorldFrontierCommand.sets(sets));
+            if (sets.equals("styles")) bench = bench.keep(Attribute.SHAPE).topK(1);
             if (o.containsKey("max-sets")) {
                 int n = Integer.parseInt(o.get("max-sets"));
                 List<List<String>> all = bench.resolvedSets().stream().map(ShapeWorldBench.EraseSet::erasedWords).toList();
@@ -87,7 +83,7 @@ final class ShapeWorldBenchCommand {
         }
     }
 
-    private static void write(Table t, Path file) throws IOException {
+    static void write(Table t, Path file) throws IOException {
         AtomicFiles.write(file, out -> t.write().csv(out));
     }
 }

@@ -28,10 +28,23 @@ public sealed interface Preserve permits Preserve.None, Preserve.Fixed, Preserve
 
     /**
      * EAP with K candidate concepts (K = 100 objects/artists, 50 nudity) and the scripts'
-     * settings: k_closest 1000, Gumbel lr 1e-2 (Adam), τ = 2, hard samples, P = 2.
+     * settings: k_closest 1000, Gumbel lr 1e-2 (Adam), τ = 2, hard samples, P = 2, x0-space losses.
      */
     static Adversarial adversarial(int k) {
-        return new Adversarial(k, 1000, 1e-2, 2.0, true, 2);
+        return new Adversarial(k, 1000, 1e-2, 2.0, true, 2, LossSpace.X0);
+    }
+
+    /**
+     * Where EAP's two MSEs are taken (methods.md §9.7). The official code compares predicted x0,
+     * X(z, ε) = (z − √(1−a)·ε)/√a, which is the ε-space MSE re-weighted by (1−ᾱ)/ᾱ of the sampled grid
+     * step: on SD-1.4 0.0017 … 172, so training leans on the noisiest steps. {@link #EPSILON} takes the
+     * same losses on the noise predictions (weight 1 at every step, as ESD's).
+     */
+    enum LossSpace {
+        /** Predicted-x0 MSEs, as the official code (the default). */
+        X0,
+        /** ε-space MSEs: L_erase = MSE(ε_e, ε*_∅ − η(ε*_e − ε*_∅)), L_pres = MSE(ε_r, ε*_r). */
+        EPSILON
     }
 
     /** The continuous (PGD) adversary of §2.5: 100 ascent steps, lr 1e-5, preservation weight 0.01. */
@@ -63,27 +76,37 @@ public sealed interface Preserve permits Preserve.None, Preserve.Fixed, Preserve
      * @param temperature gumbel_temp τ
      * @param hard        gumbel_hard (straight-through one-hot)
      * @param pgdSteps    pgd_num_steps P: θ and π alternate 1:(P−1)
+     * @param lossSpace   where the erase and preservation MSEs are taken (official: {@link LossSpace#X0})
      */
-    record Adversarial(int k, int kClosest, double learningRate, double temperature, boolean hard, int pgdSteps)
-            implements Preserve {
+    record Adversarial(int k, int kClosest, double learningRate, double temperature, boolean hard, int pgdSteps,
+                       LossSpace lossSpace) implements Preserve {
+        public Adversarial {
+            java.util.Objects.requireNonNull(lossSpace, "lossSpace");
+        }
+
         public Adversarial kClosest(int n) {
-            return new Adversarial(k, n, learningRate, temperature, hard, pgdSteps);
+            return new Adversarial(k, n, learningRate, temperature, hard, pgdSteps, lossSpace);
         }
 
         public Adversarial learningRate(double lr) {
-            return new Adversarial(k, kClosest, lr, temperature, hard, pgdSteps);
+            return new Adversarial(k, kClosest, lr, temperature, hard, pgdSteps, lossSpace);
         }
 
         public Adversarial temperature(double tau) {
-            return new Adversarial(k, kClosest, learningRate, tau, hard, pgdSteps);
+            return new Adversarial(k, kClosest, learningRate, tau, hard, pgdSteps, lossSpace);
         }
 
         public Adversarial soft() {
-            return new Adversarial(k, kClosest, learningRate, temperature, false, pgdSteps);
+            return new Adversarial(k, kClosest, learningRate, temperature, false, pgdSteps, lossSpace);
         }
 
         public Adversarial pgdSteps(int p) {
-            return new Adversarial(k, kClosest, learningRate, temperature, hard, p);
+            return new Adversarial(k, kClosest, learningRate, temperature, hard, p, lossSpace);
+        }
+
+        /** The space of the two MSEs (default {@link LossSpace#X0}, the official code's). */
+        public Adversarial lossSpace(LossSpace space) {
+            return new Adversarial(k, kClosest, learningRate, temperature, hard, pgdSteps, space);
         }
     }
 

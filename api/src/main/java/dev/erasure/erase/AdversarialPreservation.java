@@ -24,7 +24,7 @@ import java.util.Map;
  * Loop i = 0 … P·steps−1, in this order: w ~ U(targets); Gumbel uniforms; k, t; x_T;
  * c_r = G(π_w)·R_w; z_e = GenLatent(θ, c_e), z_r = GenLatent(θ, c_r) (same x_T, k); frozen
  * ε*_∅(z_e), ε*_e(z_e), ε*_r(z_r); trained ε_e(z_e, c_e), ε_r(z_r, c_r); x0-space losses with
- * a = ᾱ(τ_k): L_erase = MSE(X(z_e,ε_e), X(z_e,ε*_∅) − η(X(z_e,ε*_e) − X(z_e,ε*_∅))),
+ * a = ᾱ(τ_k) (or ε-space ones, {@link Preserve.LossSpace#EPSILON}: the same formulas without X): L_erase = MSE(X(z_e,ε_e), X(z_e,ε*_∅) − η(X(z_e,ε*_e) − X(z_e,ε*_∅))),
  * L_pres = MSE(X(z_r,ε_r), X(z_r,ε*_r)). If i mod P = 0: Adam on θ with L_erase + L_pres (λ = 1);
  * else Adam on π with −L_pres (gradient ascent; the gradient reaches π only through c_r and the
  * straight-through softmax). Adversary iterations skip z_e and the erase loss, which cannot
@@ -124,16 +124,16 @@ public final class AdversarialPreservation implements ErasureMethod {
                 NDArray loss;
                 if (modelStep) {
                     NDList out = s.trainedUnet().predict(Nn.cat(0, ze, zr), t, Nn.cat(0, ce, cr)).split(2, 0);
-                    NDArray x0u = gl.predictedX0(ze, frozenU, k);
-                    NDArray goal = x0u.sub(gl.predictedX0(ze, frozenE, k).sub(x0u).mul(s.settings().negativeGuidance()));
-                    NDArray lErase = s.mse(gl.predictedX0(ze, out.get(0), k), goal);
-                    lPres = s.mse(gl.predictedX0(zr, out.get(1), k), gl.predictedX0(zr, frozenR, k));
+                    NDArray u0 = space(gl, ze, frozenU, k);
+                    NDArray goal = u0.sub(space(gl, ze, frozenE, k).sub(u0).mul(s.settings().negativeGuidance()));
+                    NDArray lErase = s.mse(space(gl, ze, out.get(0), k), goal);
+                    lPres = s.mse(space(gl, zr, out.get(1), k), space(gl, zr, frozenR, k));
                     loss = lErase.add(lPres);
                     losses.put("loss", (double) loss.getFloat());
                     losses.put("erase", (double) lErase.getFloat());
                 } else {
                     NDArray eps = s.trainedUnet().predict(zr, t, cr);
-                    lPres = s.mse(gl.predictedX0(zr, eps, k), gl.predictedX0(zr, frozenR, k));
+                    lPres = s.mse(space(gl, zr, eps, k), space(gl, zr, frozenR, k));
                     loss = lPres.neg();
                     losses.put("loss", (double) loss.getFloat());
                 }
@@ -152,6 +152,14 @@ public final class AdversarialPreservation implements ErasureMethod {
             return new StepRecord(iteration, step, modelStep ? "model" : "adversary", s.settings().targets().get(w), k, t,
                     losses, candidates.get(w).words().get(g0.index()), GumbelSoftmax.distribution(pi));
         }
+    }
+
+    /**
+     * A noise prediction in the loss space: the predicted x0 X(z, ε) (official) or ε itself. X is affine
+     * in ε, so the erase goal built from projected predictions equals the projected ε-space goal.
+     */
+    private NDArray space(GenLatent gl, NDArray z, NDArray eps, int k) {
+        return cfg.lossSpace() == Preserve.LossSpace.X0 ? gl.predictedX0(z, eps, k) : eps;
     }
 
     /** ∂(−L_pres)/∂π_w of the latest adversary iteration (what its Adam step used). */

@@ -207,6 +207,14 @@ public final class ShapeWorldBench {
 
     /** The erase sets as the bench resolves them (erased and kept concepts), validated. */
     public List<EraseSet> resolvedSets() {
+        return resolve(world, eraseSets, keptAttributes);
+    }
+
+    /**
+     * Erase sets of words resolved against a world (without a model: a command line checks its
+     * arguments with it before loading one); {@code keptAttributes} null keeps the erased attribute.
+     */
+    public static List<EraseSet> resolve(ShapeWorld world, List<List<String>> eraseSets, Set<Attribute> keptAttributes) {
         List<Concept> vocabulary = world.vocabulary();
         List<String> words = vocabulary.stream().map(Concept::word).distinct().toList();
         List<EraseSet> out = new ArrayList<>();
@@ -234,8 +242,12 @@ public final class ShapeWorldBench {
 
     /** The shared recipe every method starts from: the targets, the world's grid, lr, steps, seed (ESD-family recipes train cross-attention, the default). */
     public Erasure base(EraseSet set) {
+        return base(set, stepsPerConcept, seed);
+    }
+
+    private Erasure base(EraseSet set, int stepsPerErased, long erasureSeed) {
         return Erasure.of(model).targets(set.erasedWords().toArray(String[]::new))
-                .ddimSteps(samplingSteps).steps(stepsPerConcept * set.erased().size()).learningRate(learningRate).seed(seed);
+                .ddimSteps(samplingSteps).steps(stepsPerErased * set.erased().size()).learningRate(learningRate).seed(erasureSeed);
     }
 
     /** Runs every method on every erase set; cancellable between and inside runs. */
@@ -248,16 +260,7 @@ public final class ShapeWorldBench {
             for (EraseSet set : sets) {
                 for (Map.Entry<String, Recipe> m : methods.entrySet()) {
                     long start = System.nanoTime();
-                    Erasure recipe = m.getValue().apply(base(set), set);
-                    Map<Concept, int[]> ranks;
-                    if (recipe == null) {
-                        ranks = judge(eval, model, set, originalRanks);
-                    } else {
-                        try (ErasureResult r = recipe.run()) {
-                            if (r.cancelled()) throw new dev.erasure.progress.CancelledException("ShapeWorld bench cancelled in " + m.getKey() + " on " + set.name());
-                            ranks = judge(eval, r.model(), set, new HashMap<>());
-                        }
-                    }
+                    Map<Concept, int[]> ranks = erasedRanks(eval, set, m.getKey(), m.getValue().apply(base(set), set), originalRanks);
                     rows.add(m.getKey(), set, ranks, (System.nanoTime() - start) / 1e9);
                     task.step(1, Map.of(), m.getKey() + " on " + set.name());
                 }
@@ -265,6 +268,64 @@ public final class ShapeWorldBench {
         }
         Table perSet = rows.table();
         return new Result(perSet, summary(perSet));
+    }
+
+    /** Runs one erasure (null: the original model, judged once per set via the cache) and judges its images. */
+    private Map<Concept, int[]> erasedRanks(ShapeWorldEval eval, EraseSet set, String method, Erasure recipe,
+                                            Map<Concept, int[]> originalRanks) {
+        if (recipe == null) return judge(eval, model, set, originalRanks);
+        try (ErasureResult r = recipe.run()) {
+            if (r.cancelled()) throw new dev.erasure.progress.CancelledException("ShapeWorld bench cancelled in " + method + " on " + set.name());
+            return judge(eval, r.model(), set, new HashMap<>());
+        }
+    }
+
+    /**
+     * Methods compared at equal erasure: traces every method's curve over {@code f}'s strengths (steps
+     * per erased concept) on every erase set and erasure seed (seeds shared by the methods; the bench's
+     * own {@link #stepsPerConcept} and {@link #seed} are not used), judges each run like {@link #run()},
+     * and reads PSR-1 off each curve at {@code f}'s ESR-1 targets. Methods that erase nothing (the
+     * original) are judged once per set and appear as one 0-step point per set and seed.
+     * Cancellable between and inside runs.
+     *
+     * <pre>{@code
+     * FrontierResult r = ShapeWorld.bench(sd, judge).only("original", "ESD", "EAP (corrected)")
+     *         .frontier(Frontier.standard().steps("EAP (corrected)", 100, 200, 400));
+     * r.matched();                       // PSR-1 at ESR-1 80/90/95, mean ± std, Δ vs ESD
+     * Charts.png(r.chart(), Path.of("frontier.png"));
+     * }</pre>
+     */
+    public FrontierResult frontier(Frontier f) {
+        Objects.requireNonNull(f, "frontier");
+        List<EraseSet> sets = resolvedSets();
+        ShapeWorldEval eval = new ShapeWorldEval(judge, imagesPerPrompt, samplingSteps, guidance);
+        FrontierPoints points = new FrontierPoints(topK);
+        long total = 0;
+        for (EraseSet set : sets) {
+            for (Map.Entry<String, Recipe> m : methods.entrySet()) total += erasesNothing(m.getValue(), set) ? 1 : f.stepsOf(m.getKey()).size();
+        }
+        try (Task task = Task.start("ShapeWorld frontier", total * f.seeds().size(), listener)) {
+            for (EraseSet set : sets) {
+                Map<Concept, int[]> originalRanks = new HashMap<>();
+                for (long erasureSeed : f.seeds()) {
+                    for (Map.Entry<String, Recipe> m : methods.entrySet()) {
+                        boolean original = erasesNothing(m.getValue(), set);
+                        for (int steps : original ? List.of(0) : f.stepsOf(m.getKey())) {
+                            long start = System.nanoTime();
+                            Erasure recipe = original ? null : m.getValue().apply(base(set, steps, erasureSeed), set);
+                            Map<Concept, int[]> ranks = erasedRanks(eval, set, m.getKey(), recipe, originalRanks);
+                            points.add(m.getKey(), set, erasureSeed, steps, scores(ranks, set, topK), (System.nanoTime() - start) / 1e9);
+                            task.step(1, Map.of(), m.getKey() + " " + steps + " steps, seed " + erasureSeed + " on " + set.name());
+                        }
+                    }
+                }
+            }
+        }
+        return FrontierResult.of(points.table(), f.esrTargets());
+    }
+
+    private boolean erasesNothing(Recipe recipe, EraseSet set) {
+        return recipe.apply(base(set), set) == null;
     }
 
     /**
@@ -351,6 +412,35 @@ public final class ShapeWorldBench {
             }
         }
         return 100.0 * hit / n;
+    }
+
+    /** Builds the frontier's points table row by row. */
+    private static final class FrontierPoints {
+        private final StringColumn method = StringColumn.create("method");
+        private final StringColumn set = StringColumn.create("erase set");
+        private final tech.tablesaw.api.LongColumn seed = tech.tablesaw.api.LongColumn.create("seed");
+        private final IntColumn steps = IntColumn.create("steps");
+        private final Map<String, DoubleColumn> scores = new LinkedHashMap<>();
+        private final DoubleColumn seconds = DoubleColumn.create("seconds");
+
+        FrontierPoints(int k) {
+            for (String name : scoreNames(k)) scores.put(name, DoubleColumn.create(name));
+        }
+
+        void add(String name, EraseSet s, long erasureSeed, int stepsPerConcept, Map<String, Double> values, double secs) {
+            method.append(name);
+            set.append(s.name());
+            seed.append(erasureSeed);
+            steps.append(stepsPerConcept);
+            values.forEach((score, v) -> scores.get(score).append(v));
+            seconds.append(tenth(secs));
+        }
+
+        Table table() {
+            Table t = Table.create("ShapeWorld frontier: points (%; steps per erased concept)", method, set, seed, steps);
+            scores.values().forEach(t::addColumns);
+            return t.addColumns(seconds);
+        }
     }
 
     /** Builds the per-set table row by row. */

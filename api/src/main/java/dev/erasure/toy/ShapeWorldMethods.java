@@ -32,11 +32,70 @@ public final class ShapeWorldMethods {
      * words), K = 4 rounded up to a multiple of the number of erased concepts (the official assert).
      * The candidates may contain the erased concepts themselves (methods.md §9.3).
      */
-    public static final Recipe EAP = (base, set) -> base.vocabulary(Vocabulary.of(set.worldWords()))
-            .preserve(Preserve.adversarial(candidates(set)).kClosest(12));
+    public static final Recipe EAP = eap();
 
     /** EAP with {@link Compat#CORRECTED}: the erased concepts are not candidates, and GenLatent's offset is fixed. */
-    public static final Recipe EAP_CORRECTED = (base, set) -> EAP.apply(base, set).compat(Compat.CORRECTED);
+    public static final Recipe EAP_CORRECTED = eap().compat(Compat.CORRECTED);
+
+    /** Where EAP's candidate concepts come from on ShapeWorld. */
+    public enum Candidates {
+        /**
+         * The official path: the world's single words (18: shapes, colours, styles, backgrounds), the 12
+         * closest to the target, K-means down to K (see {@link #EAP}).
+         */
+        WORLD_WORDS,
+        /**
+         * The concepts the erase set keeps (for a shape set: the other shapes), every one of them in the
+         * pool; K = the largest multiple of the number of erased concepts ≤ min(4 rounded up, pool)
+         * (a set of three shapes keeps five: K = 3).
+         */
+        KEPT
+    }
+
+    /** EAP as the official code runs it ({@link #EAP}); its settings are withers. */
+    public static EapRecipe eap() {
+        return new EapRecipe(Compat.OFFICIAL, Preserve.LossSpace.X0, Candidates.WORLD_WORDS);
+    }
+
+    /**
+     * EAP's recipe settings on ShapeWorld.
+     *
+     * @param compat     the official code's quirks or the corrections (methods.md §9.3, §9.9)
+     * @param lossSpace  x0-space losses (official) or ε-space ones ({@link Preserve.LossSpace})
+     * @param candidates the world's words (official) or the kept concepts ({@link Candidates})
+     */
+    public record EapRecipe(Compat compat, Preserve.LossSpace lossSpace, Candidates candidates) implements Recipe {
+        public EapRecipe {
+            java.util.Objects.requireNonNull(compat, "compat");
+            java.util.Objects.requireNonNull(lossSpace, "lossSpace");
+            java.util.Objects.requireNonNull(candidates, "candidates");
+        }
+
+        public EapRecipe compat(Compat c) {
+            return new EapRecipe(c, lossSpace, candidates);
+        }
+
+        public EapRecipe lossSpace(Preserve.LossSpace space) {
+            return new EapRecipe(compat, space, candidates);
+        }
+
+        public EapRecipe candidates(Candidates source) {
+            return new EapRecipe(compat, lossSpace, source);
+        }
+
+        @Override
+        public dev.erasure.Erasure apply(dev.erasure.Erasure base, ShapeWorldBench.EraseSet set) {
+            if (candidates == Candidates.WORLD_WORDS) {
+                return base.vocabulary(Vocabulary.of(set.worldWords())).compat(compat)
+                        .preserve(Preserve.adversarial(ShapeWorldMethods.candidates(set)).kClosest(12).lossSpace(lossSpace));
+            }
+            List<String> kept = set.kept().stream().map(Concept::word).toList();
+            int n = set.erased().size();
+            int k = Math.max(n, Math.min(ShapeWorldMethods.candidates(set), kept.size()) / n * n);
+            return base.vocabulary(Vocabulary.of(kept)).compat(compat)
+                    .preserve(Preserve.adversarial(k).kClosest(kept.size()).lossSpace(lossSpace));
+        }
+    }
 
     /**
      * UCE (§3, the EAP-era full-sequence variant) with the kept concepts' prompts as its preserve set:
@@ -104,6 +163,18 @@ public final class ShapeWorldMethods {
         m.put("UCE", UCE);
         m.put("CA", CA);
         m.put("AdvUnlearn", ADV_UNLEARN);
+        return m;
+    }
+
+    /**
+     * {@link #all()} and the EAP variants of issue #18's study, all corrected: "EAP (corrected, kept)" (the
+     * kept concepts as candidates, official x0-space losses) and "EAP (corrected, epsilon, kept)" (also ε-space losses).
+     */
+    public static Map<String, Recipe> withEapVariants() {
+        Map<String, Recipe> m = all();
+        EapRecipe kept = eap().compat(Compat.CORRECTED).candidates(Candidates.KEPT);
+        m.put("EAP (corrected, kept)", kept);
+        m.put("EAP (corrected, epsilon, kept)", kept.lossSpace(Preserve.LossSpace.EPSILON));
         return m;
     }
 

@@ -55,6 +55,41 @@ public final class Charts {
     }
 
     /**
+     * Trade-off curves: one line per value of {@code groupColumn} through its rows in table order (e.g. a
+     * method's points in strength order), and the rows flagged in the boolean {@code frontColumn} (e.g. the
+     * Pareto front over all curves) joined by a dashed line with large markers, in x order.
+     */
+    public static XYChart curves(Table table, String xMetric, String yMetric, String groupColumn, String frontColumn) {
+        double[] x = numbers(table, xMetric);
+        double[] y = numbers(table, yMetric);
+        Column<?> groups = column(table, groupColumn);
+        Column<?> flags = column(table, frontColumn);
+        if (!(flags instanceof tech.tablesaw.api.BooleanColumn front)) {
+            throw new IllegalArgumentException("column '" + frontColumn + "' of table '" + table.name() + "' is " + flags.type() + ", not boolean");
+        }
+        Map<String, List<Integer>> byGroup = new LinkedHashMap<>();
+        for (int i = 0; i < x.length; i++) byGroup.computeIfAbsent(groups.getString(i), k -> new ArrayList<>()).add(i);
+        XYChart chart = chart(yMetric + " vs " + xMetric, xMetric, yMetric);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
+        byGroup.forEach((g, rows) -> chart.addSeries(g, rows.stream().mapToDouble(i -> x[i]).toArray(),
+                rows.stream().mapToDouble(i -> y[i]).toArray()));
+        List<Integer> onFront = new ArrayList<>();
+        for (int i = 0; i < x.length; i++) if (Boolean.TRUE.equals(front.get(i))) onFront.add(i);
+        onFront.sort(java.util.Comparator.comparingDouble(i -> x[i]));
+        if (!onFront.isEmpty()) {
+            XYSeries f = chart.addSeries(frontColumn + " front", onFront.stream().mapToDouble(i -> x[i]).toArray(),
+                    onFront.stream().mapToDouble(i -> y[i]).toArray());
+            f.setMarker(SeriesMarkers.DIAMOND);
+            f.setMarkerColor(java.awt.Color.BLACK);
+            f.setLineColor(java.awt.Color.BLACK);
+            f.setLineStyle(new java.awt.BasicStroke(1.5f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER, 10f,
+                    new float[] {6f, 4f}, 0f));
+        }
+        chart.getStyler().setMarkerSize(8);
+        return chart;
+    }
+
+    /**
      * {@code metric} against a numeric {@code param}, one line per value of {@code groupColumn} (null: one line),
      * each point the mean over the rows with that parameter value (e.g. seeds) with ± sample standard
      * deviation (n−1; 0 for a single row) as error bars.

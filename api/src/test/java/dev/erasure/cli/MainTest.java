@@ -55,6 +55,33 @@ class MainTest {
     }
 
     @Test
+    void frontierFlagsAreCheckedBeforeTheModelLoads() {
+        String missing = tmp.resolve("no-model").toString(); // a valid command line would fail on it with exit 1
+        String[] base = {"shapeworld-frontier", "--model", missing};
+        usage("no method 'ESD++'", cat(base, "--methods", "ESD,ESD++"));
+        usage("--steps must be whole numbers", cat(base, "--steps", "10,x"));
+        usage("steps must be >= 1", cat(base, "--steps", "0,10"));
+        usage("steps repeat", cat(base, "--steps", "10,10"));
+        usage("erasure seeds repeat", cat(base, "--seeds", "1,1"));
+        usage("target ESR must be in 0..100", cat(base, "--targets", "80,120"));
+        usage("--targets must be numbers", cat(base, "--targets", "high"));
+        usage("'hexagon'", cat(base, "--sets", "circle,hexagon"));
+        usage("--method-steps must be METHOD=N", cat(base, "--method-steps", "ESD"));
+        usage("'UCE' is not one of --methods", cat(base, "--method-steps", "UCE=10,20"));
+        usage("--images must be a positive", cat(base, "--images", "0"));
+        usage("unknown option --asr", cat(base, "--asr", "3"));
+        assertEquals(1, run(cat(base, "--methods", "ESD,EAP (corrected, epsilon, kept)", "--steps", "5,10", "--seeds", "3",
+                "--sets", "circle,square", "--method-steps", "ESD=2,4", "--targets", "50")), "valid flags reach the model: " + err);
+        assertTrue(err.contains("no-model"), err);
+    }
+
+    private static String[] cat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void aCorruptModelIsOneLineNamingTheFileAndExit1() throws IOException {
         Path model = tmp.resolve("model");
         try (var files = Files.walk(Fixtures.tinySd())) {

@@ -1,0 +1,146 @@
+package dev.erasure.cli;
+
+import dev.erasure.sd.StableDiffusion;
+import dev.erasure.toy.Concept.Attribute;
+import dev.erasure.toy.ConceptClassifier;
+import dev.erasure.toy.Frontier;
+import dev.erasure.toy.FrontierResult;
+import dev.erasure.toy.ShapeWorld;
+import dev.erasure.toy.ShapeWorldBench;
+import dev.erasure.toy.ShapeWorldMethods;
+import dev.erasure.viz.Charts;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code ./erasure shapeworld-frontier}: methods compared at equal erasure on ShapeWorld
+ * ({@link ShapeWorldBench#frontier}). Every flag is parsed and checked (methods, sets, strengths,
+ * seeds, targets) before the model loads; writes points.csv, curves.csv, matched.csv and frontier.png.
+ */
+final class ShapeWorldFrontierCommand {
+    static final Set<String> FLAGS = Set.of("model", "methods", "sets", "max-sets", "images", "steps", "method-steps",
+            "seeds", "targets", "out");
+
+    private ShapeWorldFrontierCommand() {
+    }
+
+    /** The parsed and checked command line. */
+    record Plan(List<List<String>> sets, boolean styles, List<String> methods, Frontier frontier, int images, Path out) {
+    }
+
+    /** Parses and checks every flag; a bad one is a {@link Main.UsageException} naming it. */
+    static Plan plan(Map<String, String> o) {
+        String spec = o.getOrDefault("sets", "shapes");
+        boolean styles = spec.equals("styles");
+        List<List<String>> sets = sets(spec);
+        if (o.containsKey("max-sets")) {
+            int n = positiveInt(o, "max-sets", 0);
+            sets = sets.subList(0, Math.min(n, sets.size()));
+        }
+        List<ShapeWorldBench.EraseSet> resolved;
+        try {
+            resolved = ShapeWorldBench.resolve(ShapeWorld.standard(), sets, styles ? Set.of(Attribute.SHAPE) : null);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("--sets: " + e.getMessage());
+        }
+        Set<String> pool = pool(resolved).keySet();
+        // commas inside parentheses belong to a name: "ESD,EAP (corrected, kept)" is two methods
+        List<String> methods = Arrays.stream(o.getOrDefault("methods", "ESD,EAP (corrected)").split(",(?![^()]*\\))"))
+                .map(String::trim).toList();
+        for (String m : methods) {
+            if (!pool.contains(m)) throw new Main.UsageException("--methods: no method '" + m + "'; have " + pool);
+        }
+        Frontier f = Frontier.standard();
+        try {
+            if (o.containsKey("steps")) f = f.steps(ints("steps", o.get("steps")));
+            if (o.containsKey("method-steps")) {
+                for (String part : o.get("method-steps").split(";")) {
+                    int eq = part.lastIndexOf('=');
+                    if (eq < 0) throw new Main.UsageException("--method-steps must be METHOD=N,N;METHOD=N,..., got '" + part + "'");
+                    String m = part.substring(0, eq).trim();
+                    if (!methods.contains(m)) throw new Main.UsageException("--method-steps: '" + m + "' is not one of --methods " + methods);
+                    f = f.steps(m, ints("method-steps", part.substring(eq + 1)));
+                }
+            }
+            if (o.containsKey("seeds")) f = f.seeds(Arrays.stream(ints("seeds", o.get("seeds"))).asLongStream().toArray());
+            if (o.containsKey("targets")) f = f.esrTargets(doubles("targets", o.get("targets")));
+        } catch (Main.UsageException e) {
+            throw e;
+        } catch (IllegalArgumentException e) { // a value the Frontier record refused
+            throw new Main.UsageException(e.getMessage());
+        }
+        return new Plan(sets, styles, methods, f, positiveInt(o, "images", 16),
+                Path.of(o.getOrDefault("out", "out/shapeworld-frontier")));
+    }
+
+    static void run(Path modelDir, Plan p) throws IOException {
+        Files.createDirectories(p.out());
+        long start = System.nanoTime();
+        try (StableDiffusion sd = StableDiffusion.load(modelDir)) {
+            ConceptClassifier judge = ConceptClassifier.load(modelDir.resolve("classifier"), sd.manager());
+            ShapeWorldBench bench = ShapeWorld.bench(sd, judge).eraseSets(p.sets()).imagesPerPrompt(p.images())
+                    .onProgress(x -> System.err.printf("\r%s %d/%d %s        ", x.task(), x.done(), x.total(), x.message()));
+            if (p.styles()) bench = bench.keep(Attribute.SHAPE).topK(1);
+            bench = bench.methods(pool(bench.resolvedSets())).only(p.methods().toArray(String[]::new));
+            FrontierResult r = bench.frontier(p.frontier());
+            System.err.println();
+            ShapeWorldBenchCommand.write(r.points(), p.out().resolve("points.csv"));
+            ShapeWorldBenchCommand.write(r.curves(), p.out().resolve("curves.csv"));
+            ShapeWorldBenchCommand.write(r.matched(), p.out().resolve("matched.csv"));
+            Charts.png(r.chart(), p.out().resolve("frontier.png"));
+            System.out.println(r.points().print(1000));
+            System.out.println(r.curves().print(100));
+            System.out.println(r.matched().print(100));
+        }
+        System.out.printf("wrote %s in %.0f s%n", p.out().toAbsolutePath(), (System.nanoTime() - start) / 1e9);
+    }
+
+    /** shapes (the bench's four sets), styles ("outlined" against the solid style and the shapes), or a,b,c;d,e. */
+    static List<List<String>> sets(String spec) {
+        return switch (spec) {
+            case "shapes" -> ShapeWorldBench.SHAPE_SETS;
+            case "styles" -> List.of(List.of("outlined"));
+            default -> Arrays.stream(spec.split(";")).map(s -> Arrays.stream(s.split(",")).map(String::trim).toList()).toList();
+        };
+    }
+
+    /** The methods on offer: with the EAP variants, and AdvAnchor when every set erases one concept. */
+    private static Map<String, ShapeWorldBench.Recipe> pool(List<ShapeWorldBench.EraseSet> sets) {
+        Map<String, ShapeWorldBench.Recipe> m = ShapeWorldMethods.withEapVariants();
+        if (sets.stream().allMatch(s -> s.erased().size() == 1)) m.put("AdvAnchor", ShapeWorldMethods.ADV_ANCHOR);
+        return m;
+    }
+
+    private static int positiveInt(Map<String, String> o, String flag, int dflt) {
+        String v = o.get(flag);
+        if (v == null) return dflt;
+        int[] n = ints(flag, v);
+        if (n.length != 1 || n[0] < 1) throw new Main.UsageException("--" + flag + " must be a positive whole number, got '" + v + "'");
+        return n[0];
+    }
+
+    private static int[] ints(String flag, String v) {
+        try {
+            return Arrays.stream(v.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new Main.UsageException("--" + flag + " must be whole numbers separated by commas, got '" + v + "'");
+        }
+    }
+
+    private static double[] doubles(String flag, String v) {
+        List<Double> out = new ArrayList<>();
+        try {
+            for (String s : v.split(",")) out.add(Double.parseDouble(s.trim()));
+        } catch (NumberFormatException e) {
+            throw new Main.UsageException("--" + flag + " must be numbers separated by commas, got '" + v + "'");
+        }
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+}
