@@ -31,11 +31,11 @@ public final class Methods {
 
     /** AdvUnlearn (methods.md §5): adversarial unlearning of the text encoder, README configuration. */
     public static AdvUnlearn advUnlearn() {
-        return AdvUnlearn.defaults();
+        return AdvUnlearn.readme();
     }
 
     /** AdvAnchor (methods.md §6): adversarial anchor for ESD-x, README configuration. */
     public static AdvAnchor advAnchor() {
-        return AdvAnchor.defaults();
+        return AdvAnchor.readme();
     }
 }
