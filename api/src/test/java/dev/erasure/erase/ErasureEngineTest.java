@@ -206,6 +206,22 @@ class ErasureEngineTest extends TinyModels {
         }
     }
 
+    /** Erasure is a record: a value that is wrong whatever the model is refused by the wither itself, naming the option. */
+    @Test
+    void recordRefusesBadValuesNamingTheOption() {
+        assertMessage("steps must be > 0", () -> tiny().steps(-3));
+        assertMessage("learningRate must be a positive number", () -> tiny().learningRate(Double.NaN));
+        assertMessage("ddimSteps must be ≥ 2", () -> tiny().ddimSteps(1));
+        assertMessage("latentSize must be a positive multiple of 8", () -> tiny().latentSize(12));
+        assertMessage("startGuidance must be a finite number", () -> tiny().startGuidance(Double.POSITIVE_INFINITY));
+        assertMessage("negativeGuidance must be a finite number", () -> tiny().negativeGuidance(Double.NaN));
+        assertMessage("checkpointEvery must be ≥ 0", () -> tiny().checkpointEvery(-1, Path.of("x")));
+        assertMessage("checkpointEvery needs a folder", () -> tiny().checkpointEvery(5, null));
+        Erasure base = tiny();
+        assertEquals(base.steps(3), base.steps(3), "value semantics");
+        assertTrue(tiny().toString().contains("ddimSteps=5"), "toString is derived: " + tiny());
+    }
+
     @Test
     void badConfigurationIsRejectedBeforeAnyCompute() {
         assertMessage("empty target", () -> tiny().target(" ").settings());
