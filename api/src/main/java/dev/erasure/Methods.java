@@ -21,12 +21,12 @@ public final class Methods {
 
     /** UCE, closed-form K/V edit (methods.md §3); defaults = EAP's UCE baseline. */
     public static Uce uce() {
-        return Uce.defaults();
+        return Uce.eapBaseline();
     }
 
     /** Concept Ablation, model-based (methods.md §4); defaults = the documented style configuration. */
     public static ConceptAblation conceptAblation() {
-        return ConceptAblation.defaults();
+        return ConceptAblation.style();
     }
 
     /** AdvUnlearn (methods.md §5): adversarial unlearning of the text encoder, README configuration. */

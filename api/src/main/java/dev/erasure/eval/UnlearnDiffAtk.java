@@ -66,9 +66,9 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
         }
         if (iterations < 1) throw new IllegalArgumentException("iterations must be ≥ 1, got " + iterations);
         Objects.requireNonNull(timesteps, "timesteps");
-        if (timesteps.length == 0) throw new IllegalArgumentException("timesteps: give at least one timestep");
+        if (timesteps.length == 0) throw new IllegalArgumentException("timesteps must hold at least one timestep");
         timesteps = timesteps.clone();
-        if (candidates != null && candidates.length == 0) throw new IllegalArgumentException("candidates: the id list is empty");
+        if (candidates != null && candidates.length == 0) throw new IllegalArgumentException("candidates must not be empty (null = the whole vocabulary)");
         candidates = candidates == null ? null : candidates.clone();
         Objects.requireNonNull(sampling, "sampling");
         if (generationSteps < 1) throw new IllegalArgumentException("generationSteps must be ≥ 1, got " + generationSteps);

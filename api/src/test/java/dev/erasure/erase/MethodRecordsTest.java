@@ -4,6 +4,8 @@ import dev.erasure.Methods;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,5 +54,27 @@ class MethodRecordsTest {
         refused("anchorTemplate", () -> Methods.advAnchor().prompts("{}", "a {}", "y"));
         assertEquals(51, AdvAnchor.readme().images());
         assertEquals(AdvAnchor.readme(), Methods.advAnchor());
+    }
+
+    @Test
+    void uceRefusesBadValuesNamingTheOption() {
+        refused("lambda", () -> Methods.uce().lambda(0));
+        refused("eraseScale", () -> Methods.uce().eraseScale(-1));
+        refused("preserveScale", () -> Methods.uce().preserveScale(Double.NaN));
+        refused("guides", () -> Methods.uce().guides(new String[0]));
+        assertEquals(Uce.eapBaseline(), Methods.uce());
+        assertEquals(0.5, Methods.uce().lambda());
+    }
+
+    @Test
+    void conceptAblationRefusesBadValuesNamingTheOption() {
+        refused("anchorImages", () -> Methods.conceptAblation().anchorImages(0));
+        refused("anchorSteps", () -> Methods.conceptAblation().anchorSampling(1, 6));
+        refused("batchSize", () -> Methods.conceptAblation().batchSize(0));
+        refused("weightDecay", () -> Methods.conceptAblation().weightDecay(-1));
+        refused("maxGradNorm", () -> Methods.conceptAblation().maxGradNorm(Double.NaN));
+        refused("anchorPrompts", () -> Methods.conceptAblation().anchorPrompts(List.of()));
+        assertTrue(Methods.conceptAblation().noiseBased().noiseTarget());
+        assertEquals("CA-noise", Methods.conceptAblation().noiseBased().name());
     }
 }
