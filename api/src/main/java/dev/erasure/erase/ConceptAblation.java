@@ -305,7 +305,7 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
                     NDArray texts = s.model().encode(List.of(p, a));
                     NDArray goal = noiseTarget ? eps
                             : Scoped.keepOnly(() -> s.trainedUnet().predict(zt, t, texts.get("1:2")));
-                    s.checkpoint();
+                    s.checkIfCancelled();
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray loss = s.mse(s.trainedUnet().predict(zt, t, texts.get("0:1")), goal);
                         gc.backward(loss.div(Nn.scalar(loss, batchSize)));

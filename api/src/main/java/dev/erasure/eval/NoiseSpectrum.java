@@ -111,7 +111,7 @@ public record NoiseSpectrum(StableDiffusion original, StableDiffusion erased, in
                     NDArray x = tileLatents(latents, b);
                     NDArray t = m.create(tiledSteps(steps, b));
                     NDArray ea = original.unet().forward(x, t, repeatConcepts(condA));
-                    task.checkpoint();
+                    task.checkIfCancelled();
                     NDArray eb = erased.unet().forward(x, t, repeatConcepts(condB));
                     PairStats p = PairStats.of(ea, eb);
                     double[][] pooled = sim == null ? null : TextSimilarity.rows(enc.pooled());

@@ -129,7 +129,7 @@ public record Sensitivity(StableDiffusion original, StableDiffusion erased, int 
                 String prompt = promptTemplate.replace("{}", concepts.get(c));
                 Generation g = Generation.of(prompt).seed(seed).steps(samplingSteps).guidance(guidance).size(imageSize, imageSize);
                 List<BufferedImage> a = SensitivityImages.generate(original, g, imagesPerConcept);
-                task.checkpoint();
+                task.checkIfCancelled();
                 List<BufferedImage> b = SensitivityImages.generate(erased, g, imagesPerConcept);
                 task.step(imagesPerConcept, null, concepts.get(c));
                 double[] so = scorer.score(a, prompt);

@@ -9,6 +9,8 @@ import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import dev.erasure.core.Params;
+import dev.erasure.erase.Method;
 
 /**
  * One point of a sweep: the erasure to run and the parameter values that name it. The id is built
@@ -46,8 +48,8 @@ public record Configuration(Map<String, String> params, Erasure erasure) {
 
     /** A value as its table cell: Params and Methods by name, numbers and the rest by toString. */
     static String label(Object v) {
-        if (v instanceof dev.erasure.core.Params p) return p.name();
-        if (v instanceof dev.erasure.erase.Method m) return m.name();
+        if (v instanceof Params p) return p.name();
+        if (v instanceof Method m) return m.name();
         return String.valueOf(v);
     }
 }

@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Predicate;
+import dev.erasure.progress.CancelledException;
 
 /**
  * Runs a set of erasure configurations and measures each, resumably:
@@ -182,7 +183,7 @@ public final class Sweep {
         row.add(c.id());
         for (String p : params) row.add(c.params().getOrDefault(p, ""));
         try (ErasureResult r = c.erasure().run()) {
-            if (r.cancelled()) throw new dev.erasure.progress.CancelledException("sweep cancelled during " + c.id());
+            if (r.cancelled()) throw new CancelledException("sweep cancelled during " + c.id());
             for (Metric m : metrics) row.add(format(m.evaluate(r)));
             row.add(lossCurve(r));
         }
