@@ -139,7 +139,7 @@ final class AdvUnlearnLoop implements ErasureMethod {
     private double attack(int w) {
         int k = options.adversarialTokens();
         NDArray start;
-        if (options.initMode() == AdvUnlearn.Init.LATEST && adversarial != null) {
+        if (options.init() == AdvUnlearn.Init.LATEST && adversarial != null) {
             start = adversarial;
         } else {
             long[] ids = new long[k];
