@@ -26,22 +26,22 @@ import java.util.regex.Pattern;
  * <pre>
  * ErasureResult r = Erasure.of(sd).target("nudity")
  *     .preserve(Preserve.adversarial(50)).train(Params.nonCrossAttention())
- *     .steps(1000).learningRate(1e-5).seed(7).run();
+ *     .iterations(1000).learningRate(1e-5).seed(7).run();
  * </pre>
  * Defaults are the official code's (methods.md §1.1, §2.4): 1000 θ steps, lr 1e-5 (another
- * {@link #method}'s own defaults when one is chosen and steps/learningRate are not set), start
+ * {@link #method}'s own defaults when one is chosen and iterations/learningRate are not set), start
  * guidance 3, negative guidance 1, DDIM grid 50, the model's latent size (64×64 = 512×512 for SD-1.4), EN3K
  * vocabulary, no preservation (plain ESD), cross-attention parameters (ESD-x), {@link Compat#OFFICIAL}.
  * {@link #run()} validates everything first and fails with a message naming the bad setting
  * before any model compute.
  */
 public record Erasure(ErasureModel model, List<String> targets, String separator, Preserve preserve, Params params,
-                      Integer steps, Double learningRate, long seed, Vocabulary vocabulary, String vocabularyName,
-                      int ddimSteps, int latentSize, float startGuidance, float negativeGuidance, Compat compat,
+                      Integer iterations, Double learningRate, long seed, Vocabulary vocabulary, String vocabularyName,
+                      int ddimGrid, int latentSize, float startGuidance, float negativeGuidance, Compat compat,
                       int checkpointEvery, Path checkpointDir, Path resumeDir, ProgressListener listener, Method method) {
     /**
      * Validates what can be checked without the model, naming the option; null {@code params},
-     * {@code steps}, {@code learningRate}, {@code vocabulary} mean "the default" (of the method, when
+     * {@code iterations}, {@code learningRate}, {@code vocabulary} mean "the default" (of the method, when
      * one is chosen); 0 {@code latentSize} the model's. {@link #settings()} checks the rest against
      * the model and the method.
      */
@@ -51,11 +51,11 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
         Objects.requireNonNull(preserve, "preserve");
         Objects.requireNonNull(compat, "compat");
         if (listener == null) listener = ProgressListener.NONE;
-        if (steps != null && steps <= 0) throw new IllegalArgumentException("steps must be > 0, got " + steps);
+        if (iterations != null && iterations <= 0) throw new IllegalArgumentException("iterations must be > 0, got " + iterations);
         if (learningRate != null && (!(learningRate > 0) || Double.isInfinite(learningRate))) {
             throw new IllegalArgumentException("learningRate must be a positive number, got " + learningRate);
         }
-        if (ddimSteps < 2) throw new IllegalArgumentException("ddimSteps must be ≥ 2, got " + ddimSteps);
+        if (ddimGrid < 2) throw new IllegalArgumentException("ddimGrid must be ≥ 2, got " + ddimGrid);
         if (latentSize < 0 || latentSize % 8 != 0) {
             throw new IllegalArgumentException("latentSize must be a positive multiple of 8 (0 = the model's), got " + latentSize);
         }
@@ -78,82 +78,94 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
 
     /** The concept to erase, e.g. "nudity" or "Van Gogh" (split on {@link #separator} when one is set). */
     public Erasure target(String prompt) {
-        return new Erasure(model, prompt == null ? List.of() : List.of(prompt), separator, preserve, params, steps,
-                learningRate, seed, vocabulary, vocabularyName, ddimSteps, latentSize, startGuidance,
+        return new Erasure(model, prompt == null ? List.of() : List.of(prompt), separator, preserve, params, iterations,
+                learningRate, seed, vocabulary, vocabularyName, ddimGrid, latentSize, startGuidance,
                 negativeGuidance, compat, checkpointEvery, checkpointDir, resumeDir, listener, method);
     }
 
     /** Several concepts erased jointly; each iteration samples one uniformly (ESD/EAP multi-concept). */
     public Erasure targets(String... prompts) {
-        return new Erasure(model, Arrays.asList(prompts), separator, preserve, params, steps, learningRate, seed,
-                vocabulary, vocabularyName, ddimSteps, latentSize, startGuidance, negativeGuidance, compat,
+        return new Erasure(model, Arrays.asList(prompts), separator, preserve, params, iterations, learningRate, seed,
+                vocabulary, vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat,
                 checkpointEvery, checkpointDir, resumeDir, listener, method);
     }
 
     /** The official {@code --seperator}: target("Church, Parachute").separator(",") erases both. */
     public Erasure separator(String sep) {
-        return new Erasure(model, targets, sep, preserve, params, steps, learningRate, seed, vocabulary,
-                vocabularyName, ddimSteps, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
+        return new Erasure(model, targets, sep, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
                 checkpointDir, resumeDir, listener, method);
     }
 
     /** What the ESD family keeps (methods.md §2): none (plain ESD), fixed concepts, adversarial (EAP) or continuous. */
     public Erasure preserve(Preserve p) {
-        return new Erasure(model, targets, separator, p, params, steps, learningRate, seed, vocabulary,
-                vocabularyName, ddimSteps, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
+        return new Erasure(model, targets, separator, p, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
                 checkpointDir, resumeDir, listener, method);
     }
 
     /** Which UNet tensors train (methods.md §0.3). */
     public Erasure train(Params p) {
-        return new Erasure(model, targets, separator, preserve, Objects.requireNonNull(p, "params"), steps,
-                learningRate, seed, vocabulary, vocabularyName, ddimSteps, latentSize, startGuidance,
+        return new Erasure(model, targets, separator, preserve, Objects.requireNonNull(p, "params"), iterations,
+                learningRate, seed, vocabulary, vocabularyName, ddimGrid, latentSize, startGuidance,
                 negativeGuidance, compat, checkpointEvery, checkpointDir, resumeDir, listener, method);
     }
 
     /** θ updates (the official {@code iterations}); EAP runs P loop iterations per θ update. */
-    public Erasure steps(int n) {
+    public Erasure iterations(int n) {
         return new Erasure(model, targets, separator, preserve, params, n, learningRate, seed, vocabulary,
-                vocabularyName, ddimSteps, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
                 checkpointDir, resumeDir, listener, method);
     }
 
+    /** @deprecated "steps" meant several things; this is {@link #iterations(int)}, the θ updates. */
+    @Deprecated
+    public Erasure steps(int n) {
+        return iterations(n);
+    }
+
     public Erasure learningRate(double lr) {
-        return new Erasure(model, targets, separator, preserve, params, steps, lr, seed, vocabulary, vocabularyName,
-                ddimSteps, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir,
+        return new Erasure(model, targets, separator, preserve, params, iterations, lr, seed, vocabulary, vocabularyName,
+                ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir,
                 resumeDir, listener, method);
     }
 
     public Erasure seed(long s) {
-        return new Erasure(model, targets, separator, preserve, params, steps, learningRate, s, vocabulary,
-                vocabularyName, ddimSteps, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, s, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
                 checkpointDir, resumeDir, listener, method);
     }
 
     public Erasure vocabulary(Vocabulary v) {
-        return new Erasure(model, targets, separator, preserve, params, steps, learningRate, seed,
-                Objects.requireNonNull(v, "vocabulary"), null, ddimSteps, latentSize, startGuidance,
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed,
+                Objects.requireNonNull(v, "vocabulary"), null, ddimGrid, latentSize, startGuidance,
                 negativeGuidance, compat, checkpointEvery, checkpointDir, resumeDir, listener, method);
     }
 
     /** A vocabulary by its official name ("EN3K"); an unknown name is rejected by {@link #run()}. */
     public Erasure vocabulary(String name) {
-        return new Erasure(model, targets, separator, preserve, params, steps, learningRate, seed, null, name,
-                ddimSteps, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir,
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, null, name,
+                ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir,
                 resumeDir, listener, method);
     }
 
     /** GenLatent's DDIM grid size N (50 officially; fewer makes tiny test runs cheap). */
-    public Erasure ddimSteps(int n) {
-        return new Erasure(model, targets, separator, preserve, params, steps, learningRate, seed, vocabulary,
+    public Erasure ddimGrid(int n) {
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
                 vocabularyName, n, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
                 checkpointDir, resumeDir, listener, method);
     }
 
+    /** @deprecated "steps" meant several things; this is {@link #ddimGrid(int)}, GenLatent's DDIM grid size. */
+    @Deprecated
+    public Erasure ddimSteps(int n) {
+        return ddimGrid(n);
+    }
+
     /** Latent height = width (default: the UNet's sample_size, 64 for SD-1.4's 512×512); a multiple of 8. */
     public Erasure latentSize(int n) {
-        return new Erasure(model, targets, separator, preserve, params, steps, learningRate, seed, vocabulary,
-                vocabularyName, ddimSteps, n, startGuidance, negativeGuidance, compat, checkpointEvery,
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, n, startGuidance, negativeGuidance, compat, checkpointEvery,
                 checkpointDir, resumeDir, listener, method);
     }
 
@@ -164,27 +176,27 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
     }
 
     public Erasure startGuidance(double s) {
-        return new Erasure(model, targets, separator, preserve, params, steps, learningRate, seed, vocabulary,
-                vocabularyName, ddimSteps, latentSize, (float) s, negativeGuidance, compat, checkpointEvery,
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, (float) s, negativeGuidance, compat, checkpointEvery,
                 checkpointDir, resumeDir, listener, method);
     }
 
     public Erasure negativeGuidance(double eta) {
-        return new Erasure(model, targets, separator, preserve, params, steps, learningRate, seed, vocabulary,
-                vocabularyName, ddimSteps, latentSize, startGuidance, (float) eta, compat, checkpointEvery,
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, (float) eta, compat, checkpointEvery,
                 checkpointDir, resumeDir, listener, method);
     }
 
     public Erasure compat(Compat c) {
-        return new Erasure(model, targets, separator, preserve, params, steps, learningRate, seed, vocabulary,
-                vocabularyName, ddimSteps, latentSize, startGuidance, negativeGuidance, c, checkpointEvery,
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, c, checkpointEvery,
                 checkpointDir, resumeDir, listener, method);
     }
 
     /** Progress reports (step, losses, current adversarial concept) on the running thread. */
     public Erasure onProgress(ProgressListener l) {
-        return new Erasure(model, targets, separator, preserve, params, steps, learningRate, seed, vocabulary,
-                vocabularyName, ddimSteps, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
                 checkpointDir, resumeDir, l, method);
     }
 
@@ -193,22 +205,22 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
      * ESD family chosen by {@link #preserve}; e.g. {@code .method(Methods.uce())}.
      */
     public Erasure method(Method m) {
-        return new Erasure(model, targets, separator, preserve, params, steps, learningRate, seed, vocabulary,
-                vocabularyName, ddimSteps, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
                 checkpointDir, resumeDir, listener, Objects.requireNonNull(m, "method"));
     }
 
     /** Writes a resumable checkpoint every {@code n} θ steps into {@code dir} (atomically). */
     public Erasure checkpointEvery(int n, Path dir) {
-        return new Erasure(model, targets, separator, preserve, params, steps, learningRate, seed, vocabulary,
-                vocabularyName, ddimSteps, latentSize, startGuidance, negativeGuidance, compat, n, dir, resumeDir,
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, n, dir, resumeDir,
                 listener, method);
     }
 
     /** Continues from the newest checkpoint in {@code dir}; the configuration must match (steps may grow). */
     public Erasure resume(Path dir) {
-        return new Erasure(model, targets, separator, preserve, params, steps, learningRate, seed, vocabulary,
-                vocabularyName, ddimSteps, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
                 checkpointDir, dir, listener, method);
     }
 
@@ -226,7 +238,7 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
         if (words.isEmpty() || words.stream().anyMatch(String::isEmpty)) {
             throw new IllegalArgumentException("empty target: give the concept to erase, e.g. target(\"nudity\"); got " + targets);
         }
-        int steps = this.steps != null ? this.steps : method != null ? method.defaultSteps() : 1000;
+        int iterations = this.iterations != null ? this.iterations : method != null ? method.defaultSteps() : 1000;
         double learningRate = this.learningRate != null ? this.learningRate
                 : method != null ? method.defaultLearningRate() : 1e-5;
         int latent = latentSize == 0 ? model.defaultLatentSize() : latentSize;
@@ -234,8 +246,8 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
             throw new IllegalArgumentException("latentSize must be a positive multiple of 8, got " + latent);
         }
         int timesteps = model.alphasCumprod().length;
-        if (ddimSteps < 2 || ddimSteps > timesteps) {
-            throw new IllegalArgumentException("ddimSteps must be in [2, " + timesteps + "], got " + ddimSteps);
+        if (ddimGrid < 2 || ddimGrid > timesteps) {
+            throw new IllegalArgumentException("ddimGrid must be in [2, " + timesteps + "], got " + ddimGrid);
         }
         refuseUnused();
         Params params = this.params != null ? this.params : Params.crossAttention();
@@ -246,7 +258,7 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
         Vocabulary vocab = vocabulary != null ? vocabulary
                 : vocabularyName != null ? Vocabulary.named(vocabularyName) : Vocabulary.english3000();
         validatePreserve(words.size(), vocab);
-        return new Settings(words, preserve, params, steps, learningRate, seed, vocab, ddimSteps, latent,
+        return new Settings(words, preserve, params, iterations, learningRate, seed, vocab, ddimGrid, latent,
                 startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir);
     }
 

@@ -38,7 +38,7 @@ import java.util.Objects;
  * A record; {@link #objects()} and {@link #nudity()} are the paper's configurations (k = 3 and 5).
  */
 public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay, int iterations, int[] timesteps,
-                             long[] candidates, Sampling sampling, long seed, int generationSteps, int imageSize) {
+                             long[] candidates, Sampling sampling, long seed, int samplingSteps, int imageSize) {
     /** How a token distribution picks its embedding. */
     public enum Sampling {
         /** One-hot multinomial sample forward, gradient of the probabilities backward (the paper's). */
@@ -71,7 +71,7 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
         if (candidates != null && candidates.length == 0) throw new IllegalArgumentException("candidates must not be empty (null = the whole vocabulary)");
         candidates = candidates == null ? null : candidates.clone();
         Objects.requireNonNull(sampling, "sampling");
-        if (generationSteps < 1) throw new IllegalArgumentException("generationSteps must be ≥ 1, got " + generationSteps);
+        if (samplingSteps < 1) throw new IllegalArgumentException("samplingSteps must be ≥ 1, got " + samplingSteps);
         if (imageSize < 0) throw new IllegalArgumentException("imageSize must be ≥ 0 (0 = the model's), got " + imageSize);
     }
 
@@ -96,58 +96,64 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
     /** k adversarial prefix tokens (objects 3, nudity 5). */
     public UnlearnDiffAtk tokens(int k) {
         return new UnlearnDiffAtk(k, learningRate, weightDecay, iterations, timesteps, candidates, sampling, seed,
-                generationSteps, imageSize);
+                samplingSteps, imageSize);
     }
 
     public UnlearnDiffAtk learningRate(double lr) {
         return new UnlearnDiffAtk(tokens, lr, weightDecay, iterations, timesteps, candidates, sampling, seed,
-                generationSteps, imageSize);
+                samplingSteps, imageSize);
     }
 
     public UnlearnDiffAtk weightDecay(double wd) {
         return new UnlearnDiffAtk(tokens, learningRate, wd, iterations, timesteps, candidates, sampling, seed,
-                generationSteps, imageSize);
+                samplingSteps, imageSize);
     }
 
     /** Adam steps per timestep (40). */
     public UnlearnDiffAtk iterations(int n) {
         return new UnlearnDiffAtk(tokens, learningRate, weightDecay, n, timesteps, candidates, sampling, seed,
-                generationSteps, imageSize);
+                samplingSteps, imageSize);
     }
 
     /** The timesteps visited, in order (default 10, 30, …, 990). */
     public UnlearnDiffAtk timesteps(int... t) {
         return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, t, candidates, sampling, seed,
-                generationSteps, imageSize);
+                samplingSteps, imageSize);
     }
 
     /** Restricts the token distributions to these vocabulary ids (null = the whole vocabulary). */
     public UnlearnDiffAtk candidates(long[] ids) {
         return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, timesteps, ids, sampling, seed,
-                generationSteps, imageSize);
+                samplingSteps, imageSize);
     }
 
     public UnlearnDiffAtk sampling(Sampling s) {
         return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, timesteps, candidates, s, seed,
-                generationSteps, imageSize);
+                samplingSteps, imageSize);
     }
 
     /** Seed of the attack's noise and token samples. */
     public UnlearnDiffAtk seed(long s) {
         return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, timesteps, candidates, sampling, s,
-                generationSteps, imageSize);
+                samplingSteps, imageSize);
     }
 
     /** Denoising steps of the judged images (50). */
-    public UnlearnDiffAtk generationSteps(int n) {
+    public UnlearnDiffAtk samplingSteps(int n) {
         return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, timesteps, candidates, sampling, seed,
                 n, imageSize);
+    }
+
+    /** @deprecated "steps" meant several things; this is {@link #samplingSteps(int)}. */
+    @Deprecated
+    public UnlearnDiffAtk generationSteps(int n) {
+        return samplingSteps(n);
     }
 
     /** Image size in pixels of generated images and reference latents (0 = the model's). */
     public UnlearnDiffAtk imageSize(int pixels) {
         return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, timesteps, candidates, sampling, seed,
-                generationSteps, pixels);
+                samplingSteps, pixels);
     }
 
     /** A copy: the record stays immutable. */
@@ -168,13 +174,13 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
         return o instanceof UnlearnDiffAtk a && tokens == a.tokens && learningRate == a.learningRate
                 && weightDecay == a.weightDecay && iterations == a.iterations && Arrays.equals(timesteps, a.timesteps)
                 && Arrays.equals(candidates, a.candidates) && sampling == a.sampling && seed == a.seed
-                && generationSteps == a.generationSteps && imageSize == a.imageSize;
+                && samplingSteps == a.samplingSteps && imageSize == a.imageSize;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(tokens, learningRate, weightDecay, iterations, Arrays.hashCode(timesteps),
-                Arrays.hashCode(candidates), sampling, seed, generationSteps, imageSize);
+                Arrays.hashCode(candidates), sampling, seed, samplingSteps, imageSize);
     }
 
     @Override
@@ -182,12 +188,12 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
         return "UnlearnDiffAtk[tokens=" + tokens + ", learningRate=" + learningRate + ", weightDecay=" + weightDecay
                 + ", iterations=" + iterations + ", timesteps=" + Arrays.toString(timesteps) + ", candidates="
                 + (candidates == null ? "all" : candidates.length + " ids") + ", sampling=" + sampling + ", seed=" + seed
-                + ", generationSteps=" + generationSteps + ", imageSize=" + imageSize + "]";
+                + ", samplingSteps=" + samplingSteps + ", imageSize=" + imageSize + "]";
     }
 
     /** The request for an image of {@code prompt} (also used for the reference latent by {@link Robustness}). */
     public Generation generation(String prompt, long imageSeed, float guidance) {
-        Generation g = Generation.of(prompt).seed(imageSeed).steps(generationSteps).guidance(guidance);
+        Generation g = Generation.of(prompt).seed(imageSeed).steps(samplingSteps).guidance(guidance);
         return imageSize == 0 ? g : g.size(imageSize, imageSize);
     }
 

@@ -236,19 +236,19 @@ public final class Sweep {
 
     private static BiFunction<Erasure, Object, Erasure> known(String name) {
         switch (name) {
-            case "steps": return (e, v) -> e.steps(number(name, v).intValue());
+            case "iterations": case "steps": return (e, v) -> e.iterations(number(name, v).intValue());
             case "learningRate": case "lr": return (e, v) -> e.learningRate(number(name, v).doubleValue());
             case "seed": return (e, v) -> e.seed(number(name, v).longValue());
             case "K": return (e, v) -> e.preserve(Preserve.adversarial(number(name, v).intValue()));
             case "preserve": return (e, v) -> e.preserve(cast(name, v, Preserve.class));
             case "params": return (e, v) -> e.train(v instanceof String s ? Params.named(s) : cast(name, v, Params.class));
             case "method": return (e, v) -> e.method(cast(name, v, Method.class));
-            case "ddimSteps": return (e, v) -> e.ddimSteps(number(name, v).intValue());
+            case "ddimGrid": case "ddimSteps": return (e, v) -> e.ddimGrid(number(name, v).intValue());
             case "startGuidance": return (e, v) -> e.startGuidance(number(name, v).doubleValue());
             case "negativeGuidance": return (e, v) -> e.negativeGuidance(number(name, v).doubleValue());
             default:
-                throw new IllegalArgumentException("unknown sweep parameter '" + name + "'; known: steps, learningRate (lr), seed, K, "
-                        + "preserve, params, method, ddimSteps, startGuidance, negativeGuidance; or grid(name, (erasure, value) -> ..., values)");
+                throw new IllegalArgumentException("unknown sweep parameter '" + name + "'; known: iterations (steps), learningRate (lr), seed, K, "
+                        + "preserve, params, method, ddimGrid (ddimSteps), startGuidance, negativeGuidance; or grid(name, (erasure, value) -> ..., values)");
         }
     }
 

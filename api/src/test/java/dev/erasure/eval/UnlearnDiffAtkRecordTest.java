@@ -24,7 +24,7 @@ class UnlearnDiffAtkRecordTest {
         refused("iterations", () -> UnlearnDiffAtk.objects().iterations(0));
         refused("timesteps", () -> UnlearnDiffAtk.objects().timesteps(new int[0]));
         refused("candidates", () -> UnlearnDiffAtk.objects().candidates(new long[0]));
-        refused("generationSteps", () -> UnlearnDiffAtk.objects().generationSteps(0));
+        refused("samplingSteps", () -> UnlearnDiffAtk.objects().samplingSteps(0));
         refused("imageSize", () -> UnlearnDiffAtk.objects().imageSize(-8));
     }
 
