@@ -30,7 +30,7 @@ public record Configuration(Map<String, String> params, Erasure erasure) {
     }
 
     /**
-     * A configuration given explicitly, e.g. {@code Configuration.of(base.steps(8), Map.of("steps", 8))}.
+     * A configuration given explicitly, e.g. {@code Configuration.of(base.iterations(8), Map.of("iterations", 8))}.
      * The id follows the map's order when it has one (LinkedHashMap, SortedMap); other maps (Map.of
      * iterates in a per-JVM random order) are taken in key order, so that the id stays the same on
      * a rerun and a resumed sweep still recognises the configuration.

@@ -28,14 +28,14 @@ import dev.erasure.progress.CancelledException;
 /**
  * Runs a set of erasure configurations and measures each, resumably:
  * <pre>
- * Table t = Sweep.over(Erasure.of(sd).target("church").steps(200))
+ * Table t = Sweep.over(Erasure.of(sd).target("church").iterations(200))
  *     .grid("learningRate", 1e-5, 3e-5).grid("K", 10, 50).grid("seed", 1, 2)
  *     .metrics(Metric.finalLoss(), Metric.meanNoiseCosine("keep", sd, others))
  *     .resultsCsv(Path.of("out/sweep.csv")).run();
  * </pre>
- * A grid is the cartesian product of its axes (first axis outermost). Known axes: steps,
- * learningRate (lr), seed, K (adversarial preservation with K concepts), preserve (a Preserve),
- * params (a Params or its official name), method (a Method), ddimSteps, startGuidance,
+ * A grid is the cartesian product of its axes (first axis outermost). Known axes: iterations
+ * (or steps), learningRate (lr), seed, K (adversarial preservation with K concepts), preserve (a Preserve),
+ * params (a Params or its official name), method (a Method), ddimGrid (or ddimSteps), startGuidance,
  * negativeGuidance; any other through {@link #grid(String, BiFunction, Object...)}. Each finished
  * configuration is written at once to the CSV, keyed by its id; a rerun skips ids already there.
  * The table has one row per configuration: id, every parameter (numeric when all its values are),
