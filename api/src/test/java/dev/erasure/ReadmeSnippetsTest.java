@@ -83,9 +83,10 @@ class ReadmeSnippetsTest {
         }
         String method = "void readmeBlock" + index + "() throws Exception {\n" + String.join("\n", statements) + "\n}";
         for (SnippetEvent e : shell.eval(method)) {
-            if (e.snippet() == null || e.status() == Snippet.Status.VALID) continue;
+            // one event per snippet changed; only the block's own method is reported
+            if (e.causeSnippet() != null || e.snippet() == null || e.status() == Snippet.Status.VALID) continue;
             String diagnostics = shell.diagnostics(e.snippet())
-                    .map(d -> d.getMessage(Locale.ROOT)).collect(Collectors.joining("; "));
+                    .map(d -> d.getMessage(Locale.ROOT).replaceAll("\\s+", " ")).distinct().collect(Collectors.joining("; "));
             String unresolved = e.snippet() instanceof DeclarationSnippet d
                     ? shell.unresolvedDependencies(d).collect(Collectors.joining(", ")) : "";
             failures.add(where + ": " + e.status() + (diagnostics.isEmpty() ? "" : " — " + diagnostics)
