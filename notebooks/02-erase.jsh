@@ -14,7 +14,7 @@ Path out = Files.createDirectories(Path.of("out/02-erase"));
 // The tiny UNet is cheap at an 8×8 latent; a 5-step DDIM grid keeps GenLatent to ≤ 4 guided UNet calls.
 // (SD-1.4 defaults: 64×64 latent, 50-step grid, 1000 steps, lr 1e-5.)
 Erasure base = Erasure.of(sd).target("church").train(Params.crossAttention()).
-    latentSize(8).ddimSteps(5).steps(12).learningRate(1e-3).seed(7).
+    latentSize(8).ddimGrid(5).iterations(12).learningRate(1e-3).seed(7).
     onProgress(p -> { if (p.done() % 6 == 0) System.out.printf("  %s %d/%d %s%n", p.task(), p.done(), p.total(), p.metrics()); });
 
 ErasureResult esd = base.preserve(Preserve.none()).run();

@@ -11,6 +11,7 @@ import dev.erasure.erase.SdErasureModel;
 import dev.erasure.erase.Settings;
 import dev.erasure.erase.Trainer;
 import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.Djl;
 import dev.erasure.sd.StableDiffusion;
 
 import java.nio.file.Path;
@@ -18,69 +19,50 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
- * Fluent, immutable entry point of concept erasure (every call returns a new configuration):
+ * Fluent entry point of concept erasure: a record, every wither returns a new configuration:
  * <pre>
  * ErasureResult r = Erasure.of(sd).target("nudity")
  *     .preserve(Preserve.adversarial(50)).train(Params.nonCrossAttention())
- *     .steps(1000).learningRate(1e-5).seed(7).run();
+ *     .iterations(1000).learningRate(1e-5).seed(7).run();
  * </pre>
  * Defaults are the official code's (methods.md §1.1, §2.4): 1000 θ steps, lr 1e-5 (another
- * {@link #method}'s own defaults when one is chosen and steps/learningRate are not set), start
+ * {@link #method}'s own defaults when one is chosen and iterations/learningRate are not set), start
  * guidance 3, negative guidance 1, DDIM grid 50, the model's latent size (64×64 = 512×512 for SD-1.4), EN3K
  * vocabulary, no preservation (plain ESD), cross-attention parameters (ESD-x), {@link Compat#OFFICIAL}.
  * {@link #run()} validates everything first and fails with a message naming the bad setting
  * before any model compute.
  */
-public final class Erasure {
-    private ErasureModel model;
-    private List<String> targets = List.of();
-    private String separator;
-    private Preserve preserve = Preserve.none();
-    private Params params; // null: cross-attention (ESD-x), or the method's own choice
-    private Integer steps; // null: the method's default (1000 for the ESD family)
-    private Double learningRate; // null: the method's default (1e-5 for the ESD family)
-    private long seed;
-    private Vocabulary vocabulary;
-    private String vocabularyName;
-    private int ddimSteps = 50;
-    private int latentSize; // 0: the model's sample_size (64 for SD-1.4)
-    private float startGuidance = 3f;
-    private float negativeGuidance = 1f;
-    private Compat compat = Compat.OFFICIAL;
-    private int checkpointEvery;
-    private Path checkpointDir;
-    private Path resumeDir;
-    private ProgressListener listener = ProgressListener.NONE;
-    private Method method;
-
-    private Erasure() {
-    }
-
-    private Erasure copy() {
-        Erasure e = new Erasure();
-        e.model = model;
-        e.targets = targets;
-        e.separator = separator;
-        e.preserve = preserve;
-        e.params = params;
-        e.steps = steps;
-        e.learningRate = learningRate;
-        e.seed = seed;
-        e.vocabulary = vocabulary;
-        e.vocabularyName = vocabularyName;
-        e.ddimSteps = ddimSteps;
-        e.latentSize = latentSize;
-        e.startGuidance = startGuidance;
-        e.negativeGuidance = negativeGuidance;
-        e.compat = compat;
-        e.checkpointEvery = checkpointEvery;
-        e.checkpointDir = checkpointDir;
-        e.resumeDir = resumeDir;
-        e.listener = listener;
-        e.method = method;
-        return e;
+public record Erasure(ErasureModel model, List<String> targets, String separator, Preserve preserve, Params params,
+                      Integer iterations, Double learningRate, long seed, Vocabulary vocabulary, String vocabularyName,
+                      int ddimGrid, int latentSize, float startGuidance, float negativeGuidance, Compat compat,
+                      int checkpointEvery, Path checkpointDir, Path resumeDir, ProgressListener listener, Method method) {
+    /**
+     * Validates what can be checked without the model, naming the option; null {@code params},
+     * {@code iterations}, {@code learningRate}, {@code vocabulary} mean "the default" (of the method, when
+     * one is chosen); 0 {@code latentSize} the model's. {@link #settings()} checks the rest against
+     * the model and the method.
+     */
+    public Erasure {
+        Objects.requireNonNull(model, "model");
+        targets = targets == null ? List.of() : List.copyOf(targets);
+        Objects.requireNonNull(preserve, "preserve");
+        Objects.requireNonNull(compat, "compat");
+        if (listener == null) listener = ProgressListener.NONE;
+        if (iterations != null && iterations <= 0) throw new IllegalArgumentException("iterations must be > 0, got " + iterations);
+        if (learningRate != null && (!(learningRate > 0) || Double.isInfinite(learningRate))) {
+            throw new IllegalArgumentException("learningRate must be a positive number, got " + learningRate);
+        }
+        if (ddimGrid < 2) throw new IllegalArgumentException("ddimGrid must be ≥ 2, got " + ddimGrid);
+        if (latentSize < 0 || latentSize % 8 != 0) {
+            throw new IllegalArgumentException("latentSize must be a positive multiple of 8 (0 = the model's), got " + latentSize);
+        }
+        requireFinite("startGuidance", startGuidance);
+        requireFinite("negativeGuidance", negativeGuidance);
+        if (checkpointEvery < 0) throw new IllegalArgumentException("checkpointEvery must be ≥ 0, got " + checkpointEvery);
+        if (checkpointEvery > 0 && checkpointDir == null) throw new IllegalArgumentException("checkpointEvery needs a folder");
     }
 
     /** Erasure of concepts from a loaded Stable Diffusion's UNet (the model itself is never changed). */
@@ -88,80 +70,103 @@ public final class Erasure {
         return of(new SdErasureModel(Objects.requireNonNull(sd, "model")));
     }
 
-    /** A copy with one change (the configuration is immutable). */
-    private Erasure with(java.util.function.Consumer<Erasure> change) {
-        Erasure e = copy();
-        change.accept(e);
-        return e;
-    }
-
-    /** Erasure on any model the engine can drive (see {@link ErasureModel}). */
+    /** Erasure on any model the engine can drive (see {@link ErasureModel}), at the official code's defaults (class comment). */
     public static Erasure of(ErasureModel model) {
-        Erasure e = new Erasure();
-        e.model = Objects.requireNonNull(model, "model");
-        return e;
+        return new Erasure(Objects.requireNonNull(model, "model"), List.of(), null, Preserve.none(), null, null,
+                null, 0, null, null, 50, 0, 3f, 1f, Compat.OFFICIAL, 0, null, null, ProgressListener.NONE, null);
     }
 
     /** The concept to erase, e.g. "nudity" or "Van Gogh" (split on {@link #separator} when one is set). */
     public Erasure target(String prompt) {
-        return with(e -> e.targets = prompt == null ? List.of() : List.of(prompt));
+        return new Erasure(model, prompt == null ? List.of() : List.of(prompt), separator, preserve, params, iterations,
+                learningRate, seed, vocabulary, vocabularyName, ddimGrid, latentSize, startGuidance,
+                negativeGuidance, compat, checkpointEvery, checkpointDir, resumeDir, listener, method);
     }
 
     /** Several concepts erased jointly; each iteration samples one uniformly (ESD/EAP multi-concept). */
     public Erasure targets(String... prompts) {
-        return with(e -> e.targets = List.copyOf(Arrays.asList(prompts)));
+        return new Erasure(model, Arrays.asList(prompts), separator, preserve, params, iterations, learningRate, seed,
+                vocabulary, vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat,
+                checkpointEvery, checkpointDir, resumeDir, listener, method);
     }
 
     /** The official {@code --seperator}: target("Church, Parachute").separator(",") erases both. */
     public Erasure separator(String sep) {
-        return with(e -> e.separator = sep);
+        return new Erasure(model, targets, sep, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
+                checkpointDir, resumeDir, listener, method);
     }
 
+    /** What the ESD family keeps (methods.md §2): none (plain ESD), fixed concepts, adversarial (EAP) or continuous. */
     public Erasure preserve(Preserve p) {
-        return with(e -> e.preserve = Objects.requireNonNull(p, "preserve"));
+        return new Erasure(model, targets, separator, p, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
+                checkpointDir, resumeDir, listener, method);
     }
 
     /** Which UNet tensors train (methods.md §0.3). */
     public Erasure train(Params p) {
-        return with(e -> e.params = Objects.requireNonNull(p, "params"));
+        return new Erasure(model, targets, separator, preserve, Objects.requireNonNull(p, "params"), iterations,
+                learningRate, seed, vocabulary, vocabularyName, ddimGrid, latentSize, startGuidance,
+                negativeGuidance, compat, checkpointEvery, checkpointDir, resumeDir, listener, method);
     }
 
     /** θ updates (the official {@code iterations}); EAP runs P loop iterations per θ update. */
+    public Erasure iterations(int n) {
+        return new Erasure(model, targets, separator, preserve, params, n, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
+                checkpointDir, resumeDir, listener, method);
+    }
+
+    /** @deprecated "steps" meant several things; this is {@link #iterations(int)}, the θ updates. */
+    @Deprecated
     public Erasure steps(int n) {
-        return with(e -> e.steps = n);
+        return iterations(n);
     }
 
     public Erasure learningRate(double lr) {
-        return with(e -> e.learningRate = lr);
+        return new Erasure(model, targets, separator, preserve, params, iterations, lr, seed, vocabulary, vocabularyName,
+                ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir,
+                resumeDir, listener, method);
     }
 
     public Erasure seed(long s) {
-        return with(e -> e.seed = s);
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, s, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
+                checkpointDir, resumeDir, listener, method);
     }
 
     public Erasure vocabulary(Vocabulary v) {
-        return with(e -> {
-            e.vocabulary = Objects.requireNonNull(v, "vocabulary");
-            e.vocabularyName = null;
-        });
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed,
+                Objects.requireNonNull(v, "vocabulary"), null, ddimGrid, latentSize, startGuidance,
+                negativeGuidance, compat, checkpointEvery, checkpointDir, resumeDir, listener, method);
     }
 
     /** A vocabulary by its official name ("EN3K"); an unknown name is rejected by {@link #run()}. */
     public Erasure vocabulary(String name) {
-        return with(e -> {
-            e.vocabularyName = name;
-            e.vocabulary = null;
-        });
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, null, name,
+                ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir,
+                resumeDir, listener, method);
     }
 
     /** GenLatent's DDIM grid size N (50 officially; fewer makes tiny test runs cheap). */
+    public Erasure ddimGrid(int n) {
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, n, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
+                checkpointDir, resumeDir, listener, method);
+    }
+
+    /** @deprecated "steps" meant several things; this is {@link #ddimGrid(int)}, GenLatent's DDIM grid size. */
+    @Deprecated
     public Erasure ddimSteps(int n) {
-        return with(e -> e.ddimSteps = n);
+        return ddimGrid(n);
     }
 
     /** Latent height = width (default: the UNet's sample_size, 64 for SD-1.4's 512×512); a multiple of 8. */
     public Erasure latentSize(int n) {
-        return with(e -> e.latentSize = n);
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, n, startGuidance, negativeGuidance, compat, checkpointEvery,
+                checkpointDir, resumeDir, listener, method);
     }
 
     /** Image size in pixels (latent size × 8). */
@@ -171,20 +176,28 @@ public final class Erasure {
     }
 
     public Erasure startGuidance(double s) {
-        return with(e -> e.startGuidance = (float) s);
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, (float) s, negativeGuidance, compat, checkpointEvery,
+                checkpointDir, resumeDir, listener, method);
     }
 
     public Erasure negativeGuidance(double eta) {
-        return with(e -> e.negativeGuidance = (float) eta);
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, (float) eta, compat, checkpointEvery,
+                checkpointDir, resumeDir, listener, method);
     }
 
     public Erasure compat(Compat c) {
-        return with(e -> e.compat = Objects.requireNonNull(c, "compat"));
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, c, checkpointEvery,
+                checkpointDir, resumeDir, listener, method);
     }
 
     /** Progress reports (step, losses, current adversarial concept) on the running thread. */
     public Erasure onProgress(ProgressListener l) {
-        return with(e -> e.listener = l == null ? ProgressListener.NONE : l);
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
+                checkpointDir, resumeDir, l, method);
     }
 
     /**
@@ -192,22 +205,23 @@ public final class Erasure {
      * ESD family chosen by {@link #preserve}; e.g. {@code .method(Methods.uce())}.
      */
     public Erasure method(Method m) {
-        Erasure e = copy();
-        e.method = Objects.requireNonNull(m, "method");
-        return e;
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
+                checkpointDir, resumeDir, listener, Objects.requireNonNull(m, "method"));
     }
 
     /** Writes a resumable checkpoint every {@code n} θ steps into {@code dir} (atomically). */
     public Erasure checkpointEvery(int n, Path dir) {
-        return with(e -> {
-            e.checkpointEvery = n;
-            e.checkpointDir = dir;
-        });
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, n, dir, resumeDir,
+                listener, method);
     }
 
     /** Continues from the newest checkpoint in {@code dir}; the configuration must match (steps may grow). */
     public Erasure resume(Path dir) {
-        return with(e -> e.resumeDir = dir);
+        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
+                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
+                checkpointDir, dir, listener, method);
     }
 
     /** The validated settings; throws IllegalArgumentException naming the bad setting. */
@@ -216,7 +230,7 @@ public final class Erasure {
         for (String t : targets) {
             if (t == null) continue;
             if (separator != null && !separator.isEmpty()) {
-                for (String part : t.split(java.util.regex.Pattern.quote(separator))) words.add(part.strip());
+                for (String part : t.split(Pattern.quote(separator))) words.add(part.strip());
             } else {
                 words.add(t.strip());
             }
@@ -224,25 +238,17 @@ public final class Erasure {
         if (words.isEmpty() || words.stream().anyMatch(String::isEmpty)) {
             throw new IllegalArgumentException("empty target: give the concept to erase, e.g. target(\"nudity\"); got " + targets);
         }
-        int steps = this.steps != null ? this.steps : method != null ? method.defaultSteps() : 1000;
+        int iterations = this.iterations != null ? this.iterations : method != null ? method.defaultSteps() : 1000;
         double learningRate = this.learningRate != null ? this.learningRate
                 : method != null ? method.defaultLearningRate() : 1e-5;
-        if (steps <= 0) throw new IllegalArgumentException("steps must be > 0, got " + steps);
-        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-            throw new IllegalArgumentException("learningRate must be a positive number, got " + learningRate);
-        }
         int latent = latentSize == 0 ? model.defaultLatentSize() : latentSize;
         if (latent <= 0 || latent % 8 != 0) {
             throw new IllegalArgumentException("latentSize must be a positive multiple of 8, got " + latent);
         }
         int timesteps = model.alphasCumprod().length;
-        if (ddimSteps < 2 || ddimSteps > timesteps) {
-            throw new IllegalArgumentException("ddimSteps must be in [2, " + timesteps + "], got " + ddimSteps);
+        if (ddimGrid < 2 || ddimGrid > timesteps) {
+            throw new IllegalArgumentException("ddimGrid must be in [2, " + timesteps + "], got " + ddimGrid);
         }
-        requireFinite("startGuidance", startGuidance);
-        requireFinite("negativeGuidance", negativeGuidance);
-        if (checkpointEvery < 0) throw new IllegalArgumentException("checkpointEvery must be ≥ 0, got " + checkpointEvery);
-        if (checkpointEvery > 0 && checkpointDir == null) throw new IllegalArgumentException("checkpointEvery needs a folder");
         refuseUnused();
         Params params = this.params != null ? this.params : Params.crossAttention();
         if (params.select(model.unetWeights().keys()).isEmpty()) {
@@ -252,7 +258,7 @@ public final class Erasure {
         Vocabulary vocab = vocabulary != null ? vocabulary
                 : vocabularyName != null ? Vocabulary.named(vocabularyName) : Vocabulary.english3000();
         validatePreserve(words.size(), vocab);
-        return new Settings(words, preserve, params, steps, learningRate, seed, vocab, ddimSteps, latent,
+        return new Settings(words, preserve, params, iterations, learningRate, seed, vocab, ddimGrid, latent,
                 startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir);
     }
 
@@ -297,7 +303,7 @@ public final class Erasure {
     /** Validates, then trains; a cancelled run returns its partial result flagged {@code cancelled()}. */
     public ErasureResult run() {
         Settings s = settings();
-        dev.erasure.sd.Djl.gradOffOnThisThread(); // grad mode is per thread: any thread may run this
+        Djl.gradOffOnThisThread(); // grad mode is per thread: any thread may run this
         if (method != null) {
             method.validate(model, s);
             return new ErasureResult(method.run(model, s, listener, resumeDir));

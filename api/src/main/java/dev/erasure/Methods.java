@@ -21,21 +21,21 @@ public final class Methods {
 
     /** UCE, closed-form K/V edit (methods.md §3); defaults = EAP's UCE baseline. */
     public static Uce uce() {
-        return Uce.defaults();
+        return Uce.eapBaseline();
     }
 
     /** Concept Ablation, model-based (methods.md §4); defaults = the documented style configuration. */
     public static ConceptAblation conceptAblation() {
-        return ConceptAblation.defaults();
+        return ConceptAblation.style();
     }
 
     /** AdvUnlearn (methods.md §5): adversarial unlearning of the text encoder, README configuration. */
     public static AdvUnlearn advUnlearn() {
-        return AdvUnlearn.defaults();
+        return AdvUnlearn.readme();
     }
 
     /** AdvAnchor (methods.md §6): adversarial anchor for ESD-x, README configuration. */
     public static AdvAnchor advAnchor() {
-        return AdvAnchor.defaults();
+        return AdvAnchor.readme();
     }
 }

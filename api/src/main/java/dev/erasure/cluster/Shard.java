@@ -10,6 +10,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One of {@code count} parts of a job: item {@code k} (a sweep configuration, a protocol image) belongs
@@ -112,7 +114,7 @@ public record Shard(int index, int count) {
 
     /** Parses {@link #name()}; null when {@code name} is not a shard name. */
     public static Shard parse(String name) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("shard-(\\d+)-of-(\\d+)").matcher(name);
+        Matcher m = Pattern.compile("shard-(\\d+)-of-(\\d+)").matcher(name);
         if (!m.matches()) return null;
         try {
             return new Shard(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));

@@ -8,6 +8,8 @@ import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sweep.Sweep;
 
 import java.util.Map;
+import java.io.IOException;
+import java.net.InetAddress;
 
 /**
  * Runs one shard of a study into the shared results folder: its sweep configurations (each written
@@ -109,8 +111,8 @@ public final class ShardRun {
         String h = env.get("HOSTNAME");
         if (h != null && !h.isBlank()) return h;
         try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
             return "?";
         }
     }

@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 
 /**
  * A study as a SLURM job array: task I runs shard I of N ({@code --array=0-(N-1)}), and a merge job
@@ -146,9 +148,9 @@ public record SlurmJob(String name, int shards, Path repo, Path study, Path resu
         ResultsDir.writeAtomically(shardsFile, shardScript());
         ResultsDir.writeAtomically(mergeFile, mergeScript());
         try {
-            java.nio.file.Files.createDirectories(results.resolve("logs"));
+            Files.createDirectories(results.resolve("logs"));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         String array = sbatch(List.of("sbatch", "--parsable", shardsFile.toString()));
         String merge = sbatch(List.of("sbatch", "--parsable", "--dependency=afterok:" + array, mergeFile.toString()));

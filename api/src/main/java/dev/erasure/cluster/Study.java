@@ -124,16 +124,16 @@ public final class Study {
             e = switch (kv.getKey()) {
                 case "target" -> v.isJsonArray() ? e.targets(strings(v.getAsJsonArray())) : e.target(v.getAsString());
                 case "params" -> e.train(Params.named(v.getAsString()));
-                case "steps" -> e.steps(number(v, k).intValue());
+                case "iterations", "steps" -> e.iterations(number(v, k).intValue());
                 case "learningRate" -> e.learningRate(number(v, k).doubleValue());
                 case "seed" -> e.seed(number(v, k).longValue());
-                case "ddimSteps" -> e.ddimSteps(number(v, k).intValue());
+                case "ddimGrid", "ddimSteps" -> e.ddimGrid(number(v, k).intValue());
                 case "latentSize" -> e.latentSize(number(v, k).intValue());
                 case "preserve" -> e.preserve(preserve(v, k));
                 case "vocabulary" -> v.isJsonArray() ? e.vocabulary(Vocabulary.of(List.of(strings(v.getAsJsonArray()))))
                         : e.vocabulary(v.getAsString());
                 default -> throw new IllegalArgumentException("study " + file + ": unknown setting '" + k
-                        + "'; known: target, params, steps, learningRate, seed, ddimSteps, latentSize, preserve, vocabulary");
+                        + "'; known: target, params, iterations (steps), learningRate, seed, ddimGrid (ddimSteps), latentSize, preserve, vocabulary");
             };
         }
         return e;

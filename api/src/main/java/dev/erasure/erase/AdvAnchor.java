@@ -35,7 +35,9 @@ import java.util.Objects;
  * gradients are never zeroed (running sums, §9 item 19); {@code Compat.CORRECTED} zeroes them each step.
  * Attribute prompts ({@code att_size > 0}) are not supported.
  */
-public final class AdvAnchor implements Method {
+public record AdvAnchor(Schedule schedule, Loss loss, double deltaLearningRate, int images, int innerSteps,
+                        double preserveWeight, double imageGuidance, double deltaInitScale, String conceptTemplate,
+                        String anchorTemplate, String genericPrompt) implements Method {
     /** The δ-vs-θ optimisation order. */
     public enum Schedule {
         /** op1: per image, an inner δ loop then one θ step on the same noisy latent. */
@@ -54,94 +56,88 @@ public final class AdvAnchor implements Method {
         GUIDANCE
     }
 
-    private Schedule schedule = Schedule.ALTERNATING;
-    private Loss loss = Loss.PREDICTION;
-    private double deltaLearningRate = 1e-4;
-    private int images = 51;
-    private int innerSteps = 30;
-    private double preserveWeight = 10;
-    private double imageGuidance = 7.5;
-    private double deltaInitScale = 1e-7;
-    private String conceptTemplate = "{} painting";
-    private String anchorTemplate = "{}'s painting";
-    private String generic = "painting";
-
-    private AdvAnchor() {
+    /** Validates every option once, naming it. */
+    public AdvAnchor {
+        Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(loss, "loss");
+        if (!(deltaLearningRate > 0) || Double.isInfinite(deltaLearningRate)) {
+            throw new IllegalArgumentException("deltaLearningRate must be a finite number > 0, got " + deltaLearningRate);
+        }
+        if (images < 1) throw new IllegalArgumentException("images must be ≥ 1, got " + images);
+        if (innerSteps < 1) throw new IllegalArgumentException("innerSteps must be ≥ 1, got " + innerSteps);
+        if (!(preserveWeight >= 0) || Double.isInfinite(preserveWeight)) {
+            throw new IllegalArgumentException("preserveWeight must be a finite number ≥ 0, got " + preserveWeight);
+        }
+        if (!Double.isFinite(imageGuidance)) throw new IllegalArgumentException("imageGuidance must be finite, got " + imageGuidance);
+        if (!Double.isFinite(deltaInitScale)) throw new IllegalArgumentException("deltaInitScale must be finite, got " + deltaInitScale);
+        Objects.requireNonNull(conceptTemplate, "conceptTemplate");
+        Objects.requireNonNull(anchorTemplate, "anchorTemplate");
+        Objects.requireNonNull(genericPrompt, "genericPrompt");
+        if (!conceptTemplate.contains("{}")) {
+            throw new IllegalArgumentException("conceptTemplate must contain {}, got '" + conceptTemplate + "'");
+        }
+        if (!anchorTemplate.startsWith("{}")) {
+            throw new IllegalArgumentException("anchorTemplate must start with {} (δ is added at the positions of the target's words), got '"
+                    + anchorTemplate + "'");
+        }
     }
 
-    private AdvAnchor copy() {
-        AdvAnchor a = new AdvAnchor();
-        a.schedule = schedule;
-        a.loss = loss;
-        a.deltaLearningRate = deltaLearningRate;
-        a.images = images;
-        a.innerSteps = innerSteps;
-        a.preserveWeight = preserveWeight;
-        a.imageGuidance = imageGuidance;
-        a.deltaInitScale = deltaInitScale;
-        a.conceptTemplate = conceptTemplate;
-        a.anchorTemplate = anchorTemplate;
-        a.generic = generic;
-        return a;
+    /** The README configuration: alternating, L_adv1, δ lr 1e-4, 51 images, 30 inner steps, weight 10, CFG 7.5, style prompts. */
+    public static AdvAnchor readme() {
+        return new AdvAnchor(Schedule.ALTERNATING, Loss.PREDICTION, 1e-4, 51, 30, 10, 7.5, 1e-7,
+                "{} painting", "{}'s painting", "painting");
     }
 
-    /** The README configuration. */
+    /** @deprecated the same as {@link #readme()} (or {@code Methods.advAnchor()}): use that. */
+    @Deprecated
     public static AdvAnchor defaults() {
-        return new AdvAnchor();
+        return readme();
     }
 
     public AdvAnchor schedule(Schedule s) {
-        AdvAnchor a = copy();
-        a.schedule = Objects.requireNonNull(s, "schedule");
-        return a;
+        return new AdvAnchor(s, loss, deltaLearningRate, images, innerSteps, preserveWeight, imageGuidance, deltaInitScale,
+                conceptTemplate, anchorTemplate, genericPrompt);
     }
 
     public AdvAnchor loss(Loss l) {
-        AdvAnchor a = copy();
-        a.loss = Objects.requireNonNull(l, "loss");
-        return a;
+        return new AdvAnchor(schedule, l, deltaLearningRate, images, innerSteps, preserveWeight, imageGuidance, deltaInitScale,
+                conceptTemplate, anchorTemplate, genericPrompt);
     }
 
     /** {@code lr2}, δ's Adam learning rate (README 1e-4). */
     public AdvAnchor deltaLearningRate(double lr) {
-        AdvAnchor a = copy();
-        a.deltaLearningRate = lr;
-        return a;
+        return new AdvAnchor(schedule, loss, lr, images, innerSteps, preserveWeight, imageGuidance, deltaInitScale,
+                conceptTemplate, anchorTemplate, genericPrompt);
     }
 
     /** Training images ({@code iter_break + 1}, 51). */
     public AdvAnchor images(int n) {
-        AdvAnchor a = copy();
-        a.images = n;
-        return a;
+        return new AdvAnchor(schedule, loss, deltaLearningRate, n, innerSteps, preserveWeight, imageGuidance, deltaInitScale,
+                conceptTemplate, anchorTemplate, genericPrompt);
     }
 
     /** {@code w_iter_break} (README 30): the δ loop's step limit (cyclical: passes over the images). */
     public AdvAnchor innerSteps(int n) {
-        AdvAnchor a = copy();
-        a.innerSteps = n;
-        return a;
+        return new AdvAnchor(schedule, loss, deltaLearningRate, images, n, preserveWeight, imageGuidance, deltaInitScale,
+                conceptTemplate, anchorTemplate, genericPrompt);
     }
 
     /** Weight of the "painting" preservation term (10). */
     public AdvAnchor preserveWeight(double w) {
-        AdvAnchor a = copy();
-        a.preserveWeight = w;
-        return a;
+        return new AdvAnchor(schedule, loss, deltaLearningRate, images, innerSteps, w, imageGuidance, deltaInitScale,
+                conceptTemplate, anchorTemplate, genericPrompt);
     }
 
     /** CFG scale of the generated training images (7.5). */
     public AdvAnchor imageGuidance(double g) {
-        AdvAnchor a = copy();
-        a.imageGuidance = g;
-        return a;
+        return new AdvAnchor(schedule, loss, deltaLearningRate, images, innerSteps, preserveWeight, g, deltaInitScale,
+                conceptTemplate, anchorTemplate, genericPrompt);
     }
 
     /** δ's initial scale: N(0,1)·scale (1e-7). */
     public AdvAnchor deltaInitScale(double s) {
-        AdvAnchor a = copy();
-        a.deltaInitScale = s;
-        return a;
+        return new AdvAnchor(schedule, loss, deltaLearningRate, images, innerSteps, preserveWeight, imageGuidance, s,
+                conceptTemplate, anchorTemplate, genericPrompt);
     }
 
     /**
@@ -150,20 +146,9 @@ public final class AdvAnchor implements Method {
      * and the generic prompt c_b kept by the preservation term (default "painting"). The defaults are
      * the official style setting; for objects, e.g. {@code prompts("{}", "{}", "a shape")} on ShapeWorld.
      */
-    public AdvAnchor prompts(String concept, String anchor, String genericPrompt) {
-        Objects.requireNonNull(concept, "concept template");
-        Objects.requireNonNull(anchor, "anchor template");
-        Objects.requireNonNull(genericPrompt, "generic prompt");
-        if (!concept.contains("{}")) throw new IllegalArgumentException("concept template must contain {}, got '" + concept + "'");
-        if (!anchor.startsWith("{}")) {
-            throw new IllegalArgumentException("anchor template must start with {} (δ is added at the positions of the target's words), got '"
-                    + anchor + "'");
-        }
-        AdvAnchor a = copy();
-        a.conceptTemplate = concept;
-        a.anchorTemplate = anchor;
-        a.generic = genericPrompt;
-        return a;
+    public AdvAnchor prompts(String concept, String anchor, String generic) {
+        return new AdvAnchor(schedule, loss, deltaLearningRate, images, innerSteps, preserveWeight, imageGuidance, deltaInitScale,
+                concept, anchor, generic);
     }
 
     /** c_p for target p. */
@@ -176,43 +161,6 @@ public final class AdvAnchor implements Method {
         return anchorTemplate.replace("{}", p);
     }
 
-    /** c_b. */
-    public String genericPrompt() {
-        return generic;
-    }
-
-    public Schedule schedule() {
-        return schedule;
-    }
-
-    public Loss loss() {
-        return loss;
-    }
-
-    public double deltaLearningRate() {
-        return deltaLearningRate;
-    }
-
-    public int images() {
-        return images;
-    }
-
-    public int innerSteps() {
-        return innerSteps;
-    }
-
-    public double preserveWeight() {
-        return preserveWeight;
-    }
-
-    public double imageGuidance() {
-        return imageGuidance;
-    }
-
-    public double deltaInitScale() {
-        return deltaInitScale;
-    }
-
     @Override
     public String name() {
         return "AdvAnchor";
@@ -223,10 +171,6 @@ public final class AdvAnchor implements Method {
         if (settings.targets().size() != 1) {
             throw new IllegalArgumentException("AdvAnchor erases one concept, got " + settings.targets());
         }
-        if (!(deltaLearningRate > 0)) throw new IllegalArgumentException("deltaLearningRate must be > 0, got " + deltaLearningRate);
-        if (images < 1) throw new IllegalArgumentException("images must be ≥ 1, got " + images);
-        if (innerSteps < 1) throw new IllegalArgumentException("innerSteps must be ≥ 1, got " + innerSteps);
-        if (!(preserveWeight >= 0)) throw new IllegalArgumentException("preserveWeight must be ≥ 0, got " + preserveWeight);
         int words = AdvAnchorLoop.words(settings.targets().get(0));
         if (words + 2 > 77) throw new IllegalArgumentException("target has " + words + " words; δ must fit in 77 tokens");
     }
@@ -255,14 +199,8 @@ public final class AdvAnchor implements Method {
         Map<String, String> c = Checkpoints.methodConfiguration(name(), "schedule", schedule, "loss", loss,
                 "deltaLearningRate", deltaLearningRate, "innerSteps", innerSteps, "preserveWeight", preserveWeight,
                 "imageGuidance", imageGuidance, "deltaInitScale", deltaInitScale, "conceptPrompt", conceptTemplate,
-                "anchorPrompt", anchorTemplate, "genericPrompt", generic);
+                "anchorPrompt", anchorTemplate, "genericPrompt", genericPrompt);
         if (schedule != Schedule.ALTERNATING) c.put("min(steps, AdvAnchor.images)", String.valueOf(theta.steps()));
         return c;
-    }
-
-    @Override
-    public String toString() {
-        return "AdvAnchor(" + schedule + ", " + loss + ", δ lr " + deltaLearningRate + ", " + images + " images, "
-                + innerSteps + " inner steps)";
     }
 }

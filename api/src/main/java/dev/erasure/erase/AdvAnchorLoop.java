@@ -123,7 +123,7 @@ final class AdvAnchorLoop implements ErasureMethod {
         int[] kt = s.drawTimestep();
         float a = s.model().alphasCumprod()[kt[1]];
         NDArray zt = z0.mul(Nn.scalar(z0, (float) Math.sqrt(a))).add(s.noise().mul(Nn.scalar(z0, (float) Math.sqrt(1 - a))));
-        s.checkpoint();
+        s.checkIfCancelled();
         NDList eps = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, zt, zt), kt[1], Nn.cat(0, concept, generic)))
                 .split(2, 0);
         return new Sample(image, kt[0], kt[1], zt, eps.get(0), eps.get(1));
@@ -148,7 +148,7 @@ final class AdvAnchorLoop implements ErasureMethod {
 
     /** The adversarial loss of δ on a sample (differentiable in δ inside a collector). */
     NDArray adversarialLoss(Sample x) {
-        s.checkpoint();
+        s.checkIfCancelled();
         NDArray adv = s.frozenUnet().predict(x.latent(), x.t(), adversarialConditioning());
         NDArray product = options.loss() == AdvAnchor.Loss.PREDICTION ? adv.mul(x.conceptEps())
                 : adv.sub(x.genericEps()).mul(x.conceptEps().sub(x.genericEps()));
@@ -191,7 +191,7 @@ final class AdvAnchorLoop implements ErasureMethod {
         double erase;
         double preserve;
         double total;
-        s.checkpoint();
+        s.checkIfCancelled();
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDList eps = s.trainedUnet().predict(Nn.cat(0, x.latent(), x.latent()), x.t(), Nn.cat(0, concept, generic))
                     .split(2, 0);

@@ -19,7 +19,7 @@ import java.util.Objects;
  * The result is a plug-in text encoder: {@code result.model()} is the pipeline with it,
  * {@code result.saveTextEncoder(dir)} writes it in the Hugging Face layout.
  *
- * <p>Immutable; defaults are the README configuration (§5, §9 item 18): {@code text_encoder_full},
+ * <p>A record; {@link #readme()} is the README configuration (§5, §9 item 18): {@code text_encoder_full},
  * random attack init, 30 attack steps at lr 1e-3, k = 1, warm-up 200, retain set coco_object,
  * 5 retain prompts per iteration, γ = 0.3. The common settings come from {@code Erasure}: iterations =
  * {@code steps} (1000), lr 1e-5, GenLatent guidance 3, η = 1. {@code Erasure.train(Params)} (the UNet
@@ -32,61 +32,59 @@ import java.util.Objects;
  * other layouts). Only {@code retain_train=reg} is implemented ({@code iter} is not). UNet variants of
  * AdvUnlearn ({@code xattn}, {@code noxattn}) are plain ESD with the attack and are not offered here.
  */
-public final class AdvUnlearn implements Method {
+public record AdvUnlearn(TextEncoderParams textEncoder, List<String> retain, int retainBatch, double retainWeight,
+                         int warmup, int attackEvery, int adversarialTokens, int attackSteps, double attackLearningRate,
+                         Init init, boolean signGradient) implements Method {
     /** {@code --attack_init}: fresh random token embeddings each attack, or continue from the last prompt. */
     public enum Init { RANDOM, LATEST }
 
     /** The retain set of the README: 243 "a photo of &lt;object&gt;" prompts. */
     public static final String COCO_OBJECT = "advunlearn/coco_object_retain.csv";
 
-    private TextEncoderParams textEncoder = TextEncoderParams.full();
-    private List<String> retain; // null: the default coco_object set, read at run time
-    private int retainBatch = 5;
-    private double retainWeight = 0.3;
-    private int warmup = 200;
-    private int attackEvery = 1;
-    private int adversarialTokens = 1;
-    private int attackSteps = 30;
-    private double attackLearningRate = 1e-3;
-    private Init init = Init.RANDOM;
-    private boolean signGradient;
-
-    private AdvUnlearn() {
+    /**
+     * Validates every option once, naming it; {@code retain} null means the coco_object set, read at
+     * run time. Only the model's tensors and retainBatch ≤ #retain are checked at run time ({@link #validate}).
+     */
+    public AdvUnlearn {
+        Objects.requireNonNull(textEncoder, "textEncoder");
+        Objects.requireNonNull(init, "init");
+        if (retain != null) retain = List.copyOf(retain);
+        if (retainBatch < 0) throw new IllegalArgumentException("retainBatch must be ≥ 0, got " + retainBatch);
+        if (!(retainWeight >= 0) || Double.isInfinite(retainWeight)) {
+            throw new IllegalArgumentException("retainWeight must be a finite number ≥ 0, got " + retainWeight);
+        }
+        if (warmup < 0) throw new IllegalArgumentException("warmup must be ≥ 0, got " + warmup);
+        if (attackEvery < 1) throw new IllegalArgumentException("attackEvery must be ≥ 1, got " + attackEvery);
+        if (adversarialTokens < 1 || adversarialTokens > 75) {
+            throw new IllegalArgumentException("adversarialTokens must be in [1, 75], got " + adversarialTokens);
+        }
+        if (attackSteps < 1) throw new IllegalArgumentException("attackSteps must be ≥ 1, got " + attackSteps);
+        if (!(attackLearningRate > 0) || Double.isInfinite(attackLearningRate)) {
+            throw new IllegalArgumentException("attackLearningRate must be a finite number > 0, got " + attackLearningRate);
+        }
     }
 
-    private AdvUnlearn copy() {
-        AdvUnlearn a = new AdvUnlearn();
-        a.textEncoder = textEncoder;
-        a.retain = retain;
-        a.retainBatch = retainBatch;
-        a.retainWeight = retainWeight;
-        a.warmup = warmup;
-        a.attackEvery = attackEvery;
-        a.adversarialTokens = adversarialTokens;
-        a.attackSteps = attackSteps;
-        a.attackLearningRate = attackLearningRate;
-        a.init = init;
-        a.signGradient = signGradient;
-        return a;
+    /** The README configuration ({@code text_encoder_full}, coco_object, 5 × γ 0.3, warm-up 200, k 1, 30 × 1e-3, random). */
+    public static AdvUnlearn readme() {
+        return new AdvUnlearn(TextEncoderParams.full(), null, 5, 0.3, 200, 1, 1, 30, 1e-3, Init.RANDOM, false);
     }
 
-    /** The README configuration. */
+    /** @deprecated the same as {@link #readme()} (or {@code Methods.advUnlearn()}): use that. */
+    @Deprecated
     public static AdvUnlearn defaults() {
-        return new AdvUnlearn();
+        return readme();
     }
 
     /** Which text-encoder tensors train ({@code --train_method text_encoder_*}, {@code --component}). */
     public AdvUnlearn textEncoder(TextEncoderParams p) {
-        AdvUnlearn a = copy();
-        a.textEncoder = Objects.requireNonNull(p, "textEncoder");
-        return a;
+        return new AdvUnlearn(p, retain, retainBatch, retainWeight, warmup, attackEvery, adversarialTokens, attackSteps,
+                attackLearningRate, init, signGradient);
     }
 
     /** The retain prompts ({@code --dataset_retain}). */
     public AdvUnlearn retain(List<String> prompts) {
-        AdvUnlearn a = copy();
-        a.retain = List.copyOf(Objects.requireNonNull(prompts, "retain"));
-        return a;
+        return new AdvUnlearn(textEncoder, Objects.requireNonNull(prompts, "retain"), retainBatch, retainWeight, warmup,
+                attackEvery, adversarialTokens, attackSteps, attackLearningRate, init, signGradient);
     }
 
     public AdvUnlearn retain(PromptSet set) {
@@ -95,68 +93,55 @@ public final class AdvUnlearn implements Method {
 
     /** Retain prompts per iteration ({@code --retain_batch}, 5); 0 disables the retain term. */
     public AdvUnlearn retainBatch(int n) {
-        AdvUnlearn a = copy();
-        a.retainBatch = n;
-        return a;
+        return new AdvUnlearn(textEncoder, retain, n, retainWeight, warmup, attackEvery, adversarialTokens, attackSteps,
+                attackLearningRate, init, signGradient);
     }
 
     /** γ ({@code --retain_loss_w}, README 0.3). */
     public AdvUnlearn retainWeight(double gamma) {
-        AdvUnlearn a = copy();
-        a.retainWeight = gamma;
-        return a;
+        return new AdvUnlearn(textEncoder, retain, retainBatch, gamma, warmup, attackEvery, adversarialTokens, attackSteps,
+                attackLearningRate, init, signGradient);
     }
 
     /** Iterations with the clean prompt before the attack starts ({@code --warmup_iter}, 200). */
     public AdvUnlearn warmup(int iterations) {
-        AdvUnlearn a = copy();
-        a.warmup = iterations;
-        return a;
+        return new AdvUnlearn(textEncoder, retain, retainBatch, retainWeight, iterations, attackEvery, adversarialTokens,
+                attackSteps, attackLearningRate, init, signGradient);
     }
 
     /** Attack every n-th iteration after warm-up ({@code --adv_prompt_update_step}, 1); the prompt is reused in between. */
     public AdvUnlearn attackEvery(int n) {
-        AdvUnlearn a = copy();
-        a.attackEvery = n;
-        return a;
+        return new AdvUnlearn(textEncoder, retain, retainBatch, retainWeight, warmup, n, adversarialTokens, attackSteps,
+                attackLearningRate, init, signGradient);
     }
 
     /** k, the adversarial prefix vectors ({@code --adv_prompt_num}, 1). */
     public AdvUnlearn adversarialTokens(int k) {
-        AdvUnlearn a = copy();
-        a.adversarialTokens = k;
-        return a;
+        return new AdvUnlearn(textEncoder, retain, retainBatch, retainWeight, warmup, attackEvery, k, attackSteps,
+                attackLearningRate, init, signGradient);
     }
 
     /** Attack Adam steps ({@code --attack_step}, 30). */
     public AdvUnlearn attackSteps(int n) {
-        AdvUnlearn a = copy();
-        a.attackSteps = n;
-        return a;
+        return new AdvUnlearn(textEncoder, retain, retainBatch, retainWeight, warmup, attackEvery, adversarialTokens, n,
+                attackLearningRate, init, signGradient);
     }
 
     /** {@code --attack_lr} (1e-3). */
     public AdvUnlearn attackLearningRate(double lr) {
-        AdvUnlearn a = copy();
-        a.attackLearningRate = lr;
-        return a;
+        return new AdvUnlearn(textEncoder, retain, retainBatch, retainWeight, warmup, attackEvery, adversarialTokens,
+                attackSteps, lr, init, signGradient);
     }
 
     public AdvUnlearn init(Init i) {
-        AdvUnlearn a = copy();
-        a.init = Objects.requireNonNull(i, "init");
-        return a;
+        return new AdvUnlearn(textEncoder, retain, retainBatch, retainWeight, warmup, attackEvery, adversarialTokens,
+                attackSteps, attackLearningRate, i, signGradient);
     }
 
     /** {@code fast_at}: the attack steps on sign(gradient) (off). */
     public AdvUnlearn signGradient(boolean on) {
-        AdvUnlearn a = copy();
-        a.signGradient = on;
-        return a;
-    }
-
-    public TextEncoderParams textEncoder() {
-        return textEncoder;
+        return new AdvUnlearn(textEncoder, retain, retainBatch, retainWeight, warmup, attackEvery, adversarialTokens,
+                attackSteps, attackLearningRate, init, on);
     }
 
     /** The retain prompts (the coco_object set unless replaced). */
@@ -164,40 +149,10 @@ public final class AdvUnlearn implements Method {
         return retain != null ? retain : PromptSet.resource(COCO_OBJECT).rows().stream().map(PromptSet.Row::prompt).toList();
     }
 
-    public int retainBatch() {
-        return retainBatch;
-    }
-
-    public double retainWeight() {
-        return retainWeight;
-    }
-
-    public int warmup() {
-        return warmup;
-    }
-
-    public int attackEvery() {
-        return attackEvery;
-    }
-
-    public int adversarialTokens() {
-        return adversarialTokens;
-    }
-
-    public int attackSteps() {
-        return attackSteps;
-    }
-
-    public double attackLearningRate() {
-        return attackLearningRate;
-    }
-
+    /** @deprecated the record accessor {@link #init()}. */
+    @Deprecated
     public Init initMode() {
         return init;
-    }
-
-    public boolean signGradient() {
-        return signGradient;
     }
 
     @Override
@@ -218,18 +173,10 @@ public final class AdvUnlearn implements Method {
         if (textEncoder.select(sd.pipeline().textEncoder().weights().keys()).isEmpty()) {
             throw new IllegalArgumentException("text-encoder filter " + textEncoder.name() + " selects no tensor");
         }
-        if (retainBatch < 0) throw new IllegalArgumentException("retainBatch must be ≥ 0, got " + retainBatch);
+        // checked here, not in the constructor: retain(..) and retainBatch(..) may come in either order
         if (retain != null && retainBatch > 0 && retain.size() < retainBatch) {
             throw new IllegalArgumentException("retainBatch " + retainBatch + " exceeds the " + retain.size() + " retain prompts");
         }
-        if (!(retainWeight >= 0)) throw new IllegalArgumentException("retainWeight must be ≥ 0, got " + retainWeight);
-        if (warmup < 0) throw new IllegalArgumentException("warmup must be ≥ 0, got " + warmup);
-        if (attackEvery < 1) throw new IllegalArgumentException("attackEvery must be ≥ 1, got " + attackEvery);
-        if (adversarialTokens < 1 || adversarialTokens > 75) {
-            throw new IllegalArgumentException("adversarialTokens must be in [1, 75], got " + adversarialTokens);
-        }
-        if (attackSteps < 1) throw new IllegalArgumentException("attackSteps must be ≥ 1, got " + attackSteps);
-        if (!(attackLearningRate > 0)) throw new IllegalArgumentException("attackLearningRate must be > 0, got " + attackLearningRate);
     }
 
     /**
@@ -252,11 +199,5 @@ public final class AdvUnlearn implements Method {
                 "retainBatch", retainBatch, "retainWeight", retainWeight, "warmup", warmup, "attackEvery", attackEvery,
                 "adversarialTokens", adversarialTokens, "attackSteps", attackSteps, "attackLearningRate", attackLearningRate,
                 "init", init, "signGradient", signGradient);
-    }
-
-    @Override
-    public String toString() {
-        return "AdvUnlearn(" + textEncoder.name() + ", k=" + adversarialTokens + ", attack " + attackSteps + "×" + attackLearningRate
-                + " " + init + ", warmup " + warmup + ", retain " + retainBatch + "×γ" + retainWeight + ")";
     }
 }

@@ -72,7 +72,7 @@ final class AdvUnlearnLoop implements ErasureMethod {
             int[] kt = s.drawTimestep();
             NDArray ce = s.target(w);
             NDArray z = s.genLatent(ce, s.noise(), kt[0]);
-            s.checkpoint();
+            s.checkIfCancelled();
             NDList frozen = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, z, z), kt[1], Nn.cat(0, s.uncond(), ce)))
                     .split(2, 0);
             NDArray e0 = frozen.get(0);
@@ -127,7 +127,7 @@ final class AdvUnlearnLoop implements ErasureMethod {
             latents[j] = s.genLatent(cond.get(new NDIndex("{}:{}", j, j + 1)), s.noise(), kt[0]);
         }
         NDArray z = Nn.cat(0, latents);
-        s.checkpoint();
+        s.checkIfCancelled();
         NDArray goal = Scoped.keepOnly(() -> s.frozenUnet().predict(z, kt[1], cond));
         return new Retain(z, sd.tokenIds(prompts), goal);
     }
@@ -139,7 +139,7 @@ final class AdvUnlearnLoop implements ErasureMethod {
     private double attack(int w) {
         int k = options.adversarialTokens();
         NDArray start;
-        if (options.initMode() == AdvUnlearn.Init.LATEST && adversarial != null) {
+        if (options.init() == AdvUnlearn.Init.LATEST && adversarial != null) {
             start = adversarial;
         } else {
             long[] ids = new long[k];
@@ -159,7 +159,7 @@ final class AdvUnlearnLoop implements ErasureMethod {
             try (NDScope scope = new NDScope()) {
                 int[] kt = s.drawTimestep();
                 NDArray z = s.genLatent(ce, s.noise(), kt[0]);
-                s.checkpoint();
+                s.checkIfCancelled();
                 NDArray goal = Scoped.keepOnly(() -> s.frozenUnet().predict(z, kt[1], ce));
                 // The official loop returns the prompt assembled at the start of its last step.
                 if (official && step == options.attackSteps() - 1) returned = s.keep(Tensors.copyOf(vec));

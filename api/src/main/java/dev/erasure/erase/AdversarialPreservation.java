@@ -100,7 +100,7 @@ public final class AdversarialPreservation implements ErasureMethod {
             NDArray cr0 = adversarialStates(g0, w, ce.getShape());
             NDArray zr = s.genLatent(cr0, noise, k);
             NDArray ze = modelStep ? s.genLatent(ce, noise, k) : null;
-            s.checkpoint();
+            s.checkIfCancelled();
             NDArray frozenR;
             NDArray frozenU = null;
             NDArray frozenE = null;
@@ -119,7 +119,7 @@ public final class AdversarialPreservation implements ErasureMethod {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 GumbelSoftmax.Sample g = GumbelSoftmax.sample(pi, u, tau, cfg.hard());
                 NDArray cr = adversarialStates(g, w, ce.getShape());
-                s.checkpoint();
+                s.checkIfCancelled();
                 NDArray lPres;
                 NDArray loss;
                 if (modelStep) {

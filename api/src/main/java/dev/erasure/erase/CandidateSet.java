@@ -18,6 +18,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * EAP's candidate (adversarial search) set for one erased concept, methods.md §2.1:
@@ -60,7 +63,7 @@ public final class CandidateSet {
                                      int kClosest, int numCentres, Compat compat, List<String> targets) {
         List<String> words = vocabulary.words();
         if (compat == Compat.CORRECTED) {
-            java.util.Set<String> erased = new java.util.HashSet<>();
+            Set<String> erased = new HashSet<>();
             for (String t : targets) erased.add(normalised(t));
             words = words.stream().filter(w -> !erased.contains(normalised(w))).toList();
         }
@@ -69,7 +72,7 @@ public final class CandidateSet {
     }
 
     private static String normalised(String word) {
-        return word.strip().replaceAll("\\s+", " ").toLowerCase(java.util.Locale.ROOT);
+        return word.strip().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
     }
 
     /** The selection steps on given similarities (testable without a model). */

@@ -37,7 +37,9 @@ import java.util.Objects;
  * engine's grid ({@link #anchorSteps}, default 25; the paper used DPM-Solver, 25 steps) and the
  * latent is used directly (no decode/encode round trip through the VAE); no prior-preservation loss.
  */
-public final class ConceptAblation implements Method {
+public record ConceptAblation(ConceptType type, String anchor, List<String> anchorPrompts, int anchorImages, int anchorSteps,
+                              double anchorGuidance, Group group, int batchSize, double weightDecay, double maxGradNorm,
+                              boolean noiseTarget, boolean hflip) implements Method {
     /** How the target prompt is built from an anchor prompt (§4.1). */
     public enum ConceptType { STYLE, OBJECT, NUDITY }
 
@@ -74,108 +76,109 @@ public final class ConceptAblation implements Method {
     public static final int DEFAULT_STEPS = 100;
     public static final double DEFAULT_LR = 2e-6 * 4;
 
-    private final ConceptType type;
-    private final String anchor;              // the anchor concept (object: the word replaced by the target)
-    private final List<String> anchorPrompts; // null: the shipped file for the type/anchor
-    private final int anchorImages;
-    private final int anchorSteps;
-    private final double anchorGuidance;
-    private final Group group;
-    private final int batchSize;
-    private final double weightDecay;
-    private final double maxGradNorm;
-    private final boolean noiseBased;
-    private final boolean hflip;
-
-    private ConceptAblation(ConceptType type, String anchor, List<String> anchorPrompts, int anchorImages, int anchorSteps,
-                            double anchorGuidance, Group group, int batchSize, double weightDecay, double maxGradNorm,
-                            boolean noiseBased, boolean hflip) {
-        this.type = type;
-        this.anchor = anchor;
-        this.anchorPrompts = anchorPrompts;
-        this.anchorImages = anchorImages;
-        this.anchorSteps = anchorSteps;
-        this.anchorGuidance = anchorGuidance;
-        this.group = group;
-        this.batchSize = batchSize;
-        this.weightDecay = weightDecay;
-        this.maxGradNorm = maxGradNorm;
-        this.noiseBased = noiseBased;
-        this.hflip = hflip;
+    /**
+     * Validates every option once, naming it; {@code anchorPrompts} null means the shipped file for
+     * the concept type. {@code noiseTarget}: the noise-based variant ({@link #noiseBased()}).
+     */
+    public ConceptAblation {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(anchor, "anchor");
+        Objects.requireNonNull(group, "group");
+        if (anchorPrompts != null) {
+            anchorPrompts = List.copyOf(anchorPrompts);
+            if (anchorPrompts.isEmpty()) throw new IllegalArgumentException("anchorPrompts must hold at least one anchor prompt");
+        }
+        if (anchorImages < 1) throw new IllegalArgumentException("anchorImages must be ≥ 1, got " + anchorImages);
+        if (anchorSteps < 2) throw new IllegalArgumentException("anchorSteps (anchor sampling steps) must be ≥ 2, got " + anchorSteps);
+        if (!Double.isFinite(anchorGuidance)) throw new IllegalArgumentException("anchorGuidance must be finite, got " + anchorGuidance);
+        if (batchSize < 1) throw new IllegalArgumentException("batchSize must be ≥ 1, got " + batchSize);
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("weightDecay must be a finite number ≥ 0, got " + weightDecay);
+        }
+        if (!(maxGradNorm >= 0) || Double.isInfinite(maxGradNorm)) {
+            throw new IllegalArgumentException("maxGradNorm must be a finite number ≥ 0 (0 = off), got " + maxGradNorm);
+        }
     }
 
     /** The documented style configuration (anchor "painting"). */
-    public static ConceptAblation defaults() {
+    public static ConceptAblation style() {
         return new ConceptAblation(ConceptType.STYLE, "painting", null, 1000, 25, 6.0, Group.CROSSATTN_KV, 4, 1e-2, 1.0,
                 false, true);
     }
 
-    private ConceptAblation with(ConceptType t, String a, List<String> p, int n, int steps, double g, Group gr, int b,
-                                 double wd, double clip, boolean nb, boolean flip) {
-        return new ConceptAblation(t, a, p, n, steps, g, gr, b, wd, clip, nb, flip);
+    /** @deprecated the same as {@link #style()} (or {@code Methods.conceptAblation()}): use that. */
+    @Deprecated
+    public static ConceptAblation defaults() {
+        return style();
     }
 
     /** Object ablation: the anchor word (e.g. "cat") is replaced by the target in each anchor prompt. */
     public ConceptAblation object(String anchorWord) {
-        return with(ConceptType.OBJECT, Objects.requireNonNull(anchorWord, "anchor"), anchorPrompts, anchorImages, anchorSteps,
-                anchorGuidance, group, batchSize, weightDecay, maxGradNorm, noiseBased, hflip);
+        return new ConceptAblation(ConceptType.OBJECT, Objects.requireNonNull(anchorWord, "anchor"), anchorPrompts, anchorImages, anchorSteps,
+                anchorGuidance, group, batchSize, weightDecay, maxGradNorm, noiseTarget, hflip);
     }
 
     /** Nudity/inappropriate content, anchors from people.txt. */
     public ConceptAblation nudity() {
-        return with(ConceptType.NUDITY, "people", anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize,
-                weightDecay, maxGradNorm, noiseBased, hflip);
+        return new ConceptAblation(ConceptType.NUDITY, "people", anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize,
+                weightDecay, maxGradNorm, noiseTarget, hflip);
     }
 
     public ConceptAblation anchorPrompts(List<String> prompts) {
-        return with(type, anchor, List.copyOf(prompts), anchorImages, anchorSteps, anchorGuidance, group, batchSize,
-                weightDecay, maxGradNorm, noiseBased, hflip);
+        return new ConceptAblation(type, anchor, prompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize,
+                weightDecay, maxGradNorm, noiseTarget, hflip);
     }
 
     /** How many anchor latents are generated ({@code num_class_images}, 1000); prompts are cycled. */
     public ConceptAblation anchorImages(int n) {
-        return with(type, anchor, anchorPrompts, n, anchorSteps, anchorGuidance, group, batchSize, weightDecay, maxGradNorm,
-                noiseBased, hflip);
+        return new ConceptAblation(type, anchor, anchorPrompts, n, anchorSteps, anchorGuidance, group, batchSize, weightDecay, maxGradNorm,
+                noiseTarget, hflip);
     }
 
     /** Sampling steps of anchor generation (25) and its CFG scale (6). */
     public ConceptAblation anchorSampling(int steps, double guidance) {
-        return with(type, anchor, anchorPrompts, anchorImages, steps, guidance, group, batchSize, weightDecay, maxGradNorm,
-                noiseBased, hflip);
+        return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, steps, guidance, group, batchSize, weightDecay, maxGradNorm,
+                noiseTarget, hflip);
     }
 
     public ConceptAblation group(Group g) {
-        return with(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, Objects.requireNonNull(g, "group"),
-                batchSize, weightDecay, maxGradNorm, noiseBased, hflip);
+        return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, Objects.requireNonNull(g, "group"),
+                batchSize, weightDecay, maxGradNorm, noiseTarget, hflip);
     }
 
     public ConceptAblation batchSize(int b) {
-        return with(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, b, weightDecay, maxGradNorm,
-                noiseBased, hflip);
+        return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, b, weightDecay, maxGradNorm,
+                noiseTarget, hflip);
     }
 
     /** AdamW's decoupled weight decay (1e-2). */
     public ConceptAblation weightDecay(double wd) {
-        return with(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, wd, maxGradNorm,
-                noiseBased, hflip);
+        return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, wd, maxGradNorm,
+                noiseTarget, hflip);
     }
 
     /** Total gradient-norm clip (1.0; 0 = off). */
     public ConceptAblation maxGradNorm(double n) {
-        return with(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, weightDecay, n,
-                noiseBased, hflip);
+        return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, weightDecay, n,
+                noiseTarget, hflip);
     }
 
     /** The noise-based variant: the target is the drawn noise ε instead of the anchor prediction. */
     public ConceptAblation noiseBased() {
-        return with(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, weightDecay,
+        return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, weightDecay,
                 maxGradNorm, true, hflip);
+    }
+
+    /** The noise-based variant on or off ({@link #noiseBased()} turns it on). */
+    public ConceptAblation noiseTarget(boolean on) {
+        return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize,
+                weightDecay, maxGradNorm, on, hflip);
     }
 
     /** Random horizontal flip of the anchor latent (on, as {@code --hflip}). */
     public ConceptAblation hflip(boolean on) {
-        return with(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, weightDecay,
-                maxGradNorm, noiseBased, on);
+        return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, weightDecay,
+                maxGradNorm, noiseTarget, on);
     }
 
     @Override
@@ -185,7 +188,7 @@ public final class ConceptAblation implements Method {
 
     @Override
     public String name() {
-        return noiseBased ? "CA-noise" : "CA";
+        return noiseTarget ? "CA-noise" : "CA";
     }
 
     @Override
@@ -200,11 +203,6 @@ public final class ConceptAblation implements Method {
 
     @Override
     public void validate(ErasureModel model, Settings settings) {
-        if (anchorImages < 1) throw new IllegalArgumentException("Concept Ablation anchorImages must be ≥ 1, got " + anchorImages);
-        if (anchorSteps < 2) throw new IllegalArgumentException("Concept Ablation anchor sampling steps must be ≥ 2, got " + anchorSteps);
-        if (batchSize < 1) throw new IllegalArgumentException("Concept Ablation batchSize must be ≥ 1, got " + batchSize);
-        if (!(weightDecay >= 0)) throw new IllegalArgumentException("weightDecay must be ≥ 0, got " + weightDecay);
-        if (!(maxGradNorm >= 0)) throw new IllegalArgumentException("maxGradNorm must be ≥ 0 (0 = off), got " + maxGradNorm);
         if (prompts().isEmpty()) throw new IllegalArgumentException("Concept Ablation needs at least one anchor prompt");
         if (group.params().select(model.unetWeights().keys()).isEmpty()) {
             throw new IllegalArgumentException("Concept Ablation group " + group.id + " selects no UNet tensor");
@@ -305,9 +303,9 @@ public final class ConceptAblation implements Method {
                     float ab = s.model().alphasCumprod()[t];
                     NDArray zt = z0.mul((float) Math.sqrt(ab)).add(eps.mul((float) Math.sqrt(1 - ab)));
                     NDArray texts = s.model().encode(List.of(p, a));
-                    NDArray goal = noiseBased ? eps
+                    NDArray goal = noiseTarget ? eps
                             : Scoped.keepOnly(() -> s.trainedUnet().predict(zt, t, texts.get("1:2")));
-                    s.checkpoint();
+                    s.checkIfCancelled();
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray loss = s.mse(s.trainedUnet().predict(zt, t, texts.get("0:1")), goal);
                         gc.backward(loss.div(Nn.scalar(loss, batchSize)));

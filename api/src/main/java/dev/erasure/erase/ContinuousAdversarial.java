@@ -55,12 +55,12 @@ public final class ContinuousAdversarial implements ErasureMethod {
             NDArray ze = s.genLatent(ce, s.noise(), kt[0]);
             int k = kt[0];
             int t = kt[1];
-            s.checkpoint();
+            s.checkIfCancelled();
             NDList f = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, ze, ze, ze), t, Nn.cat(0, s.uncond(), ce, e)))
                     .split(3, 0);
             Map<String, Double> losses = new LinkedHashMap<>();
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                s.checkpoint();
+                s.checkIfCancelled();
                 NDList out = s.trainedUnet().predict(Nn.cat(0, ze, ze), t, Nn.cat(0, ce, e)).split(2, 0);
                 NDArray x0u = gl.predictedX0(ze, f.get(0), k);
                 NDArray goal = x0u.sub(gl.predictedX0(ze, f.get(1), k).sub(x0u).mul(s.settings().negativeGuidance()));
@@ -91,7 +91,7 @@ public final class ContinuousAdversarial implements ErasureMethod {
         try {
             for (int p = 0; p < cfg.pgdSteps(); p++) {
                 try (NDScope scope = new NDScope()) {
-                    s.checkpoint();
+                    s.checkIfCancelled();
                     NDArray frozen = Scoped.keepOnly(() -> gl.predictedX0(z, s.frozenUnet().predict(z, kt[1], e), kt[0]));
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray l = s.mse(gl.predictedX0(z, s.trainedUnet().predict(z, kt[1], e), kt[0]), frozen);

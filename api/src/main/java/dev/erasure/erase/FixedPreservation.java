@@ -40,13 +40,13 @@ public final class FixedPreservation implements ErasureMethod {
             Esd.Sample x = esd.draw();
             int r = s.random().nextInt(pool.size());
             NDArray cr = pooled.get(r).expandDims(0);
-            s.checkpoint();
+            s.checkIfCancelled();
             NDArray frozenR = Scoped.keepOnly(() -> s.frozenUnet().predict(x.latent(), x.t(), cr));
             double erase;
             double preserve;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray lErase = esd.loss(x);
-                s.checkpoint();
+                s.checkIfCancelled();
                 NDArray lPres = s.mse(s.trainedUnet().predict(x.latent(), x.t(), cr), frozenR);
                 NDArray loss = lErase.add(lPres);
                 gc.backward(loss);

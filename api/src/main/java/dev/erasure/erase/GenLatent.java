@@ -96,7 +96,7 @@ public final class GenLatent {
         if (k < 0 || k >= steps) throw new IllegalArgumentException("k must be in [0, " + steps + "), got " + k);
         NDArray x = noise;
         for (int j : visited(k)) {
-            Cancellation.checkpoint();
+            Cancellation.checkIfCancelled();
             NDArray in = x;
             x = Scoped.keepOnly(() -> ddimStep(in, eps.epsilon(in, gridTimestep(j)), alpha(j), alphaPrev(j)));
             if (in != noise) in.close();

@@ -103,8 +103,14 @@ public final class Session implements AutoCloseable {
     }
 
     /** A cancellation check, called before every UNet call outside GenLatent. */
+    public void checkIfCancelled() {
+        Cancellation.checkIfCancelled();
+    }
+
+    /** @deprecated "checkpoint" is saved state ({@link Checkpoints}); this is {@link #checkIfCancelled()}. */
+    @Deprecated
     public void checkpoint() {
-        Cancellation.checkpoint();
+        checkIfCancelled();
     }
 
     public NDArray mse(NDArray a, NDArray b) {

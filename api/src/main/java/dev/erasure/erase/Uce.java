@@ -29,10 +29,11 @@ import java.util.Objects;
  * float64 and the result is cast to the model's dtype.
  *
  * <p>Defaults = EAP's UCE baseline (§9 item 12): full sequence, technique {@code tensor}, guide " ",
- * retain [""] with preserve scale 1 (= max(0.1, 1/#retain)), λ 0.5, erase scale 1. Immutable: every
- * option returns a new instance.
+ * retain [""] with preserve scale 1 (= max(0.1, 1/#retain)), λ 0.5, erase scale 1. A record: every
+ * option returns a new one.
  */
-public final class Uce implements Method {
+public record Uce(Variant variant, Technique technique, List<String> guides, List<String> retain, Double preserveScale,
+                  double eraseScale, double lambda, Expand expand) implements Method {
     /** Which text-state rows represent a concept. */
     public enum Variant {
         /** EAP / UCE commit 35e91e2: rows n(s)..end, erase and guide aligned so their last word tokens pair up. */
@@ -65,35 +66,44 @@ public final class Uce implements Method {
     /** The edited tensors: K and V of every cross-attention. */
     public static final Params EDITED = Params.crossAttentionKeyValue();
 
-    private final Variant variant;
-    private final Technique technique;
-    private final List<String> guides;     // null: the variant's default
-    private final List<String> retain;     // null: the variant's default
-    private final Double preserveScale;    // null: the variant's default
-    private final double eraseScale;
-    private final double lambda;
-    private final Expand expand;
-
-    private Uce(Variant variant, Technique technique, List<String> guides, List<String> retain, Double preserveScale,
-                double eraseScale, double lambda, Expand expand) {
-        this.variant = variant;
-        this.technique = technique;
-        this.guides = guides;
-        this.retain = retain;
-        this.preserveScale = preserveScale;
-        this.eraseScale = eraseScale;
-        this.lambda = lambda;
-        this.expand = expand;
+    /**
+     * Validates every option once, naming it; null {@code guides}, {@code retain} and
+     * {@code preserveScale} mean the variant's defaults (see the class comment).
+     */
+    public Uce {
+        Objects.requireNonNull(variant, "variant");
+        Objects.requireNonNull(technique, "technique");
+        Objects.requireNonNull(expand, "expand");
+        if (guides != null) {
+            guides = List.copyOf(guides);
+            if (guides.isEmpty()) throw new IllegalArgumentException("guides must hold at least one guide concept");
+        }
+        if (retain != null) retain = List.copyOf(retain);
+        if (preserveScale != null && !(preserveScale >= 0 && preserveScale < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("preserveScale must be a finite number ≥ 0, got " + preserveScale);
+        }
+        if (!(eraseScale >= 0) || Double.isInfinite(eraseScale)) {
+            throw new IllegalArgumentException("eraseScale must be a finite number ≥ 0, got " + eraseScale);
+        }
+        if (!(lambda > 0) || Double.isInfinite(lambda)) {
+            throw new IllegalArgumentException("lambda must be a finite number > 0 (it keeps the system invertible), got " + lambda);
+        }
     }
 
     /** EAP's UCE baseline configuration (see the class comment). */
-    public static Uce defaults() {
+    public static Uce eapBaseline() {
         return new Uce(Variant.FULL_SEQUENCE, Technique.TENSOR, null, null, null, 1, 0.5, Expand.NONE);
     }
 
     /** The current UCE script's defaults: last token, replace, guide "", no retain set, preserve scale 1. */
     public static Uce current() {
-        return defaults().variant(Variant.LAST_TOKEN).technique(Technique.REPLACE);
+        return eapBaseline().variant(Variant.LAST_TOKEN).technique(Technique.REPLACE);
+    }
+
+    /** @deprecated the same as {@link #eapBaseline()} (or {@code Methods.uce()}): use that. */
+    @Deprecated
+    public static Uce defaults() {
+        return eapBaseline();
     }
 
     public Uce variant(Variant v) {
@@ -149,11 +159,6 @@ public final class Uce implements Method {
         List<String> g = guidesOrDefault();
         if (g.size() != 1 && g.size() != n) {
             throw new IllegalArgumentException("UCE guides: give one guide or one per target (" + n + "), got " + g.size());
-        }
-        if (!(lambda > 0)) throw new IllegalArgumentException("UCE lambda must be > 0 (it keeps the system invertible), got " + lambda);
-        if (!(eraseScale >= 0)) throw new IllegalArgumentException("UCE eraseScale must be ≥ 0, got " + eraseScale);
-        if (preserveScale != null && !(preserveScale >= 0)) {
-            throw new IllegalArgumentException("UCE preserveScale must be ≥ 0, got " + preserveScale);
         }
         if (EDITED.select(model.unetWeights().keys()).isEmpty()) {
             throw new IllegalArgumentException("UCE: the UNet has no attn2.to_k / attn2.to_v tensors");
@@ -284,28 +289,5 @@ public final class Uce implements Method {
         if (preserveScale != null) return preserveScale;
         if (variant == Variant.LAST_TOKEN || keep.isEmpty()) return 1;
         return Math.max(0.1, 1.0 / keep.size());
-    }
-
-    public double lambda() {
-        return lambda;
-    }
-
-    public double eraseScale() {
-        return eraseScale;
-    }
-
-    public Variant variant() {
-        return variant;
-    }
-
-    public Technique technique() {
-        return technique;
-    }
-
-    @Override
-    public String toString() {
-        return "UCE(" + variant + ", " + technique + ", guides " + guidesOrDefault() + ", retain " + retainOrDefault()
-                + ", s_p " + preserveScaleOrDefault(retainOrDefault()) + ", s_e " + eraseScale + ", λ " + lambda
-                + ", expand " + expand + ")";
     }
 }

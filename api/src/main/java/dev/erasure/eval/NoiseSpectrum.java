@@ -27,37 +27,28 @@ import java.util.Random;
  * the same random latents x_t and timesteps t. Identical models give cosine 1 and MSE 0; the
  * erased concept and its neighbours drift the most. Concepts are encoded and denoised in batches
  * (one UNet forward per model per batch of {@code batchSize × samples}); small latents (8×8) keep a
- * 3000-word spectrum cheap. Immutable builder; {@link #over} is cancellable and reports progress
+ * 3000-word spectrum cheap. A record with withers; {@link #over} is cancellable and reports progress
  * in concepts.
  */
-public final class NoiseSpectrum {
-    private final StableDiffusion original;
-    private final StableDiffusion erased;
-    private int batchSize = 32;
-    private int samples = 2;
-    private int latentSize = 8;
-    private long seed;
-    private String target;
-    private ProgressListener listener = ProgressListener.NONE;
-
-    private NoiseSpectrum(StableDiffusion original, StableDiffusion erased) {
-        this.original = Objects.requireNonNull(original, "original model");
-        this.erased = Objects.requireNonNull(erased, "erased model");
+public record NoiseSpectrum(StableDiffusion original, StableDiffusion erased, int batchSize, int samples, int latentSize,
+                            long seed, String target, ProgressListener listener) {
+    /** Validates every option once, naming it; the latent size must suit the UNet's downsampling. */
+    public NoiseSpectrum {
+        Objects.requireNonNull(original, "original model");
+        Objects.requireNonNull(erased, "erased model");
+        if (batchSize <= 0) throw new IllegalArgumentException("batchSize must be ≥ 1, got " + batchSize);
+        if (samples <= 0) throw new IllegalArgumentException("samples must be ≥ 1, got " + samples);
+        int cells = 1 << original.unet().config().numDownsamplers();
+        if (latentSize <= 0 || latentSize % cells != 0) {
+            throw new IllegalArgumentException("latentSize must be a positive multiple of " + cells
+                    + " (the UNet's downsampling), got " + latentSize);
+        }
+        if (listener == null) listener = ProgressListener.NONE;
     }
 
+    /** 32 concepts per batch, 2 shared (latent, timestep) samples, 8×8 latents, seed 0. */
     static NoiseSpectrum of(StableDiffusion original, StableDiffusion erased) {
-        return new NoiseSpectrum(original, erased);
-    }
-
-    private NoiseSpectrum copy() {
-        NoiseSpectrum s = new NoiseSpectrum(original, erased);
-        s.batchSize = batchSize;
-        s.samples = samples;
-        s.latentSize = latentSize;
-        s.seed = seed;
-        s.target = target;
-        s.listener = listener;
-        return s;
+        return new NoiseSpectrum(original, erased, 32, 2, 8, 0, null, ProgressListener.NONE);
     }
 
     /**
@@ -66,48 +57,30 @@ public final class NoiseSpectrum {
      * 32–64 rows and rises again beyond (128 rows cost 1.3× per row: the attention scores leave the cache).
      */
     public NoiseSpectrum batchSize(int n) {
-        if (n <= 0) throw new IllegalArgumentException("batchSize must be ≥ 1, got " + n);
-        NoiseSpectrum s = copy();
-        s.batchSize = n;
-        return s;
+        return new NoiseSpectrum(original, erased, n, samples, latentSize, seed, target, listener);
     }
 
     /** Shared (latent, timestep) pairs per concept; the same pairs for every concept. */
     public NoiseSpectrum samples(int n) {
-        if (n <= 0) throw new IllegalArgumentException("samples must be ≥ 1, got " + n);
-        NoiseSpectrum s = copy();
-        s.samples = n;
-        return s;
+        return new NoiseSpectrum(original, erased, batchSize, n, latentSize, seed, target, listener);
     }
 
     /** Latent height = width in cells (default 8); must suit the UNet's downsampling. */
     public NoiseSpectrum latentSize(int n) {
-        int cells = 1 << original.unet().config().numDownsamplers();
-        if (n <= 0 || n % cells != 0) {
-            throw new IllegalArgumentException("latentSize must be a positive multiple of " + cells + " (the UNet's downsampling), got " + n);
-        }
-        NoiseSpectrum s = copy();
-        s.latentSize = n;
-        return s;
+        return new NoiseSpectrum(original, erased, batchSize, samples, n, seed, target, listener);
     }
 
     public NoiseSpectrum seed(long base) {
-        NoiseSpectrum s = copy();
-        s.seed = base;
-        return s;
+        return new NoiseSpectrum(original, erased, batchSize, samples, latentSize, base, target, listener);
     }
 
     /** Adds a {@code similarity} column: text-embedding cosine of each concept to this target. */
     public NoiseSpectrum target(String concept) {
-        NoiseSpectrum s = copy();
-        s.target = concept;
-        return s;
+        return new NoiseSpectrum(original, erased, batchSize, samples, latentSize, seed, concept, listener);
     }
 
     public NoiseSpectrum onProgress(ProgressListener l) {
-        NoiseSpectrum s = copy();
-        s.listener = l == null ? ProgressListener.NONE : l;
-        return s;
+        return new NoiseSpectrum(original, erased, batchSize, samples, latentSize, seed, target, l);
     }
 
     public Table over(Vocabulary vocabulary) {
@@ -138,7 +111,7 @@ public final class NoiseSpectrum {
                     NDArray x = tileLatents(latents, b);
                     NDArray t = m.create(tiledSteps(steps, b));
                     NDArray ea = original.unet().forward(x, t, repeatConcepts(condA));
-                    task.checkpoint();
+                    task.checkIfCancelled();
                     NDArray eb = erased.unet().forward(x, t, repeatConcepts(condB));
                     PairStats p = PairStats.of(ea, eb);
                     double[][] pooled = sim == null ? null : TextSimilarity.rows(enc.pooled());

@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /**
  * Generates the images of an evaluation protocol: one image per {@link PromptSet} row (its seed and guidance)
@@ -168,8 +170,8 @@ public final class Protocol {
     private static Path createFolder(Path folder) {
         try {
             return Files.createDirectories(folder);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot create " + folder, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + folder, e);
         }
     }
 }

@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import dev.erasure.eval.judge.ImageFiles;
 
 import java.awt.image.BufferedImage;
+import ai.djl.ndarray.NDManager;
+import java.nio.ByteBuffer;
 
 /**
  * An 8-bit RGB image, channels last (H,W,3), values 0..255 stored as unsigned bytes: the form
@@ -66,8 +68,8 @@ public record RgbImage(int height, int width, byte[] rgb) {
     }
 
     /** This image as a uint8 [H,W,3] array. */
-    public NDArray toArray(ai.djl.ndarray.NDManager manager) {
-        return manager.create(java.nio.ByteBuffer.wrap(rgb), new Shape(height, width, 3), DataType.UINT8);
+    public NDArray toArray(NDManager manager) {
+        return manager.create(ByteBuffer.wrap(rgb), new Shape(height, width, 3), DataType.UINT8);
     }
 
     /** This image as a TYPE_INT_RGB BufferedImage ({@link #of(BufferedImage)} reads it back unchanged). */

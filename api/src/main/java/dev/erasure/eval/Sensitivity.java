@@ -11,6 +11,7 @@ import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 import java.awt.image.BufferedImage;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -20,34 +21,34 @@ import java.util.Objects;
  * score(original image) − score(erased image), with its sample standard deviation. A concept the
  * erasure left alone has δ ≈ 0; the target and its neighbours have large δ.
  * <pre>
- * Table t = Sensitivity.of(sd, result.model()).imagesPerConcept(4).steps(25)
+ * Table t = Sensitivity.of(sd, result.model()).imagesPerConcept(4).samplingSteps(25)
  *     .scorer(ImageScorer.clip(clip)).target("church").over(List.of("church", "cathedral", "dog"));
  * </pre>
  * On the ShapeWorld model the judge is the concept classifier:
  * {@code scorer(ClassifierScorer.of(judge))}, δ(c) = drop in its probability of c.
- * Immutable: every option returns a new instance. The cheap variant without images is
+ * A record: every option returns a new one. The cheap variant without images is
  * {@link #noisePredictions}.
  */
-public final class Sensitivity {
-    private final StableDiffusion original;
-    private final StableDiffusion erased;
-    private int k = 4;
-    private long seed;
-    private int steps = 50;
-    private float guidance = 7.5f;
-    private int imageSize;
-    private ImageScorer scorer;
-    private String promptTemplate = "{}";
-    private String target;
-    private ProgressListener listener = ProgressListener.NONE;
-
-    private Sensitivity(StableDiffusion original, StableDiffusion erased) {
-        this.original = Objects.requireNonNull(original, "original model");
-        this.erased = Objects.requireNonNull(erased, "erased model");
+public record Sensitivity(StableDiffusion original, StableDiffusion erased, int imagesPerConcept, long seed, int samplingSteps,
+                          float guidance, int imageSize, ImageScorer scorer, String promptTemplate, String target,
+                          ProgressListener listener) {
+    /** Validates every option once, naming it. */
+    public Sensitivity {
+        Objects.requireNonNull(original, "original model");
+        Objects.requireNonNull(erased, "erased model");
+        if (imagesPerConcept <= 0) throw new IllegalArgumentException("imagesPerConcept must be ≥ 1, got " + imagesPerConcept);
+        if (samplingSteps <= 0) throw new IllegalArgumentException("samplingSteps must be ≥ 1, got " + samplingSteps);
+        if (!Float.isFinite(guidance)) throw new IllegalArgumentException("guidance must be finite, got " + guidance);
+        if (imageSize < 0) throw new IllegalArgumentException("imageSize must be ≥ 0 (0 = model default), got " + imageSize);
+        if (promptTemplate == null || !promptTemplate.contains("{}")) {
+            throw new IllegalArgumentException("promptTemplate must contain {} for the concept, got " + promptTemplate);
+        }
+        if (listener == null) listener = ProgressListener.NONE;
     }
 
+    /** EAP's setting: 4 images per concept and model, 50 denoising steps at guidance 7.5, the model's size, prompt "{}". */
     public static Sensitivity of(StableDiffusion original, StableDiffusion erased) {
-        return new Sensitivity(original, erased);
+        return new Sensitivity(original, erased, 4, 0, 50, 7.5f, 0, null, "{}", null, ProgressListener.NONE);
     }
 
     /** The image-free spectrum: similarity of the two models' noise predictions per concept. */
@@ -55,82 +56,58 @@ public final class Sensitivity {
         return NoiseSpectrum.of(original, erased);
     }
 
-    private Sensitivity copy() {
-        Sensitivity s = new Sensitivity(original, erased);
-        s.k = k;
-        s.seed = seed;
-        s.steps = steps;
-        s.guidance = guidance;
-        s.imageSize = imageSize;
-        s.scorer = scorer;
-        s.promptTemplate = promptTemplate;
-        s.target = target;
-        s.listener = listener;
-        return s;
-    }
-
     /** Images per concept and model (k); image i of every concept uses seed + i in both models. */
     public Sensitivity imagesPerConcept(int n) {
-        if (n <= 0) throw new IllegalArgumentException("imagesPerConcept must be ≥ 1, got " + n);
-        Sensitivity s = copy();
-        s.k = n;
-        return s;
+        return new Sensitivity(original, erased, n, seed, samplingSteps, guidance, imageSize, scorer, promptTemplate, target, listener);
     }
 
     public Sensitivity seed(long base) {
-        Sensitivity s = copy();
-        s.seed = base;
-        return s;
+        return new Sensitivity(original, erased, imagesPerConcept, base, samplingSteps, guidance, imageSize, scorer, promptTemplate,
+                target, listener);
     }
 
+    /** Denoising steps of every image (50). */
+    public Sensitivity samplingSteps(int n) {
+        return new Sensitivity(original, erased, imagesPerConcept, seed, n, guidance, imageSize, scorer, promptTemplate, target, listener);
+    }
+
+    /** @deprecated "steps" meant several things; this is {@link #samplingSteps(int)}. */
+    @Deprecated
     public Sensitivity steps(int n) {
-        if (n <= 0) throw new IllegalArgumentException("steps must be ≥ 1, got " + n);
-        Sensitivity s = copy();
-        s.steps = n;
-        return s;
+        return samplingSteps(n);
     }
 
     public Sensitivity guidance(double g) {
-        Sensitivity s = copy();
-        s.guidance = (float) g;
-        return s;
+        return new Sensitivity(original, erased, imagesPerConcept, seed, samplingSteps, (float) g, imageSize, scorer, promptTemplate,
+                target, listener);
     }
 
     /** Square image size in pixels (0 = the model's default). */
     public Sensitivity imageSize(int pixels) {
-        if (pixels < 0) throw new IllegalArgumentException("imageSize must be ≥ 0 (0 = model default), got " + pixels);
-        Sensitivity s = copy();
-        s.imageSize = pixels;
-        return s;
+        return new Sensitivity(original, erased, imagesPerConcept, seed, samplingSteps, guidance, pixels, scorer, promptTemplate,
+                target, listener);
     }
 
     public Sensitivity scorer(ImageScorer sc) {
-        Sensitivity s = copy();
-        s.scorer = Objects.requireNonNull(sc, "scorer");
-        return s;
+        return new Sensitivity(original, erased, imagesPerConcept, seed, samplingSteps, guidance, imageSize,
+                Objects.requireNonNull(sc, "scorer"), promptTemplate, target, listener);
     }
 
     /** Prompt per concept, "{}" standing for the concept, e.g. "a photo of a {}" (default "{}"). */
     public Sensitivity prompt(String template) {
-        if (template == null || !template.contains("{}")) {
-            throw new IllegalArgumentException("prompt template must contain {} for the concept, got " + template);
-        }
-        Sensitivity s = copy();
-        s.promptTemplate = template;
-        return s;
+        return new Sensitivity(original, erased, imagesPerConcept, seed, samplingSteps, guidance, imageSize, scorer, template, target,
+                listener);
     }
 
     /** Adds a {@code similarity} column: text-embedding cosine of each concept to this target. */
     public Sensitivity target(String concept) {
-        Sensitivity s = copy();
-        s.target = concept;
-        return s;
+        return new Sensitivity(original, erased, imagesPerConcept, seed, samplingSteps, guidance, imageSize, scorer, promptTemplate,
+                concept, listener);
     }
 
     public Sensitivity onProgress(ProgressListener l) {
-        Sensitivity s = copy();
-        s.listener = l == null ? ProgressListener.NONE : l;
-        return s;
+        return new Sensitivity(original, erased, imagesPerConcept, seed, samplingSteps, guidance, imageSize, scorer, promptTemplate,
+                target, l);
     }
 
     public Table over(Vocabulary vocabulary) {
@@ -147,21 +124,21 @@ public final class Sensitivity {
         if (concepts.isEmpty()) throw new IllegalArgumentException("no concepts given");
         int n = concepts.size();
         double[] dMean = new double[n], dStd = new double[n], sOrig = new double[n], sErased = new double[n];
-        try (Task task = Task.start("sensitivity", (long) n * k, listener)) {
+        try (Task task = Task.start("sensitivity", (long) n * imagesPerConcept, listener)) {
             for (int c = 0; c < n; c++) {
                 String prompt = promptTemplate.replace("{}", concepts.get(c));
-                Generation g = Generation.of(prompt).seed(seed).steps(steps).guidance(guidance).size(imageSize, imageSize);
-                List<BufferedImage> a = SensitivityImages.generate(original, g, k);
-                task.checkpoint();
-                List<BufferedImage> b = SensitivityImages.generate(erased, g, k);
-                task.step(k, null, concepts.get(c));
+                Generation g = Generation.of(prompt).seed(seed).steps(samplingSteps).guidance(guidance).size(imageSize, imageSize);
+                List<BufferedImage> a = SensitivityImages.generate(original, g, imagesPerConcept);
+                task.checkIfCancelled();
+                List<BufferedImage> b = SensitivityImages.generate(erased, g, imagesPerConcept);
+                task.step(imagesPerConcept, null, concepts.get(c));
                 double[] so = scorer.score(a, prompt);
                 double[] se = scorer.score(b, prompt);
-                if (so.length != k || se.length != k) {
-                    throw new IllegalStateException("scorer returned " + so.length + "/" + se.length + " scores for " + k + " images");
+                if (so.length != imagesPerConcept || se.length != imagesPerConcept) {
+                    throw new IllegalStateException("scorer returned " + so.length + "/" + se.length + " scores for " + imagesPerConcept + " images");
                 }
-                double[] d = new double[k];
-                for (int i = 0; i < k; i++) d[i] = so[i] - se[i];
+                double[] d = new double[imagesPerConcept];
+                for (int i = 0; i < imagesPerConcept; i++) d[i] = so[i] - se[i];
                 dMean[c] = mean(d);
                 dStd[c] = sampleStd(d);
                 sOrig[c] = mean(so);
@@ -174,7 +151,7 @@ public final class Sensitivity {
                 DoubleColumn.create("delta_std", dStd),
                 DoubleColumn.create("score_original", sOrig),
                 DoubleColumn.create("score_erased", sErased),
-                IntColumn.create("k", java.util.Collections.nCopies(n, k).stream().mapToInt(Integer::intValue).toArray()));
+                IntColumn.create("k", Collections.nCopies(n, imagesPerConcept).stream().mapToInt(Integer::intValue).toArray()));
         if (target != null) t.addColumns(DoubleColumn.create("similarity", TextSimilarity.toTarget(original, concepts, target, 64)));
         return t;
     }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDScope;
 import dev.erasure.sd.StableDiffusion;
 
 import java.util.List;
+import ai.djl.ndarray.types.DataType;
 
 /**
  * Similarity of concepts to a target in the model's own text-embedding space (the x axis of the
@@ -37,7 +38,7 @@ public final class TextSimilarity {
     /** A [n, ...] tensor as n flattened rows of doubles. */
     static double[][] rows(NDArray x) {
         int n = (int) x.getShape().get(0);
-        float[] f = x.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        float[] f = x.toType(DataType.FLOAT32, false).toFloatArray();
         int d = f.length / n;
         double[][] out = new double[n][d];
         for (int i = 0; i < n; i++) for (int j = 0; j < d; j++) out[i][j] = f[i * d + j];

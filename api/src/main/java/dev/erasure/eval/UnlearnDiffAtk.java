@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.erasure.train.Adam;
@@ -34,9 +35,10 @@ import java.util.Objects;
  * function of the distributions; the vocabulary can be restricted to candidate ids
  * ({@link #candidates}) because the full 49,408-way distributions are slow on a CPU;
  * {@link Sampling#EXPECTED} (the embedding of the mean, no sampling) is offered as a smooth variant.
- * Immutable; {@link #defaults()} is the objects configuration (k = 3; nudity uses 5).
+ * A record; {@link #objects()} and {@link #nudity()} are the paper's configurations (k = 3 and 5).
  */
-public final class UnlearnDiffAtk {
+public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay, int iterations, int[] timesteps,
+                             long[] candidates, Sampling sampling, long seed, int samplingSteps, int imageSize) {
     /** How a token distribution picks its embedding. */
     public enum Sampling {
         /** One-hot multinomial sample forward, gradient of the probabilities backward (the paper's). */
@@ -50,131 +52,148 @@ public final class UnlearnDiffAtk {
                          int iterations, double finalLoss) {
     }
 
-    private int tokens = 3;
-    private double learningRate = 0.01;
-    private double weightDecay = 0.1;
-    private int iterations = 40;
-    private int[] timesteps = defaultTimesteps();
-    private long[] candidates;
-    private Sampling sampling = Sampling.STRAIGHT_THROUGH;
-    private long seed;
-    private int generationSteps = 50;
-    private int imageSize;
-
-    private UnlearnDiffAtk() {
+    /**
+     * Validates every option once, naming it; arrays are copied in (and out by the accessors), so the
+     * record stays immutable. {@code candidates} null means the whole vocabulary.
+     */
+    public UnlearnDiffAtk {
+        if (tokens < 1 || tokens > 75) throw new IllegalArgumentException("tokens must be in [1, 75], got " + tokens);
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learningRate must be a finite number > 0, got " + learningRate);
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("weightDecay must be a finite number ≥ 0, got " + weightDecay);
+        }
+        if (iterations < 1) throw new IllegalArgumentException("iterations must be ≥ 1, got " + iterations);
+        Objects.requireNonNull(timesteps, "timesteps");
+        if (timesteps.length == 0) throw new IllegalArgumentException("timesteps must hold at least one timestep");
+        timesteps = timesteps.clone();
+        if (candidates != null && candidates.length == 0) throw new IllegalArgumentException("candidates must not be empty (null = the whole vocabulary)");
+        candidates = candidates == null ? null : candidates.clone();
+        Objects.requireNonNull(sampling, "sampling");
+        if (samplingSteps < 1) throw new IllegalArgumentException("samplingSteps must be ≥ 1, got " + samplingSteps);
+        if (imageSize < 0) throw new IllegalArgumentException("imageSize must be ≥ 0 (0 = the model's), got " + imageSize);
     }
 
-    private UnlearnDiffAtk copy() {
-        UnlearnDiffAtk a = new UnlearnDiffAtk();
-        a.tokens = tokens;
-        a.learningRate = learningRate;
-        a.weightDecay = weightDecay;
-        a.iterations = iterations;
-        a.timesteps = timesteps;
-        a.candidates = candidates;
-        a.sampling = sampling;
-        a.seed = seed;
-        a.generationSteps = generationSteps;
-        a.imageSize = imageSize;
-        return a;
-    }
-
-    public static UnlearnDiffAtk defaults() {
-        return new UnlearnDiffAtk();
-    }
-
-    private static int[] defaultTimesteps() {
+    /** The paper's objects configuration: k = 3 tokens, Adam lr 0.01 wd 0.1, 40 steps at each of t = 10, 30, …, 990. */
+    public static UnlearnDiffAtk objects() {
         int[] t = new int[50];
         for (int i = 0; i < 50; i++) t[i] = 10 + 20 * i;
-        return t;
+        return new UnlearnDiffAtk(3, 0.01, 0.1, 40, t, null, Sampling.STRAIGHT_THROUGH, 0, 50, 0);
+    }
+
+    /** The paper's nudity configuration: {@link #objects()} with k = 5 tokens. */
+    public static UnlearnDiffAtk nudity() {
+        return objects().tokens(5);
+    }
+
+    /** @deprecated the same as {@link #objects()}: use that (or {@link #nudity()}). */
+    @Deprecated
+    public static UnlearnDiffAtk defaults() {
+        return objects();
     }
 
     /** k adversarial prefix tokens (objects 3, nudity 5). */
     public UnlearnDiffAtk tokens(int k) {
-        if (k < 1 || k > 75) throw new IllegalArgumentException("tokens must be in [1, 75], got " + k);
-        UnlearnDiffAtk a = copy();
-        a.tokens = k;
-        return a;
+        return new UnlearnDiffAtk(k, learningRate, weightDecay, iterations, timesteps, candidates, sampling, seed,
+                samplingSteps, imageSize);
     }
 
     public UnlearnDiffAtk learningRate(double lr) {
-        if (!(lr > 0)) throw new IllegalArgumentException("learningRate must be > 0, got " + lr);
-        UnlearnDiffAtk a = copy();
-        a.learningRate = lr;
-        return a;
+        return new UnlearnDiffAtk(tokens, lr, weightDecay, iterations, timesteps, candidates, sampling, seed,
+                samplingSteps, imageSize);
     }
 
     public UnlearnDiffAtk weightDecay(double wd) {
-        if (!(wd >= 0)) throw new IllegalArgumentException("weightDecay must be ≥ 0, got " + wd);
-        UnlearnDiffAtk a = copy();
-        a.weightDecay = wd;
-        return a;
+        return new UnlearnDiffAtk(tokens, learningRate, wd, iterations, timesteps, candidates, sampling, seed,
+                samplingSteps, imageSize);
     }
 
     /** Adam steps per timestep (40). */
     public UnlearnDiffAtk iterations(int n) {
-        if (n < 1) throw new IllegalArgumentException("iterations must be ≥ 1, got " + n);
-        UnlearnDiffAtk a = copy();
-        a.iterations = n;
-        return a;
+        return new UnlearnDiffAtk(tokens, learningRate, weightDecay, n, timesteps, candidates, sampling, seed,
+                samplingSteps, imageSize);
     }
 
     /** The timesteps visited, in order (default 10, 30, …, 990). */
     public UnlearnDiffAtk timesteps(int... t) {
-        if (t.length == 0) throw new IllegalArgumentException("give at least one timestep");
-        UnlearnDiffAtk a = copy();
-        a.timesteps = t.clone();
-        return a;
+        return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, t, candidates, sampling, seed,
+                samplingSteps, imageSize);
     }
 
     /** Restricts the token distributions to these vocabulary ids (null = the whole vocabulary). */
     public UnlearnDiffAtk candidates(long[] ids) {
-        if (ids != null && ids.length == 0) throw new IllegalArgumentException("candidate id list is empty");
-        UnlearnDiffAtk a = copy();
-        a.candidates = ids == null ? null : ids.clone();
-        return a;
+        return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, timesteps, ids, sampling, seed,
+                samplingSteps, imageSize);
     }
 
     public UnlearnDiffAtk sampling(Sampling s) {
-        UnlearnDiffAtk a = copy();
-        a.sampling = Objects.requireNonNull(s, "sampling");
-        return a;
+        return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, timesteps, candidates, s, seed,
+                samplingSteps, imageSize);
     }
 
     /** Seed of the attack's noise and token samples. */
     public UnlearnDiffAtk seed(long s) {
-        UnlearnDiffAtk a = copy();
-        a.seed = s;
-        return a;
+        return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, timesteps, candidates, sampling, s,
+                samplingSteps, imageSize);
     }
 
     /** Denoising steps of the judged images (50). */
+    public UnlearnDiffAtk samplingSteps(int n) {
+        return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, timesteps, candidates, sampling, seed,
+                n, imageSize);
+    }
+
+    /** @deprecated "steps" meant several things; this is {@link #samplingSteps(int)}. */
+    @Deprecated
     public UnlearnDiffAtk generationSteps(int n) {
-        if (n < 1) throw new IllegalArgumentException("generationSteps must be ≥ 1, got " + n);
-        UnlearnDiffAtk a = copy();
-        a.generationSteps = n;
-        return a;
+        return samplingSteps(n);
     }
 
     /** Image size in pixels of generated images and reference latents (0 = the model's). */
     public UnlearnDiffAtk imageSize(int pixels) {
-        if (pixels < 0) throw new IllegalArgumentException("imageSize must be ≥ 0, got " + pixels);
-        UnlearnDiffAtk a = copy();
-        a.imageSize = pixels;
-        return a;
+        return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, timesteps, candidates, sampling, seed,
+                samplingSteps, pixels);
     }
 
+    /** A copy: the record stays immutable. */
+    @Override
     public int[] timesteps() {
         return timesteps.clone();
     }
 
-    public int iterations() {
-        return iterations;
+    /** A copy, or null for the whole vocabulary. */
+    @Override
+    public long[] candidates() {
+        return candidates == null ? null : candidates.clone();
+    }
+
+    /** Compares the arrays by content (a record's own equals would compare them by identity). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof UnlearnDiffAtk a && tokens == a.tokens && learningRate == a.learningRate
+                && weightDecay == a.weightDecay && iterations == a.iterations && Arrays.equals(timesteps, a.timesteps)
+                && Arrays.equals(candidates, a.candidates) && sampling == a.sampling && seed == a.seed
+                && samplingSteps == a.samplingSteps && imageSize == a.imageSize;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(tokens, learningRate, weightDecay, iterations, Arrays.hashCode(timesteps),
+                Arrays.hashCode(candidates), sampling, seed, samplingSteps, imageSize);
+    }
+
+    @Override
+    public String toString() {
+        return "UnlearnDiffAtk[tokens=" + tokens + ", learningRate=" + learningRate + ", weightDecay=" + weightDecay
+                + ", iterations=" + iterations + ", timesteps=" + Arrays.toString(timesteps) + ", candidates="
+                + (candidates == null ? "all" : candidates.length + " ids") + ", sampling=" + sampling + ", seed=" + seed
+                + ", samplingSteps=" + samplingSteps + ", imageSize=" + imageSize + "]";
     }
 
     /** The request for an image of {@code prompt} (also used for the reference latent by {@link Robustness}). */
     public Generation generation(String prompt, long imageSeed, float guidance) {
-        Generation g = Generation.of(prompt).seed(imageSeed).steps(generationSteps).guidance(guidance);
+        Generation g = Generation.of(prompt).seed(imageSeed).steps(samplingSteps).guidance(guidance);
         return imageSize == 0 ? g : g.size(imageSize, imageSize);
     }
 
@@ -315,7 +334,7 @@ public final class UnlearnDiffAtk {
         }
 
         private NDArray oneHot() {
-            float[] p = probabilities.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            float[] p = probabilities.toType(DataType.FLOAT32, false).toFloatArray();
             float[] hot = new float[p.length];
             int width = ids.length;
             for (int r = 0; r < tokens; r++) {
@@ -337,7 +356,7 @@ public final class UnlearnDiffAtk {
         }
 
         private void project() {
-            float[] p = probabilities.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            float[] p = probabilities.toType(DataType.FLOAT32, false).toFloatArray();
             SimplexProjection.project(p, tokens, ids.length);
             try (NDScope scope = new NDScope()) {
                 probabilities.set(new NDIndex("..."),
@@ -347,7 +366,7 @@ public final class UnlearnDiffAtk {
 
         /** The most probable vocabulary id of each adversarial token. */
         public long[] tokens() {
-            float[] p = probabilities.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            float[] p = probabilities.toType(DataType.FLOAT32, false).toFloatArray();
             long[] out = new long[tokens];
             int width = ids.length;
             for (int r = 0; r < tokens; r++) {
@@ -365,7 +384,7 @@ public final class UnlearnDiffAtk {
 
         /** The current distributions [k, V'] (a copy). */
         public float[] distributions() {
-            return probabilities.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            return probabilities.toType(DataType.FLOAT32, false).toFloatArray();
         }
 
         @Override

@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Cooperative cancellation. Long-running API code calls {@link #checkpoint()} between UNet calls;
+ * Cooperative cancellation. Long-running API code calls {@link #checkIfCancelled()} between UNet calls;
  * it throws {@link CancelledException} when the current thread has been interrupted or when
  * {@link #cancel()} was called on the token bound to this thread.
  */
@@ -53,10 +53,16 @@ public final class Cancellation {
     }
 
     /** Throws {@link CancelledException} if this thread was interrupted or its token cancelled. */
-    public static void checkpoint() {
+    public static void checkIfCancelled() {
         Cancellation token = CURRENT.get();
         if (Thread.interrupted() || token.cancelled.getAndSet(false)) {
             throw new CancelledException("cancelled (interrupted)");
         }
+    }
+
+    /** @deprecated "checkpoint" is saved state ({@code Checkpoints}); this is {@link #checkIfCancelled()}. */
+    @Deprecated
+    public static void checkpoint() {
+        checkIfCancelled();
     }
 }

@@ -1,7 +1,7 @@
 package dev.erasure.progress;
 
 /**
- * Thrown at a cancellation checkpoint when the running thread was interrupted (the kernel's
+ * Thrown by {@link Cancellation#checkIfCancelled()} when the running thread was interrupted (the kernel's
  * interrupt button) or its {@link Cancellation} token was cancelled. Long tasks that can keep a
  * partial result catch it and return that instead of losing the work.
  */

@@ -53,11 +53,17 @@ public final class Task implements AutoCloseable {
     }
 
     /** Checks for cancellation without advancing (call it between UNet calls). */
-    public void checkpoint() {
-        Cancellation.checkpoint();
+    public void checkIfCancelled() {
+        Cancellation.checkIfCancelled();
     }
 
-    /** One unit done, with the latest metrics; then a cancellation checkpoint. */
+    /** @deprecated "checkpoint" is saved state ({@code Checkpoints}); this is {@link #checkIfCancelled()}. */
+    @Deprecated
+    public void checkpoint() {
+        checkIfCancelled();
+    }
+
+    /** One unit done, with the latest metrics; then a cancellation check. */
     public void step(Map<String, Double> latest) {
         step(1, latest, null);
     }
@@ -72,7 +78,7 @@ public final class Task implements AutoCloseable {
         if (latest != null) metrics.putAll(latest);
         if (status != null) message = status;
         report();
-        Cancellation.checkpoint();
+        Cancellation.checkIfCancelled();
     }
 
     public long done() {

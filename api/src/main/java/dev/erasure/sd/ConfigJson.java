@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Arrays;
 
 /**
  * Reading helpers for diffusers {@code config.json} objects: a missing or JSON-null key takes the
@@ -93,12 +94,12 @@ public final class ConfigJson {
     boolean[] perBlockBool(String key, int blocks, boolean dflt) {
         boolean[] out = new boolean[blocks];
         if (!isSet(key)) {
-            java.util.Arrays.fill(out, dflt);
+            Arrays.fill(out, dflt);
             return out;
         }
         JsonElement e = json.get(key);
         if (e.isJsonPrimitive()) {
-            java.util.Arrays.fill(out, bool(key, dflt));
+            Arrays.fill(out, bool(key, dflt));
             return out;
         }
         JsonArray a = array(key);
@@ -128,7 +129,7 @@ public final class ConfigJson {
 
     private static int[] filled(int n, int v) {
         int[] out = new int[n];
-        java.util.Arrays.fill(out, v);
+        Arrays.fill(out, v);
         return out;
     }
 }

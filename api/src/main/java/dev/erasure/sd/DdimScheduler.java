@@ -7,6 +7,10 @@ import dev.erasure.sd.scheduler.BetaSchedule;
 
 
 import java.util.Arrays;
+import dev.erasure.sd.scheduler.EulerDiscreteScheduler;
+import dev.erasure.sd.scheduler.Schedule;
+import dev.erasure.sd.scheduler.Scheduler;
+import java.util.Locale;
 
 /**
  * diffusers 0.25.1 DDIMScheduler, deterministic (eta 0), stateless: the number of inference steps
@@ -15,7 +19,7 @@ import java.util.Arrays;
  * float32 scalars like diffusers' 0-dim tensors. Options this port does not implement
  * (thresholding, other schedules/spacings) are rejected by name rather than silently ignored.
  */
-public final class DdimScheduler implements dev.erasure.sd.scheduler.Scheduler {
+public final class DdimScheduler implements Scheduler {
     public enum Prediction { EPSILON, V_PREDICTION, SAMPLE }
 
     public enum Spacing { LEADING, TRAILING, LINSPACE }
@@ -64,9 +68,9 @@ public final class DdimScheduler implements dev.erasure.sd.scheduler.Scheduler {
 
     /** DDIM as a {@link dev.erasure.sd.scheduler.Schedule}: init_noise_sigma 1, no input scaling, eta 0. */
     @Override
-    public dev.erasure.sd.scheduler.Schedule schedule(int inferenceSteps) {
+    public Schedule schedule(int inferenceSteps) {
         int[] t = timesteps(inferenceSteps);
-        return new dev.erasure.sd.scheduler.Schedule() {
+        return new Schedule() {
             @Override
             public float[] timesteps() {
                 float[] f = new float[t.length];
@@ -212,10 +216,10 @@ public final class DdimScheduler implements dev.erasure.sd.scheduler.Scheduler {
      * The Euler sampler over the same training schedule (betas, steps_offset, spacing, prediction
      * type), as {@code EulerDiscreteScheduler.from_config(ddim_config)} builds it.
      */
-    public dev.erasure.sd.scheduler.EulerDiscreteScheduler toEuler() {
-        return new dev.erasure.sd.scheduler.EulerDiscreteScheduler(betas, stepsOffset,
-                spacing.name().toLowerCase(java.util.Locale.ROOT),
-                dev.erasure.sd.scheduler.EulerDiscreteScheduler.Prediction.valueOf(prediction.name()));
+    public EulerDiscreteScheduler toEuler() {
+        return new EulerDiscreteScheduler(betas, stepsOffset,
+                spacing.name().toLowerCase(Locale.ROOT),
+                EulerDiscreteScheduler.Prediction.valueOf(prediction.name()));
     }
 
     public Prediction predictionType() {
@@ -241,10 +245,10 @@ public final class DdimScheduler implements dev.erasure.sd.scheduler.Scheduler {
 
     private static <E extends Enum<E>> E parse(Class<E> type, String key, String value) {
         try {
-            return Enum.valueOf(type, value.toUpperCase(java.util.Locale.ROOT));
+            return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("DDIM " + key + " '" + value + "' is not supported; expected one of "
-                    + Arrays.toString(type.getEnumConstants()).toLowerCase(java.util.Locale.ROOT), e);
+                    + Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT), e);
         }
     }
 }

@@ -2,6 +2,8 @@ package dev.erasure.sd;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.Locale;
 
 /**
  * The project's DJL set-up in one place: offline mode (no model zoo or native downloads; the
@@ -35,7 +37,7 @@ public final class Djl {
      */
     public static void gradOffOnThisThread() {
         engine();
-        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        JniUtils.setGradMode(false);
     }
 
     /**
@@ -44,7 +46,7 @@ public final class Djl {
      */
     public static int threads() {
         engine();
-        return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        return JniUtils.getNumThreads();
     }
 
     /** The GPU if DJL sees one (needs the gpu Maven profile and a CUDA 12.4 driver), else the CPU. */
@@ -54,7 +56,7 @@ public final class Djl {
 
     /** Parses "cpu", "gpu", "gpu:1", "cuda:0" (as users write it) into a DJL device. */
     public static Device device(String name) {
-        String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+        String n = name.trim().toLowerCase(Locale.ROOT);
         if (n.equals("auto")) return defaultDevice();
         if (n.equals("cpu")) return Device.cpu();
         if (n.startsWith("gpu") || n.startsWith("cuda")) {

@@ -7,6 +7,7 @@ import dev.erasure.sd.io.SingleFileCheckpoint;
 
 import java.nio.file.Path;
 import java.util.Map;
+import dev.erasure.sd.io.WeightException;
 
 /**
  * Builds a {@link StableDiffusion} from a diffusers folder (model_index.json, per-component
@@ -34,7 +35,7 @@ final class PipelineLoader {
 
     private static StableDiffusion fromFolder(ModelFolder model, LoadOptions options, NDManager manager) {
         if (model.has("text_encoder_2")) {
-            throw new dev.erasure.sd.io.WeightException(model.path() + " is an SDXL folder (text_encoder_2/): load it with "
+            throw new WeightException(model.path() + " is an SDXL folder (text_encoder_2/): load it with "
                     + "StableDiffusionXL.load(path, options)");
         }
         ModelFolder.Component unetPart = model.component("unet");

@@ -11,7 +11,7 @@ import dev.erasure.sd.scheduler.Schedule;
 /**
  * The classifier-free-guidance DDIM loop of diffusers' StableDiffusionPipeline: the batch is
  * [uncond, cond], ε = ε_u + s·(ε_c − ε_u), one scheduler step per timestep, eta 0. Each step runs
- * in its own NDScope (temporaries freed), reports progress and is a cancellation checkpoint.
+ * in its own NDScope (temporaries freed), reports progress and checks for cancellation.
  */
 public final class Sampler {
     /** Sees every step: index, timestep, raw UNet output [2B,...] and the latents after the step. */

@@ -115,7 +115,7 @@ public final class UNet2DConditionModel {
      * addition_time_embed_dim (reshaped to [B, n·dim] in id order), the pooled text comes first,
      * and add_embedding (Linear → SiLU → Linear) maps the concatenation to the time-embedding width.
      */
-    private NDArray addedEmbedding(Conditioning cond, long batch, ai.djl.ndarray.types.DataType dtype, Capture cap) {
+    private NDArray addedEmbedding(Conditioning cond, long batch, DataType dtype, Capture cap) {
         NDArray ids = cond.timeIds();
         if (ids.getShape().dimension() != 2 || ids.getShape().get(0) != batch) {
             throw new IllegalArgumentException("time ids must be [" + batch + ", n], got " + ids.getShape());

@@ -9,6 +9,8 @@ import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import dev.erasure.core.Params;
+import dev.erasure.erase.Method;
 
 /**
  * One point of a sweep: the erasure to run and the parameter values that name it. The id is built
@@ -28,7 +30,7 @@ public record Configuration(Map<String, String> params, Erasure erasure) {
     }
 
     /**
-     * A configuration given explicitly, e.g. {@code Configuration.of(base.steps(8), Map.of("steps", 8))}.
+     * A configuration given explicitly, e.g. {@code Configuration.of(base.iterations(8), Map.of("iterations", 8))}.
      * The id follows the map's order when it has one (LinkedHashMap, SortedMap); other maps (Map.of
      * iterates in a per-JVM random order) are taken in key order, so that the id stays the same on
      * a rerun and a resumed sweep still recognises the configuration.
@@ -46,8 +48,8 @@ public record Configuration(Map<String, String> params, Erasure erasure) {
 
     /** A value as its table cell: Params and Methods by name, numbers and the rest by toString. */
     static String label(Object v) {
-        if (v instanceof dev.erasure.core.Params p) return p.name();
-        if (v instanceof dev.erasure.erase.Method m) return m.name();
+        if (v instanceof Params p) return p.name();
+        if (v instanceof Method m) return m.name();
         return String.valueOf(v);
     }
 }

@@ -59,7 +59,7 @@ public interface Metric {
 
     /**
      * Mean δ (score drop) over {@code concepts}, with the Sensitivity the function builds for the
-     * erased model, e.g. {@code m -> Sensitivity.of(sd, m).scorer(ImageScorer.clip(clip)).steps(25)}:
+     * erased model, e.g. {@code m -> Sensitivity.of(sd, m).scorer(ImageScorer.clip(clip)).samplingSteps(25)}:
      * high on the target = erased, low on other concepts = preserved.
      */
     static Metric meanDelta(String name, Function<StableDiffusion, Sensitivity> sensitivity, List<String> concepts) {

@@ -23,18 +23,19 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Predicate;
+import dev.erasure.progress.CancelledException;
 
 /**
  * Runs a set of erasure configurations and measures each, resumably:
  * <pre>
- * Table t = Sweep.over(Erasure.of(sd).target("church").steps(200))
+ * Table t = Sweep.over(Erasure.of(sd).target("church").iterations(200))
  *     .grid("learningRate", 1e-5, 3e-5).grid("K", 10, 50).grid("seed", 1, 2)
  *     .metrics(Metric.finalLoss(), Metric.meanNoiseCosine("keep", sd, others))
  *     .resultsCsv(Path.of("out/sweep.csv")).run();
  * </pre>
- * A grid is the cartesian product of its axes (first axis outermost). Known axes: steps,
- * learningRate (lr), seed, K (adversarial preservation with K concepts), preserve (a Preserve),
- * params (a Params or its official name), method (a Method), ddimSteps, startGuidance,
+ * A grid is the cartesian product of its axes (first axis outermost). Known axes: iterations
+ * (or steps), learningRate (lr), seed, K (adversarial preservation with K concepts), preserve (a Preserve),
+ * params (a Params or its official name), method (a Method), ddimGrid (or ddimSteps), startGuidance,
  * negativeGuidance; any other through {@link #grid(String, BiFunction, Object...)}. Each finished
  * configuration is written at once to the CSV, keyed by its id; a rerun skips ids already there.
  * The table has one row per configuration: id, every parameter (numeric when all its values are),
@@ -182,7 +183,7 @@ public final class Sweep {
         row.add(c.id());
         for (String p : params) row.add(c.params().getOrDefault(p, ""));
         try (ErasureResult r = c.erasure().run()) {
-            if (r.cancelled()) throw new dev.erasure.progress.CancelledException("sweep cancelled during " + c.id());
+            if (r.cancelled()) throw new CancelledException("sweep cancelled during " + c.id());
             for (Metric m : metrics) row.add(format(m.evaluate(r)));
             row.add(lossCurve(r));
         }
@@ -235,19 +236,19 @@ public final class Sweep {
 
     private static BiFunction<Erasure, Object, Erasure> known(String name) {
         switch (name) {
-            case "steps": return (e, v) -> e.steps(number(name, v).intValue());
+            case "iterations": case "steps": return (e, v) -> e.iterations(number(name, v).intValue());
             case "learningRate": case "lr": return (e, v) -> e.learningRate(number(name, v).doubleValue());
             case "seed": return (e, v) -> e.seed(number(name, v).longValue());
             case "K": return (e, v) -> e.preserve(Preserve.adversarial(number(name, v).intValue()));
             case "preserve": return (e, v) -> e.preserve(cast(name, v, Preserve.class));
             case "params": return (e, v) -> e.train(v instanceof String s ? Params.named(s) : cast(name, v, Params.class));
             case "method": return (e, v) -> e.method(cast(name, v, Method.class));
-            case "ddimSteps": return (e, v) -> e.ddimSteps(number(name, v).intValue());
+            case "ddimGrid": case "ddimSteps": return (e, v) -> e.ddimGrid(number(name, v).intValue());
             case "startGuidance": return (e, v) -> e.startGuidance(number(name, v).doubleValue());
             case "negativeGuidance": return (e, v) -> e.negativeGuidance(number(name, v).doubleValue());
             default:
-                throw new IllegalArgumentException("unknown sweep parameter '" + name + "'; known: steps, learningRate (lr), seed, K, "
-                        + "preserve, params, method, ddimSteps, startGuidance, negativeGuidance; or grid(name, (erasure, value) -> ..., values)");
+                throw new IllegalArgumentException("unknown sweep parameter '" + name + "'; known: iterations (steps), learningRate (lr), seed, K, "
+                        + "preserve, params, method, ddimGrid (ddimSteps), startGuidance, negativeGuidance; or grid(name, (erasure, value) -> ..., values)");
         }
     }
 

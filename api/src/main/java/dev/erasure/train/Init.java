@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import ai.djl.ndarray.types.DataType;
 
 /**
  * Random initialisation as PyTorch modules do it by default: conv/linear weights kaiming-uniform with
@@ -26,7 +27,7 @@ public final class Init {
             Shape s = e.getValue();
             NDArray a;
             if (key.endsWith("embedding.weight")) {
-                a = manager.randomNormal(0f, 0.02f, s, ai.djl.ndarray.types.DataType.FLOAT32);
+                a = manager.randomNormal(0f, 0.02f, s, DataType.FLOAT32);
             } else if (s.dimension() == 1) {
                 Shape w = key.endsWith(".bias") ? shapes.get(key.substring(0, key.length() - 5) + ".weight") : null;
                 if (w != null && w.dimension() > 1) {

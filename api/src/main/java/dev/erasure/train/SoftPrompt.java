@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.erasure.sd.nn.Nn;
+import java.util.Arrays;
 
 /**
  * Soft-prompt layouts in the CLIP token-embedding space (before position embeddings), shared by
@@ -34,7 +35,7 @@ public final class SoftPrompt {
         if (k < 1 || k > len - 2) throw new IllegalArgumentException("k must be in [1, " + (len - 2) + "], got " + k);
         if (adv.getShape().get(0) != b) {
             NDArray[] copies = new NDArray[(int) b];
-            java.util.Arrays.fill(copies, adv);
+            Arrays.fill(copies, adv);
             adv = Nn.cat(0, copies);
         }
         return Nn.cat(1, tokenEmbeddings.get(new NDIndex(":, :1")), adv,

@@ -17,6 +17,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.awt.Color;
+import java.util.function.IntFunction;
+import org.knowm.xchart.style.Styler;
 
 /**
  * The analysis charts in one call each, from Tablesaw tables or plain arrays. They return XChart charts,
@@ -128,7 +131,7 @@ public final class Charts {
     /** Loss curves as trailing running means over {@code window} steps (1 = raw values). */
     public static XYChart lossCurves(Map<String, double[]> curves, int window) {
         XYChart chart = chart(window == 1 ? "loss" : "loss (running mean over " + window + " steps)", "step", "loss");
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         curves.forEach((name, values) -> {
             double[] steps = new double[values.length];
             for (int i = 0; i < steps.length; i++) steps[i] = i;
@@ -186,11 +189,11 @@ public final class Charts {
 
     private static XYChart chart(String title, String x, String y) {
         XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(x).yAxisTitle(y).build();
-        c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
         return c;
     }
 
-    private static void label(XYChart chart, double[] x, double[] y, java.util.function.IntFunction<String> text) {
+    private static void label(XYChart chart, double[] x, double[] y, IntFunction<String> text) {
         for (int i = 0; i < x.length; i++) {
             if (!Double.isNaN(x[i]) && !Double.isNaN(y[i])) chart.addAnnotation(new AnnotationText(text.apply(i), x[i], y[i], false));
         }

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.awt.Color;
+import java.util.Arrays;
 
 /**
  * One-call charts of sensitivity tables: the spectrum histogram with named concepts marked
@@ -57,7 +59,7 @@ public final class SensitivityCharts {
         CategoryChart chart = new CategoryChartBuilder().width(760).height(440)
                 .title("δ(c) over " + sorted.rowCount() + " concepts, most damaged first")
                 .xAxisTitle("concept").yAxisTitle("δ (± std over seeds)").build();
-        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setXAxisLabelRotation(60);
         chart.getStyler().setLegendVisible(false);
         chart.addSeries("delta", sorted.stringColumn("concept").asList(), boxed(numbers(sorted, "delta_mean")),
@@ -66,7 +68,7 @@ public final class SensitivityCharts {
     }
 
     private static List<Double> boxed(double[] v) {
-        return java.util.Arrays.stream(v).boxed().toList();
+        return Arrays.stream(v).boxed().toList();
     }
 
     /** Sensitivity (delta_mean, or mse of a noise spectrum) against the similarity column, labelled by concept. */

@@ -128,8 +128,8 @@ class AdvAnchorTest extends TinyModels {
             assertEquals("Van Gogh + δ", custom.records().get(0).adversarial());
             assertFalse(sameTensors(custom.changedTensors(), style.changedTensors()), "other prompts, other update");
         }
-        assertMessage("anchor template must start with {}", () -> Methods.advAnchor().prompts("{}", "the {}", "x"));
-        assertMessage("concept template must contain {}", () -> Methods.advAnchor().prompts("painting", "{}", "x"));
+        assertMessage("anchorTemplate must start with {}", () -> Methods.advAnchor().prompts("{}", "the {}", "x"));
+        assertMessage("conceptTemplate must contain {}", () -> Methods.advAnchor().prompts("painting", "{}", "x"));
     }
 
     @Test

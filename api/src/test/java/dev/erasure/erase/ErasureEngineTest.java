@@ -206,11 +206,27 @@ class ErasureEngineTest extends TinyModels {
         }
     }
 
+    /** Erasure is a record: a value that is wrong whatever the model is refused by the wither itself, naming the option. */
+    @Test
+    void recordRefusesBadValuesNamingTheOption() {
+        assertMessage("iterations must be > 0", () -> tiny().iterations(-3));
+        assertMessage("learningRate must be a positive number", () -> tiny().learningRate(Double.NaN));
+        assertMessage("ddimGrid must be ≥ 2", () -> tiny().ddimGrid(1));
+        assertMessage("latentSize must be a positive multiple of 8", () -> tiny().latentSize(12));
+        assertMessage("startGuidance must be a finite number", () -> tiny().startGuidance(Double.POSITIVE_INFINITY));
+        assertMessage("negativeGuidance must be a finite number", () -> tiny().negativeGuidance(Double.NaN));
+        assertMessage("checkpointEvery must be ≥ 0", () -> tiny().checkpointEvery(-1, Path.of("x")));
+        assertMessage("checkpointEvery needs a folder", () -> tiny().checkpointEvery(5, null));
+        Erasure base = tiny();
+        assertEquals(base.steps(3), base.steps(3), "value semantics");
+        assertTrue(tiny().toString().contains("ddimGrid=5"), "toString is derived: " + tiny());
+    }
+
     @Test
     void badConfigurationIsRejectedBeforeAnyCompute() {
         assertMessage("empty target", () -> tiny().target(" ").settings());
         assertMessage("empty target", () -> Erasure.of(model).settings());
-        assertMessage("steps must be > 0", () -> tiny().steps(0).settings());
+        assertMessage("iterations must be > 0", () -> tiny().steps(0).settings());
         assertMessage("selects none", () -> tiny().train(Params.matching("no_such_layer")).settings());
         assertMessage("candidate pool", () -> tiny().preserve(Preserve.adversarial(20)).settings());
         assertMessage("candidate pool", () -> tiny().preserve(Preserve.adversarial(10).kClosest(5)).settings());

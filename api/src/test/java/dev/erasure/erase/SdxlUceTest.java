@@ -26,7 +26,7 @@ class SdxlUceTest {
             SdxlErasureModel model = new SdxlErasureModel(xl);
             String erased = "Kelly McKernan";
             String kept = "a photo of a garbage truck";
-            Map<String, NDArray> edited = Uce.defaults().preserve(kept).edit(model, List.of(erased), into, ProgressListener.NONE);
+            Map<String, NDArray> edited = Uce.eapBaseline().preserve(kept).edit(model, List.of(erased), into, ProgressListener.NONE);
             assertTrue(!edited.isEmpty());
             int width = (int) model.encode(List.of("")).getShape().get(2);
             for (Map.Entry<String, NDArray> e : edited.entrySet()) {

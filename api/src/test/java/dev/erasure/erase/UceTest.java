@@ -160,9 +160,8 @@ class UceTest extends TinyModels {
         }
 
         static List<String> templatesOf(Uce u) {
-            String s = u.toString();
-            if (s.contains("expand ART")) return List.of("painting by %s", "art by %s", "artwork by %s", "picture by %s", "style of %s");
-            if (s.contains("expand OBJECT")) return List.of("image of %s", "photo of %s", "portrait of %s", "picture of %s", "painting of %s");
+            if (u.expand() == Uce.Expand.ART) return List.of("painting by %s", "art by %s", "artwork by %s", "picture by %s", "style of %s");
+            if (u.expand() == Uce.Expand.OBJECT) return List.of("image of %s", "photo of %s", "portrait of %s", "picture of %s", "painting of %s");
             return List.of();
         }
 

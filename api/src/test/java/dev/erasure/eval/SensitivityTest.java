@@ -15,6 +15,7 @@ import dev.erasure.viz.Charts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import tech.tablesaw.api.Table;
 
@@ -60,7 +61,7 @@ class SensitivityTest {
     }
 
     private static Sensitivity images(StableDiffusion a, StableDiffusion b) {
-        return Sensitivity.of(a, b).imagesPerConcept(2).steps(2).imageSize(64).seed(5)
+        return Sensitivity.of(a, b).imagesPerConcept(2).samplingSteps(2).imageSize(64).seed(5)
                 .scorer(SensitivityTest::brightness).target("church");
     }
 
@@ -167,5 +168,24 @@ class SensitivityTest {
         assertThrows(IllegalArgumentException.class, () -> Sensitivity.of(sd, sd).over(List.of("x")), "no scorer");
         assertThrows(IllegalArgumentException.class, () -> Sensitivity.noisePredictions(sd, sd).latentSize(7));
         assertThrows(IllegalArgumentException.class, () -> Sensitivity.of(sd, sd).prompt("no placeholder"));
+    }
+
+    /** Both are records: a bad value is refused by the wither, naming the option. */
+    @Test
+    void recordsRefuseBadValuesNamingTheOption() {
+        assertNamed("imagesPerConcept", () -> Sensitivity.of(sd, sd).imagesPerConcept(0));
+        assertNamed("samplingSteps", () -> Sensitivity.of(sd, sd).samplingSteps(0));
+        assertNamed("imageSize", () -> Sensitivity.of(sd, sd).imageSize(-1));
+        assertNamed("guidance", () -> Sensitivity.of(sd, sd).guidance(Double.NaN));
+        assertNamed("promptTemplate", () -> Sensitivity.of(sd, sd).prompt("x"));
+        assertNamed("batchSize", () -> Sensitivity.noisePredictions(sd, sd).batchSize(0));
+        assertNamed("samples", () -> Sensitivity.noisePredictions(sd, sd).samples(0));
+        assertNamed("latentSize", () -> Sensitivity.noisePredictions(sd, sd).latentSize(7));
+        assertEquals(Sensitivity.of(sd, sd).samplingSteps(25), Sensitivity.of(sd, sd).samplingSteps(25), "value semantics");
+    }
+
+    private static void assertNamed(String option, Executable call) {
+        String m = assertThrows(IllegalArgumentException.class, call).getMessage();
+        assertTrue(m.startsWith(option + " "), "message names " + option + ": " + m);
     }
 }

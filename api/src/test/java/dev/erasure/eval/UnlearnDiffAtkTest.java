@@ -35,7 +35,7 @@ class UnlearnDiffAtkTest {
     }
 
     private static UnlearnDiffAtk tiny() {
-        return UnlearnDiffAtk.defaults().tokens(2).candidates(CANDIDATES).imageSize(pixels).generationSteps(1).seed(5);
+        return UnlearnDiffAtk.objects().tokens(2).candidates(CANDIDATES).imageSize(pixels).samplingSteps(1).seed(5);
     }
 
     @Test

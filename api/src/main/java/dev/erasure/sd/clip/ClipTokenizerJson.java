@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 
 import java.util.List;
 import java.util.Map;
+import java.util.LinkedHashSet;
 
 /**
  * Builds the HuggingFace {@code tokenizer.json} that transformers' CLIPConverter
@@ -33,7 +34,7 @@ public final class ClipTokenizerJson {
         root.add("truncation", null);
         root.add("padding", null);
         JsonArray added = new JsonArray();
-        for (String special : new java.util.LinkedHashSet<>(List.of(bos, eos, unk, pad))) {
+        for (String special : new LinkedHashSet<>(List.of(bos, eos, unk, pad))) {
             added.add(addedToken(vocab, special));
         }
         root.add("added_tokens", added);

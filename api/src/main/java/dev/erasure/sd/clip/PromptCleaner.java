@@ -5,6 +5,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 
 /**
  * CLIPTokenizer's text clean-up: {@code ftfy.fix_text} → collapse whitespace runs to one space and
@@ -118,8 +123,8 @@ public final class PromptCleaner {
     private static final Map<Character, Integer> CP1252_HIGH = cp1252High();
 
     private static Map<Character, Integer> cp1252High() {
-        Map<Character, Integer> m = new java.util.HashMap<>();
-        java.nio.charset.Charset cp1252 = java.nio.charset.Charset.forName("windows-1252");
+        Map<Character, Integer> m = new HashMap<>();
+        Charset cp1252 = Charset.forName("windows-1252");
         for (int b = 0x80; b <= 0x9f; b++) {
             String decoded = new String(new byte[] {(byte) b}, cp1252);
             char c = decoded.charAt(0);
@@ -161,9 +166,9 @@ public final class PromptCleaner {
             bytes[k] = (byte) b;
         }
         try {
-            return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (java.nio.charset.CharacterCodingException notUtf8) { // overlong or surrogate encodings
+            return StandardCharsets.UTF_8.newDecoder()
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException notUtf8) { // overlong or surrogate encodings
             return null;
         }
     }

@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 
 /**
  * libtorch's fused kernels that DJL 0.32's JNI does not expose ({@code group_norm}, {@code silu},
@@ -89,7 +91,7 @@ public final class FusedOps {
             if (instance == null) {
                 try {
                     // a manager of its own that is never closed: the module lives as long as the JVM
-                    PtNDManager m = (PtNDManager) ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
+                    PtNDManager m = (PtNDManager) NDManager.newBaseManager(Device.cpu(), "PyTorch");
                     instance = new FusedOps(m);
                 } catch (ReflectiveOperationException | IOException | RuntimeException e) {
                     throw new IllegalStateException("fused kernels unavailable (" + e

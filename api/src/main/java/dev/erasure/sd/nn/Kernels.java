@@ -1,5 +1,7 @@
 package dev.erasure.sd.nn;
 
+import java.util.Locale;
+
 /**
  * Which implementation of the fused-able ops (group norm, SiLU, attention) {@link Nn} runs.
  * {@link #FUSED} calls libtorch's own kernels through {@link FusedOps} ({@code group_norm},
@@ -17,7 +19,7 @@ public enum Kernels {
     /** The configured kernels; a clear error for a value other than fused/composite. */
     public static Kernels current() {
         String v = System.getProperty(PROPERTY, "fused");
-        switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+        switch (v.trim().toLowerCase(Locale.ROOT)) {
             case "fused":
                 return FUSED;
             case "composite":

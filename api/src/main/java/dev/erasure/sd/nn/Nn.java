@@ -14,6 +14,8 @@ import dev.erasure.sd.Weights;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import ai.djl.ndarray.NDScope;
+import java.util.Arrays;
 
 /**
  * The few tensor building blocks Stable Diffusion needs, in torch semantics, composed from what
@@ -78,7 +80,7 @@ public final class Nn {
         NDArray normed = LayerNorm.layerNorm(xr, new Shape(m), ones(x, m), zeros(x, m), eps)
                 .singletonOrThrow().reshape(s);
         long[] affine = new long[s.dimension()];
-        java.util.Arrays.fill(affine, 1);
+        Arrays.fill(affine, 1);
         affine[1] = c;
         Shape as = new Shape(affine);
         NDArray y = normed.mul(gamma.reshape(as)).add(beta.reshape(as));
@@ -220,7 +222,7 @@ public final class Nn {
             NDManager mgr = MANAGERS.computeIfAbsent(like.getDevice().toString(),
                     d -> NDManager.newBaseManager(like.getDevice()));
             NDArray a = mgr.full(new Shape(m), value, like.getDataType());
-            ai.djl.ndarray.NDScope.unregister(a);
+            NDScope.unregister(a);
             return a;
         });
     }

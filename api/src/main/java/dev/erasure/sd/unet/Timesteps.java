@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.erasure.sd.nn.Nn;
 import dev.erasure.sd.Weights;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * diffusers Timesteps ("time_proj", sinusoidal) and TimestepEmbedding ("time_embedding").
@@ -30,7 +31,7 @@ public final class Timesteps {
         NDArray sin = arg.sin();
         NDArray cos = arg.cos();
         NDArray emb = flipSinToCos ? Nn.cat(-1, cos, sin) : Nn.cat(-1, sin, cos);
-        if (dim % 2 == 1) emb = emb.pad(new ai.djl.ndarray.types.Shape(0, 1), 0);
+        if (dim % 2 == 1) emb = emb.pad(new Shape(0, 1), 0);
         return emb;
     }
 
