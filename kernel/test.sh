@@ -28,7 +28,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION=1
   || { cat "$WORK/install.log"; echo "0 passed, 1 failed"; exit 1; }
 
 cd "$ROOT/kernel/src/test/python"
-timeout 1500 "$PY" -m pytest -q -p no:cacheprovider --junitxml="$WORK/results.xml" "$@" \
+timeout 5400 "$PY" -m pytest -q -p no:cacheprovider --junitxml="$WORK/results.xml" "$@" \
   test_conformance.py test_robustness.py test_notebooks.py
 rc=$?
 "$PY" - "$WORK/results.xml" "$rc" <<'PY'

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Executes every notebook in a folder with a real Jupyter client (nbclient), the way CI does.
 
-    run_notebooks.py [--kernel erasure] [--out DIR] [--timeout 900] [notebooks/ | a.ipynb ...]
+    run_notebooks.py [--kernel erasure] [--out DIR] [--timeout 2400] [notebooks/ | a.ipynb ...]
 
 Cells tagged "raises-exception" may fail; any other error fails the notebook. Executed copies
 (with outputs) are written to --out. Exit status: the number of failed notebooks (0 = all ran).
@@ -25,7 +25,7 @@ def notebooks(paths):
     return [p for p in found if ".ipynb_checkpoints" not in p.parts]
 
 
-def execute(path, kernel=None, timeout=900):
+def execute(path, kernel=None, timeout=2400):
     """Runs one notebook; returns it with outputs. Raises nbclient's CellExecutionError on failure."""
     nb = nbformat.read(str(path), as_version=4)
     name = kernel or os.environ.get("ERASURE_KERNEL_NAME") or nb.metadata.get("kernelspec", {}).get("name") or "erasure"
@@ -39,7 +39,7 @@ def main():
     ap.add_argument("paths", nargs="*")
     ap.add_argument("--kernel", default=os.environ.get("ERASURE_KERNEL_NAME"))
     ap.add_argument("--out", default=None)
-    ap.add_argument("--timeout", type=int, default=900)
+    ap.add_argument("--timeout", type=int, default=2400)
     args = ap.parse_args()
     failed = 0
     for path in notebooks(args.paths):
