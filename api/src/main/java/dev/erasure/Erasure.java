@@ -1,5 +1,6 @@
 package dev.erasure;
 
+import dev.erasure.io.Finite;
 import dev.erasure.core.Compat;
 import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
@@ -132,6 +133,7 @@ public final class Erasure {
     }
 
     public Erasure learningRate(double lr) {
+        Finite.require("learningRate", lr);
         return with(e -> e.learningRate = lr);
     }
 
@@ -171,10 +173,12 @@ public final class Erasure {
     }
 
     public Erasure startGuidance(double s) {
+        Finite.require("startGuidance", s);
         return with(e -> e.startGuidance = (float) s);
     }
 
     public Erasure negativeGuidance(double eta) {
+        Finite.require("negativeGuidance", eta);
         return with(e -> e.negativeGuidance = (float) eta);
     }
 
@@ -271,7 +275,7 @@ public final class Erasure {
 
     /** NaN or ∞ in a setting would silently train NaN weights. */
     private static void requireFinite(String name, double v) {
-        if (!Double.isFinite(v)) throw new IllegalArgumentException(name + " must be a finite number, got " + v);
+        Finite.require(name, v);
     }
 
     private void validatePreserve(int nTargets, Vocabulary vocab) {

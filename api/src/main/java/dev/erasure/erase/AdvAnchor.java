@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import dev.erasure.io.Finite;
 import dev.erasure.train.Adam;
 import dev.erasure.progress.ProgressListener;
 
@@ -104,6 +105,7 @@ public final class AdvAnchor implements Method {
 
     /** {@code lr2}, δ's Adam learning rate (README 1e-4). */
     public AdvAnchor deltaLearningRate(double lr) {
+        Finite.require("AdvAnchor deltaLearningRate", lr);
         AdvAnchor a = copy();
         a.deltaLearningRate = lr;
         return a;
@@ -125,6 +127,7 @@ public final class AdvAnchor implements Method {
 
     /** Weight of the "painting" preservation term (10). */
     public AdvAnchor preserveWeight(double w) {
+        Finite.require("AdvAnchor preserveWeight", w);
         AdvAnchor a = copy();
         a.preserveWeight = w;
         return a;
@@ -132,6 +135,7 @@ public final class AdvAnchor implements Method {
 
     /** CFG scale of the generated training images (7.5). */
     public AdvAnchor imageGuidance(double g) {
+        Finite.require("AdvAnchor imageGuidance", g);
         AdvAnchor a = copy();
         a.imageGuidance = g;
         return a;
@@ -139,6 +143,7 @@ public final class AdvAnchor implements Method {
 
     /** δ's initial scale: N(0,1)·scale (1e-7). */
     public AdvAnchor deltaInitScale(double s) {
+        Finite.require("AdvAnchor deltaInitScale", s);
         AdvAnchor a = copy();
         a.deltaInitScale = s;
         return a;

@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import dev.erasure.io.Finite;
 import dev.erasure.train.Adam;
 import dev.erasure.core.PromptSet;
 import dev.erasure.progress.ProgressListener;
@@ -102,6 +103,7 @@ public final class AdvUnlearn implements Method {
 
     /** γ ({@code --retain_loss_w}, README 0.3). */
     public AdvUnlearn retainWeight(double gamma) {
+        Finite.require("AdvUnlearn retainWeight", gamma);
         AdvUnlearn a = copy();
         a.retainWeight = gamma;
         return a;
@@ -137,6 +139,7 @@ public final class AdvUnlearn implements Method {
 
     /** {@code --attack_lr} (1e-3). */
     public AdvUnlearn attackLearningRate(double lr) {
+        Finite.require("AdvUnlearn attackLearningRate", lr);
         AdvUnlearn a = copy();
         a.attackLearningRate = lr;
         return a;

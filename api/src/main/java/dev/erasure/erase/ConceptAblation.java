@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import dev.erasure.io.Finite;
 import dev.erasure.train.SeededRandom;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -140,6 +141,7 @@ public final class ConceptAblation implements Method {
 
     /** Sampling steps of anchor generation (25) and its CFG scale (6). */
     public ConceptAblation anchorSampling(int steps, double guidance) {
+        Finite.require("Concept Ablation anchor guidance", guidance);
         return with(type, anchor, anchorPrompts, anchorImages, steps, guidance, group, batchSize, weightDecay, maxGradNorm,
                 noiseBased, hflip);
     }
@@ -156,12 +158,14 @@ public final class ConceptAblation implements Method {
 
     /** AdamW's decoupled weight decay (1e-2). */
     public ConceptAblation weightDecay(double wd) {
+        Finite.require("Concept Ablation weightDecay", wd);
         return with(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, wd, maxGradNorm,
                 noiseBased, hflip);
     }
 
     /** Total gradient-norm clip (1.0; 0 = off). */
     public ConceptAblation maxGradNorm(double n) {
+        Finite.require("Concept Ablation maxGradNorm", n);
         return with(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, weightDecay, n,
                 noiseBased, hflip);
     }

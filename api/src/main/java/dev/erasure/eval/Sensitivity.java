@@ -1,5 +1,6 @@
 package dev.erasure.eval;
 
+import dev.erasure.io.Finite;
 import dev.erasure.core.Vocabulary;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
@@ -91,6 +92,7 @@ public final class Sensitivity {
     }
 
     public Sensitivity guidance(double g) {
+        Finite.require("Sensitivity guidance", g);
         Sensitivity s = copy();
         s.guidance = (float) g;
         return s;

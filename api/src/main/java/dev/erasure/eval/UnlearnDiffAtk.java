@@ -1,5 +1,6 @@
 package dev.erasure.eval;
 
+import dev.erasure.io.Finite;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -98,6 +99,7 @@ public final class UnlearnDiffAtk {
     }
 
     public UnlearnDiffAtk learningRate(double lr) {
+        Finite.require("UnlearnDiffAtk learningRate", lr);
         if (!(lr > 0)) throw new IllegalArgumentException("learningRate must be > 0, got " + lr);
         UnlearnDiffAtk a = copy();
         a.learningRate = lr;
@@ -105,6 +107,7 @@ public final class UnlearnDiffAtk {
     }
 
     public UnlearnDiffAtk weightDecay(double wd) {
+        Finite.require("UnlearnDiffAtk weightDecay", wd);
         if (!(wd >= 0)) throw new IllegalArgumentException("weightDecay must be ≥ 0, got " + wd);
         UnlearnDiffAtk a = copy();
         a.weightDecay = wd;
