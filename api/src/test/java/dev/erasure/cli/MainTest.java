@@ -1,18 +1,15 @@
 package dev.erasure.cli;
 
+import dev.erasure.testing.CommandLine;
 import dev.erasure.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every user error of the command line: one clear line (no stack trace), exit 2 for usage, 1 for failures, before any model loads. */
@@ -20,20 +17,18 @@ class MainTest {
     @TempDir
     Path tmp;
 
+    private final CommandLine cli = new CommandLine(Main::run);
     private String err;
 
     private int run(String... args) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(b, true, StandardCharsets.UTF_8));
-        err = b.toString(StandardCharsets.UTF_8);
-        assertFalse(err.contains("\tat "), "no stack trace: " + err);
-        assertTrue(err.startsWith("error: "), err);
+        int code = cli.run(args);
+        err = cli.err();
         return code;
     }
 
     private void usage(String fragment, String... args) {
-        assertEquals(2, run(args), err);
-        assertTrue(err.contains(fragment), "'" + fragment + "' not in: " + err);
+        cli.usage(fragment, args);
+        err = cli.err();
     }
 
     @Test

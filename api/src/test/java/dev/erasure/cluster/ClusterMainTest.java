@@ -1,15 +1,12 @@
 package dev.erasure.cluster;
 
+import dev.erasure.testing.CommandLine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -21,21 +18,11 @@ class ClusterMainTest {
     @TempDir
     Path tmp;
 
-    private String err;
-
-    private int run(String... args) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int code = ClusterMain.run(args, new PrintStream(b, true, StandardCharsets.UTF_8));
-        err = b.toString(StandardCharsets.UTF_8);
-        assertFalse(err.contains("\tat "), "no stack trace: " + err);
-        assertTrue(err.startsWith("error: "), err);
-        return code;
-    }
+    private final CommandLine cli = new CommandLine(ClusterMain::run);
 
     private void usage(String fragment, String... args) {
-        assertEquals(2, run(args), err);
-        assertTrue(err.contains(fragment), "'" + fragment + "' not in: " + err);
-        assertTrue(err.contains("--help"), "a usage hint: " + err);
+        cli.usage(fragment, args);
+        assertTrue(cli.err().contains("--help"), "a usage hint: " + cli.err());
     }
 
     @Test
@@ -56,8 +43,8 @@ class ClusterMainTest {
         usage("--parallelism must be a positive", "k8s", "--study", study, "--results", results, "--shards", "2", "--image", "i",
                 "--parallelism", "-1");
         usage("given twice", "status", "--results", results, "--results", results);
-        assertEquals(1, run("merge", "--study", study, "--results", results), err);
-        assertTrue(err.contains("missing-study.json"), err);
-        assertEquals(1, err.strip().split("\n").length, "one line: " + err);
+        assertEquals(1, cli.run("merge", "--study", study, "--results", results), cli.err());
+        assertTrue(cli.err().contains("missing-study.json"), cli.err());
+        assertEquals(1, cli.err().strip().split("\n").length, "one line: " + cli.err());
     }
 }
