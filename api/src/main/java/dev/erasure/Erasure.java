@@ -1,5 +1,6 @@
 package dev.erasure;
 
+import dev.erasure.io.Finite;
 import dev.erasure.core.Compat;
 import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
@@ -125,6 +126,7 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
     }
 
     public Erasure learningRate(double lr) {
+        Finite.require("learningRate", lr);
         return new Erasure(model, targets, separator, preserve, params, iterations, lr, seed, vocabulary, vocabularyName,
                 ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir,
                 resumeDir, listener, method);
@@ -176,12 +178,14 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
     }
 
     public Erasure startGuidance(double s) {
+        Finite.require("startGuidance", s);
         return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
                 vocabularyName, ddimGrid, latentSize, (float) s, negativeGuidance, compat, checkpointEvery,
                 checkpointDir, resumeDir, listener, method);
     }
 
     public Erasure negativeGuidance(double eta) {
+        Finite.require("negativeGuidance", eta);
         return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
                 vocabularyName, ddimGrid, latentSize, startGuidance, (float) eta, compat, checkpointEvery,
                 checkpointDir, resumeDir, listener, method);
@@ -277,7 +281,7 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
 
     /** NaN or ∞ in a setting would silently train NaN weights. */
     private static void requireFinite(String name, double v) {
-        if (!Double.isFinite(v)) throw new IllegalArgumentException(name + " must be a finite number, got " + v);
+        Finite.require(name, v);
     }
 
     private void validatePreserve(int nTargets, Vocabulary vocab) {

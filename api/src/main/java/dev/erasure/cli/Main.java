@@ -62,17 +62,24 @@ public final class Main {
             if (!FLAGS.containsKey(args[0])) throw new UsageException("unknown command '" + args[0] + "'");
             Map<String, String> opts = options(args);
             switch (args[0]) {
-                case "quickstart":
+                case "quickstart": {
+                    String target = opts.getOrDefault("target", "circle");
+                    ShapeWorldQuickstart.checkTarget(target);
+                    int steps = positive(opts, "steps", 100);
                     ShapeWorldQuickstart.run(model(opts, "models/shapeworld"), Paths.get(opts.getOrDefault("out", "out/quickstart")),
-                            opts.getOrDefault("target", "circle"), positive(opts, "steps", 100));
+                            target, steps);
                     break;
-                case "shapeworld-bench":
-                    ShapeWorldBenchCommand.run(model(opts, "models/shapeworld"), opts);
+                }
+                case "shapeworld-bench": {
+                    ShapeWorldBenchCommand.Settings settings = ShapeWorldBenchCommand.parse(opts);
+                    ShapeWorldBenchCommand.run(model(opts, "models/shapeworld"), settings);
                     break;
-                case "shapeworld-frontier":
+                }
+                case "shapeworld-frontier": {
                     ShapeWorldFrontierCommand.Plan plan = ShapeWorldFrontierCommand.plan(opts); // every flag before the model
                     ShapeWorldFrontierCommand.run(model(opts, "models/shapeworld"), plan);
                     break;
+                }
                 case "grid":
                     grid(opts);
                     break;
@@ -99,7 +106,7 @@ public final class Main {
         if (Boolean.getBoolean("erasure.debug")) e.printStackTrace(err);
     }
 
-    private static int positive(Map<String, String> o, String flag, int dflt) {
+    static int positive(Map<String, String> o, String flag, int dflt) {
         String v = o.get(flag);
         if (v == null) return dflt;
         try {
@@ -217,9 +224,9 @@ public final class Main {
     }
 
     static void grid(Map<String, String> o) throws IOException {
+        int steps = positive(o, "steps", 10);
         Path model = model(o, "fixtures/tiny-sd");
         Path out = Paths.get(o.getOrDefault("out", "out/quickstart.png"));
-        int steps = positive(o, "steps", 10);
         List<String> prompts = List.of("a photo of a garbage truck", "a painting by Kelly McKernan", "nudity");
         long[] seeds = {1, 2, 3};
         long start = System.nanoTime();

@@ -26,33 +26,63 @@ final class ShapeWorldBenchCommand {
     private ShapeWorldBenchCommand() {
     }
 
-    static void run(Path modelDir, Map<String, String> o) throws IOException {
-        Path out = Path.of(o.getOrDefault("out", "out/shapeworld-bench"));
+    /** The command's settings, all checked before the model loads; null = the bench's default. */
+    record Settings(Path out, int images, int steps, String sets, Integer maxSets, String methods, Integer asr) {
+    }
+
+    /** Parses and checks every flag (numbers, set words, method names) without loading anything. */
+    static Settings parse(Map<String, String> o) {
+        int images = Main.positive(o, "images", 16);
+        int steps = Main.positive(o, "steps", 100);
+        Integer maxSets = o.containsKey("max-sets") ? Main.positive(o, "max-sets", 1) : null;
+        Integer asr = o.containsKey("asr") ? Main.positive(o, "asr", 1) : null;
+        String sets = o.getOrDefault("sets", "shapes");
+        if (!sets.equals("shapes") && !sets.equals("styles")) {
+            List<String> words = ShapeWorld.standard().vocabulary().stream().map(c -> c.word()).distinct().toList();
+            for (List<String> set : ShapeWorldFrontierCommand.sets(sets)) {
+                for (String w : set) {
+                    if (!words.contains(w)) {
+                        throw new Main.UsageException("--sets: '" + w + "' is not a ShapeWorld word (have " + words + ")");
+                    }
+                }
+            }
+        }
+        String methods = o.getOrDefault("methods", "standard");
+        if (!methods.equals("standard") && !methods.equals("all")) {
+            for (String m : methods.split(",", -1)) {
+                if (!ShapeWorldMethods.all().containsKey(m)) {
+                    throw new Main.UsageException("--methods: no method '" + m + "' (have standard, all or some of "
+                            + ShapeWorldMethods.all().keySet() + ")");
+                }
+            }
+        }
+        return new Settings(Path.of(o.getOrDefault("out", "out/shapeworld-bench")), images, steps, sets, maxSets, methods, asr);
+    }
+
+    static void run(Path modelDir, Settings o) throws IOException {
+        Path out = o.out();
         Files.createDirectories(out);
         long start = System.nanoTime();
         try (StableDiffusion sd = StableDiffusion.load(modelDir)) {
             ConceptClassifier judge = ConceptClassifier.load(modelDir.resolve("classifier"), sd.manager());
             ShapeWorldBench bench = ShapeWorld.bench(sd, judge)
-                    .imagesPerPrompt(Integer.parseInt(o.getOrDefault("images", "16")))
-                    .stepsPerConcept(Integer.parseInt(o.getOrDefault("steps", "100")))
+                    .imagesPerPrompt(o.images())
+                    .stepsPerConcept(o.steps())
                     .onProgress(p -> System.err.printf("\r%s %d/%d %s        ", p.task(), p.done(), p.total(),
                             p.message()));
-            String sets = o.getOrDefault("sets", "shapes");
-            bench = bench.eraseSets(ShapeWorldFrontierCommand.sets(sets));
-            if (sets.equals("styles")) bench = bench.keep(Attribute.SHAPE).topK(1);
-            if (o.containsKey("max-sets")) {
-                int n = Integer.parseInt(o.get("max-sets"));
+            bench = bench.eraseSets(ShapeWorldFrontierCommand.sets(o.sets()));
+            if (o.sets().equals("styles")) bench = bench.keep(Attribute.SHAPE).topK(1);
+            if (o.maxSets() != null) {
                 List<List<String>> all = bench.resolvedSets().stream().map(ShapeWorldBench.EraseSet::erasedWords).toList();
-                bench = bench.eraseSets(all.subList(0, Math.min(n, all.size())));
+                bench = bench.eraseSets(all.subList(0, Math.min(o.maxSets(), all.size())));
             }
             // AdvAnchor erases one concept at a time: offered when every erase set has one concept
             boolean single = bench.resolvedSets().stream().allMatch(x -> x.erased().size() == 1);
             var pool = single ? ShapeWorldMethods.singleConcept() : ShapeWorldMethods.all();
-            String methods = o.getOrDefault("methods", "standard");
-            if (methods.equals("all")) bench = bench.methods(pool);
-            else if (!methods.equals("standard")) bench = bench.methods(pool).only(methods.split(","));
-            if (o.containsKey("asr")) {
-                attack(sd, judge, bench, Integer.parseInt(o.get("asr")), out);
+            if (o.methods().equals("all")) bench = bench.methods(pool);
+            else if (!o.methods().equals("standard")) bench = bench.methods(pool).only(o.methods().split(","));
+            if (o.asr() != null) {
+                attack(sd, judge, bench, o.asr(), out);
                 return;
             }
             ShapeWorldBench.Result r = bench.run();

@@ -41,18 +41,27 @@ final class ShapeWorldQuickstart {
     private ShapeWorldQuickstart() {
     }
 
+    /** --target must name one of the world's shapes; checked before the model loads. */
+    static void checkTarget(String target) {
+        List<Concept> shapes = shapes(new ShapeWorld(ShapeWorld.DEFAULT_SIZE));
+        if (shapes.stream().noneMatch(c -> c.word().equals(target))) {
+            throw new Main.UsageException("--target must be one of the shapes "
+                    + shapes.stream().map(Concept::word).toList() + ", got '" + target + "'");
+        }
+    }
+
+    private static List<Concept> shapes(ShapeWorld world) {
+        return ShapeWorldEval.shapeAndColourConcepts(world).stream().filter(c -> c.prompt().startsWith("a ")).toList();
+    }
+
     static void run(Path modelDir, Path outDir, String target, int steps) throws IOException {
+        checkTarget(target);
         Files.createDirectories(outDir);
         long start = System.nanoTime();
         try (StableDiffusion sd = StableDiffusion.load(modelDir)) {
             ConceptClassifier judge = ConceptClassifier.load(modelDir.resolve("classifier"), sd.manager());
             ShapeWorld world = new ShapeWorld(ShapeWorld.DEFAULT_SIZE);
-            List<Concept> shapes = ShapeWorldEval.shapeAndColourConcepts(world).stream()
-                    .filter(c -> c.prompt().startsWith("a ")).toList();
-            if (shapes.stream().noneMatch(c -> c.word().equals(target))) {
-                throw new IllegalArgumentException("--target must be one of the shapes "
-                        + shapes.stream().map(Concept::word).toList() + ", got '" + target + "'");
-            }
+            List<Concept> shapes = shapes(world);
             ShapeWorldEval eval = new ShapeWorldEval(judge, IMAGES, SAMPLING_STEPS, GUIDANCE);
             // Small-world settings: 16-pixel "latents", a 20-step GenLatent grid, lr 1e-3 (the paper's
             // 1e-5 is for SD-1.4's 860 M parameters); EAP searches the world's own words.

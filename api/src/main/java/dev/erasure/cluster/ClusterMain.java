@@ -18,28 +18,60 @@ public final class ClusterMain {
     private ClusterMain() {
     }
 
+    /** The flags each command takes; any other is a usage error. */
+    private static final Map<String, Set<String>> FLAGS = Map.of(
+            "run", Set.of("study", "results", "shard", "shards"),
+            "merge", Set.of("study", "results"),
+            "status", Set.of("results"),
+            "slurm", Set.of("study", "results", "shards", "gpus", "cpus", "mem", "time", "partition", "account", "name", "submit"),
+            "k8s", Set.of("study", "results", "shards", "image", "gpus", "parallelism", "claim", "mount", "name", "out"));
+
+    /** A mistake in the command line (exit 2), as opposed to a failure while running (exit 1). */
+    static final class UsageException extends IllegalArgumentException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
     public static void main(String[] args) {
+        int code = run(args, System.err);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /**
+     * Runs a command, every flag checked before a study or model is read. A user error is one line
+     * on {@code err} and a usage hint, exit 2; a failure (missing study, corrupt model) one line,
+     * exit 1; no stack trace unless {@code -Derasure.debug=true}.
+     */
+    static int run(String[] args, java.io.PrintStream err) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             System.out.println(usage());
-            return;
+            return 0;
         }
-        int code;
         try {
+            if (!FLAGS.containsKey(args[0])) throw new UsageException("unknown cluster command '" + args[0] + "'");
             Map<String, String> o = options(args);
-            code = switch (args[0]) {
+            return switch (args[0]) {
                 case "run" -> run(o);
                 case "merge" -> merge(o);
                 case "status" -> status(o);
                 case "slurm" -> slurm(o);
-                case "k8s" -> k8s(o);
-                default -> throw new IllegalArgumentException("unknown cluster command '" + args[0] + "'\n" + usage());
+                default -> k8s(o);
             };
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            System.err.println("error: " + e.getMessage());
-            code = 2;
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage() + "\n(run ./erasure cluster --help for the commands and their options)");
+            debug(e, err);
+            return 2;
+        } catch (RuntimeException e) { // a missing study, a corrupt model, a full disk: the messages name the file
+            err.println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            debug(e, err);
+            return 1;
         }
-        System.out.flush();
-        System.exit(code);
+    }
+
+    private static void debug(Exception e, java.io.PrintStream err) {
+        if (Boolean.getBoolean("erasure.debug")) e.printStackTrace(err);
     }
 
     static String usage() {
@@ -60,9 +92,16 @@ public final class ClusterMain {
 
     private static int run(Map<String, String> o) {
         need(o, "study", "results");
+        if (o.containsKey("shard") != o.containsKey("shards")) throw new UsageException("--shard and --shards go together");
+        Shard shard;
+        try {
+            shard = o.containsKey("shard") ? Shard.of(integer(o, "shard", -1), integer(o, "shards", -1)) : Shard.fromEnvironment(System.getenv());
+        } catch (UsageException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
         Study study = Study.load(Path.of(o.get("study")));
-        Shard shard = o.containsKey("shard") || o.containsKey("shards")
-                ? Shard.of(integer(o, "shard", -1), integer(o, "shards", -1)) : Shard.fromEnvironment(System.getenv());
         Preemption.install();
         System.err.println("erasure: " + shard + " of " + study.file());
         int code = ShardRun.run(study, new ResultsDir(Path.of(o.get("results"))), shard, System.getenv());
@@ -101,6 +140,10 @@ public final class ClusterMain {
 
     private static int slurm(Map<String, String> o) {
         need(o, "study", "results", "shards");
+        for (String k : new String[] {"shards", "gpus", "cpus"}) integer(o, k, 1);
+        if (!Set.of("yes", "no").contains(o.getOrDefault("submit", "yes"))) {
+            throw new UsageException("--submit must be yes or no, got '" + o.get("submit") + "'");
+        }
         Study.load(Path.of(o.get("study"))); // fail here, not in N array tasks
         SlurmJob job = SlurmJob.of(o.getOrDefault("name", "erasure"), integer(o, "shards", 0), Path.of("").toAbsolutePath(),
                         Path.of(o.get("study")), Path.of(o.get("results")))
@@ -121,6 +164,7 @@ public final class ClusterMain {
 
     private static int k8s(Map<String, String> o) {
         need(o, "study", "results", "shards", "image");
+        for (String k : new String[] {"shards", "gpus", "parallelism"}) integer(o, k, 1);
         KubernetesJob job = KubernetesJob.of(o.getOrDefault("name", "erasure"), integer(o, "shards", 0), o.get("image"),
                         Path.of(o.get("study")), Path.of(o.get("results")))
                 .gpus(integer(o, "gpus", 1)).parallelism(integer(o, "parallelism", integer(o, "shards", 0)))
@@ -133,30 +177,35 @@ public final class ClusterMain {
     }
 
     static Map<String, String> options(String[] args) {
-        Set<String> known = Set.of("study", "results", "shard", "shards", "gpus", "cpus", "mem", "time", "partition", "account",
-                "name", "submit", "image", "parallelism", "claim", "mount", "out");
+        Set<String> known = FLAGS.get(args[0]);
         Map<String, String> m = new LinkedHashMap<>();
         for (int i = 1; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("expected --option value pairs, got '" + args[i] + "'");
+                throw new UsageException("expected --option value pairs, got '" + args[i] + "'");
             }
             String k = args[i].substring(2);
-            if (!known.contains(k)) throw new IllegalArgumentException("unknown option --" + k + "\n" + usage());
-            m.put(k, args[++i]);
+            if (!known.contains(k)) {
+                throw new UsageException("unknown option --" + k + " for " + args[0] + " (it takes --"
+                        + String.join(", --", new java.util.TreeSet<>(known)) + ")");
+            }
+            if (m.put(k, args[++i]) != null) throw new UsageException("--" + k + " given twice");
         }
         return m;
     }
 
     private static void need(Map<String, String> o, String... keys) {
-        for (String k : keys) if (!o.containsKey(k)) throw new IllegalArgumentException("--" + k + " is required\n" + usage());
+        for (String k : keys) if (!o.containsKey(k)) throw new UsageException("--" + k + " is required");
     }
 
     private static int integer(Map<String, String> o, String key, int dflt) {
         if (!o.containsKey(key)) return dflt;
         try {
-            return Integer.parseInt(o.get(key));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + " must be an integer, got '" + o.get(key) + "'");
+            int n = Integer.parseInt(o.get(key).trim());
+            if (n >= 0 && (n > 0 || key.equals("shard") || key.equals("gpus"))) return n;
+        } catch (NumberFormatException ignored) {
+            // reported below
         }
+        throw new UsageException("--" + key + " must be a " + (key.equals("shard") || key.equals("gpus") ? "non-negative" : "positive")
+                + " whole number, got '" + o.get(key) + "'");
     }
 }

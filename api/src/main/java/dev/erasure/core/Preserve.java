@@ -1,5 +1,6 @@
 package dev.erasure.core;
 
+import dev.erasure.io.Finite;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -89,10 +90,12 @@ public sealed interface Preserve permits Preserve.None, Preserve.Fixed, Preserve
         }
 
         public Adversarial learningRate(double lr) {
+            Finite.require("adversarial learningRate", lr);
             return new Adversarial(k, kClosest, lr, temperature, hard, pgdSteps, lossSpace);
         }
 
         public Adversarial temperature(double tau) {
+            Finite.require("adversarial temperature", tau);
             return new Adversarial(k, kClosest, learningRate, tau, hard, pgdSteps, lossSpace);
         }
 
@@ -121,6 +124,7 @@ public sealed interface Preserve permits Preserve.None, Preserve.Fixed, Preserve
         }
 
         public Continuous pgdLr(double lr) {
+            Finite.require("continuous pgdLr", lr);
             return new Continuous(pgdSteps, lr, weight);
         }
     }

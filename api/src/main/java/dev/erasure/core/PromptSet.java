@@ -1,5 +1,6 @@
 package dev.erasure.core;
 
+import dev.erasure.io.Finite;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -56,6 +57,7 @@ public final class PromptSet implements Iterable<PromptSet.Row> {
     public record Row(int index, String caseNumber, String prompt, long seed, float guidance, String label,
                       Map<String, String> columns) {
         public Row withGuidance(float g) {
+            Finite.require("prompt guidance", g);
             return new Row(index, caseNumber, prompt, seed, g, label, columns);
         }
     }
@@ -238,6 +240,7 @@ public final class PromptSet implements Iterable<PromptSet.Row> {
 
     /** The same rows with one guidance scale for all. */
     public PromptSet withGuidance(float g) {
+        Finite.require("prompt guidance", g);
         return new PromptSet(name, new ArrayList<>(rows.stream().map(r -> r.withGuidance(g)).toList()));
     }
 

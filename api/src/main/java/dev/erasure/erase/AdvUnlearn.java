@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import dev.erasure.io.Finite;
 import dev.erasure.train.Adam;
 import dev.erasure.core.PromptSet;
 import dev.erasure.progress.ProgressListener;
@@ -99,6 +100,7 @@ public record AdvUnlearn(TextEncoderParams textEncoder, List<String> retain, int
 
     /** γ ({@code --retain_loss_w}, README 0.3). */
     public AdvUnlearn retainWeight(double gamma) {
+        Finite.require("AdvUnlearn retainWeight", gamma);
         return new AdvUnlearn(textEncoder, retain, retainBatch, gamma, warmup, attackEvery, adversarialTokens, attackSteps,
                 attackLearningRate, init, signGradient);
     }
@@ -129,6 +131,7 @@ public record AdvUnlearn(TextEncoderParams textEncoder, List<String> retain, int
 
     /** {@code --attack_lr} (1e-3). */
     public AdvUnlearn attackLearningRate(double lr) {
+        Finite.require("AdvUnlearn attackLearningRate", lr);
         return new AdvUnlearn(textEncoder, retain, retainBatch, retainWeight, warmup, attackEvery, adversarialTokens,
                 attackSteps, lr, init, signGradient);
     }

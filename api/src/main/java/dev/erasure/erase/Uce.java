@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import dev.erasure.io.Finite;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -126,16 +127,19 @@ public record Uce(Variant variant, Technique technique, List<String> guides, Lis
 
     /** s_p (default max(0.1, 1/#retain) full sequence, 1 last token). */
     public Uce preserveScale(double s) {
+        Finite.require("UCE preserveScale", s);
         return new Uce(variant, technique, guides, retain, s, eraseScale, lambda, expand);
     }
 
     /** s_e (1). */
     public Uce eraseScale(double s) {
+        Finite.require("UCE eraseScale", s);
         return new Uce(variant, technique, guides, retain, preserveScale, s, lambda, expand);
     }
 
     /** λ, the pull towards the original weights (0.5). */
     public Uce lambda(double l) {
+        Finite.require("UCE lambda", l);
         return new Uce(variant, technique, guides, retain, preserveScale, eraseScale, l, expand);
     }
 

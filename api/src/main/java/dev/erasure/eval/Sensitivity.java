@@ -1,5 +1,6 @@
 package dev.erasure.eval;
 
+import dev.erasure.io.Finite;
 import dev.erasure.core.Vocabulary;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
@@ -78,6 +79,7 @@ public record Sensitivity(StableDiffusion original, StableDiffusion erased, int 
     }
 
     public Sensitivity guidance(double g) {
+        Finite.require("Sensitivity guidance", g);
         return new Sensitivity(original, erased, imagesPerConcept, seed, samplingSteps, (float) g, imageSize, scorer, promptTemplate,
                 target, listener);
     }

@@ -1,5 +1,6 @@
 package dev.erasure.eval;
 
+import dev.erasure.io.Finite;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -100,11 +101,13 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
     }
 
     public UnlearnDiffAtk learningRate(double lr) {
+        Finite.require("UnlearnDiffAtk learningRate", lr);
         return new UnlearnDiffAtk(tokens, lr, weightDecay, iterations, timesteps, candidates, sampling, seed,
                 samplingSteps, imageSize);
     }
 
     public UnlearnDiffAtk weightDecay(double wd) {
+        Finite.require("UnlearnDiffAtk weightDecay", wd);
         return new UnlearnDiffAtk(tokens, learningRate, wd, iterations, timesteps, candidates, sampling, seed,
                 samplingSteps, imageSize);
     }

@@ -1,6 +1,9 @@
 package dev.erasure.sd;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.erasure.sd.nn.Capture;
 import dev.erasure.sd.nn.Nn;
 import dev.erasure.sd.vae.Decoder;
@@ -24,7 +27,8 @@ public final class AutoencoderKL {
         this.w = w;
         this.encoder = new Encoder(cfg);
         this.decoder = new Decoder(cfg);
-        w.get("decoder.conv_in.weight"); // a wrong file fails here, naming the file and key
+        ParameterShapes.check(w, ParameterShapes.vae(cfg)); // a wrong file fails here, naming the file and key
+        w.get("decoder.conv_in.weight");
     }
 
     public VaeConfig config() {
@@ -37,6 +41,16 @@ public final class AutoencoderKL {
 
     public AutoencoderKL withWeights(Weights other) {
         return new AutoencoderKL(cfg, other);
+    }
+
+    /**
+     * Encodes and decodes the smallest valid input once, so that a weight whose shape the config
+     * table does not pin down (or a missing one) is named with its file and key at load time.
+     */
+    void validate(NDManager manager, DataType dtype) {
+        int f = 1 << (cfg.blockOutChannels.length - 1);
+        encode(manager.zeros(new Shape(1, cfg.inChannels, f, f), dtype));
+        decode(manager.zeros(new Shape(1, cfg.latentChannels, 1, 1), dtype));
     }
 
     /** The latent scale SD applies (0.18215 for SD-1.x). */

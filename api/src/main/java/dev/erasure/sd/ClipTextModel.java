@@ -30,9 +30,9 @@ public final class ClipTextModel {
         this.cfg = cfg;
         this.weights = w;
         this.encoder = new ClipEncoder(cfg.numHiddenLayers(), cfg.numAttentionHeads(), cfg.hiddenAct(), cfg.layerNormEps());
-        Weights emb = w.sub("text_model.embeddings");
-        emb.get("token_embedding.weight", new Shape(cfg.vocabSize(), cfg.hiddenSize()));
-        emb.get("position_embedding.weight", new Shape(cfg.maxPositionEmbeddings(), cfg.hiddenSize()));
+        ParameterShapes.check(w, ParameterShapes.clipText(cfg));
+        w.get("text_model.embeddings.token_embedding.weight");
+        w.get("text_model.embeddings.position_embedding.weight");
     }
 
     /** lastHiddenState [B,L,D] after final LN; hiddenStates: embeddings then each layer (before final LN); pooled [B,D]. */

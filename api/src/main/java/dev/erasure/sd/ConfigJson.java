@@ -26,6 +26,11 @@ public final class ConfigJson {
         return json.has(key) && !json.get(key).isJsonNull();
     }
 
+    /** The key is present with the value null (in diffusers configs: "none", unlike an absent key: "the default"). */
+    public boolean isExplicitNull(String key) {
+        return json.has(key) && json.get(key).isJsonNull();
+    }
+
     JsonElement raw(String key) {
         return isSet(key) ? json.get(key) : null;
     }

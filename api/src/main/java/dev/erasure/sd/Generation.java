@@ -1,5 +1,6 @@
 package dev.erasure.sd;
 
+import dev.erasure.io.Finite;
 import dev.erasure.sd.scheduler.SchedulerType;
 
 /**
@@ -36,6 +37,7 @@ public record Generation(String prompt, String negativePrompt, long seed, int st
     }
 
     public Generation guidance(float g) {
+        Finite.require("guidance", g);
         return new Generation(prompt, negativePrompt, seed, steps, g, height, width, scheduler);
     }
 

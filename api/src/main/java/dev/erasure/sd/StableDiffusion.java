@@ -216,11 +216,7 @@ public final class StableDiffusion implements AutoCloseable {
             int cells = 1 << (unet.config().numDownsamplers());
             NDArray z = manager.zeros(new Shape(1, unet.config().inChannels, cells, cells), dtype());
             unet.forward(z, manager.create(new long[] {1}), c);
-            if (vae != null) {
-                int f = vaeScaleFactor();
-                vae.encode(manager.zeros(new Shape(1, vae.config().inChannels, f, f), dtype()));
-                vae.decode(manager.zeros(new Shape(1, vae.config().latentChannels, 1, 1), dtype()));
-            }
+            if (vae != null) vae.validate(manager, dtype());
         }
         return this;
     }

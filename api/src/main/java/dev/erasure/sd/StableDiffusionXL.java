@@ -72,7 +72,11 @@ public final class StableDiffusionXL implements AutoCloseable {
                     ClipTokenizer.fromFolder(path.resolve("tokenizer_2")), text(model, "text_encoder_2", options, manager));
             JsonObject index = JsonParser.parseString(Files.readString(path.resolve("model_index.json"))).getAsJsonObject();
             boolean zeros = !index.has("force_zeros_for_empty_prompt") || index.get("force_zeros_for_empty_prompt").getAsBoolean();
-            return new StableDiffusionXL(enc, unet, vae, model.schedulerConfig(), zeros, manager, path.toString());
+            // the pooled width is what add_embedding expects besides SDXL's 6 size/crop ids
+            enc.encoder2().weights().get("text_projection.weight", new Shape(
+                    unet.config().projectionClassEmbeddingsInputDim - 6L * unet.config().additionTimeEmbedDim,
+                    enc.encoder2().config().hiddenSize()));
+            return new StableDiffusionXL(enc, unet, vae, model.schedulerConfig(), zeros, manager, path.toString()).validate();
         } catch (IOException e) {
             manager.close();
             throw new WeightException("cannot read " + path.resolve("model_index.json") + ": " + e.getMessage(), e);
@@ -175,6 +179,20 @@ public final class StableDiffusionXL implements AutoCloseable {
                     g.guidance(), listener, null);
             return Images.toImage(vae.decode(latent.div(vae.scalingFactor())));
         }
+    }
+
+    /** As {@link StableDiffusion#validate()}: every component runs once on the smallest valid input. */
+    public StableDiffusionXL validate() {
+        Djl.gradOffOnThisThread();
+        try (NDScope scope = new NDScope()) {
+            int cells = 1 << unet.config().numDownsamplers();
+            int f = vaeScaleFactor();
+            Conditioning c = conditioning(List.of(""), cells * f, cells * f);
+            DataType dtype = unet.weights().get("conv_in.weight").getDataType();
+            unet.forward(manager.zeros(new Shape(1, unet.config().inChannels, cells, cells), dtype), manager.create(new long[] {1}), c);
+            vae.validate(manager, dtype);
+        }
+        return this;
     }
 
     @Override

@@ -35,6 +35,7 @@ public final class UNet2DConditionModel {
         }
         this.mid = cfg.midBlockType == null ? null : new UNetMidBlock2DCrossAttn(cfg);
         // fail at construction, naming the file and key, rather than mid-forward
+        ParameterShapes.check(w, ParameterShapes.unet(cfg));
         w.get("conv_in.weight");
         w.get("conv_out.weight");
     }

@@ -64,7 +64,8 @@ public final class UNetConfig {
                 List.of("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"));
         upBlockTypes = c.strings("up_block_types",
                 List.of("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"));
-        midBlockType = c.isSet("mid_block_type") ? c.string("mid_block_type", null) : null;
+        // diffusers' default when the key is absent (SD-1.4's config predates it); an explicit null means none
+        midBlockType = c.isExplicitNull("mid_block_type") ? null : c.string("mid_block_type", "UNetMidBlock2DCrossAttn");
         blockOutChannels = c.ints("block_out_channels", new int[] {320, 640, 1280, 1280});
         int n = blockOutChannels.length;
         if (downBlockTypes.size() != n || upBlockTypes.size() != n) {

@@ -1,5 +1,6 @@
 package dev.erasure.sweep;
 
+import dev.erasure.io.Finite;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.erase.Method;
@@ -87,6 +88,7 @@ public final class Sweep {
     public Sweep grid(String name, BiFunction<Erasure, Object, Erasure> apply, Object... values) {
         if (explicit != null) throw new IllegalStateException("grid(...) needs Sweep.over(base), not a configuration list");
         if (values.length == 0) throw new IllegalArgumentException("axis '" + name + "' has no values");
+        for (Object v : values) if (v instanceof Number n) Finite.require("sweep axis '" + name + "' value", n.doubleValue());
         if (axes.stream().anyMatch(a -> a.name().equals(name))) throw new IllegalArgumentException("axis '" + name + "' given twice");
         List<Axis> a = new ArrayList<>(axes);
         a.add(new Axis(name, apply, List.of(values)));

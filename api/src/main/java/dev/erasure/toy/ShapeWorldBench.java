@@ -1,5 +1,6 @@
 package dev.erasure.toy;
 
+import dev.erasure.io.Finite;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.progress.ProgressListener;
@@ -172,6 +173,7 @@ public final class ShapeWorldBench {
 
     /** DDIM steps and guidance of the judged images (default 20, 3). */
     public ShapeWorldBench sampling(int steps, double cfg) {
+        Finite.require("ShapeWorldBench sampling guidance", cfg);
         if (steps < 1) throw new IllegalArgumentException("sampling steps must be >= 1, got " + steps);
         return copy(b -> {
             b.samplingSteps = steps;
@@ -193,6 +195,7 @@ public final class ShapeWorldBench {
 
     /** The erasures' learning rate (default 1e-3; the paper's 1e-5 is for SD-1.4's 860 M parameters). */
     public ShapeWorldBench learningRate(double lr) {
+        Finite.require("ShapeWorldBench learningRate", lr);
         return copy(b -> b.learningRate = lr);
     }
 

@@ -21,7 +21,7 @@ import dev.erasure.sd.io.Safetensors;
 import dev.erasure.train.AdamW;
 import dev.erasure.train.Ema;
 import dev.erasure.train.Init;
-import dev.erasure.train.ParameterShapes;
+import dev.erasure.sd.ParameterShapes;
 import dev.erasure.train.Tensors;
 
 import java.io.IOException;

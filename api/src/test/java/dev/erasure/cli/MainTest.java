@@ -1,18 +1,15 @@
 package dev.erasure.cli;
 
+import dev.erasure.testing.CommandLine;
 import dev.erasure.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every user error of the command line: one clear line (no stack trace), exit 2 for usage, 1 for failures, before any model loads. */
@@ -20,20 +17,18 @@ class MainTest {
     @TempDir
     Path tmp;
 
+    private final CommandLine cli = new CommandLine(Main::run);
     private String err;
 
     private int run(String... args) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(b, true, StandardCharsets.UTF_8));
-        err = b.toString(StandardCharsets.UTF_8);
-        assertFalse(err.contains("\tat "), "no stack trace: " + err);
-        assertTrue(err.startsWith("error: "), err);
+        int code = cli.run(args);
+        err = cli.err();
         return code;
     }
 
     private void usage(String fragment, String... args) {
-        assertEquals(2, run(args), err);
-        assertTrue(err.contains(fragment), "'" + fragment + "' not in: " + err);
+        cli.usage(fragment, args);
+        err = cli.err();
     }
 
     @Test
@@ -52,6 +47,33 @@ class MainTest {
         usage("needs --model", "generate", "--prompt", "p");
         usage("no such file", "generate", "--model", missing, "--prompt", "p", "--size", "64");
         assertEquals(2, Main.size(java.util.Map.of("size", "64"))[0] / 32, "a single size is square");
+    }
+
+    /**
+     * Every other command, one bad flag and bad values each, with a model path that does not exist:
+     * exit 2 naming the flag (the missing model would be exit 1), so the flags are checked first.
+     */
+    @Test
+    void everyCommandChecksItsFlagsBeforeItsModel() {
+        String missing = tmp.resolve("no-model").toString();
+        usage("unknown option --step", "quickstart", "--model", missing, "--step", "3");
+        usage("--steps must be a positive", "quickstart", "--model", missing, "--steps", "-3");
+        usage("--target must be one of the shapes", "quickstart", "--model", missing, "--target", "dragon");
+        usage("unknown option --image", "shapeworld-bench", "--model", missing, "--image", "3");
+        usage("--images must be a positive", "shapeworld-bench", "--model", missing, "--images", "NaN");
+        usage("--steps must be a positive", "shapeworld-bench", "--model", missing, "--steps", "1e9");
+        usage("--max-sets must be a positive", "shapeworld-bench", "--model", missing, "--max-sets", "0");
+        usage("--asr must be a positive", "shapeworld-bench", "--model", missing, "--asr", "Infinity");
+        usage("--sets: 'dragon' is not a ShapeWorld word", "shapeworld-bench", "--model", missing, "--sets", "circle;dragon");
+        usage("--sets: '' is not", "shapeworld-bench", "--model", missing, "--sets", "circle,");
+        usage("--methods: no method 'ESDX'", "shapeworld-bench", "--model", missing, "--methods", "ESD,ESDX");
+        usage("unknown option --prompt", "grid", "--model", missing, "--prompt", "x");
+        usage("--steps must be a positive", "grid", "--model", missing, "--steps", "2.5");
+        usage("--dtype must be", "grid", "--model", missing, "--dtype", "bf16");
+        usage("given twice", "grid", "--model", missing, "--steps", "2", "--steps", "3");
+        // and with every flag right, the missing model is a failure (exit 1), one line naming it
+        assertEquals(1, run("shapeworld-bench", "--model", missing, "--images", "2"), err);
+        assertTrue(err.contains("no-model"), err);
     }
 
     @Test

@@ -47,10 +47,17 @@ class PipelineParityTest {
     }
 
     /** The single-file checkpoints in the fixture folder (any *.safetensors that is not golden). */
-    List<Path> singleFiles() throws Exception {
-        try (Stream<Path> s = Files.list(golden.folder())) {
+    List<Path> singleFiles() {
+        return singleFilesOf(golden.folder());
+    }
+
+    /** The single-file checkpoints beside a fixture's diffusers folder. */
+    static List<Path> singleFilesOf(Path folder) {
+        try (Stream<Path> s = Files.list(folder)) {
             return s.filter(p -> p.toString().endsWith(".safetensors") && !p.getFileName().toString().startsWith("golden"))
                     .sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -1,16 +1,17 @@
-package dev.erasure.train;
+package dev.erasure.sd;
 
 import ai.djl.ndarray.types.Shape;
-import dev.erasure.sd.ClipTextConfig;
-import dev.erasure.sd.UNetConfig;
+import dev.erasure.sd.io.WeightException;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Every parameter a diffusers UNet2DConditionModel / transformers CLIPTextModel of a given config has,
- * by its checkpoint key and shape, in the order the libraries register them. Used to build a model from
- * scratch (random init) with keys that the loaders and {@code StableDiffusion.load} accept.
+ * Every parameter a diffusers UNet2DConditionModel / AutoencoderKL / transformers CLIPTextModel of a
+ * given config has, by its checkpoint key and shape, in the order the libraries register them. The
+ * one table of what a config implies: each component checks its weights against it when built
+ * ({@link #check}), so a wrong shape fails at load naming file, key and both shapes, not inside
+ * libtorch later; and a model is built from scratch (random init) with exactly these keys.
  */
 public final class ParameterShapes {
     private final Map<String, Shape> shapes = new LinkedHashMap<>();
@@ -71,6 +72,53 @@ public final class ParameterShapes {
         return p.shapes;
     }
 
+    /**
+     * Every tensor of {@code w} that the config names must have the shape it implies; an error names
+     * the file, the key and both shapes. Missing keys are left to the component's first use (which
+     * names them too: some are optional, e.g. conv_norm_out); keys the table lacks (buffers such as
+     * position_ids, EMA copies) are ignored, as the model never reads them.
+     */
+    public static void check(Weights w, Map<String, Shape> expected) {
+        for (Map.Entry<String, Shape> e : expected.entrySet()) {
+            if (w.has(e.getKey())) w.get(e.getKey(), e.getValue());
+        }
+    }
+
+    /**
+     * AutoencoderKL's parameters (diffusers 0.25): encoder with layers_per_block resnets per level
+     * and a downsampler on all but the last, mid block (resnet, attention, resnet), conv_out to
+     * 2·latent channels (mean, logvar); decoder mirrored with one resnet more per level.
+     */
+    public static Map<String, Shape> vae(VaeConfig c) {
+        ParameterShapes p = new ParameterShapes();
+        int[] ch = c.blockOutChannels;
+        int n = ch.length;
+        int last = ch[n - 1];
+        p.conv("encoder.conv_in", ch[0], c.inChannels, 3);
+        for (int i = 0; i < n; i++) {
+            String b = "encoder.down_blocks." + i;
+            for (int j = 0; j < c.layersPerBlock; j++) p.vaeResnet(b + ".resnets." + j, j == 0 ? ch[Math.max(i - 1, 0)] : ch[i], ch[i]);
+            if (i < n - 1) p.conv(b + ".downsamplers.0.conv", ch[i], ch[i], 3);
+        }
+        p.vaeMid("encoder.mid_block", last, c.midBlockAddAttention);
+        p.norm("encoder.conv_norm_out", last);
+        p.conv("encoder.conv_out", 2 * c.latentChannels, last, 3);
+        if (c.useQuantConv) p.conv("quant_conv", 2 * c.latentChannels, 2 * c.latentChannels, 1);
+        if (c.usePostQuantConv) p.conv("post_quant_conv", c.latentChannels, c.latentChannels, 1);
+        p.conv("decoder.conv_in", last, c.latentChannels, 3);
+        p.vaeMid("decoder.mid_block", last, c.midBlockAddAttention);
+        for (int i = 0; i < n; i++) {
+            int in = ch[Math.min(n - i, n - 1)];
+            int out = ch[n - 1 - i];
+            String b = "decoder.up_blocks." + i;
+            for (int j = 0; j <= c.layersPerBlock; j++) p.vaeResnet(b + ".resnets." + j, j == 0 ? in : out, out);
+            if (i < n - 1) p.conv(b + ".upsamplers.0.conv", out, out, 3);
+        }
+        p.norm("decoder.conv_norm_out", ch[0]);
+        p.conv("decoder.conv_out", c.outChannels, ch[0], 3);
+        return p.shapes;
+    }
+
     /** CLIPTextModel's parameters (the {@code text_model.} keys). */
     public static Map<String, Shape> clipText(ClipTextConfig c) {
         ParameterShapes p = new ParameterShapes();
@@ -89,10 +137,25 @@ public final class ParameterShapes {
         return p.shapes;
     }
 
+    private void vaeMid(String k, int c, boolean attention) {
+        vaeResnet(k + ".resnets.0", c, c);
+        if (attention) {
+            norm(k + ".attentions.0.group_norm", c);
+            for (String proj : new String[] {"to_q", "to_k", "to_v", "to_out.0"}) linear(k + ".attentions.0." + proj, c, c, true);
+        }
+        vaeResnet(k + ".resnets.1", c, c);
+    }
+
+    /** The VAE's resnets have no time embedding. */
+    private void vaeResnet(String k, int in, int out) {
+        resnet(k, in, out, 0);
+    }
+
+    /** @param ted time-embedding width, 0 for none */
     private void resnet(String k, int in, int out, int ted) {
         norm(k + ".norm1", in);
         conv(k + ".conv1", out, in, 3);
-        linear(k + ".time_emb_proj", out, ted, true);
+        if (ted > 0) linear(k + ".time_emb_proj", out, ted, true);
         norm(k + ".norm2", out);
         conv(k + ".conv2", out, out, 3);
         if (in != out) conv(k + ".conv_shortcut", out, in, 1);

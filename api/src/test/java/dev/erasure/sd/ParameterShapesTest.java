@@ -1,10 +1,8 @@
-package dev.erasure.train;
+package dev.erasure.sd;
 
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.erasure.sd.ClipTextConfig;
-import dev.erasure.sd.UNetConfig;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.testing.Fixtures;
 import org.junit.jupiter.api.Test;
