@@ -8,6 +8,8 @@ import dev.erasure.erase.Method;
 import dev.erasure.erase.Checkpoints;
 import dev.erasure.erase.ErasureModel;
 import dev.erasure.erase.SdErasureModel;
+import dev.erasure.erase.SdxlErasureModel;
+import dev.erasure.sd.StableDiffusionXL;
 import dev.erasure.erase.Settings;
 import dev.erasure.erase.Trainer;
 import dev.erasure.progress.ProgressListener;
@@ -86,6 +88,14 @@ public final class Erasure {
     /** Erasure of concepts from a loaded Stable Diffusion's UNet (the model itself is never changed). */
     public static Erasure of(StableDiffusion sd) {
         return of(new SdErasureModel(Objects.requireNonNull(sd, "model")));
+    }
+
+    /**
+     * Erasure of concepts from a loaded SDXL's UNet: the training methods condition it on prompt and
+     * pooled embeddings with the time ids of the training size (see {@link SdxlErasureModel}).
+     */
+    public static Erasure of(StableDiffusionXL xl) {
+        return of(new SdxlErasureModel(Objects.requireNonNull(xl, "model")));
     }
 
     /** A copy with one change (the configuration is immutable). */
@@ -302,6 +312,7 @@ public final class Erasure {
             method.validate(model, s);
             return new ErasureResult(method.run(model, s, listener, resumeDir));
         }
+        Trainer.validate(model, s);
         if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, s); // fails before any compute
         return new ErasureResult(Trainer.run(model, s, listener, resumeDir));
     }

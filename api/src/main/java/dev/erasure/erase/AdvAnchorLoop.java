@@ -4,6 +4,7 @@ import dev.erasure.train.Gradients;
 import dev.erasure.train.Adam;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
@@ -124,7 +125,7 @@ final class AdvAnchorLoop implements ErasureMethod {
         float a = s.model().alphasCumprod()[kt[1]];
         NDArray zt = z0.mul(Nn.scalar(z0, (float) Math.sqrt(a))).add(s.noise().mul(Nn.scalar(z0, (float) Math.sqrt(1 - a))));
         s.checkpoint();
-        NDList eps = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, zt, zt), kt[1], Nn.cat(0, concept, generic)))
+        NDList eps = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, zt, zt), kt[1], Conditioning.of(Nn.cat(0, concept, generic))))
                 .split(2, 0);
         return new Sample(image, kt[0], kt[1], zt, eps.get(0), eps.get(1));
     }
@@ -134,7 +135,7 @@ final class AdvAnchorLoop implements ErasureMethod {
         while (latents.size() <= image) {
             GenLatent full = new GenLatent(s.model().alphasCumprod(), s.settings().ddimSteps(), Compat.CORRECTED);
             NDArray noise = s.noise();
-            NDArray z = full.run(GuidedNoise.cfg(s.frozenUnet(), bare, s.uncond(), (float) options.imageGuidance()), noise, 0);
+            NDArray z = full.run(GuidedNoise.cfg(s.frozenUnet(), Conditioning.of(bare), s.uncond(), (float) options.imageGuidance()), noise, 0);
             latents.add(s.keep(z));
         }
         return latents.get(image);
@@ -149,7 +150,7 @@ final class AdvAnchorLoop implements ErasureMethod {
     /** The adversarial loss of δ on a sample (differentiable in δ inside a collector). */
     NDArray adversarialLoss(Sample x) {
         s.checkpoint();
-        NDArray adv = s.frozenUnet().predict(x.latent(), x.t(), adversarialConditioning());
+        NDArray adv = s.frozenUnet().predict(x.latent(), x.t(), Conditioning.of(adversarialConditioning()));
         NDArray product = options.loss() == AdvAnchor.Loss.PREDICTION ? adv.mul(x.conceptEps())
                 : adv.sub(x.genericEps()).mul(x.conceptEps().sub(x.genericEps()));
         NDArray mean = product.mean();
@@ -187,13 +188,13 @@ final class AdvAnchorLoop implements ErasureMethod {
 
     /** One θ step: MSE(ε_θ(c_p), sg ε*(c_adv(δ))) + w·MSE(ε_θ(c_b), ε*(c_b)). */
     private Map<String, Double> thetaStep(Sample x) {
-        NDArray anchorEps = Scoped.keepOnly(() -> s.frozenUnet().predict(x.latent(), x.t(), adversarialConditioning()));
+        NDArray anchorEps = Scoped.keepOnly(() -> s.frozenUnet().predict(x.latent(), x.t(), Conditioning.of(adversarialConditioning())));
         double erase;
         double preserve;
         double total;
         s.checkpoint();
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDList eps = s.trainedUnet().predict(Nn.cat(0, x.latent(), x.latent()), x.t(), Nn.cat(0, concept, generic))
+            NDList eps = s.trainedUnet().predict(Nn.cat(0, x.latent(), x.latent()), x.t(), Conditioning.of(Nn.cat(0, concept, generic)))
                     .split(2, 0);
             NDArray le = s.mse(eps.get(0), anchorEps);
             NDArray lp = s.mse(eps.get(1), x.genericEps());

@@ -3,6 +3,7 @@ package dev.erasure.erase;
 import dev.erasure.train.SeededRandom;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import dev.erasure.core.Compat;
@@ -270,7 +271,7 @@ public final class ConceptAblation implements Method {
                 String a = prompts.get(i % prompts.size());
                 anchorOf.add(a);
                 try (NDScope scope = new NDScope()) {
-                    NDArray c = s.model().encode(List.of(a));
+                    Conditioning c = s.condition(List.of(a));
                     NDArray z = s.sampler().run(GuidedNoise.cfg(original, c, s.uncond(), s.settings().startGuidance()), s.noise(), 0);
                     zs.add(s.keep(z));
                 }
@@ -304,12 +305,12 @@ public final class ConceptAblation implements Method {
                     if (flip) z0 = z0.flip(3);
                     float ab = s.model().alphasCumprod()[t];
                     NDArray zt = z0.mul((float) Math.sqrt(ab)).add(eps.mul((float) Math.sqrt(1 - ab)));
-                    NDArray texts = s.model().encode(List.of(p, a));
+                    Conditioning texts = s.condition(List.of(p, a));
                     NDArray goal = noiseBased ? eps
-                            : Scoped.keepOnly(() -> s.trainedUnet().predict(zt, t, texts.get("1:2")));
+                            : Scoped.keepOnly(() -> s.trainedUnet().predict(zt, t, texts.rows(1, 2)));
                     s.checkpoint();
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray loss = s.mse(s.trainedUnet().predict(zt, t, texts.get("0:1")), goal);
+                        NDArray loss = s.mse(s.trainedUnet().predict(zt, t, texts.rows(0, 1)), goal);
                         gc.backward(loss.div(Nn.scalar(loss, batchSize)));
                         total += loss.getFloat();
                     }

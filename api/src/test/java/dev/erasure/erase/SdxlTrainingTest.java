@@ -1,0 +1,125 @@
+package dev.erasure.erase;
+
+import ai.djl.ndarray.NDArray;
+import dev.erasure.Erasure;
+import dev.erasure.ErasureResult;
+import dev.erasure.Methods;
+import dev.erasure.core.Params;
+import dev.erasure.core.Preserve;
+import dev.erasure.core.Vocabulary;
+import dev.erasure.sd.Generation;
+import dev.erasure.sd.LoadOptions;
+import dev.erasure.sd.StableDiffusionXL;
+import dev.erasure.testing.Fixtures;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The training methods on the tiny SDXL fixture, conditioned on prompt + pooled embeddings and time
+ * ids: exactly the selected tensors change, the frozen UNet does not, losses are finite, runs are
+ * deterministic and resume exactly, the erased model generates, and the methods SDXL cannot run
+ * are refused before any compute.
+ */
+class SdxlTrainingTest {
+    private static StableDiffusionXL xl;
+
+    @BeforeAll
+    static void load() {
+        xl = StableDiffusionXL.load(Fixtures.tinySdxl(), LoadOptions.defaults().device("cpu"));
+    }
+
+    @AfterAll
+    static void close() {
+        xl.close();
+    }
+
+    private static Erasure tiny() {
+        return Erasure.of(xl).target("nudity").latentSize(8).ddimSteps(5).learningRate(1e-3).seed(7)
+                .vocabulary(Vocabulary.of(List.of("nudity", "tree", "house", "car", "dog", "cat")));
+    }
+
+    @Test
+    void esdTrainsTheCrossAttentionOfSdxlAndTheErasedModelGenerates() {
+        Map<String, NDArray> frozen = xl.unet().weights().asMap();
+        byte[] before = TinyModels.digest(frozen);
+        try (ErasureResult r = tiny().steps(3).run()) {
+            List<String> selected = Params.crossAttention().select(xl.unet().weights().keys());
+            assertEquals(new java.util.TreeSet<>(selected), new java.util.TreeSet<>(r.changedTensors().keySet()));
+            for (Map.Entry<String, NDArray> e : r.changedTensors().entrySet()) {
+                assertFalse(Arrays.equals(frozen.get(e.getKey()).toFloatArray(), e.getValue().toFloatArray()),
+                        e.getKey() + " did not change");
+            }
+            assertTrue(selected.stream().anyMatch(k -> k.contains("attn2.to_k")), "SDXL's cross-attention keys are selected");
+            r.outcome().records().forEach(s -> assertTrue(Double.isFinite(s.losses().get("loss")), "loss " + s.losses()));
+            System.out.println("ESD on SDXL losses " + r.outcome().records().stream().map(s -> s.losses().get("loss")).toList());
+            Generation g = Generation.of("nudity").seed(1).steps(2).size(64, 64);
+            assertTrue(differ(xl.generate(g), r.sdxlModel().generate(g)), "erasing changed nothing");
+        }
+        assertTrue(Arrays.equals(before, TinyModels.digest(xl.unet().weights().asMap())), "frozen SDXL UNet unchanged");
+    }
+
+    @Test
+    void esdOnSdxlIsDeterministicAndResumesExactly(@TempDir Path dir) {
+        Erasure esd = tiny().train(Params.nonCrossAttention());
+        try (ErasureResult full = esd.steps(2).run(); ErasureResult again = esd.steps(2).run()) {
+            assertTrue(TinyModels.sameTensors(full.changedTensors(), again.changedTensors()), "same seed, same weights");
+            try (ErasureResult half = esd.steps(1).checkpointEvery(1, dir).run();
+                 ErasureResult resumed = esd.steps(2).resume(dir).run()) {
+                assertEquals(1, half.stepsDone());
+                assertTrue(TinyModels.sameTensors(full.changedTensors(), resumed.changedTensors()), "resume = uninterrupted");
+            }
+        }
+    }
+
+    @Test
+    void eapMixesPromptAndPooledEmbeddingsOfTheCandidates() {
+        try (ErasureResult r = tiny().steps(2).preserve(Preserve.adversarial(2).kClosest(4)).run()) {
+            assertEquals(4, r.outcome().records().size(), "P = 2 iterations per θ step");
+            assertTrue(r.outcome().records().stream().anyMatch(s -> s.phase().equals("adversary")));
+            r.outcome().records().forEach(s -> assertTrue(Double.isFinite(s.losses().get("loss")), "loss " + s.losses()));
+            assertEquals(1, r.outcome().candidates().size());
+            assertFalse(r.changedTensors().isEmpty());
+        }
+        try (ErasureResult r = tiny().steps(2).preserve(Preserve.concepts("tree", "house")).run()) {
+            r.outcome().records().forEach(s -> assertTrue(Double.isFinite(s.losses().get("preserve")), "loss " + s.losses()));
+        }
+    }
+
+    @Test
+    void conceptAblationRunsOnSdxl() {
+        try (ErasureResult r = tiny().steps(1).method(Methods.conceptAblation().anchorPrompts(List.of("a house"))
+                .anchorImages(1)).run()) {
+            assertFalse(r.changedTensors().isEmpty());
+            r.outcome().records().forEach(s -> assertTrue(Double.isFinite(s.losses().get("loss")), "loss " + s.losses()));
+        }
+    }
+
+    @Test
+    void methodsSdxlCannotRunAreRefusedUpFront() {
+        for (var run : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> tiny().method(Methods.advUnlearn()).run(),
+                () -> tiny().method(Methods.advAnchor()).run(),
+                () -> tiny().preserve(Preserve.continuous()).run())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, run);
+            assertTrue(e.getMessage().contains("cannot run on SDXL"), e.getMessage());
+        }
+    }
+
+    private static boolean differ(BufferedImage a, BufferedImage b) {
+        for (int y = 0; y < a.getHeight(); y++) for (int x = 0; x < a.getWidth(); x++) if (a.getRGB(x, y) != b.getRGB(x, y)) return true;
+        return false;
+    }
+}
