@@ -118,6 +118,15 @@ class SdxlTrainingTest {
     }
 
     @Test
+    void aSweepRunsOnSdxlUnchanged() {
+        tech.tablesaw.api.Table t = dev.erasure.sweep.Sweep.over(tiny().steps(1))
+                .grid("params", Params.crossAttention(), Params.nonCrossAttention())
+                .metrics(dev.erasure.sweep.Metric.finalLoss()).run();
+        assertEquals(2, t.rowCount());
+        t.doubleColumn("final_loss").forEach(v -> assertTrue(Double.isFinite(v), "final loss " + v));
+    }
+
+    @Test
     void methodsSdxlCannotRunAreRefusedUpFront() {
         for (var run : List.<org.junit.jupiter.api.function.Executable>of(
                 () -> tiny().method(Methods.advUnlearn()).run(),
