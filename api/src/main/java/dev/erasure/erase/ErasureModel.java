@@ -37,6 +37,14 @@ public interface ErasureModel {
     }
 
     /**
+     * Refuses, before any training compute, a model whose UNet predicts something other than ε: the
+     * training methods read its output as ε (GenLatent's DDIM steps, x0 projections, CA's noise
+     * target). No-op where the adapter does not know its prediction type.
+     */
+    default void requireEpsilonPrediction() {
+    }
+
+    /**
      * Refuses, up front, a method that can only condition the UNet on text states when this model's
      * UNet also needs pooled embeddings and time ids (SDXL); {@code why} says what the method lacks.
      */

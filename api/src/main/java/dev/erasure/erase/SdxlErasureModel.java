@@ -58,6 +58,16 @@ public final class SdxlErasureModel implements ErasureModel {
     }
 
     @Override
+    public void requireEpsilonPrediction() {
+        var p = euler().prediction();
+        if (p != EulerDiscreteScheduler.Prediction.EPSILON) {
+            throw new IllegalArgumentException(xl + " predicts " + p.name().toLowerCase(java.util.Locale.ROOT)
+                    + " (scheduler_config prediction_type); the training methods on SDXL need an epsilon-prediction "
+                    + "model such as SDXL base");
+        }
+    }
+
+    @Override
     public void requireTextStatesOnly(String method, String why) {
         throw new IllegalArgumentException(method + " cannot run on SDXL (" + xl + "): " + why
                 + "; on SDXL use ESD, EAP (preserve adversarial/fixed), Concept Ablation or UCE");
@@ -77,8 +87,11 @@ public final class SdxlErasureModel implements ErasureModel {
 
     @Override
     public float[] alphasCumprod() {
-        var s = xl.scheduler(SchedulerType.EULER);
-        return ((EulerDiscreteScheduler) s).alphasCumprod();
+        return euler().alphasCumprod();
+    }
+
+    private EulerDiscreteScheduler euler() {
+        return (EulerDiscreteScheduler) xl.scheduler(SchedulerType.EULER);
     }
 
     @Override

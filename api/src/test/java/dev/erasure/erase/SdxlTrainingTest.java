@@ -137,6 +137,27 @@ class SdxlTrainingTest {
         }
     }
 
+    @Test
+    void aVPredictionSdxlIsRefusedBeforeTraining(@TempDir Path dir) throws Exception {
+        Path folder = dir.resolve("v-sdxl");
+        java.nio.file.Files.createDirectories(folder.resolve("scheduler"));
+        try (var entries = java.nio.file.Files.list(Fixtures.tinySdxl())) {
+            for (Path e : entries.toList()) {
+                if (!e.getFileName().toString().equals("scheduler")) {
+                    java.nio.file.Files.createSymbolicLink(folder.resolve(e.getFileName().toString()), e.toAbsolutePath());
+                }
+            }
+        }
+        String config = java.nio.file.Files.readString(Fixtures.tinySdxl().resolve("scheduler/scheduler_config.json"));
+        java.nio.file.Files.writeString(folder.resolve("scheduler/scheduler_config.json"),
+                config.replace("\"epsilon\"", "\"v_prediction\""));
+        try (StableDiffusionXL v = StableDiffusionXL.load(folder, LoadOptions.defaults().device("cpu"))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Erasure.of(v).target("nudity").latentSize(8).ddimSteps(5).steps(1).run());
+            assertTrue(e.getMessage().contains("v_prediction"), e.getMessage());
+        }
+    }
+
     private static boolean differ(BufferedImage a, BufferedImage b) {
         for (int y = 0; y < a.getHeight(); y++) for (int x = 0; x < a.getWidth(); x++) if (a.getRGB(x, y) != b.getRGB(x, y)) return true;
         return false;
