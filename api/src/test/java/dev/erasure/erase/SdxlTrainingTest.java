@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.awt.image.BufferedImage;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -139,23 +140,42 @@ class SdxlTrainingTest {
 
     @Test
     void aVPredictionSdxlIsRefusedBeforeTraining(@TempDir Path dir) throws Exception {
-        Path folder = dir.resolve("v-sdxl");
-        java.nio.file.Files.createDirectories(folder.resolve("scheduler"));
-        try (var entries = java.nio.file.Files.list(Fixtures.tinySdxl())) {
-            for (Path e : entries.toList()) {
-                if (!e.getFileName().toString().equals("scheduler")) {
-                    java.nio.file.Files.createSymbolicLink(folder.resolve(e.getFileName().toString()), e.toAbsolutePath());
-                }
-            }
-        }
-        String config = java.nio.file.Files.readString(Fixtures.tinySdxl().resolve("scheduler/scheduler_config.json"));
-        java.nio.file.Files.writeString(folder.resolve("scheduler/scheduler_config.json"),
-                config.replace("\"epsilon\"", "\"v_prediction\""));
+        Path folder = fixtureWithout(dir, "scheduler");
+        String config = Files.readString(Fixtures.tinySdxl().resolve("scheduler/scheduler_config.json"));
+        Files.writeString(folder.resolve("scheduler/scheduler_config.json"), config.replace("\"epsilon\"", "\"v_prediction\""));
         try (StableDiffusionXL v = StableDiffusionXL.load(folder, LoadOptions.defaults().device("cpu"))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Erasure.of(v).target("nudity").latentSize(8).ddimSteps(5).steps(1).run());
             assertTrue(e.getMessage().contains("v_prediction"), e.getMessage());
         }
+    }
+
+    @Test
+    void theSavedUnetDropsIntoAnSdxlFolder(@TempDir Path dir) throws Exception {
+        Path folder = fixtureWithout(dir, "unet");
+        Files.copy(Fixtures.tinySdxl().resolve("unet/config.json"), folder.resolve("unet/config.json"));
+        try (ErasureResult r = tiny().steps(1).run()) {
+            r.saveFullUnet(folder.resolve("unet/diffusion_pytorch_model.safetensors"));
+            Generation g = Generation.of("nudity").seed(3).steps(2).size(64, 64);
+            try (StableDiffusionXL erased = StableDiffusionXL.load(folder, LoadOptions.defaults().device("cpu"))) {
+                BufferedImage a = erased.generate(g);
+                BufferedImage b = r.sdxlModel().generate(g);
+                assertFalse(differ(a, b), "the saved UNet generates as the in-memory erased model");
+            }
+        }
+    }
+
+    /** A copy of the SDXL fixture (links) with an empty {@code component} folder to fill. */
+    private static Path fixtureWithout(Path dir, String component) throws Exception {
+        Path folder = dir.resolve("sdxl");
+        Files.createDirectories(folder.resolve(component));
+        try (var entries = Files.list(Fixtures.tinySdxl())) {
+            for (Path e : entries.toList()) {
+                String name = e.getFileName().toString();
+                if (!name.equals(component)) Files.createSymbolicLink(folder.resolve(name), e.toAbsolutePath());
+            }
+        }
+        return folder;
     }
 
     private static boolean differ(BufferedImage a, BufferedImage b) {
