@@ -220,8 +220,6 @@ public final class AdvAnchor implements Method {
 
     @Override
     public void validate(ErasureModel model, Settings settings) {
-        model.requireTextStatesOnly(name(), "its adversarial anchor δ perturbs the text states alone, and what it "
-                + "should do to SDXL's pooled embedding is not defined by the paper");
         if (settings.targets().size() != 1) {
             throw new IllegalArgumentException("AdvAnchor erases one concept, got " + settings.targets());
         }

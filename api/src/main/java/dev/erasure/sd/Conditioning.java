@@ -35,6 +35,11 @@ public record Conditioning(NDArray promptEmbeds, NDArray pooled, NDArray timeIds
         return promptEmbeds.getShape().get(0);
     }
 
+    /** The same conditioning with other prompt embeddings (e.g. an adversarially perturbed copy). */
+    public Conditioning withPromptEmbeds(NDArray embeds) {
+        return new Conditioning(embeds, pooled, timeIds);
+    }
+
     /** The same conditioning with other time ids (e.g. another image size). */
     public Conditioning withTimeIds(NDArray ids) {
         return new Conditioning(promptEmbeds, pooled, ids);

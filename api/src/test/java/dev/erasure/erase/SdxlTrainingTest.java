@@ -110,6 +110,15 @@ class SdxlTrainingTest {
     }
 
     @Test
+    void advAnchorPerturbsSdxlsPromptEmbeddings() {
+        try (ErasureResult r = tiny().steps(1).method(Methods.advAnchor().images(1).innerSteps(1)).run()) {
+            assertEquals(new java.util.TreeSet<>(Params.crossAttention().select(xl.unet().weights().keys())),
+                    new java.util.TreeSet<>(r.changedTensors().keySet()));
+            r.outcome().records().forEach(s -> s.losses().values().forEach(v -> assertTrue(Double.isFinite(v), "loss " + s.losses())));
+        }
+    }
+
+    @Test
     void conceptAblationRunsOnSdxl() {
         try (ErasureResult r = tiny().steps(1).method(Methods.conceptAblation().anchorPrompts(List.of("a house"))
                 .anchorImages(1)).run()) {
@@ -131,7 +140,6 @@ class SdxlTrainingTest {
     void methodsSdxlCannotRunAreRefusedUpFront() {
         for (var run : List.<org.junit.jupiter.api.function.Executable>of(
                 () -> tiny().method(Methods.advUnlearn()).run(),
-                () -> tiny().method(Methods.advAnchor()).run(),
                 () -> tiny().preserve(Preserve.continuous()).run())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, run);
             assertTrue(e.getMessage().contains("cannot run on SDXL"), e.getMessage());
