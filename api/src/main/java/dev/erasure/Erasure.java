@@ -312,7 +312,6 @@ public final class Erasure {
             method.validate(model, s);
             return new ErasureResult(method.run(model, s, listener, resumeDir));
         }
-        Trainer.validate(model, s);
         if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, s); // fails before any compute
         return new ErasureResult(Trainer.run(model, s, listener, resumeDir));
     }

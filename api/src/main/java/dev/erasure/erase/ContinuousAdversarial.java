@@ -24,7 +24,8 @@ import java.util.Map;
  * L = L_erase + weight·MSE(X(z_e, ε_θ(z_e,t,e_w)), X(z_e, ε*(z_e,t,e_w))), Adam on θ; (b) adversary:
  * new k, t, x_T, z = GenLatent(θ, c_e), then {@code pgdSteps} ascent steps on e_w:
  * g = ∇_e MSE(X(z, ε_θ(z,t,e)), X(z, ε*(z,t,e))) (frozen branch constant),
- * e ← e + lr·g/‖g‖_F·‖e‖_F, no projection.
+ * e ← e + lr·g/‖g‖_F·‖e‖_F, no projection. On SDXL e_w is the target's prompt embeddings (what
+ * cross-attention reads) and the target's pooled embedding and time ids go with it unchanged.
  */
 public final class ContinuousAdversarial implements ErasureMethod {
     private final Session s;
@@ -57,12 +58,12 @@ public final class ContinuousAdversarial implements ErasureMethod {
             int k = kt[0];
             int t = kt[1];
             s.checkpoint();
-            NDList f = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, ze, ze, ze), t, Conditioning.concat(s.uncond(), ce, Conditioning.of(e))))
+            NDList f = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, ze, ze, ze), t, Conditioning.concat(s.uncond(), ce, ce.withPromptEmbeds(e))))
                     .split(3, 0);
             Map<String, Double> losses = new LinkedHashMap<>();
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 s.checkpoint();
-                NDList out = s.trainedUnet().predict(Nn.cat(0, ze, ze), t, Conditioning.concat(ce, Conditioning.of(e))).split(2, 0);
+                NDList out = s.trainedUnet().predict(Nn.cat(0, ze, ze), t, Conditioning.concat(ce, ce.withPromptEmbeds(e))).split(2, 0);
                 NDArray x0u = gl.predictedX0(ze, f.get(0), k);
                 NDArray goal = x0u.sub(gl.predictedX0(ze, f.get(1), k).sub(x0u).mul(s.settings().negativeGuidance()));
                 NDArray lErase = s.mse(gl.predictedX0(ze, out.get(0), k), goal);
@@ -93,9 +94,9 @@ public final class ContinuousAdversarial implements ErasureMethod {
             for (int p = 0; p < cfg.pgdSteps(); p++) {
                 try (NDScope scope = new NDScope()) {
                     s.checkpoint();
-                    NDArray frozen = Scoped.keepOnly(() -> gl.predictedX0(z, s.frozenUnet().predict(z, kt[1], Conditioning.of(e)), kt[0]));
+                    NDArray frozen = Scoped.keepOnly(() -> gl.predictedX0(z, s.frozenUnet().predict(z, kt[1], ce.withPromptEmbeds(e)), kt[0]));
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray l = s.mse(gl.predictedX0(z, s.trainedUnet().predict(z, kt[1], Conditioning.of(e)), kt[0]), frozen);
+                        NDArray l = s.mse(gl.predictedX0(z, s.trainedUnet().predict(z, kt[1], ce.withPromptEmbeds(e)), kt[0]), frozen);
                         gc.backward(l);
                         last = l.getFloat();
                     }

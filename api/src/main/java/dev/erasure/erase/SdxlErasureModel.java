@@ -70,7 +70,7 @@ public final class SdxlErasureModel implements ErasureModel {
     @Override
     public void requireTextStatesOnly(String method, String why) {
         throw new IllegalArgumentException(method + " cannot run on SDXL (" + xl + "): " + why
-                + "; on SDXL use ESD, EAP (preserve adversarial/fixed), Concept Ablation, AdvAnchor or UCE");
+                + "; on SDXL use ESD, EAP (any preserve(..)), Concept Ablation, AdvAnchor or UCE");
     }
 
     @Override

@@ -32,14 +32,6 @@ public final class Trainer {
         throw new IllegalArgumentException("unknown preservation " + preserve);
     }
 
-    /** Refuses, before any compute, a preservation choice the model cannot train with. */
-    public static void validate(ErasureModel model, Settings settings) {
-        if (settings.preserve() instanceof Preserve.Continuous) {
-            model.requireTextStatesOnly("EAP-PGD (preserve continuous)", "its adversary is a free text-state tensor, "
-                    + "which has no pooled embedding to go with it");
-        }
-    }
-
     public static Outcome run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeFrom) {
         return run(model, settings, listener, resumeFrom, s -> method(s, settings.preserve()));
     }
