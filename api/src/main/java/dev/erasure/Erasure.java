@@ -9,6 +9,8 @@ import dev.erasure.erase.Method;
 import dev.erasure.erase.Checkpoints;
 import dev.erasure.erase.ErasureModel;
 import dev.erasure.erase.SdErasureModel;
+import dev.erasure.erase.SdxlErasureModel;
+import dev.erasure.sd.StableDiffusionXL;
 import dev.erasure.erase.Settings;
 import dev.erasure.erase.Trainer;
 import dev.erasure.progress.ProgressListener;
@@ -69,6 +71,14 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
     /** Erasure of concepts from a loaded Stable Diffusion's UNet (the model itself is never changed). */
     public static Erasure of(StableDiffusion sd) {
         return of(new SdErasureModel(Objects.requireNonNull(sd, "model")));
+    }
+
+    /**
+     * Erasure of concepts from a loaded SDXL's UNet: the training methods condition it on prompt and
+     * pooled embeddings with the time ids of the training size (see {@link SdxlErasureModel}).
+     */
+    public static Erasure of(StableDiffusionXL xl) {
+        return of(new SdxlErasureModel(Objects.requireNonNull(xl, "model")));
     }
 
     /** Erasure on any model the engine can drive (see {@link ErasureModel}), at the official code's defaults (class comment). */

@@ -4,6 +4,8 @@ import dev.erasure.erase.CandidateSet;
 import dev.erasure.erase.ErasureModel;
 import dev.erasure.erase.Outcome;
 import dev.erasure.erase.SdErasureModel;
+import dev.erasure.erase.SdxlErasureModel;
+import dev.erasure.sd.StableDiffusionXL;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.erase.Settings;
 import dev.erasure.erase.StepRecord;
@@ -51,12 +53,20 @@ public final class ErasureResult implements AutoCloseable {
      */
     public StableDiffusion model() {
         if (!(outcome.model() instanceof SdErasureModel sd)) {
-            throw new UnsupportedOperationException("the erased model is not a StableDiffusion; use unetWeights()");
+            throw new UnsupportedOperationException("the erased model is not a StableDiffusion; use sdxlModel() for SDXL, or unetWeights()");
         }
         StableDiffusion out = sd.withUnetWeights(unetWeights());
         if (outcome.textEncoderTensors().isEmpty()) return out;
         ClipTextModel te = out.textEncoder();
         return out.withTextEncoder(te.withWeights(te.weights().overlay(outcome.textEncoderTensors())));
+    }
+
+    /** The edited SDXL pipeline, ready to generate: the original with the trained UNet tensors (the rest shared). */
+    public StableDiffusionXL sdxlModel() {
+        if (!(outcome.model() instanceof SdxlErasureModel xl)) {
+            throw new UnsupportedOperationException("the erased model is not an SDXL; use model()");
+        }
+        return xl.withUnetWeights(unetWeights());
     }
 
     /** The trained text-encoder tensors by transformers key (empty unless the method trains the text encoder). */

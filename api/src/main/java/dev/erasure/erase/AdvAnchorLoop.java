@@ -4,6 +4,7 @@ import dev.erasure.train.Gradients;
 import dev.erasure.train.Adam;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
@@ -29,10 +30,10 @@ final class AdvAnchorLoop implements ErasureMethod {
     private final AdvAnchor options;
     private final int images;
     private final int words;
-    private final NDArray concept;   // c_p = E("{p} painting") by default
-    private final NDArray generic;   // c_b = E("painting")
-    private final NDArray anchor;    // E("{p}'s painting"), δ added at p's positions
-    private final NDArray bare;      // E(p), for the training images
+    private final Conditioning concept;   // c_p = E("{p} painting") by default
+    private final Conditioning generic;   // c_b = E("painting")
+    private final Conditioning anchor;    // E("{p}'s painting"), δ added at p's positions
+    private final Conditioning bare;      // E(p), for the training images
     private final NDArray delta;     // [1,m,D], requires gradient
     private final List<NDArray> latents = new ArrayList<>();
     private final boolean official;
@@ -48,16 +49,17 @@ final class AdvAnchorLoop implements ErasureMethod {
         this.images = s.settings().steps();
         String p = s.settings().targets().get(0);
         this.words = words(p);
-        NDArray states = s.keep(s.model().encode(List.of(options.conceptPrompt(p), options.genericPrompt(), options.anchorPrompt(p), p)));
-        this.concept = states.get("0:1");
-        this.generic = states.get("1:2");
-        this.anchor = states.get("2:3");
-        this.bare = states.get("3:4");
-        long d = anchor.getShape().get(2);
+        Conditioning states = s.keep(s.condition(List.of(options.conceptPrompt(p), options.genericPrompt(), options.anchorPrompt(p), p)));
+        this.concept = states.rows(0, 1);
+        this.generic = states.rows(1, 2);
+        this.anchor = states.rows(2, 3);
+        this.bare = states.rows(3, 4);
+        NDArray anchorStates = anchor.promptEmbeds();
+        long d = anchorStates.getShape().get(2);
         float[] init = s.random().gaussians((int) (words * d));
         for (int i = 0; i < init.length; i++) init[i] *= (float) options.deltaInitScale();
         NDArray dl = s.manager().create(init, new Shape(1, words, d));
-        this.delta = s.keep(dl.getDataType() == anchor.getDataType() ? dl : dl.toType(anchor.getDataType(), false));
+        this.delta = s.keep(dl.getDataType() == anchorStates.getDataType() ? dl : dl.toType(anchorStates.getDataType(), false));
         delta.setRequiresGradient(true);
         this.official = s.settings().compat() == Compat.OFFICIAL;
     }
@@ -124,7 +126,7 @@ final class AdvAnchorLoop implements ErasureMethod {
         float a = s.model().alphasCumprod()[kt[1]];
         NDArray zt = z0.mul(Nn.scalar(z0, (float) Math.sqrt(a))).add(s.noise().mul(Nn.scalar(z0, (float) Math.sqrt(1 - a))));
         s.checkIfCancelled();
-        NDList eps = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, zt, zt), kt[1], Nn.cat(0, concept, generic)))
+        NDList eps = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, zt, zt), kt[1], Conditioning.concat(concept, generic)))
                 .split(2, 0);
         return new Sample(image, kt[0], kt[1], zt, eps.get(0), eps.get(1));
     }
@@ -140,10 +142,15 @@ final class AdvAnchorLoop implements ErasureMethod {
         return latents.get(image);
     }
 
-    /** c_adv(δ): the anchor's text states with δ added at positions 1..m. */
-    NDArray adversarialConditioning() {
-        return Nn.cat(1, anchor.get(new NDIndex(":, :1")), anchor.get(new NDIndex(":, 1:{}", 1 + words)).add(delta),
-                anchor.get(new NDIndex(":, {}:", 1 + words)));
+    /**
+     * c_adv(δ): the anchor's text states with δ added at positions 1..m. On SDXL δ perturbs the
+     * prompt embeddings (both encoders' token states, what cross-attention reads) and the anchor's
+     * pooled embedding and time ids are kept: the paper's δ is a token-embedding perturbation.
+     */
+    Conditioning adversarialConditioning() {
+        NDArray a = anchor.promptEmbeds();
+        return anchor.withPromptEmbeds(Nn.cat(1, a.get(new NDIndex(":, :1")), a.get(new NDIndex(":, 1:{}", 1 + words)).add(delta),
+                a.get(new NDIndex(":, {}:", 1 + words))));
     }
 
     /** The adversarial loss of δ on a sample (differentiable in δ inside a collector). */
@@ -193,7 +200,7 @@ final class AdvAnchorLoop implements ErasureMethod {
         double total;
         s.checkIfCancelled();
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDList eps = s.trainedUnet().predict(Nn.cat(0, x.latent(), x.latent()), x.t(), Nn.cat(0, concept, generic))
+            NDList eps = s.trainedUnet().predict(Nn.cat(0, x.latent(), x.latent()), x.t(), Conditioning.concat(concept, generic))
                     .split(2, 0);
             NDArray le = s.mse(eps.get(0), anchorEps);
             NDArray lp = s.mse(eps.get(1), x.genericEps());

@@ -170,6 +170,9 @@ public record AdvUnlearn(TextEncoderParams textEncoder, List<String> retain, int
 
     @Override
     public void validate(ErasureModel model, Settings settings) {
+        model.requireTextStatesOnly(name(), "it trains one CLIP text encoder whose text states alone condition the "
+                + "UNet, while SDXL's UNet reads two encoders' states plus the pooled projection of encoder 2, which the "
+                + "official AdvUnlearn does not define");
         if (!(model instanceof SdErasureModel sd)) {
             throw new IllegalArgumentException("AdvUnlearn trains a CLIP text encoder: the model must be a StableDiffusion");
         }

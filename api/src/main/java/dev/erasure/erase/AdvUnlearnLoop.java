@@ -5,6 +5,7 @@ import dev.erasure.train.SoftPrompt;
 import dev.erasure.train.Tensors;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
@@ -70,10 +71,10 @@ final class AdvUnlearnLoop implements ErasureMethod {
             boolean useAdversarial = afterWarmup && adversarial != null;
 
             int[] kt = s.drawTimestep();
-            NDArray ce = s.target(w);
-            NDArray z = s.genLatent(ce, s.noise(), kt[0]);
+            NDArray ce = s.target(w).promptEmbeds();
+            NDArray z = s.genLatent(Conditioning.of(ce), s.noise(), kt[0]);
             s.checkIfCancelled();
-            NDList frozen = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, z, z), kt[1], Nn.cat(0, s.uncond(), ce)))
+            NDList frozen = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, z, z), kt[1], Conditioning.concat(s.uncond(), Conditioning.of(ce))))
                     .split(2, 0);
             NDArray e0 = frozen.get(0);
             NDArray goal = e0.sub(frozen.get(1).sub(e0).mul(s.settings().negativeGuidance()));
@@ -86,10 +87,10 @@ final class AdvUnlearnLoop implements ErasureMethod {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray cond = useAdversarial ? phi.forwardEmbeddings(SoftPrompt.prefix(targetEmbeddings.get(w).expandDims(0), adversarial))
                         : phi.forward(targetIds.get(new NDIndex("{}:{}", w, w + 1)));
-                NDArray lu = s.mse(s.frozenUnet().predict(z, kt[1], cond), goal);
+                NDArray lu = s.mse(s.frozenUnet().predict(z, kt[1], Conditioning.of(cond)), goal);
                 NDArray loss = lu;
                 if (r != null) {
-                    NDArray lr = s.mse(s.frozenUnet().predict(r.latents, kt[1], phi.forward(r.ids)), r.goal);
+                    NDArray lr = s.mse(s.frozenUnet().predict(r.latents, kt[1], Conditioning.of(phi.forward(r.ids))), r.goal);
                     loss = lu.add(lr.mul(Nn.scalar(lr, (float) options.retainWeight())));
                     retainLoss = lr.getFloat();
                 }
@@ -124,11 +125,11 @@ final class AdvUnlearnLoop implements ErasureMethod {
         NDArray cond = s.model().encode(prompts);
         NDArray[] latents = new NDArray[n];
         for (int j = 0; j < n; j++) {
-            latents[j] = s.genLatent(cond.get(new NDIndex("{}:{}", j, j + 1)), s.noise(), kt[0]);
+            latents[j] = s.genLatent(Conditioning.of(cond.get(new NDIndex("{}:{}", j, j + 1))), s.noise(), kt[0]);
         }
         NDArray z = Nn.cat(0, latents);
         s.checkIfCancelled();
-        NDArray goal = Scoped.keepOnly(() -> s.frozenUnet().predict(z, kt[1], cond));
+        NDArray goal = Scoped.keepOnly(() -> s.frozenUnet().predict(z, kt[1], Conditioning.of(cond)));
         return new Retain(z, sd.tokenIds(prompts), goal);
     }
 
@@ -154,18 +155,18 @@ final class AdvUnlearnLoop implements ErasureMethod {
         NDArray returned = null;
         double last = Double.NaN;
         NDArray tokens = targetEmbeddings.get(w).expandDims(0);
-        NDArray ce = s.target(w);
+        NDArray ce = s.target(w).promptEmbeds();
         for (int step = 0; step < options.attackSteps(); step++) {
             try (NDScope scope = new NDScope()) {
                 int[] kt = s.drawTimestep();
-                NDArray z = s.genLatent(ce, s.noise(), kt[0]);
+                NDArray z = s.genLatent(Conditioning.of(ce), s.noise(), kt[0]);
                 s.checkIfCancelled();
-                NDArray goal = Scoped.keepOnly(() -> s.frozenUnet().predict(z, kt[1], ce));
+                NDArray goal = Scoped.keepOnly(() -> s.frozenUnet().predict(z, kt[1], Conditioning.of(ce)));
                 // The official loop returns the prompt assembled at the start of its last step.
                 if (official && step == options.attackSteps() - 1) returned = s.keep(Tensors.copyOf(vec));
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray cond = phi.forwardEmbeddings(SoftPrompt.prefix(tokens, vec));
-                    NDArray loss = s.mse(s.frozenUnet().predict(z, kt[1], cond), goal);
+                    NDArray loss = s.mse(s.frozenUnet().predict(z, kt[1], Conditioning.of(cond)), goal);
                     gc.backward(loss);
                     last = loss.getFloat();
                 }

@@ -4,6 +4,7 @@ import dev.erasure.train.Adam;
 import dev.erasure.train.Tensors;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
@@ -34,7 +35,7 @@ public final class AdversarialPreservation implements ErasureMethod {
     private final Session s;
     private final Preserve.Adversarial cfg;
     private final List<CandidateSet> candidates = new ArrayList<>();
-    private final List<NDArray> matrices = new ArrayList<>();
+    private final List<Conditioning> candidateConditions = new ArrayList<>();
     private final List<NDArray> pis = new ArrayList<>();
     private final Adam piAdam;
     private float[] lastAdversaryGradient = new float[0];
@@ -48,7 +49,7 @@ public final class AdversarialPreservation implements ErasureMethod {
                     cfg.kClosest(), cfg.k(), session.settings().compat(),
                     session.settings().targets());
             candidates.add(set);
-            matrices.add(session.keep(set.embeddingMatrix(session.model())));
+            candidateConditions.add(session.keep(session.condition(set.words())));
             NDArray pi = session.manager().full(new Shape(1, set.size()), 1f / set.size());
             pi.setRequiresGradient(true);
             params.put("pi." + pis.size(), pi);
@@ -77,8 +78,9 @@ public final class AdversarialPreservation implements ErasureMethod {
         return pis.get(target);
     }
 
-    private NDArray adversarialStates(GumbelSoftmax.Sample g, int w, Shape textShape) {
-        return g.weights().matMul(matrices.get(w)).reshape(textShape);
+    /** c_r = G(π_w)·R_w, on every part of the conditioning (SDXL: prompt and pooled embeddings alike). */
+    private Conditioning adversarialConditioning(GumbelSoftmax.Sample g, int w) {
+        return candidateConditions.get(w).mix(g.weights());
     }
 
     @Override
@@ -94,10 +96,10 @@ public final class AdversarialPreservation implements ErasureMethod {
             int k = kt[0];
             int t = kt[1];
             NDArray noise = s.noise();
-            NDArray ce = s.target(w);
+            Conditioning ce = s.target(w);
             float tau = (float) cfg.temperature();
             GumbelSoftmax.Sample g0 = GumbelSoftmax.sample(pi, u, tau, cfg.hard());
-            NDArray cr0 = adversarialStates(g0, w, ce.getShape());
+            Conditioning cr0 = adversarialConditioning(g0, w);
             NDArray zr = s.genLatent(cr0, noise, k);
             NDArray ze = modelStep ? s.genLatent(ce, noise, k) : null;
             s.checkIfCancelled();
@@ -105,7 +107,7 @@ public final class AdversarialPreservation implements ErasureMethod {
             NDArray frozenU = null;
             NDArray frozenE = null;
             if (modelStep) {
-                NDList f = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, ze, ze, zr), t, Nn.cat(0, s.uncond(), ce, cr0)))
+                NDList f = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, ze, ze, zr), t, Conditioning.concat(s.uncond(), ce, cr0)))
                         .split(3, 0);
                 frozenU = f.get(0);
                 frozenE = f.get(1);
@@ -118,14 +120,14 @@ public final class AdversarialPreservation implements ErasureMethod {
             if (!modelStep) s.trainable().requireGradient(false);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 GumbelSoftmax.Sample g = GumbelSoftmax.sample(pi, u, tau, cfg.hard());
-                NDArray cr = adversarialStates(g, w, ce.getShape());
+                Conditioning cr = adversarialConditioning(g, w);
                 s.checkIfCancelled();
                 NDArray lPres;
                 NDArray loss;
                 if (modelStep) {
-                    NDList out = s.trainedUnet().predict(Nn.cat(0, ze, zr), t, Nn.cat(0, ce, cr)).split(2, 0);
-                    NDArray u0 = space(gl, ze, frozenU, k);
-                    NDArray goal = u0.sub(space(gl, ze, frozenE, k).sub(u0).mul(s.settings().negativeGuidance()));
+                    NDList out = s.trainedUnet().predict(Nn.cat(0, ze, zr), t, Conditioning.concat(ce, cr)).split(2, 0);
+                    NDArray x0u = space(gl, ze, frozenU, k);
+                    NDArray goal = x0u.sub(space(gl, ze, frozenE, k).sub(x0u).mul(s.settings().negativeGuidance()));
                     NDArray lErase = s.mse(space(gl, ze, out.get(0), k), goal);
                     lPres = s.mse(space(gl, zr, out.get(1), k), space(gl, zr, frozenR, k));
                     loss = lErase.add(lPres);

@@ -135,13 +135,6 @@ public final class CandidateSet {
         return out;
     }
 
-    /** R_w [K, 77·D]: the flattened text states of the chosen words, in order. */
-    public NDArray embeddingMatrix(ErasureModel model) {
-        NDArray e = model.encode(chosen);
-        Shape s = e.getShape();
-        return e.reshape(s.get(0), s.size() / s.get(0));
-    }
-
     public String concept() {
         return concept;
     }

@@ -4,6 +4,7 @@ import dev.erasure.io.Finite;
 import dev.erasure.train.SeededRandom;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import dev.erasure.core.Compat;
@@ -272,7 +273,7 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
                 String a = prompts.get(i % prompts.size());
                 anchorOf.add(a);
                 try (NDScope scope = new NDScope()) {
-                    NDArray c = s.model().encode(List.of(a));
+                    Conditioning c = s.condition(List.of(a));
                     NDArray z = s.sampler().run(GuidedNoise.cfg(original, c, s.uncond(), s.settings().startGuidance()), s.noise(), 0);
                     zs.add(s.keep(z));
                 }
@@ -306,12 +307,12 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
                     if (flip) z0 = z0.flip(3);
                     float ab = s.model().alphasCumprod()[t];
                     NDArray zt = z0.mul((float) Math.sqrt(ab)).add(eps.mul((float) Math.sqrt(1 - ab)));
-                    NDArray texts = s.model().encode(List.of(p, a));
+                    Conditioning texts = s.condition(List.of(p, a));
                     NDArray goal = noiseTarget ? eps
-                            : Scoped.keepOnly(() -> s.trainedUnet().predict(zt, t, texts.get("1:2")));
+                            : Scoped.keepOnly(() -> s.trainedUnet().predict(zt, t, texts.rows(1, 2)));
                     s.checkIfCancelled();
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray loss = s.mse(s.trainedUnet().predict(zt, t, texts.get("0:1")), goal);
+                        NDArray loss = s.mse(s.trainedUnet().predict(zt, t, texts.rows(0, 1)), goal);
                         gc.backward(loss.div(Nn.scalar(loss, batchSize)));
                         total += loss.getFloat();
                     }

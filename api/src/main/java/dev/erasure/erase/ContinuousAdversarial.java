@@ -4,6 +4,7 @@ import dev.erasure.train.Adam;
 import dev.erasure.train.Tensors;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -23,7 +24,8 @@ import java.util.Map;
  * L = L_erase + weight·MSE(X(z_e, ε_θ(z_e,t,e_w)), X(z_e, ε*(z_e,t,e_w))), Adam on θ; (b) adversary:
  * new k, t, x_T, z = GenLatent(θ, c_e), then {@code pgdSteps} ascent steps on e_w:
  * g = ∇_e MSE(X(z, ε_θ(z,t,e)), X(z, ε*(z,t,e))) (frozen branch constant),
- * e ← e + lr·g/‖g‖_F·‖e‖_F, no projection.
+ * e ← e + lr·g/‖g‖_F·‖e‖_F, no projection. On SDXL e_w is the target's prompt embeddings (what
+ * cross-attention reads) and the target's pooled embedding and time ids go with it unchanged.
  */
 public final class ContinuousAdversarial implements ErasureMethod {
     private final Session s;
@@ -34,7 +36,7 @@ public final class ContinuousAdversarial implements ErasureMethod {
         this.s = session;
         this.cfg = cfg;
         for (int i = 0; i < session.settings().targets().size(); i++) {
-            embeddings.add(session.keep(Tensors.copyOf(session.target(i))));
+            embeddings.add(session.keep(Tensors.copyOf(session.target(i).promptEmbeds())));
         }
     }
 
@@ -51,17 +53,17 @@ public final class ContinuousAdversarial implements ErasureMethod {
             int w = s.random().nextInt(embeddings.size());
             NDArray e = embeddings.get(w);
             int[] kt = s.drawTimestep();
-            NDArray ce = s.target(w);
+            Conditioning ce = s.target(w);
             NDArray ze = s.genLatent(ce, s.noise(), kt[0]);
             int k = kt[0];
             int t = kt[1];
             s.checkIfCancelled();
-            NDList f = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, ze, ze, ze), t, Nn.cat(0, s.uncond(), ce, e)))
+            NDList f = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, ze, ze, ze), t, Conditioning.concat(s.uncond(), ce, ce.withPromptEmbeds(e))))
                     .split(3, 0);
             Map<String, Double> losses = new LinkedHashMap<>();
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 s.checkIfCancelled();
-                NDList out = s.trainedUnet().predict(Nn.cat(0, ze, ze), t, Nn.cat(0, ce, e)).split(2, 0);
+                NDList out = s.trainedUnet().predict(Nn.cat(0, ze, ze), t, Conditioning.concat(ce, ce.withPromptEmbeds(e))).split(2, 0);
                 NDArray x0u = gl.predictedX0(ze, f.get(0), k);
                 NDArray goal = x0u.sub(gl.predictedX0(ze, f.get(1), k).sub(x0u).mul(s.settings().negativeGuidance()));
                 NDArray lErase = s.mse(gl.predictedX0(ze, out.get(0), k), goal);
@@ -80,7 +82,7 @@ public final class ContinuousAdversarial implements ErasureMethod {
     }
 
     /** PGD ascent on e_w; returns the last preservation loss it saw. */
-    private double attack(int w, NDArray ce) {
+    private double attack(int w, Conditioning ce) {
         NDArray e = embeddings.get(w);
         GenLatent gl = s.sampler();
         int[] kt = s.drawTimestep();
@@ -92,9 +94,9 @@ public final class ContinuousAdversarial implements ErasureMethod {
             for (int p = 0; p < cfg.pgdSteps(); p++) {
                 try (NDScope scope = new NDScope()) {
                     s.checkIfCancelled();
-                    NDArray frozen = Scoped.keepOnly(() -> gl.predictedX0(z, s.frozenUnet().predict(z, kt[1], e), kt[0]));
+                    NDArray frozen = Scoped.keepOnly(() -> gl.predictedX0(z, s.frozenUnet().predict(z, kt[1], ce.withPromptEmbeds(e)), kt[0]));
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray l = s.mse(gl.predictedX0(z, s.trainedUnet().predict(z, kt[1], e), kt[0]), frozen);
+                        NDArray l = s.mse(gl.predictedX0(z, s.trainedUnet().predict(z, kt[1], ce.withPromptEmbeds(e)), kt[0]), frozen);
                         gc.backward(l);
                         last = l.getFloat();
                     }

@@ -2,6 +2,7 @@ package dev.erasure.erase;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.Weights;
 
 import java.util.List;
@@ -20,8 +21,35 @@ public interface ErasureModel {
     /** ε-prediction with these UNet weights (e.g. an overlay of trainable copies). */
     NoisePredictor unet(Weights weights);
 
-    /** Text states [n,77,D] of the prompts (last hidden state after the final LayerNorm), no gradient. */
+    /**
+     * Text states [n,77,D] of the prompts, no gradient: what every cross-attention K/V reads (SD:
+     * the last hidden state after the final LayerNorm; SDXL: the concatenated prompt embeddings).
+     */
     NDArray encode(List<String> prompts);
+
+    /**
+     * The UNet conditioning of the prompts for a {@code latentSize}² latent, no gradient: SD's is the
+     * text states alone; SDXL's adds the pooled embeddings and the pipeline's default time ids for
+     * that image size (no crop, original = target).
+     */
+    default Conditioning condition(List<String> prompts, int latentSize) {
+        return Conditioning.of(encode(prompts));
+    }
+
+    /**
+     * Refuses, before any training compute, a model whose UNet predicts something other than ε: the
+     * training methods read its output as ε (GenLatent's DDIM steps, x0 projections, CA's noise
+     * target). No-op where the adapter does not know its prediction type.
+     */
+    default void requireEpsilonPrediction() {
+    }
+
+    /**
+     * Refuses, up front, a method that can only condition the UNet on text states when this model's
+     * UNet also needs pooled embeddings and time ids (SDXL); {@code why} says what the method lacks.
+     */
+    default void requireTextStatesOnly(String method, String why) {
+    }
 
     /**
      * Tokens of the prompt including BOS and EOS, after truncation to the text encoder's length

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
+import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.nn.Nn;
 
 import java.util.List;
@@ -38,10 +39,10 @@ public final class Esd implements ErasureMethod {
         int w = s.random().nextInt(s.settings().targets().size());
         int[] kt = s.drawTimestep();
         NDArray noise = s.noise();
-        NDArray ce = s.target(w);
+        Conditioning ce = s.target(w);
         NDArray z = s.genLatent(ce, noise, kt[0]);
-        s.checkpoint();
-        NDList frozen = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, z, z), kt[1], Nn.cat(0, s.uncond(), ce)))
+        s.checkIfCancelled();
+        NDList frozen = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, z, z), kt[1], Conditioning.concat(s.uncond(), ce)))
                 .split(2, 0);
         NDArray e0 = frozen.get(0);
         NDArray y = e0.sub(frozen.get(1).sub(e0).mul(s.settings().negativeGuidance()));
@@ -50,7 +51,7 @@ public final class Esd implements ErasureMethod {
 
     /** The ESD loss of a sample with the current trained weights (records a graph inside a collector). */
     public NDArray loss(Sample x) {
-        s.checkpoint();
+        s.checkIfCancelled();
         NDArray eps = s.trainedUnet().predict(x.latent(), x.t(), s.target(x.target()));
         return s.mse(eps, x.goal());
     }

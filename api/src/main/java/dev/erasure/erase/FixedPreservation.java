@@ -2,6 +2,7 @@ package dev.erasure.erase;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import dev.erasure.core.Preserve;
@@ -19,13 +20,13 @@ public final class FixedPreservation implements ErasureMethod {
     private final Session s;
     private final Esd esd;
     private final List<String> pool;
-    private final NDArray pooled;
+    private final Conditioning pooled;
 
     public FixedPreservation(Session session, Preserve.Fixed preserve) {
         this.s = session;
         this.esd = new Esd(session);
         this.pool = preserve.pool();
-        this.pooled = session.keep(session.model().encode(pool));
+        this.pooled = session.keep(session.condition(pool));
     }
 
     @Override
@@ -39,7 +40,7 @@ public final class FixedPreservation implements ErasureMethod {
         try (NDScope scope = new NDScope()) {
             Esd.Sample x = esd.draw();
             int r = s.random().nextInt(pool.size());
-            NDArray cr = pooled.get(r).expandDims(0);
+            Conditioning cr = pooled.rows(r, r + 1);
             s.checkIfCancelled();
             NDArray frozenR = Scoped.keepOnly(() -> s.frozenUnet().predict(x.latent(), x.t(), cr));
             double erase;

@@ -18,7 +18,8 @@ import java.util.Map;
  * <p>Activation model, per element count, at each level with C channels and L = H·W tokens:
  * a resnet keeps ≈ 8·C·L (two GroupNorms with their inputs, two SiLUs, two convs, the sum);
  * a transformer keeps ≈ 40·C·L (norms, projections, q/k/v, GEGLU's 8C and 4C intermediates)
- * plus 2·heads·L² (self-attention scores and probabilities) and 2·heads·L·77 (cross-attention);
+ * plus 2·heads·L² (self-attention scores and probabilities) and 2·heads·L·77 (cross-attention),
+ * times the level's transformer depth (transformer_layers_per_block: SDXL's 1, 2, 10);
  * up-block resnets also keep their concatenated input. This is an estimate (±30 %): it ignores
  * allocator slack and counts every saved tensor once; it does not assume attention slicing.
  */
@@ -58,19 +59,19 @@ public record MemoryEstimate(long frozenBytes, long trainableBytes, long gradien
             long heads = c.numAttentionHeads[i];
             for (int j = 0; j < c.layersPerBlock[i]; j++) {
                 sum += 8L * ch[i] * l;
-                if (attn) sum += transformer(ch[i], l, heads);
+                if (attn) sum += c.transformerLayersPerBlock[i] * transformer(ch[i], l, heads);
             }
             int out = ch[n - 1 - i];
             long lu = (long) (latent >> (n - 1 - i)) * (latent >> (n - 1 - i));
             boolean upAttn = c.upBlockTypes.get(i).startsWith("CrossAttn");
             for (int j = 0; j <= c.layersPerBlock[n - 1 - i]; j++) {
                 sum += 8L * out * lu + 2L * out * lu; // resnet + its concatenated input
-                if (upAttn) sum += transformer(out, lu, c.numAttentionHeads[n - 1 - i]);
+                if (upAttn) sum += c.transformerLayersPerBlock[n - 1 - i] * transformer(out, lu, c.numAttentionHeads[n - 1 - i]);
             }
             sum += 2L * out * lu; // upsample + conv
         }
         long lm = (long) (latent >> (n - 1)) * (latent >> (n - 1));
-        sum += 16L * ch[n - 1] * lm + transformer(ch[n - 1], lm, c.numAttentionHeads[n - 1]);
+        sum += 16L * ch[n - 1] * lm + c.transformerLayersPerBlock[n - 1] * transformer(ch[n - 1], lm, c.numAttentionHeads[n - 1]);
         return sum;
     }
 
@@ -78,10 +79,16 @@ public record MemoryEstimate(long frozenBytes, long trainableBytes, long gradien
         return 40L * c * l + 2L * heads * l * l + 2L * heads * l * 77;
     }
 
-    /** Largest transient of a no-grad batch-2 forward: scores + probabilities of the top self-attention. */
+    /**
+     * Largest transient of a no-grad batch-2 forward: scores + probabilities of the top
+     * self-attention, at the first level that has one (SDXL's level 0 has none).
+     */
     static long transient2(UNetConfig c, int latent) {
+        int top = 0;
+        while (top < c.downBlockTypes.size() - 1 && !c.downBlockTypes.get(top).startsWith("CrossAttn")) top++;
+        long la = (long) (latent >> top) * (latent >> top);
         long l = (long) latent * latent;
-        return 2L * 2L * c.numAttentionHeads[0] * l * l + 2L * 8L * c.blockOutChannels[0] * l;
+        return 2L * 2L * c.numAttentionHeads[top] * la * la + 2L * 8L * c.blockOutChannels[0] * l;
     }
 
     private static String gib(long b) {

@@ -2,7 +2,9 @@ package dev.erasure.erase;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.StableDiffusionXL;
+import dev.erasure.sd.UNet2DConditionModel;
 import dev.erasure.sd.Weights;
 import dev.erasure.sd.scheduler.EulerDiscreteScheduler;
 import dev.erasure.sd.scheduler.SchedulerType;
@@ -10,12 +12,12 @@ import dev.erasure.sd.scheduler.SchedulerType;
 import java.util.List;
 
 /**
- * A {@link StableDiffusionXL} as the erasure engine sees it, for the methods that need only the
- * cross-attention inputs: text states are SDXL's prompt embeddings [n,77,D1+D2] (what every
- * attn2.to_k/to_v reads), so UCE's closed form edits SDXL's cross-attention exactly as on SD.
- * The training methods (ESD, EAP, CA, AdvUnlearn, AdvAnchor) also need the pooled embedding and
- * time ids in every UNet call, which the engine's {@link NoisePredictor} does not carry yet:
- * {@link #unet} refuses them with that reason rather than run a wrongly conditioned UNet.
+ * A {@link StableDiffusionXL} as the erasure engine sees it. Text states are SDXL's prompt
+ * embeddings [n,77,D1+D2] (what every attn2.to_k/to_v reads), so UCE's closed form edits SDXL's
+ * cross-attention exactly as on SD. The training methods condition the UNet on
+ * {@link #condition}: prompt embeddings, the pooled embedding of text encoder 2 and the time ids
+ * of the training image size; the empty prompt c∅ of ESD/EAP is the encoded "" (as on SD), not
+ * the pipeline's zeroed negative, which is an inference-time choice.
  */
 public final class SdxlErasureModel implements ErasureModel {
     private final StableDiffusionXL xl;
@@ -45,9 +47,30 @@ public final class SdxlErasureModel implements ErasureModel {
 
     @Override
     public NoisePredictor unet(Weights weights) {
-        throw new UnsupportedOperationException("SDXL: this method trains through the UNet, whose SDXL conditioning "
-                + "(pooled embeddings + time ids) the erasure engine does not pass yet; UCE (closed form on the "
-                + "cross-attention) runs on SDXL");
+        UNet2DConditionModel u = xl.unet().withWeights(weights);
+        return (x, t, c) -> u.forward(x, x.getManager().create((long) t), c);
+    }
+
+    @Override
+    public Conditioning condition(List<String> prompts, int latentSize) {
+        int size = latentSize * xl.vaeScaleFactor();
+        return xl.conditioning(prompts, size, size);
+    }
+
+    @Override
+    public void requireEpsilonPrediction() {
+        var p = euler().prediction();
+        if (p != EulerDiscreteScheduler.Prediction.EPSILON) {
+            throw new IllegalArgumentException(xl + " predicts " + p.name().toLowerCase(java.util.Locale.ROOT)
+                    + " (scheduler_config prediction_type); the training methods on SDXL need an epsilon-prediction "
+                    + "model such as SDXL base");
+        }
+    }
+
+    @Override
+    public void requireTextStatesOnly(String method, String why) {
+        throw new IllegalArgumentException(method + " cannot run on SDXL (" + xl + "): " + why
+                + "; on SDXL use ESD, EAP (any preserve(..)), Concept Ablation, AdvAnchor or UCE");
     }
 
     @Override
@@ -64,8 +87,11 @@ public final class SdxlErasureModel implements ErasureModel {
 
     @Override
     public float[] alphasCumprod() {
-        var s = xl.scheduler(SchedulerType.EULER);
-        return ((EulerDiscreteScheduler) s).alphasCumprod();
+        return euler().alphasCumprod();
+    }
+
+    private EulerDiscreteScheduler euler() {
+        return (EulerDiscreteScheduler) xl.scheduler(SchedulerType.EULER);
     }
 
     @Override

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.erasure.progress.Cancellation;
+import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.Djl;
 import dev.erasure.sd.Weights;
 
@@ -28,8 +29,8 @@ public final class Session implements AutoCloseable {
     private final GenLatent genLatent;
     private final NoisePredictor frozenUnet;
     private final NoisePredictor trainedUnet;
-    private final NDArray uncond;
-    private final NDArray targets;
+    private final Conditioning uncond;
+    private final Conditioning targets;
     private final ai.djl.ndarray.types.DataType dtype;
     private SeededRandom random;
 
@@ -48,6 +49,7 @@ public final class Session implements AutoCloseable {
     }
 
     private Session(ErasureModel model, Settings settings, Weights textEncoderWeights, List<String> textEncoderKeys) {
+        model.requireEpsilonPrediction(); // before θ is copied
         Djl.gradOffOnThisThread(); // copies of θ are made with grad mode off, whichever thread runs
         this.model = model;
         this.settings = settings;
@@ -60,10 +62,10 @@ public final class Session implements AutoCloseable {
         this.genLatent = new GenLatent(model.alphasCumprod(), settings.ddimSteps(), settings.compat());
         this.frozenUnet = model.unet(model.unetWeights());
         this.trainedUnet = model.unet(trainable.overlay());
-        this.uncond = keep(model.encode(List.of("")));
-        this.targets = keep(model.encode(settings.targets()));
+        this.uncond = keep(condition(List.of("")));
+        this.targets = keep(condition(settings.targets()));
         this.random = new SeededRandom(settings.seed());
-        this.dtype = uncond.getDataType();
+        this.dtype = uncond.promptEmbeds().getDataType();
     }
 
     /** Moves a long-lived array into the run's manager and out of any open NDScope. */
@@ -73,12 +75,23 @@ public final class Session implements AutoCloseable {
         return a;
     }
 
-    /** Text states [1,77,D] of target i. */
-    public NDArray target(int i) {
-        return targets.get(i).expandDims(0);
+    /** Every part of a long-lived conditioning, as {@link #keep(NDArray)}. */
+    public Conditioning keep(Conditioning c) {
+        return c.map(this::keep);
     }
 
-    public NDArray uncond() {
+    /** The model's UNet conditioning of these prompts at this run's latent size. */
+    public Conditioning condition(List<String> prompts) {
+        return model.condition(prompts, settings.latentSize());
+    }
+
+    /** The conditioning of target i (batch 1). */
+    public Conditioning target(int i) {
+        return targets.rows(i, i + 1);
+    }
+
+    /** The conditioning of the empty prompt c∅. */
+    public Conditioning uncond() {
         return uncond;
     }
 
@@ -98,19 +111,13 @@ public final class Session implements AutoCloseable {
     }
 
     /** GenLatent with the current trained weights, CFG start_guidance against c∅ (grad mode must be off). */
-    public NDArray genLatent(NDArray cond, NDArray noise, int k) {
+    public NDArray genLatent(Conditioning cond, NDArray noise, int k) {
         return genLatent.run(GuidedNoise.cfg(trainedUnet, cond, uncond, settings.startGuidance()), noise, k);
     }
 
     /** A cancellation check, called before every UNet call outside GenLatent. */
     public void checkIfCancelled() {
         Cancellation.checkIfCancelled();
-    }
-
-    /** @deprecated "checkpoint" is saved state ({@link Checkpoints}); this is {@link #checkIfCancelled()}. */
-    @Deprecated
-    public void checkpoint() {
-        checkIfCancelled();
     }
 
     public NDArray mse(NDArray a, NDArray b) {

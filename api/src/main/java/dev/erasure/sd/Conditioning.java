@@ -3,6 +3,10 @@ package dev.erasure.sd;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * What a UNet is conditioned on besides the timestep. SD-1.x/2.x: the prompt embeddings [B,77,D]
@@ -31,16 +35,54 @@ public record Conditioning(NDArray promptEmbeds, NDArray pooled, NDArray timeIds
         return promptEmbeds.getShape().get(0);
     }
 
+    /** The same conditioning with other prompt embeddings (e.g. an adversarially perturbed copy). */
+    public Conditioning withPromptEmbeds(NDArray embeds) {
+        return new Conditioning(embeds, pooled, timeIds);
+    }
+
     /** The same conditioning with other time ids (e.g. another image size). */
     public Conditioning withTimeIds(NDArray ids) {
         return new Conditioning(promptEmbeds, pooled, ids);
     }
 
-    /** Batch concatenation [a; b], as the CFG batch [negative, positive] is built. */
-    public static Conditioning concat(Conditioning a, Conditioning b) {
-        return new Conditioning(NDArrays.concat(new NDList(a.promptEmbeds, b.promptEmbeds), 0),
-                a.pooled == null ? null : NDArrays.concat(new NDList(a.pooled, b.pooled), 0),
-                a.timeIds == null ? null : NDArrays.concat(new NDList(a.timeIds, b.timeIds), 0));
+    /** Batch concatenation [a; b; ...], as the CFG batch [negative, positive] is built. */
+    public static Conditioning concat(Conditioning... parts) {
+        return new Conditioning(cat(parts, Conditioning::promptEmbeds), cat(parts, Conditioning::pooled),
+                cat(parts, Conditioning::timeIds));
+    }
+
+    private static NDArray cat(Conditioning[] parts, Function<Conditioning, NDArray> part) {
+        if (part.apply(parts[0]) == null) return null;
+        NDList list = new NDList();
+        for (Conditioning c : parts) list.add(part.apply(c));
+        return NDArrays.concat(list, 0);
+    }
+
+    /** Batch rows [from, to) of every part. */
+    public Conditioning rows(long from, long to) {
+        String r = from + ":" + to;
+        return new Conditioning(promptEmbeds.get(r), pooled == null ? null : pooled.get(r),
+                timeIds == null ? null : timeIds.get(r));
+    }
+
+    /**
+     * A mixture of the batch's prompts, {@code weights} [1,B]: the weighted sum of the prompt
+     * embeddings and of the pooled embeddings (one weight per prompt for both, so a mixture of
+     * prompts stays one prompt's conditioning); time ids are those of row 0 (they describe the
+     * image size, the same for every row of a prompt batch). Differentiable in the weights.
+     */
+    public Conditioning mix(NDArray weights) {
+        long b = batch();
+        Shape one = new Shape(1).addAll(promptEmbeds.getShape().slice(1));
+        NDArray embeds = weights.matMul(promptEmbeds.reshape(b, -1)).reshape(one);
+        return new Conditioning(embeds, pooled == null ? null : weights.matMul(pooled),
+                timeIds == null ? null : timeIds.get("0:1"));
+    }
+
+    /** Each part with {@code f} applied (e.g. a dtype cast or moving out of a scope), null parts kept null. */
+    public Conditioning map(UnaryOperator<NDArray> f) {
+        return new Conditioning(f.apply(promptEmbeds), pooled == null ? null : f.apply(pooled),
+                timeIds == null ? null : f.apply(timeIds));
     }
 
     /** Zeros of the same shapes (SDXL's negative conditioning with force_zeros_for_empty_prompt), same time ids. */

@@ -21,12 +21,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * A Stable Diffusion XL base pipeline (StableDiffusionXLPipeline) on DJL: two tokenizers and text
  * encoders ({@link SdxlPromptEncoder}), the UNet with its "text_time" added embedding, the VAE
- * (scaling_factor from its config, 0.13025 for SDXL; decoded in the weights' dtype, so load fp32
- * for SDXL's VAE, which overflows in fp16), and the model's scheduler_config (Euler for SDXL base)
+ * (scaling_factor from its config, 0.13025 for SDXL; an fp16 VAE with force_upcast, as SDXL's,
+ * decodes in fp32 because it overflows in fp16), and the model's scheduler_config (Euler for SDXL base)
  * or DDIM/Euler on request. Loads a diffusers folder; SGM single files are refused with the
  * conversion command ({@link dev.erasure.sd.io.SingleFileCheckpoint}).
  */
@@ -38,6 +40,7 @@ public final class StableDiffusionXL implements AutoCloseable {
     private final boolean forceZerosForEmptyPrompt;
     private final NDManager manager;
     private final String source;
+    private AutoencoderKL upcastVae; // the float32 copy force_upcast decodes with, made on first use
 
     public StableDiffusionXL(SdxlPromptEncoder prompts, UNet2DConditionModel unet, AutoencoderKL vae,
                              JsonObject schedulerConfig, boolean forceZerosForEmptyPrompt, NDManager manager, String source) {
@@ -177,7 +180,7 @@ public final class StableDiffusionXL implements AutoCloseable {
             if (dtype != DataType.FLOAT32) x = x.toType(dtype, false);
             NDArray latent = Sampler.denoise(unet, scheduler(g.scheduler()).schedule(g.steps()), x, cond, uncond,
                     g.guidance(), listener, null);
-            return Images.toImage(vae.decode(latent.div(vae.scalingFactor())));
+            return Images.toImage(decode(latent));
         }
     }
 
@@ -193,6 +196,32 @@ public final class StableDiffusionXL implements AutoCloseable {
             vae.validate(manager, dtype);
         }
         return this;
+    }
+
+    /**
+     * Latent → image tensor in [−1,1], {@code vae.decode(latent / scaling_factor)}. As
+     * StableDiffusionXLPipeline does, an fp16 VAE whose config sets force_upcast decodes in fp32
+     * (latent cast first, then scaled) with a float32 copy of its weights, and returns float32.
+     */
+    public NDArray decode(NDArray latent) {
+        boolean upcast = vae.config().forceUpcast && vae.weights().get("decoder.conv_in.weight").getDataType() == DataType.FLOAT16;
+        AutoencoderKL v = upcast ? upcastVae() : vae;
+        NDArray z = upcast ? latent.toType(DataType.FLOAT32, false) : latent;
+        return v.decode(z.div(v.scalingFactor()));
+    }
+
+    private synchronized AutoencoderKL upcastVae() {
+        if (upcastVae == null) {
+            Map<String, NDArray> f32 = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : vae.weights().asMap().entrySet()) {
+                NDArray w = e.getValue().toType(DataType.FLOAT32, false);
+                w.attach(manager); // lives as long as the pipeline, not the caller's scope
+                NDScope.unregister(w);
+                f32.put(e.getKey(), w);
+            }
+            upcastVae = vae.withWeights(new Weights(f32, vae.weights().source() + " (upcast to float32)"));
+        }
+        return upcastVae;
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.erasure.core.Preserve;
 import dev.erasure.core.Vocabulary;
 import dev.erasure.erase.MemoryEstimate;
 import dev.erasure.erase.Sd14;
+import dev.erasure.erase.SdxlBase;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.UNetConfig;
 
@@ -19,7 +20,8 @@ import java.util.Locale;
 
 /**
  * Peak memory per erasure step ({@code ./erasure bench erase-memory [fixture-folder]}):
- * (1) SD-1.4 recipes at 512×512 (latent 64) estimated from the shapes ({@link MemoryEstimate});
+ * (1) SD-1.4 recipes at 512×512 (latent 64) and SDXL base at 1024×1024 (latent 128) estimated from
+ * the shapes ({@link MemoryEstimate});
  * (2) the tiny fixture model: the same estimate next to the measured growth of the process's
  * peak resident memory (VmHWM, reset through /proc/self/clear_refs) over two steps, and the time
  * per step. Memory numbers are fp32, batch 1, CPU.
@@ -44,6 +46,11 @@ public final class EraseMemoryBench {
         System.out.printf(Locale.ROOT, "%-32s %14s %9s %9s %9s %9s %9s %9s %9s%n", "recipe", "trained params",
                 "frozen", "copy", "grads", "Adam", "activ.", "transient", "PEAK GiB");
         for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(sd14, r.params(), r.preserve(), 64));
+        UNetConfig xl = UNetConfig.fromJson(JsonParser.parseString(SdxlBase.UNET_CONFIG).getAsJsonObject());
+        System.out.println();
+        System.out.println("SDXL base UNet, 1024×1024 (latent 128), fp32, batch 1 — estimate from shapes "
+                + "(the frozen text encoders and VAE, 0.9 B parameters, are not counted: ≈ 3.4 GiB more)");
+        for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(xl, r.params(), r.preserve(), 128));
 
         Path fixture = Path.of(args.length > 0 ? args[0] : "../shared/fixtures/tiny-sd");
         if (!Files.isDirectory(fixture)) fixture = Path.of("fixtures/tiny-sd");

@@ -2,6 +2,7 @@ package dev.erasure.erase;
 
 import dev.erasure.train.SeededRandom;
 import ai.djl.ndarray.NDArray;
+import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.erasure.Erasure;
@@ -90,11 +91,11 @@ class ConceptAblationTest extends TinyModels {
         try (NDScope scope = new NDScope()) {
             for (String a : ANCHORS) {
                 for (String p : List.of(a + ", in the style of Van Gogh", "in Van Gogh's style, " + a)) {
-                    NDArray texts = model.encode(List.of(p, a));
+                    Conditioning texts = model.condition(List.of(p, a), 8);
                     for (int t : new int[] {100, 500, 900}) {
                         NDArray z = model.manager().create(rnd.gaussians(4 * 8 * 8), new Shape(1, 4, 8, 8));
-                        NDArray ep = unet.predict(z, t, texts.get("0:1"));
-                        NDArray ea = unet.predict(z, t, texts.get("1:2"));
+                        NDArray ep = unet.predict(z, t, texts.rows(0, 1));
+                        NDArray ea = unet.predict(z, t, texts.rows(1, 2));
                         sum += ep.sub(ea).square().mean().getFloat();
                         n++;
                     }

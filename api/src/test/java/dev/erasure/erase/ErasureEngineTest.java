@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,15 +47,6 @@ class ErasureEngineTest extends TinyModels {
         Map<String, float[]> out = new HashMap<>();
         tensors.forEach((k, v) -> out.put(k, v.toFloatArray()));
         return out;
-    }
-
-    private static byte[] digest(Map<String, NDArray> tensors) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        for (String k : new TreeSet<>(tensors.keySet())) {
-            md.update(k.getBytes());
-            md.update(tensors.get(k).toByteArray());
-        }
-        return md.digest();
     }
 
     private static void assertSameWeights(ErasureResult a, ErasureResult b) {

@@ -42,4 +42,14 @@ class MemoryEstimateTest {
         assertTrue(Math.abs(u.trainableParams() - 813.5e6) < 1e6, "ESD-u ≈ 813.5 M: " + u.trainableParams());
         assertTrue(u.peakBytes() > x.peakBytes());
     }
+
+    @Test
+    void sdxlBaseCountsMatchTheReleasedUNet() {
+        UNetConfig xl = UNetConfig.fromJson(JsonParser.parseString(SdxlBase.UNET_CONFIG).getAsJsonObject());
+        MemoryEstimate x = MemoryEstimate.of(xl, Params.crossAttention(), Preserve.none(), 128);
+        assertEquals(2_567_463_684L, x.totalParams(), "stable-diffusion-xl-base-1.0 UNet parameters");
+        MemoryEstimate eap = MemoryEstimate.of(xl, Params.crossAttention(), Preserve.adversarial(100), 128);
+        assertTrue(eap.activationBytes() == 2 * x.activationBytes(), "EAP keeps two trainable forwards");
+        System.out.println("SDXL base, 1024 px, ESD-x: " + x);
+    }
 }

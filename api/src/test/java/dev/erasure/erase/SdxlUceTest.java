@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** UCE on the tiny SDXL model: only cross-attention K/V (56-wide inputs) change, the erased prompt's keys move more than a preserved one's, and images change. */
@@ -44,7 +43,6 @@ class SdxlUceTest {
             StableDiffusionXL after = model.withUnetWeights(model.unetWeights().overlay(edited));
             Generation g = Generation.of(erased).seed(1).steps(2).size(64, 64);
             assertTrue(differ(xl.generate(g), after.generate(g)), "erasing changed nothing");
-            assertThrows(UnsupportedOperationException.class, () -> model.unet(model.unetWeights()));
         }
     }
 

@@ -60,6 +60,20 @@ abstract class TinyModels {
         return a.keySet().stream().allMatch(k -> java.util.Arrays.equals(a.get(k).toByteArray(), b.get(k).toByteArray()));
     }
 
+    /** SHA-256 over the tensors' names and bytes in name order: equal digests, bit-identical tensors. */
+    static byte[] digest(Map<String, NDArray> tensors) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (String k : new java.util.TreeSet<>(tensors.keySet())) {
+                md.update(k.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                md.update(tensors.get(k).toByteArray());
+            }
+            return md.digest();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Asserts that {@code e} throws an IllegalArgumentException whose message mentions {@code part}. */
     static void assertMessage(String part, Executable e) {
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);

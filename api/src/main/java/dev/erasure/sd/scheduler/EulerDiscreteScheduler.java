@@ -20,6 +20,11 @@ public final class EulerDiscreteScheduler implements Scheduler {
     private final String spacing;
     private final Prediction prediction;
 
+    /** What the UNet predicts (the config's prediction_type). */
+    public Prediction prediction() {
+        return prediction;
+    }
+
     public EulerDiscreteScheduler(float[] betas, int stepsOffset, String spacing, Prediction prediction) {
         this.numTrainTimesteps = betas.length;
         this.alphasCumprod = BetaSchedule.alphasCumprod(betas);

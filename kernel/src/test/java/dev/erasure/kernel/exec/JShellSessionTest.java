@@ -60,7 +60,7 @@ class JShellSessionTest {
     void interruptStopsCancellableLoopQuickly() throws Exception {
         CompletableFuture<Throwable> done = CompletableFuture.supplyAsync(() -> {
             try {
-                eval("while (true) { Cancellation.checkpoint(); }");
+                eval("while (true) { Cancellation.checkIfCancelled(); }");
                 return null;
             } catch (Throwable t) {
                 return t;
