@@ -107,7 +107,7 @@ final class ShapeWorldFrontierCommand {
         return switch (spec) {
             case "shapes" -> ShapeWorldBench.SHAPE_SETS;
             case "styles" -> List.of(List.of("outlined"));
-            default -> Arrays.stream(spec.split(";")).map(s -> Arrays.stream(s.split(",")).map(String::trim).toList()).toList();
+            default -> Arrays.stream(spec.split(";", -1)).map(s -> Arrays.stream(s.split(",", -1)).map(String::trim).toList()).toList();
         };
     }
 

@@ -107,7 +107,7 @@ public record AdvAnchor(Schedule schedule, Loss loss, double deltaLearningRate, 
 
     /** {@code lr2}, δ's Adam learning rate (README 1e-4). */
     public AdvAnchor deltaLearningRate(double lr) {
-        Finite.require("AdvAnchor deltaLearningRate", lr);
+        Finite.require("deltaLearningRate", lr);
         return new AdvAnchor(schedule, loss, lr, images, innerSteps, preserveWeight, imageGuidance, deltaInitScale,
                 conceptTemplate, anchorTemplate, genericPrompt);
     }
@@ -126,21 +126,21 @@ public record AdvAnchor(Schedule schedule, Loss loss, double deltaLearningRate, 
 
     /** Weight of the "painting" preservation term (10). */
     public AdvAnchor preserveWeight(double w) {
-        Finite.require("AdvAnchor preserveWeight", w);
+        Finite.require("preserveWeight", w);
         return new AdvAnchor(schedule, loss, deltaLearningRate, images, innerSteps, w, imageGuidance, deltaInitScale,
                 conceptTemplate, anchorTemplate, genericPrompt);
     }
 
     /** CFG scale of the generated training images (7.5). */
     public AdvAnchor imageGuidance(double g) {
-        Finite.require("AdvAnchor imageGuidance", g);
+        Finite.require("imageGuidance", g);
         return new AdvAnchor(schedule, loss, deltaLearningRate, images, innerSteps, preserveWeight, g, deltaInitScale,
                 conceptTemplate, anchorTemplate, genericPrompt);
     }
 
     /** δ's initial scale: N(0,1)·scale (1e-7). */
     public AdvAnchor deltaInitScale(double s) {
-        Finite.require("AdvAnchor deltaInitScale", s);
+        Finite.require("deltaInitScale", s);
         return new AdvAnchor(schedule, loss, deltaLearningRate, images, innerSteps, preserveWeight, imageGuidance, s,
                 conceptTemplate, anchorTemplate, genericPrompt);
     }

@@ -100,7 +100,7 @@ public record AdvUnlearn(TextEncoderParams textEncoder, List<String> retain, int
 
     /** γ ({@code --retain_loss_w}, README 0.3). */
     public AdvUnlearn retainWeight(double gamma) {
-        Finite.require("AdvUnlearn retainWeight", gamma);
+        Finite.require("retainWeight", gamma);
         return new AdvUnlearn(textEncoder, retain, retainBatch, gamma, warmup, attackEvery, adversarialTokens, attackSteps,
                 attackLearningRate, init, signGradient);
     }
@@ -131,7 +131,7 @@ public record AdvUnlearn(TextEncoderParams textEncoder, List<String> retain, int
 
     /** {@code --attack_lr} (1e-3). */
     public AdvUnlearn attackLearningRate(double lr) {
-        Finite.require("AdvUnlearn attackLearningRate", lr);
+        Finite.require("attackLearningRate", lr);
         return new AdvUnlearn(textEncoder, retain, retainBatch, retainWeight, warmup, attackEvery, adversarialTokens,
                 attackSteps, lr, init, signGradient);
     }

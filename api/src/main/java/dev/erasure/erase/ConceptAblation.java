@@ -139,7 +139,7 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
 
     /** Sampling steps of anchor generation (25) and its CFG scale (6). */
     public ConceptAblation anchorSampling(int steps, double guidance) {
-        Finite.require("Concept Ablation anchor guidance", guidance);
+        Finite.require("anchorGuidance", guidance);
         return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, steps, guidance, group, batchSize, weightDecay, maxGradNorm,
                 noiseTarget, hflip);
     }
@@ -156,14 +156,14 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
 
     /** AdamW's decoupled weight decay (1e-2). */
     public ConceptAblation weightDecay(double wd) {
-        Finite.require("Concept Ablation weightDecay", wd);
+        Finite.require("weightDecay", wd);
         return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, wd, maxGradNorm,
                 noiseTarget, hflip);
     }
 
     /** Total gradient-norm clip (1.0; 0 = off). */
     public ConceptAblation maxGradNorm(double n) {
-        Finite.require("Concept Ablation maxGradNorm", n);
+        Finite.require("maxGradNorm", n);
         return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, weightDecay, n,
                 noiseTarget, hflip);
     }

@@ -127,19 +127,19 @@ public record Uce(Variant variant, Technique technique, List<String> guides, Lis
 
     /** s_p (default max(0.1, 1/#retain) full sequence, 1 last token). */
     public Uce preserveScale(double s) {
-        Finite.require("UCE preserveScale", s);
+        Finite.require("preserveScale", s);
         return new Uce(variant, technique, guides, retain, s, eraseScale, lambda, expand);
     }
 
     /** s_e (1). */
     public Uce eraseScale(double s) {
-        Finite.require("UCE eraseScale", s);
+        Finite.require("eraseScale", s);
         return new Uce(variant, technique, guides, retain, preserveScale, s, lambda, expand);
     }
 
     /** λ, the pull towards the original weights (0.5). */
     public Uce lambda(double l) {
-        Finite.require("UCE lambda", l);
+        Finite.require("lambda", l);
         return new Uce(variant, technique, guides, retain, preserveScale, eraseScale, l, expand);
     }
 

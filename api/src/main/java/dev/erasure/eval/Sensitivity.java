@@ -79,7 +79,7 @@ public record Sensitivity(StableDiffusion original, StableDiffusion erased, int 
     }
 
     public Sensitivity guidance(double g) {
-        Finite.require("Sensitivity guidance", g);
+        Finite.require("guidance", g);
         return new Sensitivity(original, erased, imagesPerConcept, seed, samplingSteps, (float) g, imageSize, scorer, promptTemplate,
                 target, listener);
     }

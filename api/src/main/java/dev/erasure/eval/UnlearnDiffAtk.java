@@ -101,13 +101,13 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
     }
 
     public UnlearnDiffAtk learningRate(double lr) {
-        Finite.require("UnlearnDiffAtk learningRate", lr);
+        Finite.require("learningRate", lr);
         return new UnlearnDiffAtk(tokens, lr, weightDecay, iterations, timesteps, candidates, sampling, seed,
                 samplingSteps, imageSize);
     }
 
     public UnlearnDiffAtk weightDecay(double wd) {
-        Finite.require("UnlearnDiffAtk weightDecay", wd);
+        Finite.require("weightDecay", wd);
         return new UnlearnDiffAtk(tokens, learningRate, wd, iterations, timesteps, candidates, sampling, seed,
                 samplingSteps, imageSize);
     }

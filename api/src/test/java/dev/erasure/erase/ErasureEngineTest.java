@@ -200,7 +200,7 @@ class ErasureEngineTest extends TinyModels {
     @Test
     void recordRefusesBadValuesNamingTheOption() {
         assertMessage("iterations must be > 0", () -> tiny().iterations(-3));
-        assertMessage("learningRate must be a positive number", () -> tiny().learningRate(Double.NaN));
+        assertMessage("learningRate must be a finite number", () -> tiny().learningRate(Double.NaN));
         assertMessage("ddimGrid must be ≥ 2", () -> tiny().ddimGrid(1));
         assertMessage("latentSize must be a positive multiple of 8", () -> tiny().latentSize(12));
         assertMessage("startGuidance must be a finite number", () -> tiny().startGuidance(Double.POSITIVE_INFINITY));
