@@ -13,7 +13,14 @@ import sys
 import time
 
 import nbformat
+from jupyter_client.channels import HBChannel
 from nbclient import NotebookClient
+
+# nbclient declares the kernel dead when one heartbeat is not echoed within HBChannel.time_to_dead
+# (1 s). On a busy 2-core machine (a CI run beside other jobs: load 12) a JVM in a GC pause or
+# descheduled for a second misses one, and a healthy kernel was reported dead mid-notebook.
+# A crashed kernel is still detected, within this many seconds.
+HBChannel.time_to_dead = 30.0
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 
