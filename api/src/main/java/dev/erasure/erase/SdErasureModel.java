@@ -2,6 +2,7 @@ package dev.erasure.erase;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.erasure.sd.DdimScheduler;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.UNet2DConditionModel;
 import dev.erasure.sd.Weights;
@@ -18,6 +19,20 @@ public final class SdErasureModel implements ErasureModel {
 
     public StableDiffusion pipeline() {
         return sd;
+    }
+
+    /**
+     * The methods read the UNet output as ε (methods.md); a v-prediction model (SD 2.x 768-v) would
+     * train on the wrong target without any error, so it is refused before any weights are copied.
+     */
+    @Override
+    public void requireEpsilonPrediction() {
+        DdimScheduler.Prediction p = sd.scheduler().predictionType();
+        if (p != DdimScheduler.Prediction.EPSILON) {
+            throw new IllegalArgumentException(sd.source() + " predicts " + p.name().toLowerCase(java.util.Locale.ROOT)
+                    + " (scheduler_config prediction_type); the training methods need an epsilon-prediction model"
+                    + " (SD 1.x, SD 2.x base 512); UCE, which edits only the cross-attention projections, runs on it");
+        }
     }
 
     /** The pipeline with these UNet weights (everything else shared). */
