@@ -2,6 +2,7 @@ package dev.erasure.kernel.exec;
 
 import jdk.jshell.Diag;
 import jdk.jshell.EvalException;
+import jdk.jshell.ExpressionSnippet;
 import jdk.jshell.JShell;
 import jdk.jshell.Snippet;
 import jdk.jshell.SnippetEvent;
@@ -9,9 +10,11 @@ import jdk.jshell.SourceCodeAnalysis;
 import jdk.jshell.SourceCodeAnalysis.CompletionInfo;
 import jdk.jshell.SourceCodeAnalysis.Completeness;
 import jdk.jshell.UnresolvedReferenceException;
+import jdk.jshell.VarSnippet;
 import jdk.jshell.spi.ExecutionControl;
 import jdk.jshell.spi.ExecutionControlProvider;
 import jdk.jshell.spi.ExecutionEnv;
+import dev.erasure.progress.Task;
 
 import java.io.PrintStream;
 import java.util.List;
@@ -37,10 +40,13 @@ public final class JShellSession implements AutoCloseable {
     private final KernelExecutionControl control;
     private final JShell shell;
     private final Map<String, ErrorFormatter.Origin> origins = new ConcurrentHashMap<>();
+    private final Interruption interruption;
 
     public JShellSession(ExecutionThread executor) throws Exception {
         this.executor = executor;
         this.control = new KernelExecutionControl(executor);
+        this.interruption = new Interruption(executor.thread());
+        Task.addGlobalListener(interruption);
         ExecutionControlProvider provider = new ExecutionControlProvider() {
             @Override public String name() { return "erasure-direct"; }
 
@@ -80,6 +86,7 @@ public final class JShellSession implements AutoCloseable {
         int consumed = 0;
         Object last = NO_VALUE;
         control.clearResults();
+        interruption.reset();
         try {
             while (!rest.isBlank()) {
                 CompletionInfo info = analysis.analyzeCompletion(rest);
@@ -97,7 +104,7 @@ public final class JShellSession implements AutoCloseable {
             throw e;
         } catch (Throwable t) {
             // Thrown outside snippet code (e.g. a forced stop landing in JShell or an OOM there).
-            throw ErrorFormatter.runtime(locate(t), origins, executor.wasInterrupted());
+            throw runtimeError(locate(t));
         } finally {
             control.clearResults();
         }
@@ -106,8 +113,10 @@ public final class JShellSession implements AutoCloseable {
 
     private Object evalSnippet(CellSource cell, int start, String source) throws CellError {
         Object value = NO_VALUE;
+        SnippetEvent last = null;
         for (SnippetEvent event : shell.eval(source)) {
             if (event.causeSnippet() != null) continue;  // side effects on earlier snippets
+            last = event;
             Snippet snippet = event.snippet();
             origins.put(snippet.id(), new ErrorFormatter.Origin(cell, start));
             if (event.status() == Snippet.Status.REJECTED) {
@@ -118,9 +127,7 @@ public final class JShellSession implements AutoCloseable {
                 throw ErrorFormatter.compileError(cell, start, source, diag);
             }
             if (event.exception() instanceof UnresolvedReferenceException u) throw ErrorFormatter.unresolved(u);
-            if (event.exception() != null) {
-                throw ErrorFormatter.runtime(locate(event.exception()), origins, executor.wasInterrupted());
-            }
+            if (event.exception() != null) throw runtimeError(locate(event.exception()));
             Object result = control.takeResult(event.value());
             // As in IPython, a trailing semicolon hides the value: display(x); shows x once, not its id.
             boolean hidden = source.stripTrailing().endsWith(";");
@@ -128,10 +135,31 @@ public final class JShellSession implements AutoCloseable {
             value = !shown ? NO_VALUE : result != null ? result : "null".equals(event.value()) ? NULL_VALUE : NO_VALUE;
         }
         if (executor.wasInterrupted()) {
-            // The cell swallowed the interrupt (e.g. caught the CancelledException): still say so.
-            throw ErrorFormatter.runtime(new InterruptedException("interrupted"), origins, true);
+            // The interrupted call returned (an API task's partial result) or the cell caught the
+            // CancelledException: stop the cell here, and say where the partial result is.
+            ErrorFormatter.Origin origin = new ErrorFormatter.Origin(cell, start);
+            String message = interruption.message(keptIn(last), false, origin.label(1));
+            throw ErrorFormatter.runtime(new InterruptedException("interrupted"), origins, message);
         }
         return value;
+    }
+
+    /** A snippet's runtime failure; an interrupted cell's says where it stopped and what it kept. */
+    private CellError runtimeError(Throwable t) {
+        String message = executor.wasInterrupted() ? interruption.message(null, true, ErrorFormatter.cellLine(t, origins)) : null;
+        return ErrorFormatter.runtime(t, origins, message);
+    }
+
+    /**
+     * The variable that holds a snippet's value: the declared one ({@code var r = e.run();}), the
+     * assigned one ({@code r = e.run();}) or JShell's own {@code $n} for a bare expression; null
+     * for statements and null values.
+     */
+    private static String keptIn(SnippetEvent event) {
+        if (event == null || event.value() == null || "null".equals(event.value())) return null;
+        if (event.snippet() instanceof VarSnippet v) return v.name();
+        if (event.snippet() instanceof ExpressionSnippet e && e.subKind() == Snippet.SubKind.ASSIGNMENT_SUBKIND) return e.name();
+        return null;
     }
 
     /**
@@ -221,6 +249,7 @@ public final class JShellSession implements AutoCloseable {
 
     @Override
     public void close() {
+        Task.removeGlobalListener(interruption);
         shell.close();
     }
 }
