@@ -10,6 +10,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/install/threads.sh"
+. "$ROOT/install/mvn.sh"
 THREADS=""
 WHERE=(--user)
 NAME=erasure
@@ -62,7 +63,7 @@ stale() {  # no jar yet, or a source of api/kernel is newer than it
 if [ "$BUILD" = 1 ] && stale; then
   command -v mvn >/dev/null 2>&1 || die "the kernel is not built and Maven is missing (apt-get install maven)"
   echo "Building the kernel (mvn package -pl kernel -am) ..."
-  (cd "$ROOT" && { mvn -B -q -o package -DskipTests -pl kernel -am || mvn -B -q package -DskipTests -pl kernel -am; }) \
+  (cd "$ROOT" && { quiet_mvn -o package -DskipTests -pl kernel -am || quiet_mvn package -DskipTests -pl kernel -am; }) \
     || die "the Maven build failed"
 fi
 JAR="$(shaded)"
