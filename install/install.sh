@@ -76,6 +76,8 @@ mkdir -p "$SPEC/lib"
 cp "$TARGET"/lib/*.jar "$SPEC/lib/"
 cp "$JAR" "$SPEC/lib/erasure-kernel.jar"
 cp "$ROOT/install/logo-32x32.png" "$ROOT/install/logo-64x64.png" "$SPEC/"
+# The API's sources: Shift-Tab reads its javadoc from them (kernel/README.md "In a cell").
+cp -r "$ROOT/api/src/main/java" "$SPEC/api-sources"
 
 ENV_JSON='{"OMP_WAIT_POLICY": "PASSIVE"}'
 case "$DEVICE" in
@@ -100,7 +102,8 @@ opts = sys.argv[5:]
 env = json.loads(env)
 # glibc malloc settings of ./erasure (bench/README.md "Performance")
 env.update({"MALLOC_ARENA_MAX": "1", "MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "1073741824"})
-argv = [java, "-Djava.awt.headless=true", "-Dai.djl.offline=true", "-XX:+UseG1GC", "-Dslf4j.internal.verbosity=ERROR", *opts,
+argv = [java, "-Djava.awt.headless=true", "-Dai.djl.offline=true", "-XX:+UseG1GC", "-Dslf4j.internal.verbosity=ERROR",
+        "--add-opens", "jdk.jshell/jdk.jshell=ALL-UNNAMED", "-Derasure.kernel.sources={resource_dir}/api-sources", *opts,
         "-cp", "{resource_dir}/lib/*", "dev.erasure.kernel.Main", "{connection_file}"]
 spec = {"argv": argv, "display_name": display_name, "language": "java",
         "interrupt_mode": "message", "env": env, "metadata": {"erasure": {"jvm_options": opts}}}

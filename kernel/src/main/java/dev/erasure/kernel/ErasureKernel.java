@@ -181,7 +181,7 @@ public final class ErasureKernel extends BaseKernel {
     }
 
     @Override
-    public DisplayData inspect(String code, int at, boolean extraDetail) {
+    public DisplayData inspect(String code, int at, boolean extraDetail) throws Exception {
         String doc = assist.inspect(code, at, extraDetail);
         return doc == null ? null : new DisplayData(doc);
     }

@@ -46,6 +46,8 @@ public final class JShellSession implements AutoCloseable {
         this.executor = executor;
         this.control = new KernelExecutionControl(executor);
         this.interruption = new Interruption(executor.thread());
+        String noSources = SourcePath.install();
+        if (noSources != null) System.err.println("[erasure kernel] " + noSources);
         Task.addGlobalListener(interruption);
         ExecutionControlProvider provider = new ExecutionControlProvider() {
             @Override public String name() { return "erasure-direct"; }
@@ -241,6 +243,22 @@ public final class JShellSession implements AutoCloseable {
     }
 
     public JShell shell() { return shell; }
+
+    /** Longest value text Shift-Tab shows for a variable. */
+    private static final int VALUE_CHARS = 400;
+
+    /**
+     * Shift-Tab on a variable: "name : Type" and its value's text (cut to a tooltip's length), or
+     * null when {@code name} is not a variable of this session. The value's toString runs on the
+     * execution thread, where the objects live.
+     */
+    public String describeVariable(String name) throws Exception {
+        VarSnippet v = shell.variables().filter(s -> s.name().equals(name)).reduce((a, b) -> b).orElse(null);
+        if (v == null) return null;
+        String value = executor.run(() -> shell.varValue(v));
+        if (value.length() > VALUE_CHARS) value = value.substring(0, VALUE_CHARS) + " …";
+        return name + " : " + v.typeName() + "\n" + value;
+    }
 
     /** Adds a jar or class folder to both the compiler's and the class loader's path. */
     public void addToClasspath(String path) throws Exception {
