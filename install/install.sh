@@ -4,8 +4,9 @@
 # Idempotent: running it again replaces the installed spec.
 #
 #   install/install.sh [--user | --sys-prefix | --prefix DIR] [--name NAME] [--display-name TEXT]
-#                      [--heap SIZE] [--device cpu|gpu|gpu:N] [--threads N] [--jvm-opt OPT]... [--java PATH] [--no-build]
+#                      [--heap SIZE] [--device cpu|gpu|gpu:N] [--threads N] [--jvm-opt OPT]... [--java PATH] [--no-build] [--no-cds]
 # --threads: libtorch intra-op threads (default: the cores this machine gives the process; see install/threads.sh).
+# --no-cds: skip the class-data-sharing archive (made by starting the kernel once, about 10 s; saves ~1 s a start).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,6 +20,7 @@ HEAP="${ERASURE_HEAP:-}"
 DEVICE="${ERASURE_DEVICE:-}"
 JAVA_BIN="${JAVA_HOME:+$JAVA_HOME/bin/java}"
 BUILD=1
+CDS=1
 JVM_OPTS=()
 
 die() { echo "install.sh: $*" >&2; exit 1; }
@@ -37,6 +39,7 @@ while [ $# -gt 0 ]; do
     --jvm-opt) JVM_OPTS+=("$2"); shift 2 ;;
     --java) JAVA_BIN="$2"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
+    --no-cds) CDS=0; shift ;;
     -h|--help) usage 0 ;;
     *) echo "install.sh: unknown option $1" >&2; usage 2 ;;
   esac
@@ -111,6 +114,43 @@ json.dump(spec, open(out, "w"), indent=2)
 PY
 
 jupyter kernelspec install "$SPEC" --name "$NAME" "${WHERE[@]}" >/dev/null 2>"$STAGE/err" || { cat "$STAGE/err" >&2; die "jupyter kernelspec install failed"; }
+
+# AppCDS: the classes a kernel start loads, archived by one start in the installed folder (the
+# archive is only valid for that exact class path), then named in kernel.json. Measured in
+# bench/README.md "Kernel start-up"; a failure here only costs that second.
+if [ "$CDS" = 1 ]; then
+  if [ "${WHERE[0]}" = --prefix ]; then
+    INSTALLED="${WHERE[1]}/share/jupyter/kernels/$NAME"
+  else
+    INSTALLED="$(jupyter kernelspec list --json 2>/dev/null | /usr/bin/env python3 -c 'import json, sys; print(json.load(sys.stdin)["kernelspecs"][sys.argv[1]]["resource_dir"])' "$NAME" 2>/dev/null || true)"
+  fi
+  if [ -n "$INSTALLED" ] && [ -f "$INSTALLED/kernel.json" ]; then
+    rm -f "$INSTALLED/kernel.jsa"
+    /usr/bin/env python3 - "$INSTALLED" > "$STAGE/cds-argv" <<'PY'
+import json, sys
+d = sys.argv[1]
+argv = json.load(open(d + "/kernel.json"))["argv"]
+# the kernel's own command line with {resource_dir} filled in, up to (without) the main class
+for a in argv[:argv.index("dev.erasure.kernel.Main")]:
+    print(a.replace("{resource_dir}", d))
+PY
+    mapfile -t CDS_ARGV < "$STAGE/cds-argv"
+    if timeout 300 "${CDS_ARGV[@]:0:1}" -XX:ArchiveClassesAtExit="$INSTALLED/kernel.jsa" "${CDS_ARGV[@]:1}" \
+         dev.erasure.kernel.Main --warm-up >"$STAGE/cds.log" 2>&1 && [ -s "$INSTALLED/kernel.jsa" ]; then
+      /usr/bin/env python3 - "$INSTALLED/kernel.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+spec = json.load(open(path))
+spec["argv"].insert(1, "-XX:SharedArchiveFile={resource_dir}/kernel.jsa")
+json.dump(spec, open(path, "w"), indent=2)
+PY
+      echo "Class-data-sharing archive: $INSTALLED/kernel.jsa"
+    else
+      rm -f "$INSTALLED/kernel.jsa"
+      echo "install.sh: no class-data-sharing archive (kernel start-up about 1 s slower): $(tail -1 "$STAGE/cds.log")" >&2
+    fi
+  fi
+fi
 case "${WHERE[0]}" in
   --prefix) echo "Installed kernel '$NAME' ($DISPLAY_NAME) into ${WHERE[1]}/share/jupyter/kernels/$NAME"
             echo "If that prefix is not on Jupyter's search path: export JUPYTER_PATH=${WHERE[1]}/share/jupyter" ;;
