@@ -255,7 +255,12 @@ public final class JShellSession implements AutoCloseable {
     public String describeVariable(String name) throws Exception {
         VarSnippet v = shell.variables().filter(s -> s.name().equals(name)).reduce((a, b) -> b).orElse(null);
         if (v == null) return null;
-        String value = executor.run(() -> shell.varValue(v));
+        String value;
+        try {
+            value = executor.run(() -> shell.varValue(v));
+        } catch (Exception e) {  // a toString that throws must not turn Shift-Tab into an error
+            value = "(its toString() failed: " + e + ")";
+        }
         if (value.length() > VALUE_CHARS) value = value.substring(0, VALUE_CHARS) + " …";
         return name + " : " + v.typeName() + "\n" + value;
     }

@@ -56,5 +56,8 @@ class CodeAssistTest {
         String big = inspect("big", "big");
         assertTrue(big.startsWith("big : String\n") && big.length() < 600 && big.endsWith(" …"), "a long value is cut: " + big.length());
         assertNull(inspect("nosuchname", "nosuch"), "not a variable, not a known name");
+        session.eval(new CellSource("Object odd = new Object() { public String toString() { throw new IllegalStateException(\"no\"); } };", 3));
+        String odd = inspect("odd", "odd");
+        assertTrue(odd.startsWith("odd : Object\n"), "a failing toString does not fail Shift-Tab: " + odd);
     }
 }
