@@ -42,6 +42,26 @@ class JShellSessionTest {
     }
 
     @Test
+    void startupImportsAreOneSnippetThatACellsImportCannotReplace() throws Exception {
+        assertEquals(1, session.shell().imports().count(), "the startup imports are one snippet");
+        assertSame(JShellSession.NO_VALUE, eval("import java.util.*;\nimport java.util.regex.*;\nimport dev.erasure.progress.*;"));
+        assertEquals("x 0 true 255", eval("Pattern.compile(\"x\").pattern() + \" \" + new ArrayList<String>().size() + \" \""
+                + " + (Task.class != null) + \" \" + Color.RED.getRed()"), "the other startup imports still hold");
+        assertTrue(JShellSession.isImportsOnly("// c\nimport a.*;\n\nimport static b.C.*;"));
+        assertFalse(JShellSession.isImportsOnly("import a.*;\nint x = 1;"));
+    }
+
+    @Test
+    void aStartupWithAMissingPackageFallsBackToOneImportAtATime() throws Exception {
+        try (JShellSession fresh = new JShellSession(new ExecutionThread())) {
+            java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+            fresh.runStartup("import java.util.regex.*;\nimport no.such.pkg.*;\nimport java.awt.Color;", new java.io.PrintStream(log));
+            assertTrue(log.toString().contains("no.such.pkg"), "the bad import is named: " + log);
+            assertEquals("x", fresh.eval(new CellSource("Pattern.compile(\"x\").pattern()", 1)), "the imports before it hold");
+        }
+    }
+
+    @Test
     void compileErrorHasCellLineAndColumn() {
         CellError e = assertThrows(CellError.class, () -> eval("int a = 1;\n  // note\n  int b = \"x\";"));
         assertEquals("CompilationError", e.ename());
