@@ -5,10 +5,13 @@
 #   install/jshell.sh my-experiment.jsh       runs the script, then exits (an /exit is added)
 #   install/jshell.sh -R-Xmx8g script.jsh     options are passed to jshell (-R: the JVM running the code)
 #
-# Builds the API jar if it is missing and caches the dependency class path in api/target/.
+# Builds the API jar if it is missing. The dependency class path is resolved by Maven once and
+# kept in api/target/classpath.txt (the same file ./erasure writes), so later runs start JShell
+# directly (install/jshell.sh on a tiny script: bench/README.md "jshell.sh start").
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/install/threads.sh"
+. "$ROOT/install/mvn.sh"
 TARGET="$ROOT/api/target"
 die() { echo "jshell.sh: $*" >&2; exit 1; }
 command -v jshell >/dev/null 2>&1 || die "jshell not found: install a JDK 17+ (apt-get install openjdk-17-jdk)"
@@ -17,15 +20,15 @@ api_jar() { ls "$TARGET"/erasure-api-*.jar 2>/dev/null | grep -v -- '-sources\|-
 if [ -z "$(api_jar)" ]; then
   command -v mvn >/dev/null 2>&1 || die "the API is not built and Maven is missing (apt-get install maven)"
   echo "Building the API ..." >&2
-  (cd "$ROOT" && { mvn -B -q -o package -DskipTests -pl api -am || mvn -B -q package -DskipTests -pl api -am; }) >&2 || die "the Maven build failed"
+  (cd "$ROOT" && { quiet_mvn -o package -DskipTests -pl api -am || quiet_mvn package -DskipTests -pl api -am; }) || die "the Maven build failed"
 fi
 JAR="$(api_jar)"
 
-CP_FILE="$TARGET/erasure-classpath.txt"
+CP_FILE="$TARGET/classpath.txt"
 if [ ! -s "$CP_FILE" ] || [ "$ROOT/api/pom.xml" -nt "$CP_FILE" ] || [ "$ROOT/pom.xml" -nt "$CP_FILE" ]; then
-  (cd "$ROOT" && { mvn -B -q -o dependency:build-classpath -pl api -Dmdep.includeScope=runtime -Dmdep.outputFile="$CP_FILE" \
-      || mvn -B -q dependency:build-classpath -pl api -Dmdep.includeScope=runtime -Dmdep.outputFile="$CP_FILE"; }) >&2 \
-    || die "could not resolve the API's dependencies with Maven"
+  echo "Resolving the API's class path (once) ..." >&2
+  resolve() { quiet_mvn "$@" dependency:build-classpath -pl api -Dmdep.includeScope=runtime -Dmdep.outputFile="$CP_FILE"; }
+  (cd "$ROOT" && { resolve -o || resolve; }) || die "could not resolve the API's dependencies with Maven"
 fi
 CP="$JAR:$(cat "$CP_FILE")"
 

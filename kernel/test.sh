@@ -29,7 +29,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION=1
 
 cd "$ROOT/kernel/src/test/python"
 timeout 5400 "$PY" -m pytest -q -p no:cacheprovider --junitxml="$WORK/results.xml" "$@" \
-  test_conformance.py test_robustness.py test_notebooks.py
+  test_conformance.py test_robustness.py test_inspect.py test_notebooks.py
 rc=$?
 "$PY" - "$WORK/results.xml" "$rc" <<'PY'
 import sys, xml.etree.ElementTree as ET

@@ -131,6 +131,25 @@ class KernelRobustness(unittest.TestCase):
         self.assertLess(took, 1.0, f"interrupt took {took:.2f}s")
         self.assert_state_kept()
 
+    def test_interrupt_keeps_the_partial_result_in_the_variable(self):
+        # each step outlasts the 0.4 s grace period, as one UNet call on a CPU does
+        reply, _, _ = execute(self.kc, 'String slowRun(int n) {\n'
+                              '  int done = 0;\n'
+                              '  try (Task task = Task.start("slow run", n, ProgressListener.NONE)) {\n'
+                              '    for (int i = 0; i < n; i++) { long end = System.nanoTime() + 700_000_000L; while (System.nanoTime() < end) { } done++; task.step(); }\n'
+                              '  } catch (CancelledException e) { }\n'
+                              '  return "partial " + done;\n'
+                              '}')
+        self.assertEqual(reply["status"], "ok", reply)
+        reply, _ = self.interrupt_after("String kept = slowRun(50);", 2.0)
+        content = reply["content"]
+        self.assertEqual(content["ename"], "InterruptedException")
+        self.assertRegex(content["evalue"], r"line 1: slow run stopped at \d+ of 50; partial result in kept ")
+        reply, outputs, _ = execute(self.kc, "kept")
+        steps = content["evalue"].split("stopped at ")[1].split(" ")[0]
+        self.assertEqual(result_text(outputs), "partial " + steps)
+        self.assert_state_kept()
+
     def test_interrupt_tight_loop_without_checks(self):
         reply, took = self.interrupt_after("long spins = 0;\nwhile (true) { spins++; }", 1.0)
         self.assertEqual(reply["content"]["ename"], "InterruptedException")

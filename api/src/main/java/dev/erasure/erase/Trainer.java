@@ -61,8 +61,11 @@ public final class Trainer {
             throw new IllegalArgumentException("checkpoint is at iteration " + start + ", beyond this run's " + total
                     + " (steps(" + settings.steps() + "))");
         }
-        try (Task task = Task.start(m.name() + " erase " + settings.targets(), total, listener)) {
-            if (start > 0) task.step(start, null, "resumed at iteration " + start);
+        // The bar counts θ updates, the steps of steps(n) and of the result ("100/100 steps"), not loop
+        // iterations (EAP runs P per step); every iteration still reports and checks for cancellation.
+        try (Task task = Task.start(m.name() + " erase " + settings.targets(), settings.steps(), listener)) {
+            int stepsShown = stepOf(history);
+            if (start > 0) task.step(stepsShown, null, "resumed at step " + stepsShown);
             for (int i = start; i < total; i++) {
                 StepRecord r = m.iterate(i);
                 requireFiniteLosses(r, i, settings);
@@ -70,13 +73,19 @@ public final class Trainer {
                 if (settings.checkpointEvery() > 0 && (i + 1) % (settings.checkpointEvery() * perStep) == 0) {
                     Checkpoints.save(settings.checkpointDir(), i + 1, s, m, history);
                 }
-                task.step(1, metrics(r), status(r));
+                task.step(r.step() - stepsShown, metrics(r), status(r));
+                stepsShown = r.step();
             }
         } catch (CancelledException e) {
             // fall through: the partial result is returned below, flagged cancelled
         }
         boolean cancelled = history.size() < total;
         return Outcome.trained(s, m, history, cancelled, System.nanoTime() - t0);
+    }
+
+    /** θ updates done after {@code history}. */
+    private static int stepOf(List<StepRecord> history) {
+        return history.isEmpty() ? 0 : history.get(history.size() - 1).step();
     }
 
     /** Stops a diverged run before its NaN weights reach a checkpoint: the last one saved stays finite. */

@@ -37,4 +37,12 @@ public record Progress(String task, long done, long total, long elapsedNanos,
     public boolean finished() {
         return total > 0 && done >= total;
     }
+
+    /** The word {@link Task#close()} puts in the last report of a task that ended before its total. */
+    static final String STOPPED = "stopped";
+
+    /** Whether this is the last report of a task that ended early (cancelled or failed) at {@code done} of {@code total}. */
+    public boolean stopped() {
+        return total > 0 && done < total && (message.equals(STOPPED) || message.endsWith(" (" + STOPPED + ")"));
+    }
 }

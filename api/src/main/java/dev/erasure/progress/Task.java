@@ -97,7 +97,7 @@ public final class Task implements AutoCloseable {
         if (closed) return;
         closed = true;
         token.taskClosed();
-        if (total > 0 && done < total) message = message.isEmpty() ? "stopped" : message + " (stopped)";
+        if (total > 0 && done < total) message = message.isEmpty() ? Progress.STOPPED : message + " (" + Progress.STOPPED + ")";
         if (total <= 0 || done < total) report();
     }
 }

@@ -184,6 +184,20 @@ class ErasureEngineTest extends TinyModels {
         }
     }
 
+    /** #15: EAP's bar read 200/200 where the result said 100/100 steps; both count θ updates now. */
+    @Test
+    void eapProgressCountsThetaStepsLikeTheResult() {
+        List<dev.erasure.progress.Progress> seen = new java.util.ArrayList<>();
+        try (ErasureResult r = tiny().preserve(Preserve.adversarial(4).kClosest(12).pgdSteps(3)).steps(2)
+                .onProgress(seen::add).run()) {
+            assertEquals(2, r.stepsDone());
+            assertEquals(2, seen.get(0).total(), "the bar counts θ steps, as the result does, not 2 × P = 6 loop iterations");
+            assertEquals(r.stepsDone(), seen.get(seen.size() - 1).done());
+            assertEquals(1 + 6, seen.size(), "every loop iteration still reports (and checks for cancellation)");
+            assertTrue(r.toString().contains("2/2 steps"), r.toString());
+        }
+    }
+
     @Test
     void cancellationReturnsThePartialResult() {
         java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();

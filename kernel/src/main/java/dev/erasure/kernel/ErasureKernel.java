@@ -10,6 +10,7 @@ import dev.erasure.kernel.exec.CodeAssist;
 import dev.erasure.kernel.exec.ExecutionThread;
 import dev.erasure.kernel.exec.JShellSession;
 import dev.erasure.kernel.magic.Magics;
+import dev.erasure.kernel.magic.StartupTimes;
 import dev.erasure.kernel.protocol.AbortedReply;
 import dev.erasure.kernel.protocol.KernelInfoReplyOk;
 import dev.erasure.progress.Task;
@@ -75,8 +76,11 @@ public final class ErasureKernel extends BaseKernel {
         progress = new ProgressBars(sink);
         Task.addGlobalListener(progress);
         Notebook.attach(renderers, sink);
+        StartupTimes.mark("renderers");
         session = new JShellSession(executor);
+        StartupTimes.mark("jshell");
         session.runStartup(StartupImports.all(), System.err);
+        StartupTimes.mark("imports");
         assist = new CodeAssist(session);
         magics = new Magics(session);
     }
@@ -181,7 +185,7 @@ public final class ErasureKernel extends BaseKernel {
     }
 
     @Override
-    public DisplayData inspect(String code, int at, boolean extraDetail) {
+    public DisplayData inspect(String code, int at, boolean extraDetail) throws Exception {
         String doc = assist.inspect(code, at, extraDetail);
         return doc == null ? null : new DisplayData(doc);
     }

@@ -52,7 +52,7 @@ public final class ProgressBars implements ProgressListener {
         }
         boolean restarted = p.done() == 0 && bar.last != null && bar.last.done() > 0;
         if (restarted) bar.runs++;
-        boolean important = restarted || p.finished() || p.message().contains("stopped");
+        boolean important = restarted || p.finished() || p.stopped();
         if (important || now - bar.lastShownNanos >= MIN_INTERVAL_NANOS) show(bar, p, now, false);
         else bar.pending = p;
     }

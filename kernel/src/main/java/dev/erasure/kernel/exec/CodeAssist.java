@@ -54,11 +54,16 @@ public final class CodeAssist {
         return new Completion(new ArrayList<>(matches), start + anchor[0], cut);
     }
 
-    /** Signature(s) and javadoc summary of the name at the cursor, or null when none is known. */
-    public String inspect(String code, int cursor, boolean detail) {
+    /**
+     * Signature(s) and javadoc summary of the name at the cursor (the API's javadoc too: see
+     * {@link SourcePath}), or for a variable its type and value; null when none is known.
+     */
+    public String inspect(String code, int cursor, boolean detail) throws Exception {
         int at = Math.min(Math.max(cursor, 0), code.length());
         // Like IJava: move to the end of the identifier and include "(" so methods resolve.
         while (at < code.length() && Character.isJavaIdentifierPart(code.charAt(at))) at++;
+        String variable = variableAt(code, at);
+        if (variable != null) return variable;
         if (at < code.length() && code.charAt(at) == '(') at++;
         int start = snippetStart(code, at);
         String snippet = code.substring(start, at);
@@ -73,6 +78,17 @@ public final class CodeAssist {
             if (javadoc != null && !javadoc.isBlank()) out.append("\n").append(detail ? javadoc.strip() : summary(javadoc));
         }
         return out.toString();
+    }
+
+    /** The description of the variable whose name ends at {@code end}, if it is a plain name (not x.name). */
+    private String variableAt(String code, int end) throws Exception {
+        int start = end;
+        while (start > 0 && Character.isJavaIdentifierPart(code.charAt(start - 1))) start--;
+        if (start == end || !Character.isJavaIdentifierStart(code.charAt(start))) return null;
+        int before = start - 1;
+        while (before >= 0 && Character.isWhitespace(code.charAt(before))) before--;
+        if (before >= 0 && code.charAt(before) == '.') return null;
+        return session.describeVariable(code.substring(start, end));
     }
 
     /** The first paragraph of a javadoc: enough for a tooltip. */

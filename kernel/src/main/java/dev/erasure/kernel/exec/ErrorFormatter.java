@@ -25,7 +25,17 @@ final class ErrorFormatter {
     private static final int MAX_CELL_FRAMES = 20;
 
     /** Where a snippet's text lives: its cell and its start offset in that cell. */
-    record Origin(CellSource cell, int start) { }
+    record Origin(CellSource cell, int start) {
+        /** The cell line of the snippet's line {@code snippetLine} (1-based). */
+        int cellLine(int snippetLine) {
+            return cell.lineOf(start) + snippetLine - 1;
+        }
+
+        /** "In [n], line m" for the snippet's line {@code snippetLine}. */
+        String label(int snippetLine) {
+            return cell.label() + ", line " + cellLine(snippetLine);
+        }
+    }
 
     private ErrorFormatter() { }
 
@@ -54,21 +64,35 @@ final class ErrorFormatter {
         return new CellError("UnresolvedReferenceException", msg, List.of(RED + "UnresolvedReferenceException" + RESET + ": " + msg));
     }
 
-    /** A runtime failure of cell code; {@code origins} maps JShell snippet ids to cell positions. */
-    static CellError runtime(Throwable t, Map<String, Origin> origins, boolean interrupted) {
+    /**
+     * A runtime failure of cell code; {@code origins} maps JShell snippet ids to cell positions.
+     * {@code interruptMessage}: what an interrupted cell says (see {@link Interruption}), null when
+     * the cell was not interrupted.
+     */
+    static CellError runtime(Throwable t, Map<String, Origin> origins, String interruptMessage) {
         String className = className(t);
         String message = t.getMessage() == null ? "" : t.getMessage();
         List<String> tb = new ArrayList<>();
         String ename = className;
         String evalue = message;
-        if (interrupted) {
+        if (interruptMessage != null) {
             ename = "InterruptedException";
-            evalue = "Cell interrupted; the kernel and its variables are kept";
+            evalue = interruptMessage;
             tb.add(RED + BOLD + "InterruptedException" + RESET + ": " + evalue + " (stopped in " + className
                     + (message.isEmpty() ? "" : ": " + message) + ")");
         }
         appendThrowable(tb, t, origins, "");
         return new CellError(ename, evalue, tb);
+    }
+
+    /** "In [n], line m" of the innermost cell frame of {@code t}'s stack, or null when it has none. */
+    static String cellLine(Throwable t, Map<String, Origin> origins) {
+        for (StackTraceElement f : t.getStackTrace()) {
+            Matcher m = SNIPPET_FILE.matcher(f.getFileName() == null ? "" : f.getFileName());
+            Origin origin = m.matches() ? origins.get(m.group(1)) : null;
+            if (origin != null) return origin.label(Math.max(1, f.getLineNumber()));
+        }
+        return null;
     }
 
     private static void appendThrowable(List<String> tb, Throwable t, Map<String, Origin> origins, String prefix) {
@@ -104,8 +128,8 @@ final class ErrorFormatter {
         String method = f.getMethodName() == null || f.getMethodName().isEmpty() || f.getMethodName().startsWith("do_it$")
                 ? "" : " in " + f.getMethodName() + "()";
         if (origin == null) return "    at snippet " + f.getFileName() + ", line " + f.getLineNumber() + method;
-        int line = origin.cell().lineOf(origin.start()) + Math.max(1, f.getLineNumber()) - 1;
-        return "    at " + origin.cell().label() + ", line " + line + method + ":  " + origin.cell().line(line).strip();
+        int line = origin.cellLine(Math.max(1, f.getLineNumber()));
+        return "    at " + origin.label(Math.max(1, f.getLineNumber())) + method + ":  " + origin.cell().line(line).strip();
     }
 
     private static boolean isPlumbing(StackTraceElement f) {

@@ -2,6 +2,7 @@ package dev.erasure.kernel.exec;
 
 import jdk.jshell.Diag;
 import jdk.jshell.EvalException;
+import jdk.jshell.ExpressionSnippet;
 import jdk.jshell.JShell;
 import jdk.jshell.Snippet;
 import jdk.jshell.SnippetEvent;
@@ -9,9 +10,11 @@ import jdk.jshell.SourceCodeAnalysis;
 import jdk.jshell.SourceCodeAnalysis.CompletionInfo;
 import jdk.jshell.SourceCodeAnalysis.Completeness;
 import jdk.jshell.UnresolvedReferenceException;
+import jdk.jshell.VarSnippet;
 import jdk.jshell.spi.ExecutionControl;
 import jdk.jshell.spi.ExecutionControlProvider;
 import jdk.jshell.spi.ExecutionEnv;
+import dev.erasure.progress.Task;
 
 import java.io.PrintStream;
 import java.util.List;
@@ -37,10 +40,15 @@ public final class JShellSession implements AutoCloseable {
     private final KernelExecutionControl control;
     private final JShell shell;
     private final Map<String, ErrorFormatter.Origin> origins = new ConcurrentHashMap<>();
+    private final Interruption interruption;
 
     public JShellSession(ExecutionThread executor) throws Exception {
         this.executor = executor;
         this.control = new KernelExecutionControl(executor);
+        this.interruption = new Interruption(executor.thread());
+        String noSources = SourcePath.install();
+        if (noSources != null) System.err.println("[erasure kernel] " + noSources);
+        Task.addGlobalListener(interruption);
         ExecutionControlProvider provider = new ExecutionControlProvider() {
             @Override public String name() { return "erasure-direct"; }
 
@@ -57,13 +65,46 @@ public final class JShellSession implements AutoCloseable {
 
     public ExecutionThread executor() { return executor; }
 
+    /**
+     * Heads the startup imports when they run as one snippet: an import no cell repeats. JShell
+     * replaces a snippet by a later one with the same first import, so a cell that imports, say,
+     * java.util.* again must not be able to replace (and drop) the whole batch.
+     */
+    static final String IMPORT_BATCH_HEAD = "import dev.erasure.kernel.exec.JShellSession;";
+
     /** Runs startup code (imports); failures are reported, not fatal, so the kernel still starts. */
     public void runStartup(String code, PrintStream warnings) {
         try {
+            if (isImportsOnly(code) && evalImportBatch(code)) return;
             eval(new CellSource(code, 0));
         } catch (Exception e) {
             warnings.println("[erasure kernel] startup snippet failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * All the imports as one snippet: JShell compiles it once instead of once per import, each
+     * time with every earlier import (45 imports: 4.4 s → 1.1 s, bench/README.md "Kernel
+     * start-up"). False when JShell does not take it whole (a missing package): then the caller
+     * runs them one by one, which names the bad one.
+     */
+    private boolean evalImportBatch(String imports) throws Exception {
+        return executor.run(() -> {
+            // on one line: JShell copies import sources into every snippet's wrapper, whose line
+            // numbers the stacks of forced stops are mapped back with (WRAPPER_LINES)
+            String batch = imports.lines().map(String::strip).filter(l -> l.startsWith("import "))
+                    .collect(java.util.stream.Collectors.joining(" ", IMPORT_BATCH_HEAD + " ", ""));
+            List<SnippetEvent> events = shell.eval(batch);
+            boolean whole = events.stream().allMatch(e -> e.status() == Snippet.Status.VALID);
+            if (!whole) events.forEach(e -> shell.drop(e.snippet()));
+            return whole;
+        });
+    }
+
+    /** Whether every line is an import, a comment or blank. */
+    static boolean isImportsOnly(String code) {
+        return code.lines().map(String::strip)
+                .allMatch(l -> l.isEmpty() || l.startsWith("//") || (l.startsWith("import ") && l.endsWith(";")));
     }
 
     /**
@@ -80,6 +121,7 @@ public final class JShellSession implements AutoCloseable {
         int consumed = 0;
         Object last = NO_VALUE;
         control.clearResults();
+        interruption.reset();
         try {
             while (!rest.isBlank()) {
                 CompletionInfo info = analysis.analyzeCompletion(rest);
@@ -97,7 +139,7 @@ public final class JShellSession implements AutoCloseable {
             throw e;
         } catch (Throwable t) {
             // Thrown outside snippet code (e.g. a forced stop landing in JShell or an OOM there).
-            throw ErrorFormatter.runtime(locate(t), origins, executor.wasInterrupted());
+            throw runtimeError(locate(t));
         } finally {
             control.clearResults();
         }
@@ -106,8 +148,10 @@ public final class JShellSession implements AutoCloseable {
 
     private Object evalSnippet(CellSource cell, int start, String source) throws CellError {
         Object value = NO_VALUE;
+        SnippetEvent last = null;
         for (SnippetEvent event : shell.eval(source)) {
             if (event.causeSnippet() != null) continue;  // side effects on earlier snippets
+            last = event;
             Snippet snippet = event.snippet();
             origins.put(snippet.id(), new ErrorFormatter.Origin(cell, start));
             if (event.status() == Snippet.Status.REJECTED) {
@@ -118,9 +162,7 @@ public final class JShellSession implements AutoCloseable {
                 throw ErrorFormatter.compileError(cell, start, source, diag);
             }
             if (event.exception() instanceof UnresolvedReferenceException u) throw ErrorFormatter.unresolved(u);
-            if (event.exception() != null) {
-                throw ErrorFormatter.runtime(locate(event.exception()), origins, executor.wasInterrupted());
-            }
+            if (event.exception() != null) throw runtimeError(locate(event.exception()));
             Object result = control.takeResult(event.value());
             // As in IPython, a trailing semicolon hides the value: display(x); shows x once, not its id.
             boolean hidden = source.stripTrailing().endsWith(";");
@@ -128,10 +170,31 @@ public final class JShellSession implements AutoCloseable {
             value = !shown ? NO_VALUE : result != null ? result : "null".equals(event.value()) ? NULL_VALUE : NO_VALUE;
         }
         if (executor.wasInterrupted()) {
-            // The cell swallowed the interrupt (e.g. caught the CancelledException): still say so.
-            throw ErrorFormatter.runtime(new InterruptedException("interrupted"), origins, true);
+            // The interrupted call returned (an API task's partial result) or the cell caught the
+            // CancelledException: stop the cell here, and say where the partial result is.
+            ErrorFormatter.Origin origin = new ErrorFormatter.Origin(cell, start);
+            String message = interruption.message(keptIn(last), false, origin.label(1));
+            throw ErrorFormatter.runtime(new InterruptedException("interrupted"), origins, message);
         }
         return value;
+    }
+
+    /** A snippet's runtime failure; an interrupted cell's says where it stopped and what it kept. */
+    private CellError runtimeError(Throwable t) {
+        String message = executor.wasInterrupted() ? interruption.message(null, true, ErrorFormatter.cellLine(t, origins)) : null;
+        return ErrorFormatter.runtime(t, origins, message);
+    }
+
+    /**
+     * The variable that holds a snippet's value: the declared one ({@code var r = e.run();}), the
+     * assigned one ({@code r = e.run();}) or JShell's own {@code $n} for a bare expression; null
+     * for statements and null values.
+     */
+    private static String keptIn(SnippetEvent event) {
+        if (event == null || event.value() == null || "null".equals(event.value())) return null;
+        if (event.snippet() instanceof VarSnippet v) return v.name();
+        if (event.snippet() instanceof ExpressionSnippet e && e.subKind() == Snippet.SubKind.ASSIGNMENT_SUBKIND) return e.name();
+        return null;
     }
 
     /**
@@ -214,6 +277,27 @@ public final class JShellSession implements AutoCloseable {
 
     public JShell shell() { return shell; }
 
+    /** Longest value text Shift-Tab shows for a variable. */
+    private static final int VALUE_CHARS = 400;
+
+    /**
+     * Shift-Tab on a variable: "name : Type" and its value's text (cut to a tooltip's length), or
+     * null when {@code name} is not a variable of this session. The value's toString runs on the
+     * execution thread, where the objects live.
+     */
+    public String describeVariable(String name) throws Exception {
+        VarSnippet v = shell.variables().filter(s -> s.name().equals(name)).reduce((a, b) -> b).orElse(null);
+        if (v == null) return null;
+        String value;
+        try {
+            value = executor.run(() -> shell.varValue(v));
+        } catch (Exception e) {  // a toString that throws must not turn Shift-Tab into an error
+            value = "(its toString() failed: " + e + ")";
+        }
+        if (value.length() > VALUE_CHARS) value = value.substring(0, VALUE_CHARS) + " …";
+        return name + " : " + v.typeName() + "\n" + value;
+    }
+
     /** Adds a jar or class folder to both the compiler's and the class loader's path. */
     public void addToClasspath(String path) throws Exception {
         executor.run(() -> { shell.addToClasspath(path); return null; });
@@ -221,6 +305,7 @@ public final class JShellSession implements AutoCloseable {
 
     @Override
     public void close() {
+        Task.removeGlobalListener(interruption);
         shell.close();
     }
 }

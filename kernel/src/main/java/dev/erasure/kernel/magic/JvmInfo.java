@@ -18,6 +18,8 @@ final class JvmInfo {
         s.append("CPUs     ").append(rt.availableProcessors()).append('\n');
         s.append("Threads  ").append(threads()).append('\n');
         s.append("DJL      ").append(djl()).append('\n');
+        String startup = StartupTimes.describe();
+        if (!startup.isEmpty()) s.append("Start-up ").append(startup).append('\n');
         return s.toString();
     }
 

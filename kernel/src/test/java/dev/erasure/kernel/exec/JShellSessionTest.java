@@ -42,6 +42,26 @@ class JShellSessionTest {
     }
 
     @Test
+    void startupImportsAreOneSnippetThatACellsImportCannotReplace() throws Exception {
+        assertEquals(1, session.shell().imports().count(), "the startup imports are one snippet");
+        assertSame(JShellSession.NO_VALUE, eval("import java.util.*;\nimport java.util.regex.*;\nimport dev.erasure.progress.*;"));
+        assertEquals("x 0 true 255", eval("Pattern.compile(\"x\").pattern() + \" \" + new ArrayList<String>().size() + \" \""
+                + " + (Task.class != null) + \" \" + Color.RED.getRed()"), "the other startup imports still hold");
+        assertTrue(JShellSession.isImportsOnly("// c\nimport a.*;\n\nimport static b.C.*;"));
+        assertFalse(JShellSession.isImportsOnly("import a.*;\nint x = 1;"));
+    }
+
+    @Test
+    void aStartupWithAMissingPackageFallsBackToOneImportAtATime() throws Exception {
+        try (JShellSession fresh = new JShellSession(new ExecutionThread())) {
+            java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+            fresh.runStartup("import java.util.regex.*;\nimport no.such.pkg.*;\nimport java.awt.Color;", new java.io.PrintStream(log));
+            assertTrue(log.toString().contains("no.such.pkg"), "the bad import is named: " + log);
+            assertEquals("x", fresh.eval(new CellSource("Pattern.compile(\"x\").pattern()", 1)), "the imports before it hold");
+        }
+    }
+
+    @Test
     void compileErrorHasCellLineAndColumn() {
         CellError e = assertThrows(CellError.class, () -> eval("int a = 1;\n  // note\n  int b = \"x\";"));
         assertEquals("CompilationError", e.ename());
@@ -78,26 +98,92 @@ class JShellSessionTest {
     @Test
     void interruptLetsASlowApiTaskEndWithItsPartialResult() throws Exception {
         // each step outlasts the grace period: a forced stop would lose the run (and could cut a checkpoint write)
-        CompletableFuture<Object> done = CompletableFuture.supplyAsync(() -> {
-            try {
-                return eval("int finished = 0;\n"
-                        + "try (var task = dev.erasure.progress.Task.start(\"slow\", 20, null)) {\n"
-                        + "  for (int i = 0; i < 20; i++) {\n"
-                        + "    long end = System.nanoTime() + 1_200_000_000L;\n"
-                        + "    while (System.nanoTime() < end) { }\n"
-                        + "    finished++; task.step();\n"
-                        + "  }\n"
-                        + "} catch (dev.erasure.progress.CancelledException e) { }");
-            } catch (Throwable t) {
-                return t;
-            }
-        });
-        Thread.sleep(300);
-        session.executor().interrupt();
-        Object r = done.get(30, TimeUnit.SECONDS);
+        Object r = interruptInTask("int finished = 0;\n"
+                + "try (var task = dev.erasure.progress.Task.start(\"slow\", 20, null)) {\n"
+                + "  for (int i = 0; i < 20; i++) {\n"
+                + "    long end = System.nanoTime() + 1_200_000_000L;\n"
+                + "    while (System.nanoTime() < end) { }\n"
+                + "    finished++; task.step();\n"
+                + "  }\n"
+                + "} catch (dev.erasure.progress.CancelledException e) { }", 1);
         assertEquals("InterruptedException", ((CellError) r).ename(), "the cell still reports the interrupt");
         Object finished = eval("finished");
         assertTrue((Integer) finished >= 1 && (Integer) finished < 20, "the task ended at a step, not force-stopped: " + finished);
+    }
+
+    /**
+     * Runs {@code code} as cell {@code n}, interrupts it once its API task has started (mid-step:
+     * on a loaded machine a fixed delay could land in the compiler instead) and returns the result.
+     */
+    private static Object interruptInTask(String code, int n) throws Exception {
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        dev.erasure.progress.ProgressListener watch = p -> started.countDown();
+        dev.erasure.progress.Task.addGlobalListener(watch);
+        try {
+            CompletableFuture<Object> done = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return session.eval(new CellSource(code, n));
+                } catch (Throwable t) {
+                    return t;
+                }
+            });
+            assertTrue(started.await(30, TimeUnit.SECONDS), "the task started");
+            Thread.sleep(100);
+            session.executor().interrupt();
+            return done.get(60, TimeUnit.SECONDS);
+        } finally {
+            dev.erasure.progress.Task.removeGlobalListener(watch);
+        }
+    }
+
+    private static CellError interrupted(String code) throws Exception {
+        Object r = interruptInTask(code, 9);
+        return assertInstanceOf(CellError.class, r, "the cell reports the interrupt: " + r);
+    }
+
+    /**
+     * Declares (in cell 1) an API-style call {@code name(n)}: a task of n steps, each longer than the
+     * grace period; when cancelled it returns "partial k" ({@code keepsPartial}) or lets the
+     * CancelledException out. Its step loop is on the method's line 3.
+     */
+    private static void defineRun(String name, String task, boolean keepsPartial) throws Exception {
+        eval("String " + name + "(int n) {\n"
+                + "  int finished = 0; try (var task = Task.start(\"" + task + "\", n, null)) {\n"
+                + "    for (int i = 0; i < n; i++) { long end = System.nanoTime() + 700_000_000L; while (System.nanoTime() < end) { } finished++; task.step(); }\n"
+                + (keepsPartial ? "  } catch (CancelledException e) { }\n" : "  }\n")
+                + "  return \"partial \" + finished;\n"
+                + "}");
+    }
+
+    @Test
+    void interruptMessageSaysWhereThePartialResultIs() throws Exception {
+        // an API-style call: steps longer than the grace period, the partial result returned when cancelled
+        defineRun("slowRun", "slow run", true);
+        CellError declared = interrupted("int before = 1;\nString r = slowRun(20);\nint after = 2;");
+        assertTrue(declared.evalue().matches("Cell interrupted at In \\[9\\], line 2: slow run stopped at \\d+ of 20; partial result in r .*"),
+                declared.evalue());
+        assertTrue(((String) eval("r")).startsWith("partial "), "r is bound to the partial result");
+        assertTrue(declared.evalue().contains("stopped at " + ((String) eval("r")).substring("partial ".length()) + " of 20"),
+                "the message counts the steps the result holds: " + declared.evalue());
+
+        eval("r = null;");
+        CellError assigned = interrupted("r = slowRun(20);");
+        assertTrue(assigned.evalue().contains("; partial result in r "), assigned.evalue());
+        assertTrue(((String) eval("r")).startsWith("partial "));
+
+        CellError bare = interrupted("slowRun(20)");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("partial result in (\\$\\d+) ").matcher(bare.evalue());
+        assertTrue(m.find(), bare.evalue());
+        assertTrue(((String) eval(m.group(1))).startsWith("partial "), "a bare expression's result is kept in JShell's " + m.group(1));
+    }
+
+    @Test
+    void interruptMessageSaysWhenNothingWasReturned() throws Exception {
+        defineRun("failingRun", "failing run", false);
+        CellError e = interrupted("String q = failingRun(20);");
+        // the innermost cell line: the step loop of failingRun, declared in cell 1
+        assertTrue(e.evalue().matches("Cell interrupted at In \\[1\\], line 3: failing run stopped at \\d+ of 20; it returned no partial result .*"),
+                e.evalue());
     }
 
     @Test

@@ -13,4 +13,13 @@ class JvmInfoTest {
         assertTrue(threads.contains("OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY")), threads);
         assertTrue(threads.contains("OMP_WAIT_POLICY=PASSIVE"), "the build runs tests with passive OpenMP waiting: " + threads);
     }
+
+    @Test
+    void startupPhasesAreListedInOrderWithTheirTotal() {
+        StartupTimes.mark("phase one");
+        StartupTimes.mark("phase two");
+        String s = StartupTimes.describe();
+        assertTrue(s.matches(".*phase one \\d+\\.\\d\\d s, phase two \\d+\\.\\d\\d s, total \\d+\\.\\d\\d s"), s);
+        assertTrue(JvmInfo.describe().contains("Start-up " + s), "%jvm shows them");
+    }
 }
