@@ -41,6 +41,22 @@ def execute(path, kernel=None, timeout=2400):
     return nb
 
 
+def execute_reporting(path, kernel=None, timeout=2400):
+    """execute() for a worker process: returns (notebook, None, seconds) or (None, error text, seconds),
+    since nbclient's exceptions do not survive pickling back to the parent."""
+    start = time.monotonic()
+    try:
+        return execute(path, kernel, timeout), None, time.monotonic() - start
+    except Exception as e:
+        return None, f"{type(e).__name__}: {str(e)[:4000]}", time.monotonic() - start
+
+
+def workers():
+    """One notebook per core the process may use: each kernel runs libtorch on one thread."""
+    n = int(os.environ.get("ERASURE_NOTEBOOK_WORKERS", "0"))
+    return n if n > 0 else max(1, len(os.sched_getaffinity(0)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("paths", nargs="*")

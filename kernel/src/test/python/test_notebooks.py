@@ -1,6 +1,9 @@
 """Executes the notebooks with nbclient and checks what the tour notebook shows."""
 import base64
+import concurrent.futures
+import multiprocessing
 import re
+import sys
 import unittest
 
 import run_notebooks
@@ -28,6 +31,30 @@ def assert_pngs_complete(test, nb, at_least):
 # Run (and checked) by their own test classes below, once each.
 CHECKED_SEPARATELY = {"00-kernel-tour.ipynb", "01-shapeworld.ipynb"}
 
+# Started first so that the longest notebooks do not end the run alone (measured on 2 cores, see README).
+LONGEST_FIRST = ["05-methods.ipynb", "01-shapeworld.ipynb", "04-sweep.ipynb", "03-sensitivity.ipynb"]
+
+_pool = None
+_runs = {}
+
+
+def executed(path):
+    """The notebook at path, executed. On first use every notebook is started, one per core (each kernel
+    is its own process with one libtorch thread), so the notebooks take the time of the longest few, not
+    of all of them in a row. Failures are raised here, in the test that asks for that notebook."""
+    global _pool
+    if _pool is None:
+        paths = run_notebooks.notebooks([])
+        paths.sort(key=lambda p: LONGEST_FIRST.index(p.name) if p.name in LONGEST_FIRST else len(LONGEST_FIRST))
+        _pool = concurrent.futures.ProcessPoolExecutor(run_notebooks.workers(), mp_context=multiprocessing.get_context("spawn"))
+        for p in paths:
+            _runs[p.resolve()] = _pool.submit(run_notebooks.execute_reporting, p)
+    nb, error, seconds = _runs[path.resolve()].result()
+    print(f"{path.name}: {seconds:.0f} s", file=sys.stderr)
+    if error:
+        raise AssertionError(f"{path.name} failed after {seconds:.0f} s: {error}")
+    return nb
+
 
 class Notebooks(unittest.TestCase):
     def test_every_notebook_runs(self):
@@ -37,13 +64,13 @@ class Notebooks(unittest.TestCase):
             if path.name in CHECKED_SEPARATELY:
                 continue
             with self.subTest(notebook=path.name):
-                run_notebooks.execute(path)
+                executed(path)
 
 
 class KernelTour(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.nb = run_notebooks.execute(run_notebooks.ROOT / "notebooks" / "00-kernel-tour.ipynb")
+        cls.nb = executed(run_notebooks.ROOT / "notebooks" / "00-kernel-tour.ipynb")
         cls.code = [c for c in cls.nb.cells if c.cell_type == "code"]
 
     def test_state_across_cells(self):
@@ -90,7 +117,7 @@ class ShapeWorldTutorial(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.nb = run_notebooks.execute(run_notebooks.ROOT / "notebooks" / "01-shapeworld.ipynb")
+        cls.nb = executed(run_notebooks.ROOT / "notebooks" / "01-shapeworld.ipynb")
 
     def test_pngs_are_complete(self):
         assert_pngs_complete(self, self.nb, 8)  # 6 image grids and 2 charts

@@ -1,8 +1,9 @@
 package dev.erasure.cluster;
 
+import dev.erasure.io.AtomicFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -57,16 +58,12 @@ public record ResultsDir(Path root) {
         }
     }
 
-    /** Writes {@code text} through a temporary in the same folder and an atomic rename. */
+    /** Writes {@code text} through the project's one atomic writer (temp file, fsync, rename). */
     static void writeAtomically(Path file, String text) {
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.writeString(file, text);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
+            throw new UncheckedIOException(e.getMessage(), e);
         }
     }
 
@@ -80,7 +77,8 @@ public record ResultsDir(Path root) {
             try {
                 Files.createLink(tmp, from);
             } catch (IOException | UnsupportedOperationException e) {
-                Files.copy(from, tmp);
+                AtomicFiles.write(to, out -> Files.copy(from, out)); // no hard links here: a real copy
+                return;
             }
             Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {

@@ -1,9 +1,9 @@
 package dev.erasure.eval;
 
 import dev.erasure.core.Csv;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -82,11 +82,10 @@ final class Manifest {
     }
 
     private void append(List<String> cells) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
-            ByteBuffer b = ByteBuffer.wrap(Csv.line(cells).getBytes(StandardCharsets.UTF_8));
-            while (b.hasRemaining()) ch.write(b);
-            ch.force(false);
+        // java.io, not an NIO channel: Thread.interrupt() would close the channel and lose the row
+        try (FileOutputStream out = new FileOutputStream(file.toFile(), true)) {
+            out.write(Csv.line(cells).getBytes(StandardCharsets.UTF_8));
+            out.getFD().sync();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to manifest " + file, e);
         }

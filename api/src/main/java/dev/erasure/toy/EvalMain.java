@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -72,12 +71,11 @@ public final class EvalMain {
 
     private static void appendCurve(Path curve, String name, int n, int steps, float guidance, double shape, double colour) {
         try {
-            if (!Files.exists(curve)) {
-                Files.writeString(curve, "model,step,images_per_prompt,ddim_steps,guidance,shape_top1,colour_top1\n");
-            }
+            String before = Files.exists(curve) ? Files.readString(curve)
+                    : "model,step,images_per_prompt,ddim_steps,guidance,shape_top1,colour_top1\n";
             String step = name.startsWith("step-") ? name.substring(5) : "";
-            Files.writeString(curve, String.format(Locale.ROOT, "%s,%s,%d,%d,%.1f,%.4f,%.4f%n", name, step, n, steps,
-                    guidance, shape, colour), StandardOpenOption.APPEND);
+            AtomicFiles.writeString(curve, before + String.format(Locale.ROOT, "%s,%s,%d,%d,%.1f,%.4f,%.4f%n", name, step,
+                    n, steps, guidance, shape, colour));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + curve + ": " + e.getMessage(), e);
         }

@@ -31,6 +31,9 @@ class SafetensorsFuzzTest {
     private static final String[] NUMBERS = {"0", "1", "4", "7", "-1", "1.5", "1e3", "9223372036854775807",
         "9223372036854775808", "18446744073709551616", "18446744073709551632", "4611686018427387904", "[]", "null", "\"4\""};
 
+    /** Per-case bound: generous, so that only a hang or a quadratic parser trips it. */
+    private static final long CASE_BOUND_NS = 10_000_000_000L;
+
     @TempDir
     Path tmp;
 
@@ -105,9 +108,12 @@ class SafetensorsFuzzTest {
         Random r = new Random(14);
         Path f = tmp.resolve("fuzz.safetensors");
         int refused = 0;
+        long slowestNs = 0;
+        int slowest = -1;
         for (int i = 0; i < CASES; i++) {
             byte[] bytes = mutate(r);
             Files.write(f, bytes);
+            long t0 = System.nanoTime();
             try (NDManager m = NDManager.newBaseManager()) {
                 Map<String, NDArray> t = Safetensors.load(f, m);
                 long total = t.values().stream().mapToLong(a -> a.size() * a.getDataType().getNumOfBytes()).sum();
@@ -119,7 +125,42 @@ class SafetensorsFuzzTest {
             } catch (Throwable e) {
                 fail("case " + i + " threw " + e + " instead of a WeightException", e);
             }
+            long ns = System.nanoTime() - t0;
+            if (ns > slowestNs) {
+                slowestNs = ns;
+                slowest = i;
+            }
         }
+        // the issue's bound ("no case takes more than a few seconds"): a guard against hangs and
+        // super-linear parsing (a case takes milliseconds), set far above any busy machine's noise
+        assertTrue(slowestNs < CASE_BOUND_NS, "case " + slowest + " took " + slowestNs / 1_000_000 + " ms");
         assertTrue(refused > CASES / 2, "the mutations must mostly break the file: " + refused + " of " + CASES + " refused");
+    }
+
+    /**
+     * Issue #14 item 4: a header of 166,666 tiny entries (10 MB) took 26 s to parse when parsing was
+     * quadratic. Its header must parse whole within the fuzz cases' per-case bound (it takes well under
+     * a second; loading that many tensors is {@code SafetensorsValidityTest.moreTensorsThanTheKernelsMapCountLoad}).
+     */
+    @Test
+    void aHeaderOfManyTinyEntriesParsesWhole() throws IOException {
+        int n = 166_666;
+        StringBuilder h = new StringBuilder("{");
+        for (int i = 0; i < n; i++) {
+            if (i > 0) h.append(',');
+            h.append("\"t").append(i).append("\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[")
+                    .append(i).append(',').append(i + 1).append("]}");
+        }
+        byte[] hb = h.append('}').toString().getBytes(StandardCharsets.UTF_8);
+        Path f = tmp.resolve("many.safetensors");
+        Files.write(f, file(hb, hb.length, new byte[n]));
+        long t0 = System.nanoTime();
+        Safetensors.Header header = Safetensors.header(f);
+        long ns = System.nanoTime() - t0;
+        assertTrue(header.entries().size() == n, header.entries().size() + " of " + n + " entries parsed");
+        assertTrue(header.entries().get(n - 1).name().equals("t" + (n - 1)) && header.entries().get(n - 1).end() == n,
+                "the last entry is parsed with its offsets");
+        assertTrue(ns < CASE_BOUND_NS, n + " entries took " + ns / 1_000_000 + " ms to parse");
+        System.out.printf("%,d-entry header parsed in %d ms%n", n, ns / 1_000_000);
     }
 }
