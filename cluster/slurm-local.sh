@@ -74,6 +74,12 @@ case "${1:-}" in
     start_munge
     write_conf
     if [ -f "$dir/slurmctld.pid" ] && kill -0 "$(cat "$dir/slurmctld.pid")" 2>/dev/null; then echo "slurm already running ($dir)" >&2; exit 0; fi
+    # a daemon of an earlier run still shutting down holds the port (and would answer sinfo for a state
+    # folder that is gone): wait for the ports to be free
+    for port in "${ERASURE_SLURMCTLD_PORT:-16817}" "${ERASURE_SLURMD_PORT:-16818}"; do
+      for _ in $(seq 150); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break; sleep 0.2; done
+      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use (another slurmctld/slurmd?); set ERASURE_SLURMCTLD_PORT/ERASURE_SLURMD_PORT" >&2; exit 1; fi
+    done
     slurmctld -f "$conf"
     slurmd -f "$conf" -N "$node"
     export SLURM_CONF="$conf"
@@ -87,7 +93,9 @@ case "${1:-}" in
     [ -f "$conf" ] || exit 0
     SLURM_CONF="$conf" scontrol shutdown >/dev/null 2>&1 || true
     for f in slurmctld slurmd; do
-      for _ in $(seq 50); do [ -f "$dir/$f.pid" ] && kill -0 "$(cat "$dir/$f.pid")" 2>/dev/null || break; sleep 0.2; done
+      for _ in $(seq 100); do [ -f "$dir/$f.pid" ] && kill -0 "$(cat "$dir/$f.pid")" 2>/dev/null || break; sleep 0.2; done
+      # still there after 20 s: a daemon that outlives the test would hold its port for the next run
+      [ -f "$dir/$f.pid" ] && kill -KILL "$(cat "$dir/$f.pid")" 2>/dev/null || true
     done
     if [ -f "$dir/munge.started" ] && [ -f /run/munge/munged.pid ]; then kill "$(cat /run/munge/munged.pid)" 2>/dev/null || true; rm -f "$dir/munge.started"; fi
     echo "slurm stopped" >&2 ;;

@@ -93,10 +93,12 @@ public record SlurmJob(String name, int shards, Path repo, Path study, Path resu
         if (gpus > 0) l.add("export ERASURE_MAVEN_PROFILES=gpu");
         l.add("./erasure cluster run --study " + quote(study) + " --results " + quote(results) + " &");
         l.add("pid=$!");
-        l.add("trap 'kill -TERM $pid 2>/dev/null' TERM");
+        l.add("term=0");
+        l.add("trap 'term=1; kill -TERM $pid 2>/dev/null' TERM");
         l.add("wait $pid; rc=$?");
         l.add("while kill -0 $pid 2>/dev/null; do wait $pid; rc=$?; done   # wait returns early when the trap runs");
-        l.add("if [ $rc -eq " + ShardRun.PREEMPTED + " ]; then");
+        l.add("# 75: stopped at a checkpoint. 143: TERM came before the JVM could catch it (still starting); requeue too");
+        l.add("if [ $rc -eq " + ShardRun.PREEMPTED + " ] || { [ $term -eq 1 ] && [ $rc -eq 143 ]; }; then");
         l.add("  echo \"preempted: requeueing ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"");
         l.add("  scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"");
         l.add("fi");

@@ -23,7 +23,8 @@ class ClusterJobsTest {
                 "#SBATCH --time=04:00:00", "#SBATCH --partition=gpu", "#SBATCH --mem=32G", "#SBATCH --cpus-per-task=4",
                 "#SBATCH --output=/shared/out/logs/%A_%a.out", "cd '/repo'", "export ERASURE_MAVEN_PROFILES=gpu",
                 "./erasure cluster run --study '/shared/study.json' --results '/shared/out' &",
-                "trap 'kill -TERM $pid 2>/dev/null' TERM", "if [ $rc -eq 75 ]; then",
+                "trap 'term=1; kill -TERM $pid 2>/dev/null' TERM",
+                "if [ $rc -eq 75 ] || { [ $term -eq 1 ] && [ $rc -eq 143 ]; }; then",
                 "  scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"")) {
             assertTrue(s.lines().anyMatch(line::equals), "missing line: " + line + "\n" + s);
         }
