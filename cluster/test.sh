@@ -127,4 +127,5 @@ set +e; ./erasure cluster merge --study "$work/study/study.json" --results "$wor
 [ "$rc" = 3 ] && grep -q "6 of 8 items, missing" "$work/partial.txt" || fail "partial merge: rc $rc, $(head -1 "$work/partial.txt")"
 ok "a missing shard output is reported (exit 3): $(head -1 "$work/partial.txt")"
 echo "cluster/test.sh: $checks checks passed in $(( $(date +%s) - t0 )) s"
+cleanup; trap - EXIT   # stop SLURM while its config still exists (stop reads it), then remove the folder
 rm -rf "$work"

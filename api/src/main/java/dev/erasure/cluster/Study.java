@@ -1,5 +1,7 @@
 package dev.erasure.cluster;
 
+import dev.erasure.sd.scheduler.SchedulerType;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -35,7 +37,8 @@ import java.util.Map;
  *   "grid": {"learningRate": [1e-3, 3e-3], "seed": [1, 2]},        // Sweep axes, first outermost
  *   "metrics": ["final_loss", "noise_cosine", "seconds"],
  *   "keep": ["circle", "square"],                                // concepts of noise_cosine
- *   "protocol": {"prompts": "prompts.csv" | "i2p" | "imagenette" | "artists" | "coco10k", "steps": 10, "size": 16, "limit": 100}
+ *   "protocol": {"prompts": "prompts.csv" | "i2p" | "imagenette" | "artists" | "coco10k", "steps": 10, "size": 16, "limit": 100,
+ *                "scheduler": "lms" | "ddim" | "euler"}                    // default: the model's own
  * }
  * </pre>
  * "grid" and "protocol" are each optional (at least one is needed).
@@ -96,6 +99,11 @@ public final class Study {
         return s.metrics(metrics.toArray(Metric[]::new));
     }
 
+    private SchedulerType scheduler(String name) {
+        for (SchedulerType t : SchedulerType.values()) if (t.name().equalsIgnoreCase(name)) return t;
+        throw new IllegalArgumentException("study " + file + ": unknown protocol scheduler '" + name + "' (lms, ddim or euler)");
+    }
+
     /** The protocol, or null when the study has none. */
     public Protocol protocol() {
         if (!hasProtocol()) return null;
@@ -112,6 +120,7 @@ public final class Study {
         if (p.has("steps")) protocol = protocol.steps(integer(p, "steps"));
         if (p.has("size")) protocol = protocol.size(integer(p, "size"));
         if (p.has("limit")) protocol = protocol.limit(integer(p, "limit"));
+        if (p.has("scheduler")) protocol = protocol.scheduler(scheduler(string(p, "scheduler")));
         return protocol;
     }
 

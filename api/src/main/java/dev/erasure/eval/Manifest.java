@@ -1,6 +1,7 @@
 package dev.erasure.eval;
 
 import dev.erasure.core.Csv;
+import dev.erasure.io.AtomicFiles;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,7 +22,9 @@ import java.util.Map;
  */
 final class Manifest {
     static final List<String> COLUMNS = List.of("case_number", "prompt", "seed", "guidance", "steps", "height",
-            "width", "file", "label");
+            "width", "file", "label", "scheduler");
+    /** The header before the sampler was recorded: its rows were made with the model's own scheduler (""). */
+    private static final List<String> WITHOUT_SCHEDULER = COLUMNS.subList(0, COLUMNS.size() - 1);
 
     private final Path file;
     private final Map<String, Map<String, String>> rows = new LinkedHashMap<>();
@@ -40,17 +43,25 @@ final class Manifest {
             }
             String text = Files.readString(file, StandardCharsets.UTF_8);
             List<Csv.Record> records = Csv.parse(text);
-            if (!records.get(0).cells().equals(COLUMNS)) {
+            List<String> header = records.get(0).cells();
+            boolean legacy = header.equals(WITHOUT_SCHEDULER);
+            if (!legacy && !header.equals(COLUMNS)) {
                 throw new IllegalStateException(file + " is not a generation manifest (header "
-                        + records.get(0).cells() + ", expected " + COLUMNS + ")");
+                        + header + ", expected " + COLUMNS + ")");
             }
             int validEnd = records.get(0).end();
             for (Csv.Record r : records.subList(1, records.size())) {
-                if (!r.terminated() || r.cells().size() != COLUMNS.size()) break;
+                if (!r.terminated() || r.cells().size() != header.size()) break;
                 Map<String, String> row = new LinkedHashMap<>();
-                for (int c = 0; c < COLUMNS.size(); c++) row.put(COLUMNS.get(c), r.cells().get(c));
+                for (int c = 0; c < COLUMNS.size(); c++) row.put(COLUMNS.get(c), c < header.size() ? r.cells().get(c) : "");
                 m.rows.put(row.get("case_number"), row);
                 validEnd = r.end();
+            }
+            if (legacy) { // rewritten once with the sampler column, atomically
+                StringBuilder b = new StringBuilder(Csv.line(COLUMNS));
+                for (Map<String, String> row : m.rows.values()) b.append(Csv.line(COLUMNS.stream().map(row::get).toList()));
+                AtomicFiles.writeString(file, b.toString());
+                return m;
             }
             int bytes = text.substring(0, validEnd).getBytes(StandardCharsets.UTF_8).length;
             if (bytes < Files.size(file)) {

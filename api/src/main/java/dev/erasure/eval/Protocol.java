@@ -6,6 +6,7 @@ import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
 import dev.erasure.sd.Generation;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.scheduler.SchedulerType;
 import dev.erasure.viz.Png;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
@@ -32,8 +33,9 @@ import java.io.UncheckedIOException;
  * Cancelling (kernel interrupt, {@link dev.erasure.progress.Cancellation}) returns the partial result.
  *
  * <p>Defaults follow the papers (methods.md §7.1): 100 denoising steps, the model's native size (512 for SD-1.4).
- * The papers sample I2P, artists and COCO with LMS and Imagenette with DDIM; this runs the model's DDIM sampler,
- * and torch's CUDA RNG is not reproduced, so images are comparable in distribution, not pixel-identical.
+ * The papers sample I2P, artists and COCO with LMS and Imagenette with DDIM: choose with {@link #scheduler}
+ * (default: the model's own scheduler_config). A row's seed gives the latent of torch's CPU generator
+ * ({@code torch.manual_seed(s); torch.randn(...)}); a script that draws on the GPU generator is not reproduced.
  */
 public final class Protocol {
     public static final String MANIFEST = "manifest.csv";
@@ -43,40 +45,56 @@ public final class Protocol {
     private final PromptSet prompts;
     private final int steps;
     private final int size;
+    private final SchedulerType scheduler;
 
-    private Protocol(PromptSet prompts, int steps, int size) {
+    private Protocol(PromptSet prompts, int steps, int size, SchedulerType scheduler) {
         this.prompts = Objects.requireNonNull(prompts, "prompts");
         this.steps = steps;
         this.size = size;
+        this.scheduler = scheduler;
     }
 
     public static Protocol of(PromptSet prompts) {
-        return new Protocol(prompts, DEFAULT_STEPS, 0);
+        return new Protocol(prompts, DEFAULT_STEPS, 0, null);
     }
 
     public Protocol steps(int n) {
         if (n <= 0) throw new IllegalArgumentException("steps must be > 0, got " + n);
-        return new Protocol(prompts, n, size);
+        return new Protocol(prompts, n, size, scheduler);
     }
 
     /** Square image size in pixels; 0 = the model's default. */
     public Protocol size(int px) {
         if (px < 0) throw new IllegalArgumentException("size must be ≥ 0, got " + px);
-        return new Protocol(prompts, steps, px);
+        return new Protocol(prompts, steps, px, scheduler);
+    }
+
+    /**
+     * The sampler: {@link SchedulerType#LMS} as the papers' I2P, artist and COCO scripts construct it
+     * (methods.md §7.1), DDIM for Imagenette; null (the default) = the model's own scheduler_config.
+     * Recorded per image in the manifest, so a rerun with another sampler is refused, not mixed in.
+     */
+    public Protocol scheduler(SchedulerType type) {
+        return new Protocol(prompts, steps, size, type);
     }
 
     /** Only the first {@code n} rows. */
     public Protocol limit(int n) {
-        return new Protocol(prompts.limit(n), steps, size);
+        return new Protocol(prompts.limit(n), steps, size, scheduler);
     }
 
     /** The same protocol over only the rows {@code keep} accepts (one shard of a cluster run). */
     public Protocol only(Predicate<PromptSet.Row> keep) {
-        return new Protocol(prompts.filter(keep), steps, size);
+        return new Protocol(prompts.filter(keep), steps, size, scheduler);
     }
 
     public PromptSet prompts() {
         return prompts;
+    }
+
+    /** The sampler; null = the model's own scheduler_config. */
+    public SchedulerType scheduler() {
+        return scheduler;
     }
 
     /**
@@ -122,13 +140,13 @@ public final class Protocol {
         try (Task task = Task.start("generate " + prompts.name(), todo.size(), listener)) {
             for (PromptSet.Row row : todo) {
                 Generation g = Generation.of(row.prompt()).seed(row.seed()).steps(steps).guidance(row.guidance())
-                        .size(px, px);
+                        .size(px, px).scheduler(scheduler);
                 BufferedImage image = sd.generate(g);
                 String file = fileName(row);
                 Png.write(image, folder.resolve(file));
                 manifest.add(List.of(row.caseNumber(), row.prompt(), Long.toString(row.seed()),
                         Float.toString(row.guidance()), Integer.toString(steps), Integer.toString(px),
-                        Integer.toString(px), file, row.label()));
+                        Integer.toString(px), file, row.label(), schedulerName()));
                 generated++;
                 task.step(1, null, "case " + row.caseNumber());
             }
@@ -143,13 +161,19 @@ public final class Protocol {
         Map<String, String> m = manifest.row(row.caseNumber());
         if (m == null || !Files.isRegularFile(folder.resolve(m.get("file")))) return false;
         List<String> expected = List.of(row.prompt(), Long.toString(row.seed()), Float.toString(row.guidance()),
-                Integer.toString(steps), Integer.toString(px));
-        List<String> found = List.of(m.get("prompt"), m.get("seed"), m.get("guidance"), m.get("steps"), m.get("height"));
+                Integer.toString(steps), Integer.toString(px), schedulerName());
+        List<String> found = List.of(m.get("prompt"), m.get("seed"), m.get("guidance"), m.get("steps"), m.get("height"),
+                m.get("scheduler"));
         if (!expected.equals(found)) {
             throw new IllegalStateException(folder + ": case " + row.caseNumber() + " was generated with (prompt, seed, "
-                    + "guidance, steps, size) = " + found + ", this run asks for " + expected + "; use another folder");
+                    + "guidance, steps, size, scheduler) = " + found + ", this run asks for " + expected + "; use another folder");
         }
         return true;
+    }
+
+    /** The manifest's scheduler cell: "" for the model's own scheduler_config. */
+    private String schedulerName() {
+        return scheduler == null ? "" : scheduler.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private void requireUniqueCases() {

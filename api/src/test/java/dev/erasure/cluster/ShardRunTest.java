@@ -1,5 +1,7 @@
 package dev.erasure.cluster;
 
+import dev.erasure.sd.scheduler.SchedulerType;
+
 import dev.erasure.eval.Protocol;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
@@ -18,6 +20,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -128,6 +131,13 @@ class ShardRunTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Study.load(study).sweep(sd));
             assertTrue(e.getMessage().contains("erasure.latentSise"), e.getMessage());
         }
+        Files.writeString(study, Files.readString(study).replace("\"latentSise\"", "\"latentSize\""));
+        assertNull(Study.load(study).protocol().scheduler(), "no scheduler key: the model's own");
+        Files.writeString(study, Files.readString(study).replace("\"size\": 64}", "\"size\": 64, \"scheduler\": \"LMS\"}"));
+        assertEquals(SchedulerType.LMS, Study.load(study).protocol().scheduler());
+        Files.writeString(study, Files.readString(study).replace("\"LMS\"", "\"pndm\""));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> Study.load(study).protocol());
+        assertTrue(bad.getMessage().contains("scheduler 'pndm'") && bad.getMessage().contains(study.toString()), bad.getMessage());
         Files.writeString(study, "{\"model\": \"x\"}");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Study.load(study)).getMessage().contains("neither"));
         Files.writeString(study, "{\"model\": ");

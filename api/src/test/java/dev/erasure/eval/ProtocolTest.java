@@ -4,8 +4,10 @@ import dev.erasure.core.Csv;
 import dev.erasure.core.PromptSet;
 import dev.erasure.progress.Cancellation;
 import dev.erasure.progress.Progress;
+import dev.erasure.sd.Generation;
 import dev.erasure.sd.LoadOptions;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.scheduler.SchedulerType;
 import dev.erasure.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -128,5 +130,49 @@ class ProtocolTest {
         String text = Files.readString(manifest);
         assertEquals(4, Csv.parse(text).size(), "header + 3 records, the torn one cut off:\n" + text);
         assertTrue(text.endsWith("\n"));
+    }
+
+    @Test
+    void theSchedulerIsTheGenerationsAndIsRecorded(@TempDir Path dir) throws IOException {
+        Protocol lms = protocol().limit(1).scheduler(SchedulerType.LMS);
+        Protocol.Result r = lms.run(sd, dir.resolve("lms"));
+        assertEquals("lms", r.table().stringColumn("scheduler").get(0));
+        PromptSet.Row row = lms.prompts().rows().get(0);
+        BufferedImage expected = sd.generate(Generation.of(row.prompt()).seed(row.seed()).steps(2).guidance(row.guidance())
+                .size(32, 32).scheduler(SchedulerType.LMS));
+        BufferedImage got = ImageIO.read(dir.resolve("lms").resolve(r.table().stringColumn("file").get(0)).toFile());
+        assertTrue(samePixels(expected, got), "the protocol's image is the LMS generation of its row");
+        Protocol.Result ddim = protocol().limit(1).run(sd, dir.resolve("default"));
+        assertEquals("", ddim.table().stringColumn("scheduler").get(0), "the model's own scheduler is recorded as empty");
+        BufferedImage own = ImageIO.read(dir.resolve("default").resolve(ddim.table().stringColumn("file").get(0)).toFile());
+        assertFalse(samePixels(got, own), "LMS and the model's DDIM give different images");
+        var e = assertThrows(IllegalStateException.class, () -> protocol().limit(1).run(sd, dir.resolve("lms")));
+        assertTrue(e.getMessage().contains("scheduler") && e.getMessage().contains("another folder"), e.getMessage());
+    }
+
+    @Test
+    void aManifestWithoutTheSchedulerColumnIsUpgradedInPlace(@TempDir Path dir) throws IOException {
+        protocol().limit(2).run(sd, dir);
+        Path manifest = dir.resolve(Protocol.MANIFEST);
+        StringBuilder old = new StringBuilder();
+        for (Csv.Record rec : Csv.parse(Files.readString(manifest))) {
+            old.append(Csv.line(rec.cells().subList(0, rec.cells().size() - 1)));
+        }
+        Files.writeString(manifest, old.toString()); // as written before the sampler was recorded
+        Protocol.Result r = protocol().run(sd, dir);
+        assertEquals(2, r.skipped(), "the old rows still count as done");
+        assertEquals(1, r.generated());
+        List<Csv.Record> records = Csv.parse(Files.readString(manifest));
+        assertEquals("scheduler", records.get(0).cells().get(records.get(0).cells().size() - 1));
+        assertEquals(4, records.size());
+        for (Csv.Record rec : records) assertEquals(records.get(0).cells().size(), rec.cells().size(), rec.cells().toString());
+    }
+
+    private static boolean samePixels(BufferedImage a, BufferedImage b) {
+        if (a.getWidth() != b.getWidth() || a.getHeight() != b.getHeight()) return false;
+        for (int y = 0; y < a.getHeight(); y++) {
+            for (int x = 0; x < a.getWidth(); x++) if (a.getRGB(x, y) != b.getRGB(x, y)) return false;
+        }
+        return true;
     }
 }
