@@ -13,6 +13,7 @@ import dev.erasure.train.Adam;
 import dev.erasure.train.SeededRandom;
 import dev.erasure.train.SoftPrompt;
 import dev.erasure.sd.Generation;
+import dev.erasure.sd.Djl;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.nn.Nn;
 
@@ -202,6 +203,7 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
 
     /** The optimisation state of an attack on one prompt against one (erased) model. */
     public Attack start(StableDiffusion model, String prompt, NDArray referenceLatent) {
+        Djl.gradOffOnThisThread(); // a fresh thread starts with grad mode on (issue #14 item 1)
         return new Attack(model, prompt, referenceLatent);
     }
 

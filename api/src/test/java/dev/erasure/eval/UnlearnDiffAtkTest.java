@@ -85,4 +85,24 @@ class UnlearnDiffAtkTest {
         assertEquals(1.0, Robustness.asr(always));
         assertEquals(1.0, Robustness.preAsr(always));
     }
+
+    /** Issue #14 item 1: the attack trains (gradients through the model) and must work on a fresh thread. */
+    @Test
+    void theAttackOnAFreshThreadIsTheAttackHere() throws Exception {
+        java.util.concurrent.Callable<float[]> attack = () -> {
+            NDArray reference = sd.initialLatent(13, pixels, pixels);
+            try (UnlearnDiffAtk.Attack a = tiny().sampling(UnlearnDiffAtk.Sampling.EXPECTED).start(sd, "a church", reference)) {
+                for (int i = 0; i < 2; i++) a.step(500);
+                return a.distributions();
+            }
+        };
+        float[] here = attack.call();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            float[] there = pool.submit(attack).get(5, java.util.concurrent.TimeUnit.MINUTES);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(here, there, "the attack on a worker thread = on the test thread");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
