@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The kernel's tests with real Jupyter clients: protocol conformance (jupyter_kernel_test),
-# robustness (bad messages, interrupts, StackOverflow/OOM), and every notebook in notebooks/
-# executed headless by nbclient with assertions on its outputs.
+# robustness (bad messages, interrupts, StackOverflow/OOM), Shift-Tab, every notebook in notebooks/
+# executed headless by nbclient with assertions on its outputs, and the tour in a real browser
+# (headless Chromium through Selenium on Jupyter Notebook: Run All, then the interrupt button).
 # Installs the Debian packages it needs if they are missing, installs the kernel spec into a
 # temporary prefix, and ends with the line "N passed, N failed" (exit status 1 on any failure).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY=/usr/bin/python3
-PKGS=(jupyter-core jupyter-client jupyter-nbconvert python3-nbclient python3-ipykernel python3-jupyter-kernel-test python3-pytest python3-zmq)
+PKGS=(jupyter-core jupyter-client jupyter-nbconvert python3-nbclient python3-ipykernel python3-jupyter-kernel-test python3-pytest python3-zmq
+      jupyter-notebook chromium chromium-driver python3-selenium)
 
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
@@ -29,7 +31,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION=1
 
 cd "$ROOT/kernel/src/test/python"
 timeout 5400 "$PY" -m pytest -q -p no:cacheprovider --junitxml="$WORK/results.xml" "$@" \
-  test_conformance.py test_robustness.py test_inspect.py test_notebooks.py
+  test_conformance.py test_robustness.py test_inspect.py test_browser.py test_notebooks.py
 rc=$?
 "$PY" - "$WORK/results.xml" "$rc" <<'PY'
 import sys, xml.etree.ElementTree as ET
