@@ -5,7 +5,7 @@
 #
 #   install/install.sh [--user | --sys-prefix | --prefix DIR] [--name NAME] [--display-name TEXT]
 #                      [--heap SIZE] [--device cpu|gpu|gpu:N] [--threads N] [--jvm-opt OPT]... [--java PATH] [--no-build] [--no-cds]
-# --threads: libtorch intra-op threads (default: the cores this machine gives the process; see install/threads.sh).
+# --threads: libtorch intra-op threads (default: half the cores this machine gives the process; see install/threads.sh).
 # --no-cds: skip the class-data-sharing archive (made by starting the kernel once, about 10 s; saves ~1 s a start).
 set -euo pipefail
 
