@@ -78,6 +78,12 @@ final class ErrorFormatter {
         if (interruptMessage != null) {
             ename = "InterruptedException";
             evalue = interruptMessage;
+            // The kernel's own signal (no cell frame, no cause) has only the execution thread's
+            // frames: the message already says where the cell stopped and what it kept.
+            if (t instanceof InterruptedException && t.getCause() == null && cellLine(t, origins) == null) {
+                tb.add(RED + BOLD + "InterruptedException" + RESET + ": " + evalue);
+                return new CellError(ename, evalue, tb);
+            }
             tb.add(RED + BOLD + "InterruptedException" + RESET + ": " + evalue + " (stopped in " + className
                     + (message.isEmpty() ? "" : ": " + message) + ")");
         }

@@ -107,6 +107,9 @@ class JShellSessionTest {
                 + "  }\n"
                 + "} catch (dev.erasure.progress.CancelledException e) { }", 1);
         assertEquals("InterruptedException", ((CellError) r).ename(), "the cell still reports the interrupt");
+        String tb = String.join("\n", ((CellError) r).traceback());
+        assertTrue(tb.contains("In [1], line") && tb.contains("slow"), "the cell line and the task: " + tb);
+        assertFalse(tb.contains("FutureTask") || tb.contains("Thread.run"), "no frames of the kernel's thread: " + tb);
         Object finished = eval("finished");
         assertTrue((Integer) finished >= 1 && (Integer) finished < 20, "the task ended at a step, not force-stopped: " + finished);
     }
