@@ -17,7 +17,8 @@ import java.util.Map;
  * programming error and fails with an {@link IllegalArgumentException} naming the record and the
  * component. Primitive components take their boxed value ({@code Long} for {@code long}), and the
  * widening conversions Java applies to a constructor argument ({@code int} value for a
- * {@code long} component); {@code null} for a primitive component is refused. Constructor and
+ * {@code long} component); {@code null} for a primitive component is refused. The other components
+ * are read from the fields, not the accessors (an accessor may be overridden). Constructor and
  * fields are looked up once per record class.
  */
 public final class Records {
