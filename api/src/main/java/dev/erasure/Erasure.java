@@ -1,6 +1,7 @@
 package dev.erasure;
 
 import dev.erasure.io.Finite;
+import dev.erasure.io.Records;
 import dev.erasure.core.Compat;
 import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
@@ -89,44 +90,32 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
 
     /** The concept to erase, e.g. "nudity" or "Van Gogh" (split on {@link #separator} when one is set). */
     public Erasure target(String prompt) {
-        return new Erasure(model, prompt == null ? List.of() : List.of(prompt), separator, preserve, params, iterations,
-                learningRate, seed, vocabulary, vocabularyName, ddimGrid, latentSize, startGuidance,
-                negativeGuidance, compat, checkpointEvery, checkpointDir, resumeDir, listener, method);
+        return Records.with(this, "targets", prompt == null ? List.of() : List.of(prompt));
     }
 
     /** Several concepts erased jointly; each iteration samples one uniformly (ESD/EAP multi-concept). */
     public Erasure targets(String... prompts) {
-        return new Erasure(model, Arrays.asList(prompts), separator, preserve, params, iterations, learningRate, seed,
-                vocabulary, vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat,
-                checkpointEvery, checkpointDir, resumeDir, listener, method);
+        return Records.with(this, "targets", Arrays.asList(prompts));
     }
 
     /** The official {@code --seperator}: target("Church, Parachute").separator(",") erases both. */
     public Erasure separator(String sep) {
-        return new Erasure(model, targets, sep, preserve, params, iterations, learningRate, seed, vocabulary,
-                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
-                checkpointDir, resumeDir, listener, method);
+        return Records.with(this, "separator", sep);
     }
 
     /** What the ESD family keeps (methods.md §2): none (plain ESD), fixed concepts, adversarial (EAP) or continuous. */
     public Erasure preserve(Preserve p) {
-        return new Erasure(model, targets, separator, p, params, iterations, learningRate, seed, vocabulary,
-                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
-                checkpointDir, resumeDir, listener, method);
+        return Records.with(this, "preserve", p);
     }
 
     /** Which UNet tensors train (methods.md §0.3). */
     public Erasure train(Params p) {
-        return new Erasure(model, targets, separator, preserve, Objects.requireNonNull(p, "params"), iterations,
-                learningRate, seed, vocabulary, vocabularyName, ddimGrid, latentSize, startGuidance,
-                negativeGuidance, compat, checkpointEvery, checkpointDir, resumeDir, listener, method);
+        return Records.with(this, "params", Objects.requireNonNull(p, "params"));
     }
 
     /** θ updates (the official {@code iterations}); EAP runs P loop iterations per θ update. */
     public Erasure iterations(int n) {
-        return new Erasure(model, targets, separator, preserve, params, n, learningRate, seed, vocabulary,
-                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
-                checkpointDir, resumeDir, listener, method);
+        return Records.with(this, "iterations", n);
     }
 
     /** @deprecated "steps" meant several things; this is {@link #iterations(int)}, the θ updates. */
@@ -137,35 +126,25 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
 
     public Erasure learningRate(double lr) {
         Finite.require("learningRate", lr);
-        return new Erasure(model, targets, separator, preserve, params, iterations, lr, seed, vocabulary, vocabularyName,
-                ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir,
-                resumeDir, listener, method);
+        return Records.with(this, "learningRate", lr);
     }
 
     public Erasure seed(long s) {
-        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, s, vocabulary,
-                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
-                checkpointDir, resumeDir, listener, method);
+        return Records.with(this, "seed", s);
     }
 
     public Erasure vocabulary(Vocabulary v) {
-        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed,
-                Objects.requireNonNull(v, "vocabulary"), null, ddimGrid, latentSize, startGuidance,
-                negativeGuidance, compat, checkpointEvery, checkpointDir, resumeDir, listener, method);
+        return Records.with(this, "vocabulary", Objects.requireNonNull(v, "vocabulary"), "vocabularyName", null);
     }
 
     /** A vocabulary by its official name ("EN3K"); an unknown name is rejected by {@link #run()}. */
     public Erasure vocabulary(String name) {
-        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, null, name,
-                ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir,
-                resumeDir, listener, method);
+        return Records.with(this, "vocabulary", null, "vocabularyName", name);
     }
 
     /** GenLatent's DDIM grid size N (50 officially; fewer makes tiny test runs cheap). */
     public Erasure ddimGrid(int n) {
-        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
-                vocabularyName, n, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
-                checkpointDir, resumeDir, listener, method);
+        return Records.with(this, "ddimGrid", n);
     }
 
     /** @deprecated "steps" meant several things; this is {@link #ddimGrid(int)}, GenLatent's DDIM grid size. */
@@ -176,9 +155,7 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
 
     /** Latent height = width (default: the UNet's sample_size, 64 for SD-1.4's 512×512); a multiple of 8. */
     public Erasure latentSize(int n) {
-        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
-                vocabularyName, ddimGrid, n, startGuidance, negativeGuidance, compat, checkpointEvery,
-                checkpointDir, resumeDir, listener, method);
+        return Records.with(this, "latentSize", n);
     }
 
     /** Image size in pixels (latent size × 8). */
@@ -189,29 +166,21 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
 
     public Erasure startGuidance(double s) {
         Finite.require("startGuidance", s);
-        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
-                vocabularyName, ddimGrid, latentSize, (float) s, negativeGuidance, compat, checkpointEvery,
-                checkpointDir, resumeDir, listener, method);
+        return Records.with(this, "startGuidance", (float) s);
     }
 
     public Erasure negativeGuidance(double eta) {
         Finite.require("negativeGuidance", eta);
-        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
-                vocabularyName, ddimGrid, latentSize, startGuidance, (float) eta, compat, checkpointEvery,
-                checkpointDir, resumeDir, listener, method);
+        return Records.with(this, "negativeGuidance", (float) eta);
     }
 
     public Erasure compat(Compat c) {
-        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
-                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, c, checkpointEvery,
-                checkpointDir, resumeDir, listener, method);
+        return Records.with(this, "compat", c);
     }
 
     /** Progress reports (step, losses, current adversarial concept) on the running thread. */
     public Erasure onProgress(ProgressListener l) {
-        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
-                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
-                checkpointDir, resumeDir, l, method);
+        return Records.with(this, "listener", l);
     }
 
     /**
@@ -219,23 +188,17 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
      * ESD family chosen by {@link #preserve}; e.g. {@code .method(Methods.uce())}.
      */
     public Erasure method(Method m) {
-        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
-                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
-                checkpointDir, resumeDir, listener, Objects.requireNonNull(m, "method"));
+        return Records.with(this, "method", Objects.requireNonNull(m, "method"));
     }
 
     /** Writes a resumable checkpoint every {@code n} θ steps into {@code dir} (atomically). */
     public Erasure checkpointEvery(int n, Path dir) {
-        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
-                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, n, dir, resumeDir,
-                listener, method);
+        return Records.with(this, "checkpointEvery", n, "checkpointDir", dir);
     }
 
     /** Continues from the newest checkpoint in {@code dir}; the configuration must match (steps may grow). */
     public Erasure resume(Path dir) {
-        return new Erasure(model, targets, separator, preserve, params, iterations, learningRate, seed, vocabulary,
-                vocabularyName, ddimGrid, latentSize, startGuidance, negativeGuidance, compat, checkpointEvery,
-                checkpointDir, dir, listener, method);
+        return Records.with(this, "resumeDir", dir);
     }
 
     /** The validated settings; throws IllegalArgumentException naming the bad setting. */

@@ -1,5 +1,6 @@
 package dev.erasure.cluster;
 
+import dev.erasure.io.Records;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,15 +48,15 @@ public record KubernetesJob(String name, int shards, int parallelism, String ima
     }
 
     public KubernetesJob parallelism(int n) {
-        return new KubernetesJob(name, shards, n, image, workdir, claim, mount, study, results, gpus, retries);
+        return Records.with(this, "parallelism", n);
     }
 
     public KubernetesJob gpus(int n) {
-        return new KubernetesJob(name, shards, parallelism, image, workdir, claim, mount, study, results, n, retries);
+        return Records.with(this, "gpus", n);
     }
 
     public KubernetesJob volume(String claimName, Path mountPath) {
-        return new KubernetesJob(name, shards, parallelism, image, workdir, claimName, mountPath, study, results, gpus, retries);
+        return Records.with(this, "claim", claimName, "mount", mountPath);
     }
 
     /** The manifest, for {@code kubectl apply -f}. */

@@ -1,5 +1,6 @@
 package dev.erasure.cluster;
 
+import dev.erasure.io.Records;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -48,31 +49,31 @@ public record SlurmJob(String name, int shards, Path repo, Path study, Path resu
     }
 
     public SlurmJob gpus(int n) {
-        return new SlurmJob(name, shards, repo, study, results, n, cpus, memory, time, partition, account, signalSeconds);
+        return Records.with(this, "gpus", n);
     }
 
     public SlurmJob cpus(int n) {
-        return new SlurmJob(name, shards, repo, study, results, gpus, n, memory, time, partition, account, signalSeconds);
+        return Records.with(this, "cpus", n);
     }
 
     public SlurmJob memory(String m) {
-        return new SlurmJob(name, shards, repo, study, results, gpus, cpus, m, time, partition, account, signalSeconds);
+        return Records.with(this, "memory", m);
     }
 
     public SlurmJob time(String t) {
-        return new SlurmJob(name, shards, repo, study, results, gpus, cpus, memory, t, partition, account, signalSeconds);
+        return Records.with(this, "time", t);
     }
 
     public SlurmJob partition(String p) {
-        return new SlurmJob(name, shards, repo, study, results, gpus, cpus, memory, time, p, account, signalSeconds);
+        return Records.with(this, "partition", p);
     }
 
     public SlurmJob account(String a) {
-        return new SlurmJob(name, shards, repo, study, results, gpus, cpus, memory, time, partition, a, signalSeconds);
+        return Records.with(this, "account", a);
     }
 
     public SlurmJob signalSeconds(int s) {
-        return new SlurmJob(name, shards, repo, study, results, gpus, cpus, memory, time, partition, account, s);
+        return Records.with(this, "signalSeconds", s);
     }
 
     /** The array job script (sbatch reads the #SBATCH lines). */

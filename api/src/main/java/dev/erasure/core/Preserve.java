@@ -1,6 +1,7 @@
 package dev.erasure.core;
 
 import dev.erasure.io.Finite;
+import dev.erasure.io.Records;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -86,30 +87,30 @@ public sealed interface Preserve permits Preserve.None, Preserve.Fixed, Preserve
         }
 
         public Adversarial kClosest(int n) {
-            return new Adversarial(k, n, learningRate, temperature, hard, pgdSteps, lossSpace);
+            return Records.with(this, "kClosest", n);
         }
 
         public Adversarial learningRate(double lr) {
             Finite.require("adversarial learningRate", lr);
-            return new Adversarial(k, kClosest, lr, temperature, hard, pgdSteps, lossSpace);
+            return Records.with(this, "learningRate", lr);
         }
 
         public Adversarial temperature(double tau) {
             Finite.require("adversarial temperature", tau);
-            return new Adversarial(k, kClosest, learningRate, tau, hard, pgdSteps, lossSpace);
+            return Records.with(this, "temperature", tau);
         }
 
         public Adversarial soft() {
-            return new Adversarial(k, kClosest, learningRate, temperature, false, pgdSteps, lossSpace);
+            return Records.with(this, "hard", false);
         }
 
         public Adversarial pgdSteps(int p) {
-            return new Adversarial(k, kClosest, learningRate, temperature, hard, p, lossSpace);
+            return Records.with(this, "pgdSteps", p);
         }
 
         /** The space of the two MSEs (default {@link LossSpace#X0}, the official code's). */
         public Adversarial lossSpace(LossSpace space) {
-            return new Adversarial(k, kClosest, learningRate, temperature, hard, pgdSteps, space);
+            return Records.with(this, "lossSpace", space);
         }
     }
 
@@ -120,12 +121,12 @@ public sealed interface Preserve permits Preserve.None, Preserve.Fixed, Preserve
      */
     record Continuous(int pgdSteps, double pgdLr, double weight) implements Preserve {
         public Continuous pgdSteps(int n) {
-            return new Continuous(n, pgdLr, weight);
+            return Records.with(this, "pgdSteps", n);
         }
 
         public Continuous pgdLr(double lr) {
             Finite.require("continuous pgdLr", lr);
-            return new Continuous(pgdSteps, lr, weight);
+            return Records.with(this, "pgdLr", lr);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.erasure.erase;
 
 import dev.erasure.io.Finite;
+import dev.erasure.io.Records;
 import dev.erasure.train.Adam;
 import dev.erasure.progress.ProgressListener;
 
@@ -96,53 +97,45 @@ public record AdvAnchor(Schedule schedule, Loss loss, double deltaLearningRate, 
     }
 
     public AdvAnchor schedule(Schedule s) {
-        return new AdvAnchor(s, loss, deltaLearningRate, images, innerSteps, preserveWeight, imageGuidance, deltaInitScale,
-                conceptTemplate, anchorTemplate, genericPrompt);
+        return Records.with(this, "schedule", s);
     }
 
     public AdvAnchor loss(Loss l) {
-        return new AdvAnchor(schedule, l, deltaLearningRate, images, innerSteps, preserveWeight, imageGuidance, deltaInitScale,
-                conceptTemplate, anchorTemplate, genericPrompt);
+        return Records.with(this, "loss", l);
     }
 
     /** {@code lr2}, δ's Adam learning rate (README 1e-4). */
     public AdvAnchor deltaLearningRate(double lr) {
         Finite.require("deltaLearningRate", lr);
-        return new AdvAnchor(schedule, loss, lr, images, innerSteps, preserveWeight, imageGuidance, deltaInitScale,
-                conceptTemplate, anchorTemplate, genericPrompt);
+        return Records.with(this, "deltaLearningRate", lr);
     }
 
     /** Training images ({@code iter_break + 1}, 51). */
     public AdvAnchor images(int n) {
-        return new AdvAnchor(schedule, loss, deltaLearningRate, n, innerSteps, preserveWeight, imageGuidance, deltaInitScale,
-                conceptTemplate, anchorTemplate, genericPrompt);
+        return Records.with(this, "images", n);
     }
 
     /** {@code w_iter_break} (README 30): the δ loop's step limit (cyclical: passes over the images). */
     public AdvAnchor innerSteps(int n) {
-        return new AdvAnchor(schedule, loss, deltaLearningRate, images, n, preserveWeight, imageGuidance, deltaInitScale,
-                conceptTemplate, anchorTemplate, genericPrompt);
+        return Records.with(this, "innerSteps", n);
     }
 
     /** Weight of the "painting" preservation term (10). */
     public AdvAnchor preserveWeight(double w) {
         Finite.require("preserveWeight", w);
-        return new AdvAnchor(schedule, loss, deltaLearningRate, images, innerSteps, w, imageGuidance, deltaInitScale,
-                conceptTemplate, anchorTemplate, genericPrompt);
+        return Records.with(this, "preserveWeight", w);
     }
 
     /** CFG scale of the generated training images (7.5). */
     public AdvAnchor imageGuidance(double g) {
         Finite.require("imageGuidance", g);
-        return new AdvAnchor(schedule, loss, deltaLearningRate, images, innerSteps, preserveWeight, g, deltaInitScale,
-                conceptTemplate, anchorTemplate, genericPrompt);
+        return Records.with(this, "imageGuidance", g);
     }
 
     /** δ's initial scale: N(0,1)·scale (1e-7). */
     public AdvAnchor deltaInitScale(double s) {
         Finite.require("deltaInitScale", s);
-        return new AdvAnchor(schedule, loss, deltaLearningRate, images, innerSteps, preserveWeight, imageGuidance, s,
-                conceptTemplate, anchorTemplate, genericPrompt);
+        return Records.with(this, "deltaInitScale", s);
     }
 
     /**
@@ -152,8 +145,7 @@ public record AdvAnchor(Schedule schedule, Loss loss, double deltaLearningRate, 
      * the official style setting; for objects, e.g. {@code prompts("{}", "{}", "a shape")} on ShapeWorld.
      */
     public AdvAnchor prompts(String concept, String anchor, String generic) {
-        return new AdvAnchor(schedule, loss, deltaLearningRate, images, innerSteps, preserveWeight, imageGuidance, deltaInitScale,
-                concept, anchor, generic);
+        return Records.with(this, "conceptTemplate", concept, "anchorTemplate", anchor, "genericPrompt", generic);
     }
 
     /** c_p for target p. */

@@ -1,6 +1,7 @@
 package dev.erasure.erase;
 
 import dev.erasure.io.Finite;
+import dev.erasure.io.Records;
 import dev.erasure.train.Adam;
 import dev.erasure.core.PromptSet;
 import dev.erasure.progress.ProgressListener;
@@ -78,14 +79,12 @@ public record AdvUnlearn(TextEncoderParams textEncoder, List<String> retain, int
 
     /** Which text-encoder tensors train ({@code --train_method text_encoder_*}, {@code --component}). */
     public AdvUnlearn textEncoder(TextEncoderParams p) {
-        return new AdvUnlearn(p, retain, retainBatch, retainWeight, warmup, attackEvery, adversarialTokens, attackSteps,
-                attackLearningRate, init, signGradient);
+        return Records.with(this, "textEncoder", p);
     }
 
     /** The retain prompts ({@code --dataset_retain}). */
     public AdvUnlearn retain(List<String> prompts) {
-        return new AdvUnlearn(textEncoder, Objects.requireNonNull(prompts, "retain"), retainBatch, retainWeight, warmup,
-                attackEvery, adversarialTokens, attackSteps, attackLearningRate, init, signGradient);
+        return Records.with(this, "retain", Objects.requireNonNull(prompts, "retain"));
     }
 
     public AdvUnlearn retain(PromptSet set) {
@@ -94,57 +93,48 @@ public record AdvUnlearn(TextEncoderParams textEncoder, List<String> retain, int
 
     /** Retain prompts per iteration ({@code --retain_batch}, 5); 0 disables the retain term. */
     public AdvUnlearn retainBatch(int n) {
-        return new AdvUnlearn(textEncoder, retain, n, retainWeight, warmup, attackEvery, adversarialTokens, attackSteps,
-                attackLearningRate, init, signGradient);
+        return Records.with(this, "retainBatch", n);
     }
 
     /** γ ({@code --retain_loss_w}, README 0.3). */
     public AdvUnlearn retainWeight(double gamma) {
         Finite.require("retainWeight", gamma);
-        return new AdvUnlearn(textEncoder, retain, retainBatch, gamma, warmup, attackEvery, adversarialTokens, attackSteps,
-                attackLearningRate, init, signGradient);
+        return Records.with(this, "retainWeight", gamma);
     }
 
     /** Iterations with the clean prompt before the attack starts ({@code --warmup_iter}, 200). */
     public AdvUnlearn warmup(int iterations) {
-        return new AdvUnlearn(textEncoder, retain, retainBatch, retainWeight, iterations, attackEvery, adversarialTokens,
-                attackSteps, attackLearningRate, init, signGradient);
+        return Records.with(this, "warmup", iterations);
     }
 
     /** Attack every n-th iteration after warm-up ({@code --adv_prompt_update_step}, 1); the prompt is reused in between. */
     public AdvUnlearn attackEvery(int n) {
-        return new AdvUnlearn(textEncoder, retain, retainBatch, retainWeight, warmup, n, adversarialTokens, attackSteps,
-                attackLearningRate, init, signGradient);
+        return Records.with(this, "attackEvery", n);
     }
 
     /** k, the adversarial prefix vectors ({@code --adv_prompt_num}, 1). */
     public AdvUnlearn adversarialTokens(int k) {
-        return new AdvUnlearn(textEncoder, retain, retainBatch, retainWeight, warmup, attackEvery, k, attackSteps,
-                attackLearningRate, init, signGradient);
+        return Records.with(this, "adversarialTokens", k);
     }
 
     /** Attack Adam steps ({@code --attack_step}, 30). */
     public AdvUnlearn attackSteps(int n) {
-        return new AdvUnlearn(textEncoder, retain, retainBatch, retainWeight, warmup, attackEvery, adversarialTokens, n,
-                attackLearningRate, init, signGradient);
+        return Records.with(this, "attackSteps", n);
     }
 
     /** {@code --attack_lr} (1e-3). */
     public AdvUnlearn attackLearningRate(double lr) {
         Finite.require("attackLearningRate", lr);
-        return new AdvUnlearn(textEncoder, retain, retainBatch, retainWeight, warmup, attackEvery, adversarialTokens,
-                attackSteps, lr, init, signGradient);
+        return Records.with(this, "attackLearningRate", lr);
     }
 
     public AdvUnlearn init(Init i) {
-        return new AdvUnlearn(textEncoder, retain, retainBatch, retainWeight, warmup, attackEvery, adversarialTokens,
-                attackSteps, attackLearningRate, i, signGradient);
+        return Records.with(this, "init", i);
     }
 
     /** {@code fast_at}: the attack steps on sign(gradient) (off). */
     public AdvUnlearn signGradient(boolean on) {
-        return new AdvUnlearn(textEncoder, retain, retainBatch, retainWeight, warmup, attackEvery, adversarialTokens,
-                attackSteps, attackLearningRate, init, on);
+        return Records.with(this, "signGradient", on);
     }
 
     /** The retain prompts (the coco_object set unless replaced). */

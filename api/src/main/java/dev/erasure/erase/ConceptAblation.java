@@ -1,6 +1,7 @@
 package dev.erasure.erase;
 
 import dev.erasure.io.Finite;
+import dev.erasure.io.Records;
 import dev.erasure.train.SeededRandom;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -116,74 +117,62 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
 
     /** Object ablation: the anchor word (e.g. "cat") is replaced by the target in each anchor prompt. */
     public ConceptAblation object(String anchorWord) {
-        return new ConceptAblation(ConceptType.OBJECT, Objects.requireNonNull(anchorWord, "anchor"), anchorPrompts, anchorImages, anchorSteps,
-                anchorGuidance, group, batchSize, weightDecay, maxGradNorm, noiseTarget, hflip);
+        return Records.with(this, "type", ConceptType.OBJECT, "anchor", Objects.requireNonNull(anchorWord, "anchor"));
     }
 
     /** Nudity/inappropriate content, anchors from people.txt. */
     public ConceptAblation nudity() {
-        return new ConceptAblation(ConceptType.NUDITY, "people", anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize,
-                weightDecay, maxGradNorm, noiseTarget, hflip);
+        return Records.with(this, "type", ConceptType.NUDITY, "anchor", "people");
     }
 
     public ConceptAblation anchorPrompts(List<String> prompts) {
-        return new ConceptAblation(type, anchor, prompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize,
-                weightDecay, maxGradNorm, noiseTarget, hflip);
+        return Records.with(this, "anchorPrompts", prompts);
     }
 
     /** How many anchor latents are generated ({@code num_class_images}, 1000); prompts are cycled. */
     public ConceptAblation anchorImages(int n) {
-        return new ConceptAblation(type, anchor, anchorPrompts, n, anchorSteps, anchorGuidance, group, batchSize, weightDecay, maxGradNorm,
-                noiseTarget, hflip);
+        return Records.with(this, "anchorImages", n);
     }
 
     /** Sampling steps of anchor generation (25) and its CFG scale (6). */
     public ConceptAblation anchorSampling(int steps, double guidance) {
         Finite.require("anchorGuidance", guidance);
-        return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, steps, guidance, group, batchSize, weightDecay, maxGradNorm,
-                noiseTarget, hflip);
+        return Records.with(this, "anchorSteps", steps, "anchorGuidance", guidance);
     }
 
     public ConceptAblation group(Group g) {
-        return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, Objects.requireNonNull(g, "group"),
-                batchSize, weightDecay, maxGradNorm, noiseTarget, hflip);
+        return Records.with(this, "group", Objects.requireNonNull(g, "group"));
     }
 
     public ConceptAblation batchSize(int b) {
-        return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, b, weightDecay, maxGradNorm,
-                noiseTarget, hflip);
+        return Records.with(this, "batchSize", b);
     }
 
     /** AdamW's decoupled weight decay (1e-2). */
     public ConceptAblation weightDecay(double wd) {
         Finite.require("weightDecay", wd);
-        return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, wd, maxGradNorm,
-                noiseTarget, hflip);
+        return Records.with(this, "weightDecay", wd);
     }
 
     /** Total gradient-norm clip (1.0; 0 = off). */
     public ConceptAblation maxGradNorm(double n) {
         Finite.require("maxGradNorm", n);
-        return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, weightDecay, n,
-                noiseTarget, hflip);
+        return Records.with(this, "maxGradNorm", n);
     }
 
     /** The noise-based variant: the target is the drawn noise ε instead of the anchor prediction. */
     public ConceptAblation noiseBased() {
-        return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, weightDecay,
-                maxGradNorm, true, hflip);
+        return Records.with(this, "noiseTarget", true);
     }
 
     /** The noise-based variant on or off ({@link #noiseBased()} turns it on). */
     public ConceptAblation noiseTarget(boolean on) {
-        return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize,
-                weightDecay, maxGradNorm, on, hflip);
+        return Records.with(this, "noiseTarget", on);
     }
 
     /** Random horizontal flip of the anchor latent (on, as {@code --hflip}). */
     public ConceptAblation hflip(boolean on) {
-        return new ConceptAblation(type, anchor, anchorPrompts, anchorImages, anchorSteps, anchorGuidance, group, batchSize, weightDecay,
-                maxGradNorm, noiseTarget, on);
+        return Records.with(this, "hflip", on);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import dev.erasure.io.Records;
 import dev.erasure.core.Compat;
 import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
@@ -29,25 +30,21 @@ public record Settings(List<String> targets, Preserve preserve, Params params, i
 
     /** With another θ-update count (AdvAnchor caps it at its training images). */
     public Settings steps(int n) {
-        return new Settings(targets, preserve, params, n, learningRate, seed, vocabulary, ddimSteps, latentSize,
-                startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir);
+        return Records.with(this, "steps", n);
     }
 
     /** With another trained subset (a method that fixes its own, e.g. Concept Ablation's group). */
     public Settings params(Params p) {
-        return new Settings(targets, preserve, p, steps, learningRate, seed, vocabulary, ddimSteps, latentSize,
-                startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir);
+        return Records.with(this, "params", p);
     }
 
     /** With another DDIM grid and start guidance (Concept Ablation's anchor generation). */
     public Settings ddimGrid(int n, float guidance) {
-        return new Settings(targets, preserve, params, steps, learningRate, seed, vocabulary, n, latentSize,
-                guidance, negativeGuidance, compat, checkpointEvery, checkpointDir);
+        return Records.with(this, "ddimSteps", n, "startGuidance", guidance);
     }
 
     public Settings compat(Compat c) {
-        return new Settings(targets, preserve, params, steps, learningRate, seed, vocabulary, ddimSteps, latentSize,
-                startGuidance, negativeGuidance, c, checkpointEvery, checkpointDir);
+        return Records.with(this, "compat", c);
     }
 
     /** What must match for a checkpoint to be resumed (everything except the length and checkpointing). */

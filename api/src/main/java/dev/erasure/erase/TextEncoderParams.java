@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import dev.erasure.io.Records;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -42,11 +43,11 @@ public record TextEncoderParams(List<Integer> layers, Component component, boole
     }
 
     public TextEncoderParams component(Component c) {
-        return new TextEncoderParams(layers, c, finalNorm);
+        return Records.with(this, "component", c);
     }
 
     public TextEncoderParams finalNorm(boolean on) {
-        return new TextEncoderParams(layers, component, on);
+        return Records.with(this, "finalNorm", on);
     }
 
     public boolean test(String key) {

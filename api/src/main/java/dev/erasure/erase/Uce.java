@@ -1,6 +1,7 @@
 package dev.erasure.erase;
 
 import dev.erasure.io.Finite;
+import dev.erasure.io.Records;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -108,43 +109,43 @@ public record Uce(Variant variant, Technique technique, List<String> guides, Lis
     }
 
     public Uce variant(Variant v) {
-        return new Uce(Objects.requireNonNull(v, "variant"), technique, guides, retain, preserveScale, eraseScale, lambda, expand);
+        return Records.with(this, "variant", Objects.requireNonNull(v, "variant"));
     }
 
     public Uce technique(Technique t) {
-        return new Uce(variant, Objects.requireNonNull(t, "technique"), guides, retain, preserveScale, eraseScale, lambda, expand);
+        return Records.with(this, "technique", Objects.requireNonNull(t, "technique"));
     }
 
     /** Guide concepts: one for all targets, or one per target (default " " full sequence, "" last token). */
     public Uce guides(String... g) {
-        return new Uce(variant, technique, List.of(g), retain, preserveScale, eraseScale, lambda, expand);
+        return Records.with(this, "guides", List.of(g));
     }
 
     /** Concepts whose K/V outputs are kept (default [""] full sequence, none last token). */
     public Uce preserve(String... concepts) {
-        return new Uce(variant, technique, guides, List.of(concepts), preserveScale, eraseScale, lambda, expand);
+        return Records.with(this, "retain", List.of(concepts));
     }
 
     /** s_p (default max(0.1, 1/#retain) full sequence, 1 last token). */
     public Uce preserveScale(double s) {
         Finite.require("preserveScale", s);
-        return new Uce(variant, technique, guides, retain, s, eraseScale, lambda, expand);
+        return Records.with(this, "preserveScale", s);
     }
 
     /** s_e (1). */
     public Uce eraseScale(double s) {
         Finite.require("eraseScale", s);
-        return new Uce(variant, technique, guides, retain, preserveScale, s, lambda, expand);
+        return Records.with(this, "eraseScale", s);
     }
 
     /** λ, the pull towards the original weights (0.5). */
     public Uce lambda(double l) {
         Finite.require("lambda", l);
-        return new Uce(variant, technique, guides, retain, preserveScale, eraseScale, l, expand);
+        return Records.with(this, "lambda", l);
     }
 
     public Uce expandPrompts(Expand e) {
-        return new Uce(variant, technique, guides, retain, preserveScale, eraseScale, lambda, Objects.requireNonNull(e, "expand"));
+        return Records.with(this, "expand", Objects.requireNonNull(e, "expand"));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.erasure.eval;
 
+import dev.erasure.io.Records;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -57,30 +58,30 @@ public record NoiseSpectrum(StableDiffusion original, StableDiffusion erased, in
      * 32–64 rows and rises again beyond (128 rows cost 1.3× per row: the attention scores leave the cache).
      */
     public NoiseSpectrum batchSize(int n) {
-        return new NoiseSpectrum(original, erased, n, samples, latentSize, seed, target, listener);
+        return Records.with(this, "batchSize", n);
     }
 
     /** Shared (latent, timestep) pairs per concept; the same pairs for every concept. */
     public NoiseSpectrum samples(int n) {
-        return new NoiseSpectrum(original, erased, batchSize, n, latentSize, seed, target, listener);
+        return Records.with(this, "samples", n);
     }
 
     /** Latent height = width in cells (default 8); must suit the UNet's downsampling. */
     public NoiseSpectrum latentSize(int n) {
-        return new NoiseSpectrum(original, erased, batchSize, samples, n, seed, target, listener);
+        return Records.with(this, "latentSize", n);
     }
 
     public NoiseSpectrum seed(long base) {
-        return new NoiseSpectrum(original, erased, batchSize, samples, latentSize, base, target, listener);
+        return Records.with(this, "seed", base);
     }
 
     /** Adds a {@code similarity} column: text-embedding cosine of each concept to this target. */
     public NoiseSpectrum target(String concept) {
-        return new NoiseSpectrum(original, erased, batchSize, samples, latentSize, seed, concept, listener);
+        return Records.with(this, "target", concept);
     }
 
     public NoiseSpectrum onProgress(ProgressListener l) {
-        return new NoiseSpectrum(original, erased, batchSize, samples, latentSize, seed, target, l);
+        return Records.with(this, "listener", l);
     }
 
     public Table over(Vocabulary vocabulary) {

@@ -1,6 +1,7 @@
 package dev.erasure.eval;
 
 import dev.erasure.io.Finite;
+import dev.erasure.io.Records;
 import dev.erasure.core.Vocabulary;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
@@ -59,17 +60,16 @@ public record Sensitivity(StableDiffusion original, StableDiffusion erased, int 
 
     /** Images per concept and model (k); image i of every concept uses seed + i in both models. */
     public Sensitivity imagesPerConcept(int n) {
-        return new Sensitivity(original, erased, n, seed, samplingSteps, guidance, imageSize, scorer, promptTemplate, target, listener);
+        return Records.with(this, "imagesPerConcept", n);
     }
 
     public Sensitivity seed(long base) {
-        return new Sensitivity(original, erased, imagesPerConcept, base, samplingSteps, guidance, imageSize, scorer, promptTemplate,
-                target, listener);
+        return Records.with(this, "seed", base);
     }
 
     /** Denoising steps of every image (50). */
     public Sensitivity samplingSteps(int n) {
-        return new Sensitivity(original, erased, imagesPerConcept, seed, n, guidance, imageSize, scorer, promptTemplate, target, listener);
+        return Records.with(this, "samplingSteps", n);
     }
 
     /** @deprecated "steps" meant several things; this is {@link #samplingSteps(int)}. */
@@ -80,36 +80,30 @@ public record Sensitivity(StableDiffusion original, StableDiffusion erased, int 
 
     public Sensitivity guidance(double g) {
         Finite.require("guidance", g);
-        return new Sensitivity(original, erased, imagesPerConcept, seed, samplingSteps, (float) g, imageSize, scorer, promptTemplate,
-                target, listener);
+        return Records.with(this, "guidance", (float) g);
     }
 
     /** Square image size in pixels (0 = the model's default). */
     public Sensitivity imageSize(int pixels) {
-        return new Sensitivity(original, erased, imagesPerConcept, seed, samplingSteps, guidance, pixels, scorer, promptTemplate,
-                target, listener);
+        return Records.with(this, "imageSize", pixels);
     }
 
     public Sensitivity scorer(ImageScorer sc) {
-        return new Sensitivity(original, erased, imagesPerConcept, seed, samplingSteps, guidance, imageSize,
-                Objects.requireNonNull(sc, "scorer"), promptTemplate, target, listener);
+        return Records.with(this, "scorer", Objects.requireNonNull(sc, "scorer"));
     }
 
     /** Prompt per concept, "{}" standing for the concept, e.g. "a photo of a {}" (default "{}"). */
     public Sensitivity prompt(String template) {
-        return new Sensitivity(original, erased, imagesPerConcept, seed, samplingSteps, guidance, imageSize, scorer, template, target,
-                listener);
+        return Records.with(this, "promptTemplate", template);
     }
 
     /** Adds a {@code similarity} column: text-embedding cosine of each concept to this target. */
     public Sensitivity target(String concept) {
-        return new Sensitivity(original, erased, imagesPerConcept, seed, samplingSteps, guidance, imageSize, scorer, promptTemplate,
-                concept, listener);
+        return Records.with(this, "target", concept);
     }
 
     public Sensitivity onProgress(ProgressListener l) {
-        return new Sensitivity(original, erased, imagesPerConcept, seed, samplingSteps, guidance, imageSize, scorer, promptTemplate,
-                target, l);
+        return Records.with(this, "listener", l);
     }
 
     public Table over(Vocabulary vocabulary) {

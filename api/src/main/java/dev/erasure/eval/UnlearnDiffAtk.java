@@ -1,6 +1,7 @@
 package dev.erasure.eval;
 
 import dev.erasure.io.Finite;
+import dev.erasure.io.Records;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -97,55 +98,46 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
 
     /** k adversarial prefix tokens (objects 3, nudity 5). */
     public UnlearnDiffAtk tokens(int k) {
-        return new UnlearnDiffAtk(k, learningRate, weightDecay, iterations, timesteps, candidates, sampling, seed,
-                samplingSteps, imageSize);
+        return Records.with(this, "tokens", k);
     }
 
     public UnlearnDiffAtk learningRate(double lr) {
         Finite.require("learningRate", lr);
-        return new UnlearnDiffAtk(tokens, lr, weightDecay, iterations, timesteps, candidates, sampling, seed,
-                samplingSteps, imageSize);
+        return Records.with(this, "learningRate", lr);
     }
 
     public UnlearnDiffAtk weightDecay(double wd) {
         Finite.require("weightDecay", wd);
-        return new UnlearnDiffAtk(tokens, learningRate, wd, iterations, timesteps, candidates, sampling, seed,
-                samplingSteps, imageSize);
+        return Records.with(this, "weightDecay", wd);
     }
 
     /** Adam steps per timestep (40). */
     public UnlearnDiffAtk iterations(int n) {
-        return new UnlearnDiffAtk(tokens, learningRate, weightDecay, n, timesteps, candidates, sampling, seed,
-                samplingSteps, imageSize);
+        return Records.with(this, "iterations", n);
     }
 
     /** The timesteps visited, in order (default 10, 30, …, 990). */
     public UnlearnDiffAtk timesteps(int... t) {
-        return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, t, candidates, sampling, seed,
-                samplingSteps, imageSize);
+        return Records.with(this, "timesteps", t);
     }
 
     /** Restricts the token distributions to these vocabulary ids (null = the whole vocabulary). */
     public UnlearnDiffAtk candidates(long[] ids) {
-        return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, timesteps, ids, sampling, seed,
-                samplingSteps, imageSize);
+        return Records.with(this, "candidates", ids);
     }
 
     public UnlearnDiffAtk sampling(Sampling s) {
-        return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, timesteps, candidates, s, seed,
-                samplingSteps, imageSize);
+        return Records.with(this, "sampling", s);
     }
 
     /** Seed of the attack's noise and token samples. */
     public UnlearnDiffAtk seed(long s) {
-        return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, timesteps, candidates, sampling, s,
-                samplingSteps, imageSize);
+        return Records.with(this, "seed", s);
     }
 
     /** Denoising steps of the judged images (50). */
     public UnlearnDiffAtk samplingSteps(int n) {
-        return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, timesteps, candidates, sampling, seed,
-                n, imageSize);
+        return Records.with(this, "samplingSteps", n);
     }
 
     /** @deprecated "steps" meant several things; this is {@link #samplingSteps(int)}. */
@@ -156,8 +148,7 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
 
     /** Image size in pixels of generated images and reference latents (0 = the model's). */
     public UnlearnDiffAtk imageSize(int pixels) {
-        return new UnlearnDiffAtk(tokens, learningRate, weightDecay, iterations, timesteps, candidates, sampling, seed,
-                samplingSteps, pixels);
+        return Records.with(this, "imageSize", pixels);
     }
 
     /** A copy: the record stays immutable. */

@@ -1,5 +1,6 @@
 package dev.erasure.sd;
 
+import dev.erasure.io.Records;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -37,12 +38,12 @@ public record Conditioning(NDArray promptEmbeds, NDArray pooled, NDArray timeIds
 
     /** The same conditioning with other prompt embeddings (e.g. an adversarially perturbed copy). */
     public Conditioning withPromptEmbeds(NDArray embeds) {
-        return new Conditioning(embeds, pooled, timeIds);
+        return Records.with(this, "promptEmbeds", embeds);
     }
 
     /** The same conditioning with other time ids (e.g. another image size). */
     public Conditioning withTimeIds(NDArray ids) {
-        return new Conditioning(promptEmbeds, pooled, ids);
+        return Records.with(this, "timeIds", ids);
     }
 
     /** Batch concatenation [a; b; ...], as the CFG batch [negative, positive] is built. */

@@ -1,6 +1,7 @@
 package dev.erasure.sd;
 
 import dev.erasure.io.Finite;
+import dev.erasure.io.Records;
 import dev.erasure.sd.scheduler.SchedulerType;
 
 /**
@@ -25,29 +26,29 @@ public record Generation(String prompt, String negativePrompt, long seed, int st
     }
 
     public Generation negative(String n) {
-        return new Generation(prompt, n, seed, steps, guidance, height, width, scheduler);
+        return Records.with(this, "negativePrompt", n);
     }
 
     public Generation seed(long s) {
-        return new Generation(prompt, negativePrompt, s, steps, guidance, height, width, scheduler);
+        return Records.with(this, "seed", s);
     }
 
     public Generation steps(int n) {
-        return new Generation(prompt, negativePrompt, seed, n, guidance, height, width, scheduler);
+        return Records.with(this, "steps", n);
     }
 
     public Generation guidance(float g) {
         Finite.require("guidance", g);
-        return new Generation(prompt, negativePrompt, seed, steps, g, height, width, scheduler);
+        return Records.with(this, "guidance", g);
     }
 
     /** The sampler to use; null = the model's own scheduler_config (DDIM for SD-1/2, Euler for SDXL). */
     public Generation scheduler(SchedulerType type) {
-        return new Generation(prompt, negativePrompt, seed, steps, guidance, height, width, type);
+        return Records.with(this, "scheduler", type);
     }
 
     /** Image size in pixels (0 = the model's default); must be a multiple of the VAE factor. */
     public Generation size(int h, int w) {
-        return new Generation(prompt, negativePrompt, seed, steps, guidance, h, w, scheduler);
+        return Records.with(this, "height", h, "width", w);
     }
 }

@@ -1,5 +1,6 @@
 package dev.erasure.sd;
 
+import dev.erasure.io.Records;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 
@@ -24,7 +25,7 @@ public record LoadOptions(Device device, DataType dtype, Path originalConfig, In
     }
 
     public LoadOptions device(Device d) {
-        return new LoadOptions(d, dtype, originalConfig, textHeads);
+        return Records.with(this, "device", d);
     }
 
     /** "cpu", "gpu", "gpu:1" or "auto". */
@@ -33,12 +34,12 @@ public record LoadOptions(Device device, DataType dtype, Path originalConfig, In
     }
 
     public LoadOptions dtype(DataType t) {
-        return new LoadOptions(device, t, originalConfig, textHeads);
+        return Records.with(this, "dtype", t);
     }
 
     /** The LDM inference yaml for a single-file checkpoint (default: the one beside it, else SD-1's). */
     public LoadOptions originalConfig(Path yaml) {
-        return new LoadOptions(device, dtype, yaml, textHeads);
+        return Records.with(this, "originalConfig", yaml);
     }
 
     /**
@@ -47,6 +48,6 @@ public record LoadOptions(Device device, DataType dtype, Path originalConfig, In
      */
     public LoadOptions textHeads(int heads) {
         if (heads <= 0) throw new IllegalArgumentException("textHeads must be > 0, got " + heads);
-        return new LoadOptions(device, dtype, originalConfig, heads);
+        return Records.with(this, "textHeads", heads);
     }
 }

@@ -1,5 +1,6 @@
 package dev.erasure.sd;
 
+import dev.erasure.io.Records;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
@@ -17,11 +18,11 @@ public record SizeConditioning(int originalHeight, int originalWidth, int cropTo
     }
 
     public SizeConditioning original(int h, int w) {
-        return new SizeConditioning(h, w, cropTop, cropLeft, targetHeight, targetWidth);
+        return Records.with(this, "originalHeight", h, "originalWidth", w);
     }
 
     public SizeConditioning crop(int top, int left) {
-        return new SizeConditioning(originalHeight, originalWidth, top, left, targetHeight, targetWidth);
+        return Records.with(this, "cropTop", top, "cropLeft", left);
     }
 
     public float[] values() {

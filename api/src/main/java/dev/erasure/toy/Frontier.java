@@ -1,5 +1,6 @@
 package dev.erasure.toy;
 
+import dev.erasure.io.Records;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,22 +42,22 @@ public record Frontier(List<Integer> steps, Map<String, List<Integer>> stepsByMe
 
     /** The strengths (steps per erased concept) of every method without its own list. */
     public Frontier steps(int... perConcept) {
-        return new Frontier(Arrays.stream(perConcept).boxed().toList(), stepsByMethod, seeds, esrTargets);
+        return Records.with(this, "steps", Arrays.stream(perConcept).boxed().toList());
     }
 
     /** The strengths of one method (by its bench name), e.g. {@code steps("EAP (corrected)", 100, 200, 400)}. */
     public Frontier steps(String method, int... perConcept) {
         Map<String, List<Integer>> m = new LinkedHashMap<>(stepsByMethod);
         m.put(method, Arrays.stream(perConcept).boxed().toList());
-        return new Frontier(steps, m, seeds, esrTargets);
+        return Records.with(this, "stepsByMethod", m);
     }
 
     public Frontier seeds(long... erasureSeeds) {
-        return new Frontier(steps, stepsByMethod, Arrays.stream(erasureSeeds).boxed().toList(), esrTargets);
+        return Records.with(this, "seeds", Arrays.stream(erasureSeeds).boxed().toList());
     }
 
     public Frontier esrTargets(double... percent) {
-        return new Frontier(steps, stepsByMethod, seeds, Arrays.stream(percent).boxed().toList());
+        return Records.with(this, "esrTargets", Arrays.stream(percent).boxed().toList());
     }
 
     /** The strengths of {@code method}: its own list, else {@link #steps()}. */

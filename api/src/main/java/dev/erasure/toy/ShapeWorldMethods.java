@@ -1,5 +1,6 @@
 package dev.erasure.toy;
 
+import dev.erasure.io.Records;
 import dev.erasure.core.Compat;
 import dev.erasure.Methods;
 import dev.erasure.core.Preserve;
@@ -72,15 +73,15 @@ public final class ShapeWorldMethods {
         }
 
         public EapRecipe compat(Compat c) {
-            return new EapRecipe(c, lossSpace, candidates);
+            return Records.with(this, "compat", c);
         }
 
         public EapRecipe lossSpace(Preserve.LossSpace space) {
-            return new EapRecipe(compat, space, candidates);
+            return Records.with(this, "lossSpace", space);
         }
 
         public EapRecipe candidates(Candidates source) {
-            return new EapRecipe(compat, lossSpace, source);
+            return Records.with(this, "candidates", source);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.erasure.toy;
 
+import dev.erasure.io.Records;
 import com.google.gson.JsonObject;
 
 import java.nio.file.Path;
@@ -43,9 +44,7 @@ public record TrainConfig(Path output, long seed, int steps, int batchSize, floa
     }
 
     public TrainConfig withStopAfter(int s) {
-        return new TrainConfig(output, seed, steps, batchSize, learningRate, warmupSteps, weightDecay, maxGradNorm, emaDecay,
-                horizontalFlip, checkpointEvery, snapshotEvery, logEvery, s, unetConfig, textConfig,
-                trainTimesteps, world, grammar);
+        return Records.with(this, "stopAfter", s);
     }
 
     /** Linear warm-up to the peak, then linear decay to 0 at {@code steps}. */
