@@ -6,6 +6,7 @@ import dev.erasure.core.Compat;
 import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
 import dev.erasure.core.Vocabulary;
+import dev.erasure.erase.EsdFamily;
 import dev.erasure.erase.Method;
 import dev.erasure.erase.Checkpoints;
 import dev.erasure.erase.ErasureModel;
@@ -103,7 +104,10 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
         return Records.with(this, "separator", sep);
     }
 
-    /** What the ESD family keeps (methods.md §2): none (plain ESD), fixed concepts, adversarial (EAP) or continuous. */
+    /**
+     * What the ESD family keeps (methods.md §2): none (plain ESD), fixed concepts, adversarial (EAP) or
+     * continuous; the same as {@code method(Methods.esd().preserve(p))}.
+     */
     public Erasure preserve(Preserve p) {
         return Records.with(this, "preserve", p);
     }
@@ -184,10 +188,13 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
     }
 
     /**
-     * Uses another erasure method (UCE, Concept Ablation, AdvUnlearn, AdvAnchor) instead of the
-     * ESD family chosen by {@link #preserve}; e.g. {@code .method(Methods.uce())}.
+     * The erasure method: {@code Methods.esd()}, {@code Methods.eap(50)}, {@code Methods.uce()},
+     * {@code Methods.conceptAblation()}, {@code Methods.advUnlearn()}, {@code Methods.advAnchor()}.
+     * The ESD family ({@link EsdFamily}) is the same choice as {@link #preserve} (the last call wins);
+     * another method with a {@code preserve(..)} set is refused by {@link #run()}.
      */
     public Erasure method(Method m) {
+        if (m instanceof EsdFamily f) return Records.with(this, "preserve", f.preserve(), "method", null);
         return Records.with(this, "method", Objects.requireNonNull(m, "method"));
     }
 

@@ -1,5 +1,6 @@
 package dev.erasure;
 
+import dev.erasure.erase.EsdFamily;
 import dev.erasure.erase.Method;
 import dev.erasure.erase.AdvAnchor;
 import dev.erasure.erase.AdvUnlearn;
@@ -7,9 +8,10 @@ import dev.erasure.erase.ConceptAblation;
 import dev.erasure.erase.Uce;
 
 /**
- * Erasure methods outside the ESD family, for {@link Erasure#method(Method)}; each factory returns
- * an immutable configuration at its paper's documented defaults, changed with withers:
+ * Every erasure method, for {@link Erasure#method(Method)}; each factory returns an immutable
+ * configuration (a record) at its paper's documented defaults, changed with withers:
  * <pre>
+ * Erasure.of(sd).target("nudity").method(Methods.eap(50)).run();   // = .preserve(Preserve.adversarial(50))
  * Erasure.of(sd).target("Van Gogh").method(Methods.uce()).run();
  * Erasure.of(sd).target("nudity").method(Methods.advUnlearn().retain(PromptSet.resource(...))).run();
  * Erasure.of(sd).target("Van Gogh").method(Methods.advAnchor().schedule(AdvAnchor.Schedule.CYCLICAL)).run();
@@ -17,6 +19,16 @@ import dev.erasure.erase.Uce;
  */
 public final class Methods {
     private Methods() {
+    }
+
+    /** Plain ESD (methods.md §1.1): the default method; {@code esd().preserve(..)} adds preservation. */
+    public static EsdFamily esd() {
+        return EsdFamily.esd();
+    }
+
+    /** EAP with K adversarial candidate concepts (methods.md §2; K = 100 objects/artists, 50 nudity). */
+    public static EsdFamily eap(int k) {
+        return EsdFamily.eap(k);
     }
 
     /** UCE, closed-form K/V edit (methods.md §3); defaults = EAP's UCE baseline. */

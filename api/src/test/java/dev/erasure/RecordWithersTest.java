@@ -15,6 +15,7 @@ import dev.erasure.core.Vocabulary;
 import dev.erasure.erase.AdvAnchor;
 import dev.erasure.erase.AdvUnlearn;
 import dev.erasure.erase.ConceptAblation;
+import dev.erasure.erase.EsdFamily;
 import dev.erasure.erase.Settings;
 import dev.erasure.erase.TextEncoderParams;
 import dev.erasure.erase.Uce;
@@ -74,7 +75,8 @@ class RecordWithersTest {
     static final Map<String, Object[]> ARGUMENTS = Map.of(
             "Erasure.imageSize", new Object[]{128},
             "LoadOptions.device(String)", new Object[]{"cpu"},
-            "LoadOptions.dtype", new Object[]{DataType.FLOAT16});
+            "LoadOptions.dtype", new Object[]{DataType.FLOAT16},
+            "EsdFamily.preserve", new Object[]{Preserve.neutral()});
 
     /** Withers that store a conversion of their argument (tested on their own). */
     static final Set<String> CONVERTING = Set.of("Erasure.imageSize", "LoadOptions.device(String)");
@@ -96,7 +98,7 @@ class RecordWithersTest {
                 Erasure.of(ErasureWithersTest.MODEL),
                 ConceptAblation.style(), AdvUnlearn.readme(), AdvAnchor.readme(), Uce.defaults(),
                 UnlearnDiffAtk.defaults(), Sensitivity.of(sd, sd), Sensitivity.noisePredictions(sd, sd),
-                Preserve.adversarial(8), Preserve.continuous(), TextEncoderParams.full(),
+                Preserve.adversarial(8), Preserve.continuous(), TextEncoderParams.full(), EsdFamily.esd(),
                 new Settings(List.of("cat"), Preserve.none(), Params.crossAttention(), 10, 1e-5, 0, Vocabulary.of(List.of("dog")),
                         50, 64, 3f, 1f, Compat.OFFICIAL, 0, null),
                 Generation.of("a cat"), LoadOptions.defaults(), SizeConditioning.of(64, 64),

@@ -1,13 +1,14 @@
 package dev.erasure.erase;
 
-import dev.erasure.Erasure;
 import dev.erasure.progress.ProgressListener;
 
 import java.nio.file.Path;
 
 /**
- * An erasure method other than the ESD family that {@link Erasure#preserve} selects (UCE, Concept
- * Ablation, AdvUnlearn, AdvAnchor): chosen with {@code Erasure.of(sd).target(..).method(m)}. It
+ * An erasure method, as its user configures it (a record from {@code Methods}: the ESD family
+ * ({@link EsdFamily}: ESD, EAP, …), UCE, Concept Ablation, AdvUnlearn, AdvAnchor): chosen with
+ * {@code Erasure.of(sd).target(..).method(m)}; {@link ErasureMethod} is the per-iteration loss a
+ * training method runs inside the shared loop. It
  * receives the validated common settings (targets, steps, learning rate, seed, compat, ...) and
  * owns everything specific to it; its defaults are its paper's documented configuration.
  */
