@@ -8,13 +8,11 @@ import dev.erasure.core.Preserve;
 import dev.erasure.core.Vocabulary;
 import dev.erasure.erase.EsdFamily;
 import dev.erasure.erase.Method;
-import dev.erasure.erase.Checkpoints;
 import dev.erasure.erase.ErasureModel;
 import dev.erasure.erase.SdErasureModel;
 import dev.erasure.erase.SdxlErasureModel;
 import dev.erasure.sd.StableDiffusionXL;
 import dev.erasure.erase.Settings;
-import dev.erasure.erase.Trainer;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.Djl;
 import dev.erasure.sd.StableDiffusion;
@@ -288,11 +286,8 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
     public ErasureResult run() {
         Settings s = settings();
         Djl.gradOffOnThisThread(); // grad mode is per thread: any thread may run this
-        if (method != null) {
-            method.validate(model, s);
-            return new ErasureResult(method.run(model, s, listener, resumeDir));
-        }
-        if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, s); // fails before any compute
-        return new ErasureResult(Trainer.run(model, s, listener, resumeDir));
+        Method m = method != null ? method : new EsdFamily(preserve); // preserve(..) is the ESD family's choice
+        m.validate(model, s);
+        return new ErasureResult(m.run(model, s, listener, resumeDir));
     }
 }

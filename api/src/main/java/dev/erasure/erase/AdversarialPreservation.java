@@ -32,6 +32,9 @@ import java.util.Map;
  * affect π's gradient, and record no θ gradient.
  */
 public final class AdversarialPreservation implements ErasureMethod {
+    /** The name of its runs' histories and results. */
+    static final String NAME = "EAP";
+
     private final Session s;
     private final Preserve.Adversarial cfg;
     private final List<CandidateSet> candidates = new ArrayList<>();
@@ -60,7 +63,7 @@ public final class AdversarialPreservation implements ErasureMethod {
 
     @Override
     public String name() {
-        return "EAP";
+        return NAME;
     }
 
     @Override

@@ -28,6 +28,9 @@ import java.util.Map;
  * cross-attention reads) and the target's pooled embedding and time ids go with it unchanged.
  */
 public final class ContinuousAdversarial implements ErasureMethod {
+    /** The name of its runs' histories and results. */
+    static final String NAME = "EAP-PGD";
+
     private final Session s;
     private final Preserve.Continuous cfg;
     private final List<NDArray> embeddings = new ArrayList<>();
@@ -42,7 +45,7 @@ public final class ContinuousAdversarial implements ErasureMethod {
 
     @Override
     public String name() {
-        return "EAP-PGD";
+        return NAME;
     }
 
     @Override

@@ -19,6 +19,9 @@ import java.util.Map;
  * L = mean (ε_θ(z,t,c_e) − y)²; one Adam step on the selected θ.
  */
 public final class Esd implements ErasureMethod {
+    /** The name of its runs' histories and results. */
+    static final String NAME = "ESD";
+
     private final Session s;
 
     /** A drawn training example: target index, grid index k, query timestep t, latent z, ESD target y. */
@@ -31,7 +34,7 @@ public final class Esd implements ErasureMethod {
 
     @Override
     public String name() {
-        return "ESD";
+        return NAME;
     }
 
     /** Draws w, k, t, x_T (in this order), generates z and computes y; grad mode must be off. */

@@ -37,10 +37,10 @@ public record EsdFamily(Preserve preserve) implements Method {
     /** The name the run's history and result carry ("ESD", "ESD+preserve", "EAP", "EAP-PGD"). */
     @Override
     public String name() {
-        if (preserve instanceof Preserve.None) return "ESD";
-        if (preserve instanceof Preserve.Fixed) return "ESD+preserve";
-        if (preserve instanceof Preserve.Adversarial) return "EAP";
-        return "EAP-PGD";
+        if (preserve instanceof Preserve.None) return Esd.NAME;
+        if (preserve instanceof Preserve.Fixed) return FixedPreservation.NAME;
+        if (preserve instanceof Preserve.Adversarial) return AdversarialPreservation.NAME;
+        return ContinuousAdversarial.NAME;
     }
 
     /** Runs the shared loop with this preservation (a resume is checked against it before any compute). */

@@ -17,6 +17,9 @@ import java.util.Map;
  * from {preserved words, ""} after the ESD draws. {@code Preserve.neutral()} is r = "" only.
  */
 public final class FixedPreservation implements ErasureMethod {
+    /** The name of its runs' histories and results. */
+    static final String NAME = "ESD+preserve";
+
     private final Session s;
     private final Esd esd;
     private final List<String> pool;
@@ -31,7 +34,7 @@ public final class FixedPreservation implements ErasureMethod {
 
     @Override
     public String name() {
-        return "ESD+preserve";
+        return NAME;
     }
 
     @Override

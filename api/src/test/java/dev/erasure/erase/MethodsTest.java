@@ -1,14 +1,11 @@
-package dev.erasure;
+package dev.erasure.erase;
 
 import ai.djl.ndarray.NDArray;
+import dev.erasure.Erasure;
+import dev.erasure.ErasureResult;
+import dev.erasure.Methods;
 import dev.erasure.core.Preserve;
-import dev.erasure.erase.Outcome;
 import dev.erasure.progress.ProgressListener;
-import dev.erasure.sd.LoadOptions;
-import dev.erasure.sd.StableDiffusion;
-import dev.erasure.testing.Fixtures;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -20,19 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** #11 one method concept: the ESD family is chosen through {@code Methods} like every other method. */
-class MethodsTest {
-    static StableDiffusion sd;
-
-    @BeforeAll
-    static void load() {
-        sd = StableDiffusion.load(Fixtures.tinySd(), LoadOptions.defaults().device("cpu"));
-    }
-
-    @AfterAll
-    static void close() {
-        sd.close();
-    }
-
+class MethodsTest extends TinyModels {
     private static Erasure base() {
         return Erasure.of(sd).target("church").latentSize(8).ddimGrid(2).learningRate(1e-3).seed(5).iterations(2);
     }
