@@ -126,10 +126,13 @@ class BrowserTour(unittest.TestCase):
             "return !!(window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel && Jupyter.notebook.kernel.is_connected()"
             " && $('#kernel_indicator_icon').hasClass('kernel_idle_icon'));")
 
-    def finished(self, index):
+    @staticmethod
+    def ran(cell):
         """The cell has run: its prompt shows a number, not '*' (queued or running) and not blank."""
-        prompt = self.cell(index)["prompt"]
-        return prompt not in (None, "*", "null", "undefined", "")
+        return cell["prompt"] not in (None, "*", "null", "undefined", "")
+
+    def finished(self, index):
+        return self.ran(self.cell(index))
 
     def run_cell(self, index):
         """Selects cell `index` and presses the toolbar's Run button, as a student does."""
@@ -158,7 +161,7 @@ class BrowserTour(unittest.TestCase):
         code = [c["index"] for c in self.cells() if c["type"] == "code"]
         self.click("#celllink")        # the Cell menu …
         self.click("#run_all_cells")   # … Run All
-        wait_for("Run All to finish", lambda: all(self.finished(i) for i in code), every=0.5)
+        wait_for("Run All to finish", lambda: all(self.ran(c) for c in self.cells() if c["index"] in code), every=0.5)
         cells = self.cells()
         self.screenshot("run-all")
 
