@@ -8,6 +8,7 @@ import dev.erasure.core.Preserve;
 import dev.erasure.core.Vocabulary;
 import dev.erasure.erase.EsdFamily;
 import dev.erasure.erase.Method;
+import dev.erasure.erase.Method.Option;
 import dev.erasure.erase.ErasureModel;
 import dev.erasure.erase.SdErasureModel;
 import dev.erasure.erase.SdxlErasureModel;
@@ -20,7 +21,9 @@ import dev.erasure.sd.StableDiffusion;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -31,39 +34,41 @@ import java.util.regex.Pattern;
  *     .preserve(Preserve.adversarial(50)).train(Params.nonCrossAttention())
  *     .iterations(1000).learningRate(1e-5).seed(7).run();
  * </pre>
- * Defaults are the official code's (methods.md §1.1, §2.4): 1000 θ steps, lr 1e-5 (another
- * {@link #method}'s own defaults when one is chosen and iterations/learningRate are not set), start
- * guidance 3, negative guidance 1, DDIM grid 50, the model's latent size (64×64 = 512×512 for SD-1.4), EN3K
- * vocabulary, no preservation (plain ESD), cross-attention parameters (ESD-x), {@link Compat#OFFICIAL}.
+ * It holds what to erase, the {@link #method} (its own options in its record, {@link Methods}) and
+ * the options the methods share ({@link Option}); an unset option (null) takes the method's or the
+ * official code's default (methods.md §1.1, §2.4): 1000 θ updates, lr 1e-5 (another method's own
+ * defaults), seed 0, start guidance 3, negative guidance 1, DDIM grid 50, the model's latent size
+ * (64×64 = 512×512 for SD-1.4), cross-attention parameters (ESD-x), {@link Compat#OFFICIAL}; the
+ * method defaults to plain ESD. An option the chosen method does not read is refused, naming both.
  * {@link #run()} validates everything first and fails with a message naming the bad setting
  * before any model compute.
  */
-public record Erasure(ErasureModel model, List<String> targets, String separator, Preserve preserve, Params params,
-                      Integer iterations, Double learningRate, long seed, Vocabulary vocabulary, String vocabularyName,
-                      int ddimGrid, int latentSize, float startGuidance, float negativeGuidance, Compat compat,
-                      int checkpointEvery, Path checkpointDir, Path resumeDir, ProgressListener listener, Method method) {
+public record Erasure(ErasureModel model, List<String> targets, String separator, Method method, Params params,
+                      Integer iterations, Double learningRate, Long seed, Integer ddimGrid, Integer latentSize,
+                      Float startGuidance, Float negativeGuidance, Compat compat,
+                      int checkpointEvery, Path checkpointDir, Path resumeDir, ProgressListener listener) {
+    /** GenLatent's DDIM grid of every official script. */
+    private static final int DEFAULT_DDIM_GRID = 50;
+
     /**
-     * Validates what can be checked without the model, naming the option; null {@code params},
-     * {@code iterations}, {@code learningRate}, {@code vocabulary} mean "the default" (of the method, when
-     * one is chosen); 0 {@code latentSize} the model's. {@link #settings()} checks the rest against
-     * the model and the method.
+     * Validates what can be checked without the model, naming the option; {@link #settings()}
+     * checks the rest against the model and the method.
      */
     public Erasure {
         Objects.requireNonNull(model, "model");
         targets = targets == null ? List.of() : List.copyOf(targets);
-        Objects.requireNonNull(preserve, "preserve");
-        Objects.requireNonNull(compat, "compat");
+        if (method == null) method = EsdFamily.esd();
         if (listener == null) listener = ProgressListener.NONE;
         if (iterations != null && iterations <= 0) throw new IllegalArgumentException("iterations must be > 0, got " + iterations);
         if (learningRate != null && (!(learningRate > 0) || Double.isInfinite(learningRate))) {
             throw new IllegalArgumentException("learningRate must be a positive number, got " + learningRate);
         }
-        if (ddimGrid < 2) throw new IllegalArgumentException("ddimGrid must be ≥ 2, got " + ddimGrid);
-        if (latentSize < 0 || latentSize % 8 != 0) {
-            throw new IllegalArgumentException("latentSize must be a positive multiple of 8 (0 = the model's), got " + latentSize);
+        if (ddimGrid != null && ddimGrid < 2) throw new IllegalArgumentException("ddimGrid must be ≥ 2, got " + ddimGrid);
+        if (latentSize != null && (latentSize <= 0 || latentSize % 8 != 0)) {
+            throw new IllegalArgumentException("latentSize must be a positive multiple of 8, got " + latentSize);
         }
-        requireFinite("startGuidance", startGuidance);
-        requireFinite("negativeGuidance", negativeGuidance);
+        if (startGuidance != null) Finite.require("startGuidance", startGuidance);
+        if (negativeGuidance != null) Finite.require("negativeGuidance", negativeGuidance);
         if (checkpointEvery < 0) throw new IllegalArgumentException("checkpointEvery must be ≥ 0, got " + checkpointEvery);
         if (checkpointEvery > 0 && checkpointDir == null) throw new IllegalArgumentException("checkpointEvery needs a folder");
     }
@@ -81,10 +86,10 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
         return of(new SdxlErasureModel(Objects.requireNonNull(xl, "model")));
     }
 
-    /** Erasure on any model the engine can drive (see {@link ErasureModel}), at the official code's defaults (class comment). */
+    /** Erasure on any model the engine can drive (see {@link ErasureModel}): plain ESD, every option at its default. */
     public static Erasure of(ErasureModel model) {
-        return new Erasure(Objects.requireNonNull(model, "model"), List.of(), null, Preserve.none(), null, null,
-                null, 0, null, null, 50, 0, 3f, 1f, Compat.OFFICIAL, 0, null, null, ProgressListener.NONE, null);
+        return new Erasure(Objects.requireNonNull(model, "model"), List.of(), null, EsdFamily.esd(), null, null, null,
+                null, null, null, null, null, null, 0, null, null, ProgressListener.NONE);
     }
 
     /** The concept to erase, e.g. "nudity" or "Van Gogh" (split on {@link #separator} when one is set). */
@@ -103,11 +108,47 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
     }
 
     /**
+     * The erasure method with its own options: {@code Methods.esd()}, {@code Methods.eap(50)},
+     * {@code Methods.uce()}, {@code Methods.conceptAblation()}, {@code Methods.advUnlearn()},
+     * {@code Methods.advAnchor()}; the last choice wins. Leaving the ESD family after {@link #preserve}
+     * or {@link #vocabulary} set its options is refused, naming both, rather than dropping them.
+     */
+    public Erasure method(Method m) {
+        Objects.requireNonNull(m, "method");
+        if (!(m instanceof EsdFamily) && method instanceof EsdFamily f && !f.equals(EsdFamily.esd())) {
+            throw new IllegalArgumentException("method(" + m.name() + ") would drop the ESD family's options set before it ("
+                    + describe(f) + "): " + m.name() + " does not use them; drop them or choose one method");
+        }
+        return Records.with(this, "method", m);
+    }
+
+    /**
      * What the ESD family keeps (methods.md §2): none (plain ESD), fixed concepts, adversarial (EAP) or
-     * continuous; the same as {@code method(Methods.esd().preserve(p))}.
+     * continuous; the same as {@code method(Methods.esd().preserve(p))} (an EAP vocabulary set stays).
      */
     public Erasure preserve(Preserve p) {
-        return Records.with(this, "preserve", p);
+        return Records.with(this, "method", esdFamily("preserve(" + p + ")").preserve(p));
+    }
+
+    /** EAP's candidate pool (default EN3K); the same as {@code method(Methods.eap(k).vocabulary(v))}. */
+    public Erasure vocabulary(Vocabulary v) {
+        return Records.with(this, "method", esdFamily("vocabulary(" + v + ")").vocabulary(v));
+    }
+
+    /** EAP's candidate pool by its official name ("EN3K"); an unknown name is refused, naming the known ones. */
+    public Erasure vocabulary(String name) {
+        return Records.with(this, "method", esdFamily("vocabulary(" + name + ")").vocabulary(name));
+    }
+
+    /** The chosen ESD-family method, or a refusal naming {@code option} and the method that does not use it. */
+    private EsdFamily esdFamily(String option) {
+        if (method instanceof EsdFamily f) return f;
+        throw new IllegalArgumentException(option + " is an option of the ESD family (ESD, EAP), but method(" + method.name()
+                + ") is chosen; give " + method.name() + "'s own options in its record instead");
+    }
+
+    private static String describe(EsdFamily f) {
+        return "preserve(" + f.preserve() + ")" + (f.vocabulary() == null ? "" : ", vocabulary(" + f.vocabulary() + ")");
     }
 
     /** Which UNet tensors train (methods.md §0.3). */
@@ -133,15 +174,6 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
 
     public Erasure seed(long s) {
         return Records.with(this, "seed", s);
-    }
-
-    public Erasure vocabulary(Vocabulary v) {
-        return Records.with(this, "vocabulary", Objects.requireNonNull(v, "vocabulary"), "vocabularyName", null);
-    }
-
-    /** A vocabulary by its official name ("EN3K"); an unknown name is rejected by {@link #run()}. */
-    public Erasure vocabulary(String name) {
-        return Records.with(this, "vocabulary", null, "vocabularyName", name);
     }
 
     /** GenLatent's DDIM grid size N (50 officially; fewer makes tiny test runs cheap). */
@@ -177,7 +209,7 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
     }
 
     public Erasure compat(Compat c) {
-        return Records.with(this, "compat", c);
+        return Records.with(this, "compat", Objects.requireNonNull(c, "compat"));
     }
 
     /** Progress reports (step, losses, current adversarial concept) on the running thread. */
@@ -185,28 +217,17 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
         return Records.with(this, "listener", l);
     }
 
-    /**
-     * The erasure method: {@code Methods.esd()}, {@code Methods.eap(50)}, {@code Methods.uce()},
-     * {@code Methods.conceptAblation()}, {@code Methods.advUnlearn()}, {@code Methods.advAnchor()}.
-     * The ESD family ({@link EsdFamily}) is the same choice as {@link #preserve} (the last call wins);
-     * another method with a {@code preserve(..)} set is refused by {@link #run()}.
-     */
-    public Erasure method(Method m) {
-        if (m instanceof EsdFamily f) return Records.with(this, "preserve", f.preserve(), "method", null);
-        return Records.with(this, "method", Objects.requireNonNull(m, "method"));
-    }
-
-    /** Writes a resumable checkpoint every {@code n} θ steps into {@code dir} (atomically). */
+    /** Writes a resumable checkpoint every {@code n} θ updates into {@code dir} (atomically). */
     public Erasure checkpointEvery(int n, Path dir) {
         return Records.with(this, "checkpointEvery", n, "checkpointDir", dir);
     }
 
-    /** Continues from the newest checkpoint in {@code dir}; the configuration must match (steps may grow). */
+    /** Continues from the newest checkpoint in {@code dir}; the configuration must match (iterations may grow). */
     public Erasure resume(Path dir) {
         return Records.with(this, "resumeDir", dir);
     }
 
-    /** The validated settings; throws IllegalArgumentException naming the bad setting. */
+    /** The validated settings, the method's defaults filled in; throws IllegalArgumentException naming the bad setting. */
     public Settings settings() {
         List<String> words = new ArrayList<>();
         for (String t : targets) {
@@ -220,74 +241,55 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
         if (words.isEmpty() || words.stream().anyMatch(String::isEmpty)) {
             throw new IllegalArgumentException("empty target: give the concept to erase, e.g. target(\"nudity\"); got " + targets);
         }
-        int iterations = this.iterations != null ? this.iterations : method != null ? method.defaultSteps() : 1000;
-        double learningRate = this.learningRate != null ? this.learningRate
-                : method != null ? method.defaultLearningRate() : 1e-5;
-        int latent = latentSize == 0 ? model.defaultLatentSize() : latentSize;
+        refuseUnused();
+        int latent = latentSize != null ? latentSize : model.defaultLatentSize();
         if (latent <= 0 || latent % 8 != 0) {
             throw new IllegalArgumentException("latentSize must be a positive multiple of 8, got " + latent);
         }
+        int grid = ddimGrid != null ? ddimGrid : DEFAULT_DDIM_GRID;
         int timesteps = model.alphasCumprod().length;
-        if (ddimGrid < 2 || ddimGrid > timesteps) {
-            throw new IllegalArgumentException("ddimGrid must be in [2, " + timesteps + "], got " + ddimGrid);
+        if (grid < 2 || grid > timesteps) {
+            throw new IllegalArgumentException("ddimGrid must be in [2, " + timesteps + "], got " + grid);
         }
-        refuseUnused();
         Params params = this.params != null ? this.params : Params.crossAttention();
-        if (params.select(model.unetWeights().keys()).isEmpty()) {
+        if (method.options().contains(Option.TRAIN) && params.select(model.unetWeights().keys()).isEmpty()) {
             throw new IllegalArgumentException("parameter filter '" + params.name() + "' selects none of the UNet's "
                     + model.unetWeights().keys().size() + " tensors");
         }
-        Vocabulary vocab = vocabulary != null ? vocabulary
-                : vocabularyName != null ? Vocabulary.named(vocabularyName) : Vocabulary.english3000();
-        validatePreserve(words.size(), vocab);
-        return new Settings(words, preserve, params, iterations, learningRate, seed, vocab, ddimGrid, latent,
-                startGuidance, negativeGuidance, compat, checkpointEvery, checkpointDir);
+        Settings s = new Settings(words, params, iterations != null ? iterations : method.defaultIterations(),
+                learningRate != null ? learningRate : method.defaultLearningRate(), seed != null ? seed : 0, grid, latent,
+                startGuidance != null ? startGuidance : 3f, negativeGuidance != null ? negativeGuidance : 1f,
+                compat != null ? compat : Compat.OFFICIAL, checkpointEvery, checkpointDir);
+        method.validate(model, s);
+        return s;
     }
 
-    /** An option the chosen method does not use is refused, naming both, instead of being dropped. */
+    /** An option the chosen method does not read is refused, naming both, instead of being dropped. */
     private void refuseUnused() {
-        if (method == null) return;
-        if (!(preserve instanceof Preserve.None)) {
-            throw new IllegalArgumentException("preserve(" + preserve + ") selects a method of the ESD family, but method("
-                    + method.name() + ") is chosen: " + method.name() + " does not use preserve(..); drop one of them");
-        }
-        if (params != null && !method.usesParams()) {
-            throw new IllegalArgumentException("train(" + params.name() + ") is not used by " + method.name()
-                    + ", which chooses the tensors it edits itself; drop train(..)");
-        }
-    }
-
-    /** NaN or ∞ in a setting would silently train NaN weights. */
-    private static void requireFinite(String name, double v) {
-        Finite.require(name, v);
-    }
-
-    private void validatePreserve(int nTargets, Vocabulary vocab) {
-        if (preserve instanceof Preserve.Adversarial a) {
-            int pool = Math.min(a.kClosest(), vocab.plainWordCount());
-            if (a.k() <= 0) throw new IllegalArgumentException("adversarial(K) needs K ≥ 1, got " + a.k());
-            if (a.kClosest() <= 0) throw new IllegalArgumentException("kClosest must be ≥ 1, got " + a.kClosest());
-            if (a.k() > pool) {
-                throw new IllegalArgumentException("adversarial(" + a.k() + ") asks for more concepts than the candidate pool has: "
-                        + pool + " (kClosest " + a.kClosest() + ", " + vocab.plainWordCount() + " usable words in " + vocab + ")");
+        Map<Option, Boolean> set = new EnumMap<>(Option.class);
+        set.put(Option.TRAIN, params != null);
+        set.put(Option.ITERATIONS, iterations != null);
+        set.put(Option.LEARNING_RATE, learningRate != null);
+        set.put(Option.SEED, seed != null);
+        set.put(Option.DDIM_GRID, ddimGrid != null);
+        set.put(Option.LATENT_SIZE, latentSize != null);
+        set.put(Option.START_GUIDANCE, startGuidance != null);
+        set.put(Option.NEGATIVE_GUIDANCE, negativeGuidance != null);
+        set.put(Option.COMPAT, compat != null);
+        set.put(Option.CHECKPOINTS, checkpointEvery > 0 || resumeDir != null);
+        for (Map.Entry<Option, Boolean> e : set.entrySet()) {
+            if (e.getValue() && !method.options().contains(e.getKey())) {
+                throw new IllegalArgumentException(e.getKey().wither() + "(..) is not used by " + method.name()
+                        + " (it reads " + (method.options().isEmpty() ? "none of the common options" : method.options().stream()
+                        .map(Option::wither).toList()) + "); drop " + e.getKey().wither() + "(..)");
             }
-            if (a.k() % nTargets != 0) {
-                throw new IllegalArgumentException("K = " + a.k() + " must be divisible by the number of targets (" + nTargets + ")");
-            }
-            if (a.pgdSteps() < 1) throw new IllegalArgumentException("pgdSteps P must be ≥ 1, got " + a.pgdSteps());
-            if (!(a.temperature() > 0) || Double.isInfinite(a.temperature())) throw new IllegalArgumentException("Gumbel temperature must be > 0, got " + a.temperature());
-            if (!(a.learningRate() > 0) || Double.isInfinite(a.learningRate())) throw new IllegalArgumentException("Gumbel learning rate must be > 0, got " + a.learningRate());
-        } else if (preserve instanceof Preserve.Continuous c) {
-            if (c.pgdSteps() < 0) throw new IllegalArgumentException("pgdSteps must be ≥ 0, got " + c.pgdSteps());
         }
     }
 
-    /** Validates, then trains; a cancelled run returns its partial result flagged {@code cancelled()}. */
+    /** Validates, then runs the method; a cancelled run returns its partial result flagged {@code cancelled()}. */
     public ErasureResult run() {
         Settings s = settings();
         Djl.gradOffOnThisThread(); // grad mode is per thread: any thread may run this
-        Method m = method != null ? method : new EsdFamily(preserve); // preserve(..) is the ESD family's choice
-        m.validate(model, s);
-        return new ErasureResult(m.run(model, s, listener, resumeDir));
+        return new ErasureResult(method.run(model, s, listener, resumeDir));
     }
 }

@@ -15,19 +15,14 @@ import dev.erasure.sd.ClipTextModel;
 import ai.djl.ndarray.NDArray;
 import dev.erasure.sd.Weights;
 import dev.erasure.sd.io.Safetensors;
-import tech.tablesaw.api.DoubleColumn;
-import tech.tablesaw.api.IntColumn;
-import tech.tablesaw.api.StringColumn;
+import dev.erasure.viz.RecordTable;
 import tech.tablesaw.api.Table;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The outcome of an erasure run: the trained tensors (over the shared frozen UNet), the history
@@ -122,8 +117,14 @@ public final class ErasureResult implements AutoCloseable {
         return Duration.ofNanos(outcome.nanos());
     }
 
-    public List<StepRecord> records() {
+    /** The history, one record per loop iteration, of the method's own kind (see {@link #records(Class)}). */
+    public List<? extends StepRecord> records() {
         return outcome.records();
+    }
+
+    /** The history as the method's own records, e.g. {@code records(AdversarialPreservation.Step.class)} for EAP's π. */
+    public <R extends StepRecord> List<R> records(Class<R> type) {
+        return outcome.records(type);
     }
 
     /** EAP's candidate sets, one per target (empty for other methods). */
@@ -132,40 +133,21 @@ public final class ErasureResult implements AutoCloseable {
     }
 
     /**
-     * One row per loop iteration: iteration, step, phase, target, k, t, every loss column,
-     * the sampled adversarial concept, max π probability and the π distribution (space-separated).
+     * One row per loop iteration, one column per component of the method's record (e.g. EAP:
+     * iteration, step, phase, target, k, t, every loss, adversarial, pi_max and pi as space-separated
+     * probabilities).
      */
     public Table history() {
-        List<StepRecord> records = outcome.records();
-        Set<String> lossNames = new LinkedHashSet<>();
-        for (StepRecord r : records) lossNames.addAll(r.losses().keySet());
-        Table t = Table.create(method() + " history",
-                IntColumn.create("iteration", records.stream().mapToInt(StepRecord::iteration).toArray()),
-                IntColumn.create("step", records.stream().mapToInt(StepRecord::step).toArray()),
-                StringColumn.create("phase", records.stream().map(StepRecord::phase).toArray(String[]::new)),
-                StringColumn.create("target", records.stream().map(StepRecord::target).toArray(String[]::new)),
-                IntColumn.create("k", records.stream().mapToInt(StepRecord::k).toArray()),
-                IntColumn.create("t", records.stream().mapToInt(StepRecord::t).toArray()));
-        for (String name : lossNames) {
-            t.addColumns(DoubleColumn.create(name, records.stream()
-                    .mapToDouble(r -> r.losses().getOrDefault(name, Double.NaN)).toArray()));
+        return RecordTable.of(method() + " history", recordClass(), records().stream().map(Record.class::cast).toList());
+    }
+
+    /** Every method's history record is a Java record (its components are the table's columns). */
+    @SuppressWarnings("unchecked")
+    private Class<? extends Record> recordClass() {
+        if (!Record.class.isAssignableFrom(outcome.recordType())) {
+            throw new IllegalStateException(method() + "'s history record " + outcome.recordType().getName() + " is not a record");
         }
-        t.addColumns(StringColumn.create("adversarial", records.stream().map(StepRecord::adversarial).toArray(String[]::new)));
-        t.addColumns(DoubleColumn.create("pi_max", records.stream().mapToDouble(r -> max(r.pi())).toArray()));
-        t.addColumns(StringColumn.create("pi", records.stream().map(r -> join(r.pi())).toArray(String[]::new)));
-        return t;
-    }
-
-    private static double max(double[] p) {
-        double m = Double.NaN;
-        for (double v : p) m = Double.isNaN(m) ? v : Math.max(m, v);
-        return m;
-    }
-
-    private static String join(double[] p) {
-        StringBuilder b = new StringBuilder();
-        for (double v : p) b.append(b.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.5f", v));
-        return b.toString();
+        return (Class<? extends Record>) outcome.recordType();
     }
 
     /** Writes the trained UNet tensors (diffusers names) as safetensors, atomically; see {@link #saveTextEncoder}. */
@@ -187,7 +169,7 @@ public final class ErasureResult implements AutoCloseable {
         m.put("erasure.method", method());
         m.put("erasure.targets", String.join(", ", settings().targets()));
         m.put("erasure.params", settings().params().name());
-        m.put("erasure.steps", Integer.toString(stepsDone()));
+        m.put("erasure.steps", Integer.toString(stepsDone())); // the key files were first written with: θ updates
         m.put("erasure.compat", settings().compat().name());
         m.put("erasure.seed", Long.toString(settings().seed()));
         return m;
@@ -204,7 +186,7 @@ public final class ErasureResult implements AutoCloseable {
 
     @Override
     public String toString() {
-        return method() + " of " + settings().targets() + ": " + stepsDone() + "/" + settings().steps() + " steps"
+        return method() + " of " + settings().targets() + ": " + stepsDone() + "/" + settings().iterations() + " iterations"
                 + (cancelled() ? " (cancelled)" : "") + ", " + (changedTensors().size() + textEncoderTensors().size()) + " tensors trained";
     }
 }

@@ -5,6 +5,7 @@ import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
 import dev.erasure.core.Vocabulary;
 import dev.erasure.erase.ErasureModel;
+import dev.erasure.erase.EsdFamily;
 import dev.erasure.erase.Uce;
 import dev.erasure.progress.ProgressListener;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,6 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 /**
@@ -60,7 +60,7 @@ class ErasureWithersTest {
         assertEquals(List.of("a", "b"), base.targets("a", "b").targets());
         assertEquals(",", base.separator(",").separator());
         Preserve p = Preserve.adversarial(8);
-        assertSame(p, base.preserve(p).preserve());
+        assertEquals(new EsdFamily(p, null), base.preserve(p).method(), "preserve(..) chooses the ESD family with it");
         Params params = Params.full();
         assertSame(params, base.train(params).params());
         assertEquals(12, base.iterations(12).iterations());
@@ -69,12 +69,11 @@ class ErasureWithersTest {
         assertEquals(1L << 40, base.seed(1L << 40).seed());
         Vocabulary v = Vocabulary.of(List.of("cat", "dog"));
         Erasure named = base.vocabulary("EN3K");
-        assertEquals("EN3K", named.vocabularyName());
-        assertNull(named.vocabulary());
+        assertEquals("EN3K", ((EsdFamily) named.method()).vocabulary().name());
         Erasure given = named.vocabulary(v);
-        assertSame(v, given.vocabulary());
-        assertNull(given.vocabularyName(), "a vocabulary replaces the name");
-        assertNull(given.vocabulary("EN3K").vocabulary(), "a name replaces the vocabulary");
+        assertSame(v, ((EsdFamily) given.method()).vocabulary(), "a vocabulary replaces the named one");
+        assertSame(v, ((EsdFamily) given.preserve(p).method()).vocabulary(), "preserve(..) keeps the vocabulary");
+        assertEquals(p, ((EsdFamily) given.preserve(p).method()).preserve());
         assertEquals(20, base.ddimGrid(20).ddimGrid());
         assertEquals(21, base.ddimSteps(21).ddimGrid());
         assertEquals(32, base.latentSize(32).latentSize());

@@ -76,10 +76,16 @@ class RecordWithersTest {
             "Erasure.imageSize", new Object[]{128},
             "LoadOptions.device(String)", new Object[]{"cpu"},
             "LoadOptions.dtype", new Object[]{DataType.FLOAT16},
-            "EsdFamily.preserve", new Object[]{Preserve.neutral()});
+            "EsdFamily.preserve", new Object[]{Preserve.neutral()},
+            "Erasure.vocabulary(String)", new Object[]{"EN3K"},
+            "EsdFamily.vocabulary(String)", new Object[]{"EN3K"});
 
-    /** Withers that store a conversion of their argument (tested on their own). */
-    static final Set<String> CONVERTING = Set.of("Erasure.imageSize", "LoadOptions.device(String)");
+    /**
+     * Withers that store a conversion of their argument, or store it inside the chosen method
+     * (Erasure's ESD-family options): tested on their own (ErasureWithersTest, MethodsTest).
+     */
+    static final Set<String> CONVERTING = Set.of("Erasure.imageSize", "LoadOptions.device(String)", "Erasure.preserve",
+            "Erasure.vocabulary(Vocabulary)", "Erasure.vocabulary(String)", "EsdFamily.vocabulary(String)");
 
     @BeforeAll
     static void load() {
@@ -99,8 +105,7 @@ class RecordWithersTest {
                 ConceptAblation.style(), AdvUnlearn.readme(), AdvAnchor.readme(), Uce.defaults(),
                 UnlearnDiffAtk.defaults(), Sensitivity.of(sd, sd), Sensitivity.noisePredictions(sd, sd),
                 Preserve.adversarial(8), Preserve.continuous(), TextEncoderParams.full(), EsdFamily.esd(),
-                new Settings(List.of("cat"), Preserve.none(), Params.crossAttention(), 10, 1e-5, 0, Vocabulary.of(List.of("dog")),
-                        50, 64, 3f, 1f, Compat.OFFICIAL, 0, null),
+                new Settings(List.of("cat"), Params.crossAttention(), 10, 1e-5, 0, 50, 64, 3f, 1f, Compat.OFFICIAL, 0, null),
                 Generation.of("a cat"), LoadOptions.defaults(), SizeConditioning.of(64, 64),
                 new Conditioning(manager.zeros(new Shape(1, 2, 4)), manager.zeros(new Shape(1, 4)), manager.zeros(new Shape(1, 6))),
                 SlurmJob.of("job", 2, Path.of("repo"), Path.of("study"), Path.of("results")),

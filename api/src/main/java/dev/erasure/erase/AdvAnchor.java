@@ -7,6 +7,8 @@ import dev.erasure.progress.ProgressListener;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
+import java.util.EnumSet;
 import java.util.Objects;
 
 /**
@@ -40,6 +42,26 @@ import java.util.Objects;
 public record AdvAnchor(Schedule schedule, Loss loss, double deltaLearningRate, int images, int innerSteps,
                         double preserveWeight, double imageGuidance, double deltaInitScale, String conceptTemplate,
                         String anchorTemplate, String genericPrompt) implements Method {
+    /**
+     * One AdvAnchor loop iteration.
+     *
+     * @param phase  "model" (a θ update, in ALTERNATING after the δ loop) or "adversary" (δ updates only)
+     * @param image  the training image it used
+     * @param anchor the adversarial anchor "c_adv + δ" the target is pulled towards
+     */
+    public record Step(int iteration, int step, String phase, String target, int image, int k, int t,
+                       Map<String, Double> losses, String anchor) implements StepRecord {
+        @Override
+        public boolean updatesModel() {
+            return AdversarialPreservation.MODEL_PHASE.equals(phase);
+        }
+
+        @Override
+        public String status() {
+            return phase + ": " + target + " vs " + anchor;
+        }
+    }
+
     /** The δ-vs-θ optimisation order. */
     public enum Schedule {
         /** op1: per image, an inner δ loop then one θ step on the same noisy latent. */
@@ -163,6 +185,12 @@ public record AdvAnchor(Schedule schedule, Loss loss, double deltaLearningRate, 
         return "AdvAnchor";
     }
 
+    /** Every common option but the ESD target's: its images use {@link #imageGuidance}, its loss no η. */
+    @Override
+    public Set<Option> options() {
+        return EnumSet.complementOf(EnumSet.of(Option.START_GUIDANCE, Option.NEGATIVE_GUIDANCE));
+    }
+
     @Override
     public void validate(ErasureModel model, Settings settings) {
         if (settings.targets().size() != 1) {
@@ -181,7 +209,7 @@ public record AdvAnchor(Schedule schedule, Loss loss, double deltaLearningRate, 
      */
     @Override
     public Outcome run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir) {
-        Settings theta = AdvAnchorLoop.thetaSteps(settings, images);
+        Settings theta = AdvAnchorLoop.thetaIterations(settings, images);
         if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, theta, configuration(theta)); // before any compute
         long t0 = System.nanoTime();
         Session s = new Session(model, theta);
@@ -197,7 +225,7 @@ public record AdvAnchor(Schedule schedule, Loss loss, double deltaLearningRate, 
                 "deltaLearningRate", deltaLearningRate, "innerSteps", innerSteps, "preserveWeight", preserveWeight,
                 "imageGuidance", imageGuidance, "deltaInitScale", deltaInitScale, "conceptPrompt", conceptTemplate,
                 "anchorPrompt", anchorTemplate, "genericPrompt", genericPrompt);
-        if (schedule != Schedule.ALTERNATING) c.put("min(steps, AdvAnchor.images)", String.valueOf(theta.steps()));
+        if (schedule != Schedule.ALTERNATING) c.put("min(steps, AdvAnchor.images)", String.valueOf(theta.iterations())); // the key checkpoints were written with
         return c;
     }
 }

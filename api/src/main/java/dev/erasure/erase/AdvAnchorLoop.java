@@ -25,7 +25,8 @@ import java.util.Map;
  * steps, then the θ steps). Random draws: δ's init, then per training sample (image latent on first
  * use, k, t, q_sample noise).
  */
-final class AdvAnchorLoop implements ErasureMethod {
+final class AdvAnchorLoop implements ErasureMethod<AdvAnchor.Step> {
+
     private final Session s;
     private final AdvAnchor options;
     private final int images;
@@ -46,7 +47,7 @@ final class AdvAnchorLoop implements ErasureMethod {
     AdvAnchorLoop(Session s, AdvAnchor options) {
         this.s = s;
         this.options = options;
-        this.images = s.settings().steps();
+        this.images = s.settings().iterations();
         String p = s.settings().targets().get(0);
         this.words = words(p);
         Conditioning states = s.keep(s.condition(List.of(options.conceptPrompt(p), options.genericPrompt(), options.anchorPrompt(p), p)));
@@ -69,9 +70,9 @@ final class AdvAnchorLoop implements ErasureMethod {
         return concept.strip().split("\\s+").length;
     }
 
-    /** The settings with steps = θ steps = min(steps, images). */
-    static Settings thetaSteps(Settings x, int images) {
-        return x.steps(Math.min(x.steps(), images));
+    /** The settings with iterations = θ updates = min(iterations, images). */
+    static Settings thetaIterations(Settings x, int images) {
+        return x.iterations(Math.min(x.iterations(), images));
     }
 
     @Override
@@ -89,7 +90,12 @@ final class AdvAnchorLoop implements ErasureMethod {
     }
 
     @Override
-    public StepRecord iterate(int i) {
+    public Class<AdvAnchor.Step> recordType() {
+        return AdvAnchor.Step.class;
+    }
+
+    @Override
+    public AdvAnchor.Step iterate(int i) {
         try (NDScope scope = new NDScope()) {
             int deltaIterations = (iterationsPerStep() - 1) * images;
             Map<String, Double> losses = new LinkedHashMap<>();
@@ -101,7 +107,7 @@ final class AdvAnchorLoop implements ErasureMethod {
                 losses.put("adversarial", deltaLoop(x, options.innerSteps()));
                 losses.putAll(thetaStep(x));
                 step = i + 1;
-                phase = "model";
+                phase = AdversarialPreservation.MODEL_PHASE;
             } else if (i < deltaIterations) {
                 x = sample(i % images);
                 boolean single = options.schedule() == AdvAnchor.Schedule.CYCLICAL;
@@ -112,10 +118,10 @@ final class AdvAnchorLoop implements ErasureMethod {
                 x = sample(i - deltaIterations);
                 losses.putAll(thetaStep(x));
                 step = i - deltaIterations + 1;
-                phase = "model";
+                phase = AdversarialPreservation.MODEL_PHASE;
             }
-            return new StepRecord(i, step, phase, s.settings().targets().get(0), x.k(), x.t(), losses,
-                    options.anchorPrompt(s.settings().targets().get(0)) + " + δ", new double[0]);
+            String target = s.settings().targets().get(0);
+            return new AdvAnchor.Step(i, step, phase, target, x.image(), x.k(), x.t(), losses, options.anchorPrompt(target) + " + δ");
         }
     }
 
@@ -134,7 +140,7 @@ final class AdvAnchorLoop implements ErasureMethod {
     /** Training image i's clean latent: generated once by the frozen model from the bare prompt. */
     private NDArray latent(int image) {
         while (latents.size() <= image) {
-            GenLatent full = new GenLatent(s.model().alphasCumprod(), s.settings().ddimSteps(), Compat.CORRECTED);
+            GenLatent full = new GenLatent(s.model().alphasCumprod(), s.settings().ddimGrid(), Compat.CORRECTED);
             NDArray noise = s.noise();
             NDArray z = full.run(GuidedNoise.cfg(s.frozenUnet(), bare, s.uncond(), (float) options.imageGuidance()), noise, 0);
             latents.add(s.keep(z));

@@ -10,6 +10,8 @@ import dev.erasure.sd.StableDiffusion;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.EnumSet;
 import java.util.Objects;
 
 /**
@@ -37,6 +39,20 @@ import java.util.Objects;
 public record AdvUnlearn(TextEncoderParams textEncoder, List<String> retain, int retainBatch, double retainWeight,
                          int warmup, int attackEvery, int adversarialTokens, int attackSteps, double attackLearningRate,
                          Init init, boolean signGradient) implements Method {
+    /**
+     * One AdvUnlearn iteration (one θ update of the text encoder).
+     *
+     * @param adversarial the attack the target was trained against this iteration ("" before the
+     *                    warm-up ends: the plain target)
+     */
+    public record Step(int iteration, int step, String target, int k, int t, Map<String, Double> losses,
+                       String adversarial) implements StepRecord {
+        @Override
+        public String status() {
+            return adversarial.isEmpty() ? target : target + " vs " + adversarial;
+        }
+    }
+
     /** {@code --attack_init}: fresh random token embeddings each attack, or continue from the last prompt. */
     public enum Init { RANDOM, LATEST }
 
@@ -148,9 +164,10 @@ public record AdvUnlearn(TextEncoderParams textEncoder, List<String> retain, int
         return init;
     }
 
+    /** Every common option but train(..): θ is the text-encoder subset {@link #textEncoder()} selects. */
     @Override
-    public boolean usesParams() {
-        return false;
+    public Set<Option> options() {
+        return EnumSet.complementOf(EnumSet.of(Option.TRAIN));
     }
 
     @Override

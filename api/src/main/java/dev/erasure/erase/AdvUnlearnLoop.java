@@ -26,7 +26,8 @@ import java.util.Map;
  * k_t, t, x_T, the retain prompt indices and one x_T per retain prompt. E_orig (targets, retain prompts,
  * GenLatent conditioning, ESD targets) is always the original encoder; E_ϕ the trained one.
  */
-final class AdvUnlearnLoop implements ErasureMethod {
+final class AdvUnlearnLoop implements ErasureMethod<AdvUnlearn.Step> {
+
     private final Session s;
     private final AdvUnlearn options;
     private final ClipTextModel phi;
@@ -62,7 +63,12 @@ final class AdvUnlearnLoop implements ErasureMethod {
     }
 
     @Override
-    public StepRecord iterate(int i) {
+    public Class<AdvUnlearn.Step> recordType() {
+        return AdvUnlearn.Step.class;
+    }
+
+    @Override
+    public AdvUnlearn.Step iterate(int i) {
         try (NDScope scope = new NDScope()) {
             int w = s.random().nextInt(s.settings().targets().size());
             double attackLoss = Double.NaN;
@@ -104,8 +110,8 @@ final class AdvUnlearnLoop implements ErasureMethod {
             losses.put("erase", erase);
             if (r != null) losses.put("retain", retainLoss);
             if (!Double.isNaN(attackLoss)) losses.put("attack", attackLoss);
-            return new StepRecord(i, i + 1, "model", s.settings().targets().get(w), kt[0], kt[1], losses,
-                    useAdversarial ? "prefix soft prompt ×" + options.adversarialTokens() : "", new double[0]);
+            return new AdvUnlearn.Step(i, i + 1, s.settings().targets().get(w), kt[0], kt[1], losses,
+                    useAdversarial ? "prefix soft prompt ×" + options.adversarialTokens() : "");
         }
     }
 

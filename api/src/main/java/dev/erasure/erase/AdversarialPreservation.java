@@ -31,11 +31,15 @@ import java.util.Map;
  * straight-through softmax). Adversary iterations skip z_e and the erase loss, which cannot
  * affect π's gradient, and record no θ gradient.
  */
-public final class AdversarialPreservation implements ErasureMethod {
+public final class AdversarialPreservation implements ErasureMethod<AdversarialPreservation.Step> {
     /** The name of its runs' histories and results. */
     static final String NAME = "EAP";
 
+    /** Phase of an iteration that updates θ; the others update π. */
+    public static final String MODEL_PHASE = "model";
+
     private final Session s;
+    private final EsdFamily family;
     private final Preserve.Adversarial cfg;
     private final List<CandidateSet> candidates = new ArrayList<>();
     private final List<Conditioning> candidateConditions = new ArrayList<>();
@@ -43,12 +47,36 @@ public final class AdversarialPreservation implements ErasureMethod {
     private final Adam piAdam;
     private float[] lastAdversaryGradient = new float[0];
 
-    public AdversarialPreservation(Session session, Preserve.Adversarial cfg) {
+    /**
+     * One EAP loop iteration.
+     *
+     * @param phase       "model" (θ update) or "adversary" (π update)
+     * @param k           GenLatent grid index
+     * @param t           timestep the UNets were queried at
+     * @param adversarial the concept sampled from π (the hard Gumbel sample)
+     * @param pi          softmax(π) of the target's candidates after this iteration
+     */
+    public record Step(int iteration, int step, String phase, String target, int k, int t, Map<String, Double> losses,
+                       String adversarial, double[] pi) implements StepRecord {
+        @Override
+        public boolean updatesModel() {
+            return MODEL_PHASE.equals(phase);
+        }
+
+        @Override
+        public String status() {
+            return phase + ": " + target + " vs " + adversarial;
+        }
+    }
+
+    /** EAP as {@code family} configures it (its {@link Preserve.Adversarial} and candidate vocabulary). */
+    public AdversarialPreservation(Session session, EsdFamily family) {
         this.s = session;
-        this.cfg = cfg;
+        this.family = family;
+        this.cfg = (Preserve.Adversarial) family.preserve();
         Map<String, NDArray> params = new LinkedHashMap<>();
         for (String target : session.settings().targets()) {
-            CandidateSet set = CandidateSet.build(session.model(), target, session.settings().vocabulary(),
+            CandidateSet set = CandidateSet.build(session.model(), target, family.vocabularyOrDefault(),
                     cfg.kClosest(), cfg.k(), session.settings().compat(),
                     session.settings().targets());
             candidates.add(set);
@@ -64,6 +92,16 @@ public final class AdversarialPreservation implements ErasureMethod {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public Class<Step> recordType() {
+        return Step.class;
+    }
+
+    @Override
+    public Map<String, String> configuration() {
+        return family.configuration();
     }
 
     @Override
@@ -87,7 +125,7 @@ public final class AdversarialPreservation implements ErasureMethod {
     }
 
     @Override
-    public StepRecord iterate(int iteration) {
+    public Step iterate(int iteration) {
         boolean modelStep = iteration % cfg.pgdSteps() == 0;
         s.adam().zeroGrad();
         piAdam.zeroGrad();
@@ -154,7 +192,7 @@ public final class AdversarialPreservation implements ErasureMethod {
                 piAdam.step();
             }
             int step = iteration / cfg.pgdSteps() + 1;
-            return new StepRecord(iteration, step, modelStep ? "model" : "adversary", s.settings().targets().get(w), k, t,
+            return new Step(iteration, step, modelStep ? MODEL_PHASE : "adversary", s.settings().targets().get(w), k, t,
                     losses, candidates.get(w).words().get(g0.index()), GumbelSoftmax.distribution(pi));
         }
     }

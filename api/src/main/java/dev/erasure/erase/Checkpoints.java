@@ -54,12 +54,20 @@ public final class Checkpoints {
      */
     record State(int iteration, long adamStep, long random, String fingerprint, Map<String, String> configuration,
                  String method, List<StepRecord> history, Integer threads) {
+        /** θ updates done (the last record's step). */
+        int stepsDone() {
+            return history.isEmpty() ? 0 : history.get(history.size() - 1).step();
+        }
     }
+
+    /** The values of a configuration in the order the first checkpoints joined them into "fingerprint". */
+    private static final List<String> FINGERPRINT_ORDER = List.of("targets", "preserve", "params", "learningRate", "seed",
+            "vocabulary", "ddimSteps", "latentSize", "startGuidance", "negativeGuidance", "compat");
 
     private Checkpoints() {
     }
 
-    public static void save(Path dir, int iteration, Session s, ErasureMethod m, List<StepRecord> history) {
+    public static void save(Path dir, int iteration, Session s, ErasureMethod m, List<? extends StepRecord> history) {
         Path tmp = null;
         try (NDScope scope = new NDScope()) { // closes the gradient wrappers a state() may hand out
             Files.createDirectories(dir);
@@ -70,8 +78,10 @@ public final class Checkpoints {
             Safetensors.save(tmp.resolve("optimizer.safetensors"), s.adam().state(), Map.of());
             Map<String, NDArray> ms = m.state();
             if (!ms.isEmpty()) Safetensors.save(tmp.resolve("method.safetensors"), ms, Map.of());
-            State st = new State(iteration, s.adam().stepCount(), s.random().state(), s.settings().fingerprint(),
-                    configuration(s.settings(), m.configuration()), m.name(), history, Djl.threads());
+            Map<String, String> configuration = configuration(s.settings(), m.configuration());
+            // declared as the interface, each record is written with its own class's fields (Gson's runtime type)
+            State st = new State(iteration, s.adam().stepCount(), s.random().state(), fingerprint(configuration),
+                    configuration, m.name(), List.copyOf(history), Djl.threads());
             AtomicFiles.writeString(tmp.resolve("state.json"), GSON.toJson(st));
             Path target = dir.resolve(name);
             if (Files.exists(target)) deleteTree(target);
@@ -103,12 +113,17 @@ public final class Checkpoints {
         }
     }
 
-    /** Reads state.json of the newest checkpoint (cheap: used to validate before any compute). */
-    static State readState(Path dir) {
+    /**
+     * Reads state.json of the newest checkpoint (cheap: used to validate before any compute), its
+     * history as the method's own records ({@code records}; a record that is only a {@link StepRecord}
+     * keeps the fields every method records).
+     */
+    static State readState(Path dir, Class<? extends StepRecord> records) {
         Path file = latest(dir).resolve("state.json");
         try {
             JsonObject o = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), JsonObject.class);
-            List<StepRecord> history = GSON.fromJson(o.get("history"), new TypeToken<List<StepRecord>>() { }.getType());
+            List<StepRecord> history = GSON.fromJson(o.get("history"),
+                    TypeToken.getParameterized(List.class, records).getType());
             Map<String, String> configuration = o.has("configuration")
                     ? GSON.fromJson(o.get("configuration"), new TypeToken<LinkedHashMap<String, String>>() { }.getType()) : null;
             return new State(o.get("iteration").getAsInt(), o.get("adamStep").getAsLong(), o.get("random").getAsLong(),
@@ -119,32 +134,28 @@ public final class Checkpoints {
         }
     }
 
-    /** Checks (cheaply, before any compute) that {@code dir} holds a checkpoint this configuration can resume. */
-    public static void requireCompatible(Path dir, Settings settings) {
-        requireCompatible(dir, settings, Map.of());
-    }
-
     /**
-     * As {@link #requireCompatible(Path, Settings)} for a method with settings of its own
-     * ({@link ErasureMethod#configuration()}); the error names every setting that differs.
+     * Checks (cheaply, before any compute) that {@code dir} holds a checkpoint these common settings
+     * and the method's own ({@link ErasureMethod#configuration()}) can resume; the error names every
+     * setting that differs.
      */
     public static void requireCompatible(Path dir, Settings settings, Map<String, String> method) {
-        State st = readState(dir);
+        State st = readState(dir, StepRecord.Common.class);
         List<String> differences = differences(st, settings, method);
         if (!differences.isEmpty()) {
             throw new IllegalArgumentException("checkpoint in " + dir + " was made with a different configuration:\n  "
                     + String.join("\n  ", differences));
         }
-        int done = st.history().isEmpty() ? 0 : st.history().get(st.history().size() - 1).step();
-        if (done > settings.steps()) {
-            throw new IllegalArgumentException("checkpoint in " + dir + " is at step " + done + ", beyond steps(" + settings.steps() + ")");
+        if (st.stepsDone() > settings.iterations()) {
+            throw new IllegalArgumentException("checkpoint in " + dir + " is at θ update " + st.stepsDone()
+                    + ", beyond iterations(" + settings.iterations() + ")");
         }
     }
 
     /** Loads the newest checkpoint into the session and method; returns the iteration to continue at. */
-    public static int restore(Path dir, Session s, ErasureMethod m, List<StepRecord> history) {
+    public static <R extends StepRecord> int restore(Path dir, Session s, ErasureMethod<R> m, List<R> history) {
         requireCompatible(dir, s.settings(), m.configuration());
-        State st = readState(dir);
+        State st = readState(dir, m.recordType());
         Path ckpt = latest(dir);
         try (NDManager tmp = s.manager().newSubManager()) {
             s.theta().load(Safetensors.load(ckpt.resolve("trainable.safetensors"), tmp), ckpt.toString());
@@ -158,7 +169,7 @@ public final class Checkpoints {
                     + Djl.threads() + ": the resumed weights will differ in the last bits from an uninterrupted run"
                     + " (set -Dai.djl.pytorch.num_threads=" + st.threads() + " to match)");
         }
-        history.addAll(st.history());
+        for (StepRecord r : st.history()) history.add(m.recordType().cast(r));
         return st.iteration();
     }
 
@@ -175,6 +186,33 @@ public final class Checkpoints {
         return out;
     }
 
+    /**
+     * A method record's settings for {@link ErasureMethod#configuration()}, derived from its
+     * components (a list by its size and hash, so a long prompt list stays one short line).
+     */
+    static Map<String, String> methodConfiguration(String method, Record options) {
+        List<Object> namesAndValues = new ArrayList<>();
+        for (java.lang.reflect.RecordComponent c : options.getClass().getRecordComponents()) {
+            Object v;
+            try {
+                v = c.getAccessor().invoke(options);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot read " + c.getName() + " of " + method, e);
+            }
+            if (v instanceof List<?> l) v = l.size() + " items, hash " + Integer.toHexString(l.hashCode());
+            namesAndValues.add(c.getName());
+            namesAndValues.add(v);
+        }
+        return methodConfiguration(method, namesAndValues.toArray());
+    }
+
+    /** The configuration's values joined in the first checkpoints' order (state.json "fingerprint"). */
+    private static String fingerprint(Map<String, String> configuration) {
+        List<String> values = new ArrayList<>();
+        for (String name : FINGERPRINT_ORDER) if (configuration.containsKey(name)) values.add(configuration.get(name));
+        return String.join(";", values);
+    }
+
     /** The common settings by name, then the method's own. */
     private static Map<String, String> configuration(Settings settings, Map<String, String> method) {
         Map<String, String> out = new LinkedHashMap<>(settings.configuration());
@@ -185,9 +223,10 @@ public final class Checkpoints {
     /** "name: saved in the checkpoint, current in this run" for every setting that differs. */
     private static List<String> differences(State st, Settings settings, Map<String, String> method) {
         if (st.configuration() == null) { // written before settings were named: only an ESD-family fingerprint
-            boolean same = method.isEmpty() && st.fingerprint().equals(settings.fingerprint());
+            String current = fingerprint(configuration(settings, method));
+            boolean same = !method.containsKey("method") && st.fingerprint().equals(current);
             return same ? List.of() : List.of("fingerprint: " + st.fingerprint() + " in the checkpoint, "
-                    + settings.fingerprint() + " in this run");
+                    + current + " in this run");
         }
         Map<String, String> saved = st.configuration();
         Map<String, String> current = configuration(settings, method);

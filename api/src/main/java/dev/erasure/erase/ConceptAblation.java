@@ -24,6 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.EnumSet;
 import java.util.Objects;
 
 /**
@@ -175,9 +177,13 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
         return Records.with(this, "hflip", on);
     }
 
+    /**
+     * θ updates, learning rate, seed, latent size and checkpoints; not train(..) (its group fixes θ),
+     * ddimGrid/startGuidance (its own {@link #anchorSampling}), negativeGuidance or compat (official only).
+     */
     @Override
-    public boolean usesParams() {
-        return false;
+    public Set<Option> options() {
+        return EnumSet.of(Option.ITERATIONS, Option.LEARNING_RATE, Option.SEED, Option.LATENT_SIZE, Option.CHECKPOINTS);
     }
 
     @Override
@@ -186,7 +192,7 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
     }
 
     @Override
-    public int defaultSteps() {
+    public int defaultIterations() {
         return DEFAULT_STEPS;
     }
 
@@ -206,7 +212,7 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
     @Override
     public Outcome run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeDir) {
         Settings s = settings.params(group.params()).ddimGrid(anchorSteps, (float) anchorGuidance).compat(Compat.OFFICIAL);
-        if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, s);
+        if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, s, Checkpoints.methodConfiguration(name(), this));
         return Trainer.run(model, s, listener, resumeDir, Loop::new);
     }
 
@@ -246,8 +252,16 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
         };
     }
 
+    /**
+     * One CA iteration (a batch of anchor images): the last sample's target, anchor prompt and
+     * timestep, and the batch's mean loss.
+     */
+    public record Step(int iteration, int step, String target, String anchor, int t, Map<String, Double> losses)
+            implements StepRecord {
+    }
+
     /** One training run: anchor latents made at construction, then one AdamW step per iteration. */
-    private final class Loop implements ErasureMethod {
+    private final class Loop implements ErasureMethod<Step> {
         private final Session s;
         private final List<String> prompts;
         private final NDArray anchors; // [n,C,H,W] z0, kept in the session's manager
@@ -277,11 +291,22 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
         }
 
         @Override
-        public StepRecord iterate(int iteration) {
+        public Class<Step> recordType() {
+            return Step.class;
+        }
+
+        @Override
+        public Map<String, String> configuration() {
+            return Checkpoints.methodConfiguration(name(), ConceptAblation.this);
+        }
+
+        @Override
+        public Step iterate(int iteration) {
             List<String> targets = s.settings().targets();
             double total = 0;
             int lastT = 0;
             String lastTarget = "";
+            String lastAnchor = "";
             s.adam().zeroGrad();
             for (int b = 0; b < batchSize; b++) {
                 try (NDScope scope = new NDScope()) {
@@ -307,12 +332,13 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
                     }
                     lastT = t;
                     lastTarget = target;
+                    lastAnchor = a;
                 }
             }
             clipAndDecay();
             s.adam().step();
             double mean = total / batchSize;
-            return new StepRecord(iteration, iteration + 1, "model", lastTarget, -1, lastT, Map.of("loss", mean), "", new double[0]);
+            return new Step(iteration, iteration + 1, lastTarget, lastAnchor, lastT, Map.of("loss", mean));
         }
 
         /** torch clip_grad_norm_(max 1, total 2-norm, scale max/(norm+1e-6)) then AdamW's p ← p(1 − lr·wd). */

@@ -26,18 +26,22 @@ import java.util.Map;
  * g = ∇_e MSE(X(z, ε_θ(z,t,e)), X(z, ε*(z,t,e))) (frozen branch constant),
  * e ← e + lr·g/‖g‖_F·‖e‖_F, no projection. On SDXL e_w is the target's prompt embeddings (what
  * cross-attention reads) and the target's pooled embedding and time ids go with it unchanged.
+ * Its iterations record what ESD's do ({@link Esd.Step}); the adversary's loss is one more loss column.
  */
-public final class ContinuousAdversarial implements ErasureMethod {
+public final class ContinuousAdversarial implements ErasureMethod<Esd.Step> {
     /** The name of its runs' histories and results. */
     static final String NAME = "EAP-PGD";
 
     private final Session s;
+    private final EsdFamily family;
     private final Preserve.Continuous cfg;
     private final List<NDArray> embeddings = new ArrayList<>();
 
-    public ContinuousAdversarial(Session session, Preserve.Continuous cfg) {
+    /** The family's continuous adversary ({@link Preserve.Continuous}) on a session. */
+    ContinuousAdversarial(Session session, EsdFamily family) {
         this.s = session;
-        this.cfg = cfg;
+        this.family = family;
+        this.cfg = (Preserve.Continuous) family.preserve();
         for (int i = 0; i < session.settings().targets().size(); i++) {
             embeddings.add(session.keep(Tensors.copyOf(session.target(i).promptEmbeds())));
         }
@@ -49,7 +53,17 @@ public final class ContinuousAdversarial implements ErasureMethod {
     }
 
     @Override
-    public StepRecord iterate(int iteration) {
+    public Class<Esd.Step> recordType() {
+        return Esd.Step.class;
+    }
+
+    @Override
+    public Map<String, String> configuration() {
+        return family.configuration();
+    }
+
+    @Override
+    public Esd.Step iterate(int iteration) {
         s.adam().zeroGrad();
         GenLatent gl = s.sampler();
         try (NDScope scope = new NDScope()) {
@@ -79,8 +93,7 @@ public final class ContinuousAdversarial implements ErasureMethod {
             }
             s.adam().step();
             losses.put("adversary", attack(w, ce));
-            return new StepRecord(iteration, iteration + 1, "model", s.settings().targets().get(w), k, t, losses,
-                    "<continuous>", new double[0]);
+            return new Esd.Step(iteration, iteration + 1, s.settings().targets().get(w), k, t, losses);
         }
     }
 

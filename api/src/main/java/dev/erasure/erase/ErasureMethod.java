@@ -6,9 +6,16 @@ import ai.djl.ndarray.NDArray;
 import java.util.List;
 import java.util.Map;
 
-/** One erasure algorithm: its per-iteration schedule and loss; the loop around it is shared ({@link Trainer}). */
-public interface ErasureMethod {
+/**
+ * One erasure algorithm: its per-iteration schedule and loss; the loop around it is shared ({@link Trainer}).
+ *
+ * @param <R> the record of one iteration this method writes into the history
+ */
+public interface ErasureMethod<R extends StepRecord> {
     String name();
+
+    /** The class of this method's history records (read back from checkpoints as such). */
+    Class<R> recordType();
 
     /** Loop iterations per θ update (EAP: P = pgd_num_steps; others 1). */
     default int iterationsPerStep() {
@@ -16,7 +23,7 @@ public interface ErasureMethod {
     }
 
     /** Runs loop iteration i (sampling, latents, losses, backward, optimiser steps). */
-    StepRecord iterate(int iteration);
+    R iterate(int iteration);
 
     /** Method state beyond θ and its Adam (π and its Adam, an adversarial embedding), for checkpoints. */
     default Map<String, NDArray> state() {
@@ -28,7 +35,7 @@ public interface ErasureMethod {
 
     /**
      * The method's own settings a checkpoint must match to be resumed, by name (beyond the common
-     * {@link Settings#configuration()}); empty for the ESD family, whose settings are all common.
+     * {@link Settings#configuration()}).
      */
     default Map<String, String> configuration() {
         return Map.of();

@@ -18,23 +18,49 @@ import java.util.Map;
  * gradient; frozen ε0 = ε*(z,t,c∅), εe = ε*(z,t,c_e); target y = ε0 − η(εe − ε0);
  * L = mean (ε_θ(z,t,c_e) − y)²; one Adam step on the selected θ.
  */
-public final class Esd implements ErasureMethod {
+public final class Esd implements ErasureMethod<Esd.Step> {
     /** The name of its runs' histories and results. */
     static final String NAME = "ESD";
 
     private final Session s;
+    private final EsdFamily family;
+
+    /**
+     * One ESD iteration: the target, GenLatent grid index k and the timestep t the UNets were queried
+     * at, the loss ("loss" = "erase").
+     */
+    public record Step(int iteration, int step, String target, int k, int t, Map<String, Double> losses)
+            implements StepRecord {
+    }
 
     /** A drawn training example: target index, grid index k, query timestep t, latent z, ESD target y. */
     public record Sample(int target, int k, int t, NDArray latent, NDArray goal) {
     }
 
+    /** Plain ESD on a session. */
     public Esd(Session session) {
+        this(session, EsdFamily.esd());
+    }
+
+    /** ESD as {@code family} runs it (its configuration goes into checkpoints). */
+    Esd(Session session, EsdFamily family) {
         this.s = session;
+        this.family = family;
     }
 
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public Class<Step> recordType() {
+        return Step.class;
+    }
+
+    @Override
+    public Map<String, String> configuration() {
+        return family.configuration();
     }
 
     /** Draws w, k, t, x_T (in this order), generates z and computes y; grad mode must be off. */
@@ -60,7 +86,7 @@ public final class Esd implements ErasureMethod {
     }
 
     @Override
-    public StepRecord iterate(int iteration) {
+    public Step iterate(int iteration) {
         s.adam().zeroGrad();
         try (NDScope scope = new NDScope()) {
             Sample x = draw();
@@ -71,8 +97,8 @@ public final class Esd implements ErasureMethod {
                 value = loss.getFloat();
             }
             s.adam().step();
-            return new StepRecord(iteration, iteration + 1, "model", s.settings().targets().get(x.target()), x.k(), x.t(),
-                    Map.of("loss", value, "erase", value), "", new double[0]);
+            return new Step(iteration, iteration + 1, s.settings().targets().get(x.target()), x.k(), x.t(),
+                    Map.of("loss", value, "erase", value));
         }
     }
 

@@ -16,19 +16,31 @@ import java.util.Map;
  * MSE(ε_θ(z_e,t,E(r)), ε*(z_e,t,E(r))) in ε-space on the target's latent, r drawn uniformly
  * from {preserved words, ""} after the ESD draws. {@code Preserve.neutral()} is r = "" only.
  */
-public final class FixedPreservation implements ErasureMethod {
+public final class FixedPreservation implements ErasureMethod<FixedPreservation.Step> {
     /** The name of its runs' histories and results. */
     static final String NAME = "ESD+preserve";
 
     private final Session s;
+    private final EsdFamily family;
     private final Esd esd;
     private final List<String> pool;
     private final Conditioning pooled;
 
-    public FixedPreservation(Session session, Preserve.Fixed preserve) {
+    /** One iteration: ESD's fields, the preserved concept r drawn from the pool and the losses (erase, preserve). */
+    public record Step(int iteration, int step, String target, int k, int t, Map<String, Double> losses, String preserved)
+            implements StepRecord {
+        @Override
+        public String status() {
+            return target + ", keeping " + (preserved.isEmpty() ? "\"\"" : preserved);
+        }
+    }
+
+    /** The family's fixed preservation ({@link Preserve.Fixed}) on a session. */
+    FixedPreservation(Session session, EsdFamily family) {
         this.s = session;
-        this.esd = new Esd(session);
-        this.pool = preserve.pool();
+        this.family = family;
+        this.esd = new Esd(session, family);
+        this.pool = ((Preserve.Fixed) family.preserve()).pool();
         this.pooled = session.keep(session.condition(pool));
     }
 
@@ -38,7 +50,17 @@ public final class FixedPreservation implements ErasureMethod {
     }
 
     @Override
-    public StepRecord iterate(int iteration) {
+    public Class<Step> recordType() {
+        return Step.class;
+    }
+
+    @Override
+    public Map<String, String> configuration() {
+        return family.configuration();
+    }
+
+    @Override
+    public Step iterate(int iteration) {
         s.adam().zeroGrad();
         try (NDScope scope = new NDScope()) {
             Esd.Sample x = esd.draw();
@@ -62,8 +84,8 @@ public final class FixedPreservation implements ErasureMethod {
             losses.put("loss", erase + preserve);
             losses.put("erase", erase);
             losses.put("preserve", preserve);
-            return new StepRecord(iteration, iteration + 1, "model", s.settings().targets().get(x.target()), x.k(), x.t(),
-                    losses, pool.get(r), new double[0]);
+            return new Step(iteration, iteration + 1, s.settings().targets().get(x.target()), x.k(), x.t(),
+                    losses, pool.get(r));
         }
     }
 }

@@ -23,24 +23,24 @@ import dev.erasure.sd.nn.Nn;
  */
 public final class GenLatent {
     private final float[] alphasCumprod;
-    private final int steps;
+    private final int gridSize;
     private final int stride;
     private final Compat compat;
 
-    /** @param ddimSteps N, the DDIM grid size (50 in every official script) */
-    public GenLatent(float[] alphasCumprod, int ddimSteps, Compat compat) {
-        if (ddimSteps <= 1 || ddimSteps > alphasCumprod.length) {
-            throw new IllegalArgumentException("ddimSteps must be in [2, " + alphasCumprod.length + "], got " + ddimSteps);
+    /** @param ddimGrid N, the DDIM grid size (50 in every official script) */
+    public GenLatent(float[] alphasCumprod, int ddimGrid, Compat compat) {
+        if (ddimGrid <= 1 || ddimGrid > alphasCumprod.length) {
+            throw new IllegalArgumentException("ddimGrid must be in [2, " + alphasCumprod.length + "], got " + ddimGrid);
         }
         this.alphasCumprod = alphasCumprod.clone();
-        this.stride = alphasCumprod.length / ddimSteps;
-        this.steps = (alphasCumprod.length + stride - 1) / stride; // len(range(0, T, c))
+        this.stride = alphasCumprod.length / ddimGrid;
+        this.gridSize = (alphasCumprod.length + stride - 1) / stride; // len(range(0, T, c))
         this.compat = compat;
     }
 
     /** N, the number of grid indices k can take. */
-    public int steps() {
-        return steps;
+    public int gridSize() {
+        return gridSize;
     }
 
     /** τ_j. */
@@ -60,12 +60,12 @@ public final class GenLatent {
 
     /** Lower bound (inclusive) of t_ddpm for index k: round(T·k/N) (Python round, half to even). */
     public int ddpmLow(int k) {
-        return (int) Math.rint((double) k / steps * alphasCumprod.length);
+        return (int) Math.rint((double) k / gridSize * alphasCumprod.length);
     }
 
     /** Upper bound (exclusive) of t_ddpm for index k. */
     public int ddpmHigh(int k) {
-        return (int) Math.rint((double) (k + 1) / steps * alphasCumprod.length);
+        return (int) Math.rint((double) (k + 1) / gridSize * alphasCumprod.length);
     }
 
     /** The timestep the UNets are queried at for index k and drawn t_ddpm (OFFICIAL: t_ddpm; CORRECTED: τ_k). */
@@ -75,14 +75,14 @@ public final class GenLatent {
 
     /** How many guided noise evaluations {@link #run} makes for index k. */
     public int evaluations(int k) {
-        if (compat == Compat.CORRECTED) return steps - 1 - k;
-        return k <= 1 ? steps - 1 : steps - k;
+        if (compat == Compat.CORRECTED) return gridSize - 1 - k;
+        return k <= 1 ? gridSize - 1 : gridSize - k;
     }
 
     /** The grid indices {@link #run} visits for k, in order. */
     int[] visited(int k) {
         int n = evaluations(k);
-        int top = compat == Compat.OFFICIAL ? steps - 2 : steps - 1;
+        int top = compat == Compat.OFFICIAL ? gridSize - 2 : gridSize - 1;
         int[] js = new int[n];
         for (int i = 0; i < n; i++) js[i] = top - i;
         return js;
@@ -93,7 +93,7 @@ public final class GenLatent {
      * grad mode off. Checks for cancellation before every guided evaluation.
      */
     public NDArray run(GuidedNoise eps, NDArray noise, int k) {
-        if (k < 0 || k >= steps) throw new IllegalArgumentException("k must be in [0, " + steps + "), got " + k);
+        if (k < 0 || k >= gridSize) throw new IllegalArgumentException("k must be in [0, " + gridSize + "), got " + k);
         NDArray x = noise;
         for (int j : visited(k)) {
             Cancellation.checkIfCancelled();

@@ -14,12 +14,14 @@ import java.util.Map;
  * {@code ErasureResult} wraps it with the edited pipeline, saving and the history table.
  *
  * @param owner              what closing the result frees (the run's session or the edit's manager)
+ * @param recordType         the method's history record ({@link StepRecord.Common} for a method without a loop)
  * @param textEncoderTensors trained text-encoder tensors by transformers key; empty when θ is in the UNet
  * @param nanos              wall time of the run
  */
 public record Outcome(ErasureModel model, TrainableWeights trained, AutoCloseable owner,
                       Map<String, NDArray> textEncoderTensors, String method, List<CandidateSet> candidates,
-                      Settings settings, List<StepRecord> records, boolean cancelled, long nanos) {
+                      Settings settings, Class<? extends StepRecord> recordType, List<? extends StepRecord> records,
+                      boolean cancelled, long nanos) {
     public Outcome {
         textEncoderTensors = Collections.unmodifiableMap(new LinkedHashMap<>(textEncoderTensors));
         candidates = List.copyOf(candidates);
@@ -27,10 +29,10 @@ public record Outcome(ErasureModel model, TrainableWeights trained, AutoCloseabl
     }
 
     /** The outcome of the shared loop ({@link Trainer}) around a per-iteration method. */
-    static Outcome trained(Session s, ErasureMethod m, List<StepRecord> records, boolean cancelled, long nanos) {
+    static Outcome trained(Session s, ErasureMethod<?> m, List<? extends StepRecord> records, boolean cancelled, long nanos) {
         Map<String, NDArray> textEncoder = s.textEncoder() == null ? Map.of() : s.textEncoder().tensors();
-        return new Outcome(s.model(), s.trainable(), s, textEncoder, m.name(), m.candidates(), s.settings(), records,
-                cancelled, nanos);
+        return new Outcome(s.model(), s.trainable(), s, textEncoder, m.name(), m.candidates(), s.settings(), m.recordType(),
+                records, cancelled, nanos);
     }
 
     /**
@@ -40,7 +42,15 @@ public record Outcome(ErasureModel model, TrainableWeights trained, AutoCloseabl
     static Outcome edited(ErasureModel model, String method, Settings settings, Map<String, NDArray> edited,
                           AutoCloseable owner, long nanos) {
         return new Outcome(model, TrainableWeights.of(model.unetWeights(), edited), owner, Map.of(), method, List.of(),
-                settings, List.of(), false, nanos);
+                settings, StepRecord.Common.class, List.of(), false, nanos);
+    }
+
+    /** The history as the method's own records, e.g. {@code records(AdversarialPreservation.Step.class)}. */
+    public <R extends StepRecord> List<R> records(Class<R> type) {
+        if (!type.isAssignableFrom(recordType)) {
+            throw new IllegalArgumentException(method + " records " + recordType.getName() + ", not " + type.getName());
+        }
+        return records.stream().map(type::cast).toList();
     }
 
     /** θ updates done. */

@@ -59,7 +59,7 @@ public final class Session implements AutoCloseable {
                 : TrainableWeights.none(model.unetWeights());
         this.textEncoder = trainUnet ? null : TrainableWeights.copies(textEncoderWeights, textEncoderKeys, manager);
         this.adam = new Adam(theta().tensors(), settings.learningRate(), manager);
-        this.genLatent = new GenLatent(model.alphasCumprod(), settings.ddimSteps(), settings.compat());
+        this.genLatent = new GenLatent(model.alphasCumprod(), settings.ddimGrid(), settings.compat());
         this.frozenUnet = model.unet(model.unetWeights());
         this.trainedUnet = model.unet(trainable.overlay());
         this.uncond = keep(condition(List.of("")));
@@ -105,7 +105,7 @@ public final class Session implements AutoCloseable {
 
     /** Draws k ~ U{0..N−1} and t_ddpm ~ U[round(1000k/N), round(1000(k+1)/N)), returns {k, query timestep}. */
     public int[] drawTimestep() {
-        int k = random.nextInt(genLatent.steps());
+        int k = random.nextInt(genLatent.gridSize());
         int tDdpm = random.nextInt(genLatent.ddpmLow(k), genLatent.ddpmHigh(k));
         return new int[] {k, genLatent.queryTimestep(k, tDdpm)};
     }

@@ -3,18 +3,36 @@ package dev.erasure.erase;
 import java.util.Map;
 
 /**
- * One loop iteration of an erasure run, as the history records it.
- *
- * @param iteration   loop index i (EAP runs P·steps iterations)
- * @param step        θ updates done after this iteration
- * @param phase       "model" (θ update) or "adversary" (π / embedding update)
- * @param target      the erased concept sampled this iteration
- * @param k           GenLatent grid index
- * @param t           timestep the UNets were queried at
- * @param losses      named loss values ("loss", "erase", "preserve", …)
- * @param adversarial the sampled adversarial/preserved concept ("" when none)
- * @param pi          softmax(π) of the target's concept after this iteration (EAP), else empty
+ * One loop iteration of an erasure run, as its history records it. Each method records its own
+ * kind ({@link Esd.Step}, {@link FixedPreservation.Step}, {@link AdversarialPreservation.Step},
+ * {@link ConceptAblation.Step}, {@link AdvUnlearn.Step},
+ * {@link AdvAnchor.Step}); the shared loop, checkpoints, sweeps and the history table read only
+ * what every method records, and the table adds each record's own components as columns.
  */
-public record StepRecord(int iteration, int step, String phase, String target, int k, int t,
-                         Map<String, Double> losses, String adversarial, double[] pi) {
+public interface StepRecord {
+    /** Loop index i (EAP runs P loop iterations per θ update). */
+    int iteration();
+
+    /** θ updates done after this iteration. */
+    int step();
+
+    /** The erased concept this iteration trained on. */
+    String target();
+
+    /** Named loss values ("loss", "erase", "preserve", …). */
+    Map<String, Double> losses();
+
+    /** Whether this iteration updated θ (EAP and AdvAnchor also record the adversary's iterations). */
+    default boolean updatesModel() {
+        return true;
+    }
+
+    /** The progress bar's status line: the target, or what the adversary set against it. */
+    default String status() {
+        return target();
+    }
+
+    /** What every method records: read where the method's own kind does not matter (a checkpoint's position). */
+    record Common(int iteration, int step, String target, Map<String, Double> losses) implements StepRecord {
+    }
 }

@@ -1,7 +1,6 @@
 package dev.erasure.erase;
 
 import ai.djl.ndarray.NDArray;
-import dev.erasure.core.Preserve;
 import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
@@ -23,57 +22,45 @@ public final class Trainer {
     private Trainer() {
     }
 
-    /** The method class for a preservation choice. */
-    public static ErasureMethod method(Session s, Preserve preserve) {
-        if (preserve instanceof Preserve.None) return new Esd(s);
-        if (preserve instanceof Preserve.Fixed f) return new FixedPreservation(s, f);
-        if (preserve instanceof Preserve.Adversarial a) return new AdversarialPreservation(s, a);
-        if (preserve instanceof Preserve.Continuous c) return new ContinuousAdversarial(s, c);
-        throw new IllegalArgumentException("unknown preservation " + preserve);
-    }
-
-    public static Outcome run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeFrom) {
-        return run(model, settings, listener, resumeFrom, s -> method(s, settings.preserve()));
-    }
-
-    /** The shared loop around another per-iteration method (e.g. Concept Ablation) made from the run's session. */
+    /** The shared loop around a per-iteration method (the ESD family's, Concept Ablation's) made from the run's session. */
     public static Outcome run(ErasureModel model, Settings settings, ProgressListener listener, Path resumeFrom,
-                                    Function<Session, ErasureMethod> methodFactory) {
+                              Function<Session, ? extends ErasureMethod<?>> methodFactory) {
         long t0 = System.nanoTime();
         Session s = new Session(model, settings);
         return loop(s, methodFactory.apply(s), listener, resumeFrom, t0);
     }
 
     /**
-     * The shared loop for a method built outside {@link #method} (AdvUnlearn, AdvAnchor):
-     * {@code settings().steps() × iterationsPerStep()} iterations of {@code m} on session {@code s},
+     * The shared loop on a session the method made itself (AdvUnlearn, AdvAnchor):
+     * {@code settings().iterations() × iterationsPerStep()} loop iterations of {@code m} on session {@code s},
      * resumed from the newest checkpoint in {@code resumeFrom} if not null.
      */
-    public static Outcome loop(Session s, ErasureMethod m, ProgressListener listener, Path resumeFrom, long t0) {
+    public static <R extends StepRecord> Outcome loop(Session s, ErasureMethod<R> m, ProgressListener listener,
+                                                      Path resumeFrom, long t0) {
         Djl.gradOffOnThisThread(); // the optimiser's in-place updates need grad mode off on this thread
         ErasureModel model = s.model();
         Settings settings = s.settings();
-        List<StepRecord> history = new ArrayList<>();
+        List<R> history = new ArrayList<>();
         int start = resumeFrom == null ? 0 : Checkpoints.restore(resumeFrom, s, m, history);
         int perStep = m.iterationsPerStep();
-        int total = settings.steps() * perStep;
+        int total = settings.iterations() * perStep;
         if (start > total) {
-            throw new IllegalArgumentException("checkpoint is at iteration " + start + ", beyond this run's " + total
-                    + " (steps(" + settings.steps() + "))");
+            throw new IllegalArgumentException("checkpoint is at loop iteration " + start + ", beyond this run's " + total
+                    + " (iterations(" + settings.iterations() + "))");
         }
-        // The bar counts θ updates, the steps of steps(n) and of the result ("100/100 steps"), not loop
-        // iterations (EAP runs P per step); every iteration still reports and checks for cancellation.
-        try (Task task = Task.start(m.name() + " erase " + settings.targets(), settings.steps(), listener)) {
+        // The bar counts θ updates, those of iterations(n) and of the result ("100/100"), not loop
+        // iterations (EAP runs P per θ update); every loop iteration still reports and checks for cancellation.
+        try (Task task = Task.start(m.name() + " erase " + settings.targets(), settings.iterations(), listener)) {
             int stepsShown = stepOf(history);
             if (start > 0) task.step(stepsShown, null, "resumed at step " + stepsShown);
             for (int i = start; i < total; i++) {
-                StepRecord r = m.iterate(i);
+                R r = m.iterate(i);
                 requireFiniteLosses(r, i, settings);
                 history.add(r);
                 if (settings.checkpointEvery() > 0 && (i + 1) % (settings.checkpointEvery() * perStep) == 0) {
                     Checkpoints.save(settings.checkpointDir(), i + 1, s, m, history);
                 }
-                task.step(r.step() - stepsShown, metrics(r), status(r));
+                task.step(r.step() - stepsShown, metrics(r), r.status());
                 stepsShown = r.step();
             }
         } catch (CancelledException e) {
@@ -84,7 +71,7 @@ public final class Trainer {
     }
 
     /** θ updates done after {@code history}. */
-    private static int stepOf(List<StepRecord> history) {
+    private static int stepOf(List<? extends StepRecord> history) {
         return history.isEmpty() ? 0 : history.get(history.size() - 1).step();
     }
 
@@ -105,9 +92,5 @@ public final class Trainer {
         out.put("step", (double) r.step());
         out.putAll(r.losses());
         return out;
-    }
-
-    private static String status(StepRecord r) {
-        return r.adversarial().isEmpty() ? r.target() : r.phase() + ": " + r.target() + " vs " + r.adversarial();
     }
 }

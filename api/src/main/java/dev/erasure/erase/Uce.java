@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.EnumSet;
 import java.util.Objects;
 
 /**
@@ -148,9 +150,10 @@ public record Uce(Variant variant, Technique technique, List<String> guides, Lis
         return Records.with(this, "expand", Objects.requireNonNull(e, "expand"));
     }
 
+    /** A closed-form edit of the K/V projections from the targets alone: it reads none of the common options. */
     @Override
-    public boolean usesParams() {
-        return false;
+    public Set<Option> options() {
+        return EnumSet.noneOf(Option.class);
     }
 
     @Override

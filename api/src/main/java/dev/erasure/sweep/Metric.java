@@ -38,10 +38,10 @@ public interface Metric {
     /** The last θ-update value of a named loss ("loss", "erase", "preserve"). */
     static Metric finalLoss(String lossName) {
         return of("final_" + lossName, r -> {
-            List<StepRecord> rs = r.records();
+            List<? extends StepRecord> rs = r.records();
             for (int i = rs.size() - 1; i >= 0; i--) {
                 Double v = rs.get(i).losses().get(lossName);
-                if (v != null && Sweep.MODEL_PHASE.equals(rs.get(i).phase())) return v;
+                if (v != null && rs.get(i).updatesModel()) return v;
             }
             return Double.NaN;
         });

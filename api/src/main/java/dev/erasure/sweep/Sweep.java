@@ -43,7 +43,6 @@ import dev.erasure.progress.CancelledException;
  * every metric, and loss_curve (the θ-step "loss" values, space-separated).
  */
 public final class Sweep {
-    static final String MODEL_PHASE = "model";
     private static final String LOSS_CURVE = "loss_curve";
 
     private final Erasure base;
@@ -196,7 +195,7 @@ public final class Sweep {
         StringBuilder b = new StringBuilder();
         for (StepRecord s : r.records()) {
             Double v = s.losses().get("loss");
-            if (v != null && MODEL_PHASE.equals(s.phase())) b.append(b.length() == 0 ? "" : " ").append(format(v));
+            if (v != null && s.updatesModel()) b.append(b.length() == 0 ? "" : " ").append(format(v));
         }
         return b.toString();
     }

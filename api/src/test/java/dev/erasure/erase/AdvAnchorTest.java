@@ -125,7 +125,7 @@ class AdvAnchorTest extends TinyModels {
         assertEquals("Van Gogh's painting", Methods.advAnchor().anchorPrompt("Van Gogh"), "the official style default");
         try (ErasureResult custom = tiny(objects).steps(1).run();
              ErasureResult style = tiny(Methods.advAnchor().images(1).innerSteps(1)).steps(1).run()) {
-            assertEquals("Van Gogh + δ", custom.records().get(0).adversarial());
+            assertEquals("Van Gogh + δ", custom.records(AdvAnchor.Step.class).get(0).anchor());
             assertFalse(sameTensors(custom.changedTensors(), style.changedTensors()), "other prompts, other update");
         }
         assertMessage("anchorTemplate must start with {}", () -> Methods.advAnchor().prompts("{}", "the {}", "x"));

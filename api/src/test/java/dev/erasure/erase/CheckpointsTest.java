@@ -17,14 +17,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** Checkpoint writes are atomic: a failed or killed write leaves the previous checkpoint and no partial files. */
 class CheckpointsTest extends TinyModels {
     /** A method whose only behaviour is its checkpoint state. */
-    private record Stub(Map<String, NDArray> state) implements ErasureMethod {
+    private record Stub(Map<String, NDArray> state) implements ErasureMethod<Esd.Step> {
         @Override
         public String name() {
             return "stub";
         }
 
         @Override
-        public StepRecord iterate(int iteration) {
+        public Class<Esd.Step> recordType() {
+            return Esd.Step.class;
+        }
+
+        @Override
+        public Esd.Step iterate(int iteration) {
             throw new UnsupportedOperationException("not trained");
         }
     }

@@ -34,10 +34,10 @@ class ConceptAblationTest extends TinyModels {
     @Test
     void documentedDefaults() {
         var s = Erasure.of(model).target("Van Gogh").method(Methods.conceptAblation()).settings();
-        assertEquals(100, s.steps());
+        assertEquals(100, s.iterations());
         assertEquals(8e-6, s.learningRate(), 1e-15);
         assertEquals(200, Methods.conceptAblation().prompts().size());
-        assertEquals(1000, Erasure.of(model).target("x").settings().steps());
+        assertEquals(1000, Erasure.of(model).target("x").settings().iterations());
     }
 
     @Test

@@ -116,12 +116,12 @@ class ErasureEngineTest extends TinyModels {
         Settings settings = base.steps(2).settings();
         String key = "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight";
         try (Session s = new Session(model, settings)) {
-            AdversarialPreservation eap = new AdversarialPreservation(s, (Preserve.Adversarial) settings.preserve());
+            AdversarialPreservation eap = new AdversarialPreservation(s, (EsdFamily) base.method());
             assertEquals(4, eap.candidates().get(0).size());
             for (int i = 0; i < 4; i++) {
                 float[] theta = s.trainable().tensors().get(key).toFloatArray();
                 float[] pi = eap.pi(0).toFloatArray();
-                StepRecord r = eap.iterate(i);
+                AdversarialPreservation.Step r = eap.iterate(i);
                 boolean thetaMoved = !java.util.Arrays.equals(theta, s.trainable().tensors().get(key).toFloatArray());
                 float[] piAfter = eap.pi(0).toFloatArray();
                 if (i % 3 == 0) {
@@ -194,7 +194,7 @@ class ErasureEngineTest extends TinyModels {
             assertEquals(2, seen.get(0).total(), "the bar counts θ steps, as the result does, not 2 × P = 6 loop iterations");
             assertEquals(r.stepsDone(), seen.get(seen.size() - 1).done());
             assertEquals(1 + 6, seen.size(), "every loop iteration still reports (and checks for cancellation)");
-            assertTrue(r.toString().contains("2/2 steps"), r.toString());
+            assertTrue(r.toString().contains("2/2 iterations"), r.toString());
         }
     }
 

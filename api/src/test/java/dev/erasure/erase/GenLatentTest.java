@@ -84,7 +84,7 @@ class GenLatentTest {
     @Test
     void smallerGridsFollowTheUniformDiscretisation() {
         GenLatent g = new GenLatent(ALPHAS, 10, Compat.OFFICIAL);
-        assertEquals(10, g.steps());
+        assertEquals(10, g.gridSize());
         assertEquals(901, g.gridTimestep(9));
         assertArrayEquals(new int[] {8, 7, 6, 5}, g.visited(6));
         assertEquals(600, g.ddpmLow(6));

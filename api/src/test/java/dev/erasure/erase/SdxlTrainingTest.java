@@ -48,9 +48,14 @@ class SdxlTrainingTest {
         xl.close();
     }
 
+    /** The tiny run every method shares. */
+    private static Erasure base() {
+        return Erasure.of(xl).target("nudity").latentSize(8).ddimGrid(5).learningRate(1e-3).seed(7);
+    }
+
+    /** The ESD family's tiny run, with a small candidate pool for EAP. */
     private static Erasure tiny() {
-        return Erasure.of(xl).target("nudity").latentSize(8).ddimSteps(5).learningRate(1e-3).seed(7)
-                .vocabulary(Vocabulary.of(List.of("nudity", "tree", "house", "car", "dog", "cat")));
+        return base().vocabulary(Vocabulary.of(List.of("nudity", "tree", "house", "car", "dog", "cat")));
     }
 
     @Test
@@ -93,7 +98,7 @@ class SdxlTrainingTest {
             assertEquals(4, r.outcome().records().size(), "P = 2 iterations per θ step");
             r.outcome().records().forEach(s -> assertTrue(Double.isFinite(s.losses().get("loss")), "loss " + s.losses()));
             assertEquals(1, r.outcome().candidates().size());
-            StepRecord adversary = r.outcome().records().get(1);
+            AdversarialPreservation.Step adversary = r.records(AdversarialPreservation.Step.class).get(1);
             assertEquals("adversary", adversary.phase());
             assertTrue(Math.abs(adversary.pi()[0] - 0.5) > 1e-9, "the adversary moved π: " + Arrays.toString(adversary.pi()));
             assertEquals(new java.util.TreeSet<>(Params.crossAttention().select(xl.unet().weights().keys())),
@@ -101,7 +106,7 @@ class SdxlTrainingTest {
             try (ErasureResult half = eap.steps(1).checkpointEvery(1, dir).run();
                  ErasureResult resumed = eap.steps(2).resume(dir).run()) {
                 assertTrue(TinyModels.sameTensors(r.changedTensors(), resumed.changedTensors()), "resume = uninterrupted");
-                assertArrayEquals(adversary.pi(), resumed.outcome().records().get(1).pi());
+                assertArrayEquals(adversary.pi(), resumed.records(AdversarialPreservation.Step.class).get(1).pi());
             }
         }
         for (Preserve p : List.of(Preserve.concepts("tree", "house"), Preserve.continuous().pgdSteps(2))) {
@@ -114,7 +119,7 @@ class SdxlTrainingTest {
 
     @Test
     void advAnchorPerturbsSdxlsPromptEmbeddings() {
-        try (ErasureResult r = tiny().steps(1).method(Methods.advAnchor().images(1).innerSteps(1)).run()) {
+        try (ErasureResult r = base().iterations(1).method(Methods.advAnchor().images(1).innerSteps(1)).run()) {
             assertEquals(new java.util.TreeSet<>(Params.crossAttention().select(xl.unet().weights().keys())),
                     new java.util.TreeSet<>(r.changedTensors().keySet()));
             r.outcome().records().forEach(s -> s.losses().values().forEach(v -> assertTrue(Double.isFinite(v), "loss " + s.losses())));
@@ -123,7 +128,9 @@ class SdxlTrainingTest {
 
     @Test
     void conceptAblationRunsOnSdxl() {
-        try (ErasureResult r = tiny().steps(1).method(Methods.conceptAblation().anchorPrompts(List.of("a house"))
+        // CA samples its anchors on its own grid (anchorSampling), so the shared ddimGrid is not set
+        try (ErasureResult r = Erasure.of(xl).target("nudity").latentSize(8).learningRate(1e-3).seed(7).iterations(1)
+                .method(Methods.conceptAblation().anchorPrompts(List.of("a house"))
                 .anchorImages(1)).run()) {
             assertFalse(r.changedTensors().isEmpty());
             r.outcome().records().forEach(s -> assertTrue(Double.isFinite(s.losses().get("loss")), "loss " + s.losses()));
@@ -141,7 +148,7 @@ class SdxlTrainingTest {
 
     @Test
     void advUnlearnIsRefusedUpFrontOnSdxl() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tiny().method(Methods.advUnlearn()).run());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Erasure.of(xl).target("nudity").method(Methods.advUnlearn()).run());
         assertTrue(e.getMessage().contains("AdvUnlearn cannot run on SDXL"), e.getMessage());
     }
 

@@ -5,7 +5,7 @@ import dev.erasure.ErasureResult;
 import dev.erasure.core.Compat;
 import dev.erasure.core.Preserve;
 import dev.erasure.erase.GenLatent;
-import dev.erasure.erase.StepRecord;
+import dev.erasure.erase.AdversarialPreservation;
 import dev.erasure.toy.ShapeWorldMethods.Candidates;
 import org.junit.jupiter.api.Test;
 import tech.tablesaw.api.Table;
@@ -65,8 +65,8 @@ class ShapeWorldFrontierTest extends ShippedModel {
         ShapeWorldBench.EraseSet set = b.resolvedSets().get(0);
         try (ErasureResult x0 = ShapeWorldMethods.eap().apply(b.base(set), set).run();
              ErasureResult eps = ShapeWorldMethods.eap().lossSpace(Preserve.LossSpace.EPSILON).apply(b.base(set), set).run()) {
-            StepRecord a = x0.records().get(0);
-            StepRecord e = eps.records().get(0);
+            AdversarialPreservation.Step a = x0.records(AdversarialPreservation.Step.class).get(0);
+            AdversarialPreservation.Step e = eps.records(AdversarialPreservation.Step.class).get(0);
             assertEquals("model", a.phase());
             assertEquals(a.k(), e.k(), "same seed: same draws in the first iteration");
             // X(z, ε) is affine in ε with slope −√(1−a)/√a, so the x0-space MSE is (1−a)/a times the ε-space one,
