@@ -3,7 +3,12 @@ package dev.erasure;
 import dev.erasure.core.PromptSet;
 import dev.erasure.eval.Protocol;
 import dev.erasure.sd.Generation;
+import dev.erasure.toy.Frontier;
+import dev.erasure.toy.TrainConfig;
 import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -28,5 +33,23 @@ class OldNamesTest {
         assertEquals(Protocol.DEFAULT_SAMPLING_STEPS, p.samplingSteps());
         assertEquals(Protocol.DEFAULT_SAMPLING_STEPS, Protocol.DEFAULT_STEPS);
         assertEquals(9, p.steps(9).samplingSteps());
+    }
+
+    @Test
+    void stepsOfAFrontierAreItsIterations() {
+        Frontier f = Frontier.standard().steps(3, 6).steps("EAP", 10, 20);
+        assertEquals(Frontier.standard().iterations(3, 6).iterations("EAP", 10, 20), f);
+        assertEquals(List.of(3, 6), f.steps());
+        assertEquals(f.iterationsByMethod(), f.stepsByMethod());
+        assertEquals(List.of(10, 20), f.stepsOf("EAP"));
+        assertEquals(List.of(3, 6), f.stepsOf("ESD"));
+    }
+
+    @Test
+    void stepsOfATrainingRunAreItsIterations() {
+        TrainConfig c = TrainConfig.tiny(Path.of("out"), 30);
+        assertEquals(30, c.iterations());
+        assertEquals(30, c.steps());
+        assertEquals(c.warmupIterations(), c.warmupSteps());
     }
 }

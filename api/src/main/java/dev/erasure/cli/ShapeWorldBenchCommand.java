@@ -67,7 +67,7 @@ final class ShapeWorldBenchCommand {
             ConceptClassifier judge = ConceptClassifier.load(modelDir.resolve("classifier"), sd.manager());
             ShapeWorldBench bench = ShapeWorld.bench(sd, judge)
                     .imagesPerPrompt(o.images())
-                    .stepsPerConcept(o.steps())
+                    .iterationsPerConcept(o.steps())
                     .onProgress(p -> System.err.printf("\r%s %d/%d %s        ", p.task(), p.done(), p.total(),
                             p.message()));
             bench = bench.eraseSets(ShapeWorldFrontierCommand.sets(o.sets()));

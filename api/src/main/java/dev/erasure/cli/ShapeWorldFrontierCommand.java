@@ -59,14 +59,14 @@ final class ShapeWorldFrontierCommand {
         }
         Frontier f = Frontier.standard();
         try {
-            if (o.containsKey("steps")) f = f.steps(ints("steps", o.get("steps")));
+            if (o.containsKey("steps")) f = f.iterations(ints("steps", o.get("steps")));
             if (o.containsKey("method-steps")) {
                 for (String part : o.get("method-steps").split(";")) {
                     int eq = part.lastIndexOf('=');
                     if (eq < 0) throw new Main.UsageException("--method-steps must be METHOD=N,N;METHOD=N,..., got '" + part + "'");
                     String m = part.substring(0, eq).trim();
                     if (!methods.contains(m)) throw new Main.UsageException("--method-steps: '" + m + "' is not one of --methods " + methods);
-                    f = f.steps(m, ints("method-steps", part.substring(eq + 1)));
+                    f = f.iterations(m, ints("method-steps", part.substring(eq + 1)));
                 }
             }
             if (o.containsKey("seeds")) f = f.seeds(Arrays.stream(ints("seeds", o.get("seeds"))).asLongStream().toArray());

@@ -82,8 +82,8 @@ class MainTest {
         String[] base = {"shapeworld-frontier", "--model", missing};
         usage("no method 'ESD++'", cat(base, "--methods", "ESD,ESD++"));
         usage("--steps must be whole numbers", cat(base, "--steps", "10,x"));
-        usage("steps must be >= 1", cat(base, "--steps", "0,10"));
-        usage("steps repeat", cat(base, "--steps", "10,10"));
+        usage("iterations must be >= 1", cat(base, "--steps", "0,10"));
+        usage("iterations repeat", cat(base, "--steps", "10,10"));
         usage("erasure seeds repeat", cat(base, "--seeds", "1,1"));
         usage("target ESR must be in 0..100", cat(base, "--targets", "80,120"));
         usage("--targets must be numbers", cat(base, "--targets", "high"));

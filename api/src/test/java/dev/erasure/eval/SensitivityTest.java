@@ -38,7 +38,7 @@ class SensitivityTest {
     @BeforeAll
     static void load() {
         sd = StableDiffusion.load(Fixtures.tinySd());
-        erased = Erasure.of(sd).target("church").latentSize(8).ddimSteps(5).learningRate(1e-2).steps(2).seed(3)
+        erased = Erasure.of(sd).target("church").latentSize(8).ddimGrid(5).learningRate(1e-2).iterations(2).seed(3)
                 .vocabulary(Vocabulary.of(WORDS)).run();
     }
 
