@@ -112,8 +112,8 @@ final class ShapeWorldFrontierCommand {
     }
 
     /** The methods on offer: with the EAP variants, and AdvAnchor when every set erases one concept. */
-    private static Map<String, ShapeWorldBench.Recipe> pool(List<ShapeWorldBench.EraseSet> sets) {
-        Map<String, ShapeWorldBench.Recipe> m = ShapeWorldMethods.withEapVariants();
+    private static Map<String, ShapeWorldBench.Setup> pool(List<ShapeWorldBench.EraseSet> sets) {
+        Map<String, ShapeWorldBench.Setup> m = ShapeWorldMethods.withEapVariants();
         if (sets.stream().allMatch(s -> s.erased().size() == 1)) m.put("AdvAnchor", ShapeWorldMethods.ADV_ANCHOR);
         return m;
     }

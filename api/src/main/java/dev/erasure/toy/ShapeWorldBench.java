@@ -56,15 +56,16 @@ public final class ShapeWorldBench {
             List.of("ring", "square", "cross"));
 
     /**
-     * A method of the bench: how to turn the shared base erasure of a set into this method's run;
-     * {@code null} means "judge the original model" ({@link ShapeWorldMethods#ORIGINAL}).
+     * How one bench column sets up its erasure for an erase set: the method and its per-set options,
+     * applied to the bench's shared base erasure of that set; {@code null} means "judge the original
+     * model" ({@link ShapeWorldMethods#ORIGINAL}).
      */
     @FunctionalInterface
-    public interface Recipe {
+    public interface Setup {
         Erasure apply(Erasure base, EraseSet set);
     }
 
-    /** What a recipe may need to know: the erased and kept concepts and the world's words (a vocabulary). */
+    /** What a setup may need to know: the erased and kept concepts and the world's words (a vocabulary). */
     public record EraseSet(String name, List<Concept> erased, List<Concept> kept, List<String> worldWords) {
         public List<String> erasedWords() {
             return erased.stream().map(Concept::word).toList();
@@ -84,7 +85,7 @@ public final class ShapeWorldBench {
     private ShapeWorld world = ShapeWorld.standard();
     private List<List<String>> eraseSets = SHAPE_SETS;
     private Set<Attribute> keptAttributes;
-    private Map<String, Recipe> methods = ShapeWorldMethods.standard();
+    private Map<String, Setup> methods = ShapeWorldMethods.standard();
     private int imagesPerPrompt = 16;
     private int samplingSteps = 20;
     private float guidance = 3f;
@@ -144,19 +145,19 @@ public final class ShapeWorldBench {
         return copy(b -> b.keptAttributes = s);
     }
 
-    /** The methods (name → recipe), in table order, e.g. {@link ShapeWorldMethods#all()}. */
-    public ShapeWorldBench methods(Map<String, Recipe> m) {
+    /** The methods (name → setup), in table order, e.g. {@link ShapeWorldMethods#all()}. */
+    public ShapeWorldBench methods(Map<String, Setup> m) {
         if (m == null || m.isEmpty()) throw new IllegalArgumentException("methods needs at least one method");
-        m.forEach((k, v) -> Objects.requireNonNull(v, () -> "recipe of method '" + k + "'"));
-        Map<String, Recipe> copy = new LinkedHashMap<>(m);
+        m.forEach((k, v) -> Objects.requireNonNull(v, () -> "setup of method '" + k + "'"));
+        Map<String, Setup> copy = new LinkedHashMap<>(m);
         return copy(b -> b.methods = copy);
     }
 
     /** Only these of the current methods, in this order (names as in {@link ShapeWorldMethods}). */
     public ShapeWorldBench only(String... names) {
-        Map<String, Recipe> picked = new LinkedHashMap<>();
+        Map<String, Setup> picked = new LinkedHashMap<>();
         for (String n : names) {
-            Recipe r = methods.get(n);
+            Setup r = methods.get(n);
             if (r == null) {
                 throw new IllegalArgumentException("no method '" + n + "' in the bench; have " + methods.keySet());
             }
@@ -267,7 +268,7 @@ public final class ShapeWorldBench {
         Rows rows = new Rows(topK);
         try (Task task = Task.start("ShapeWorld bench", (long) sets.size() * methods.size(), listener)) {
             for (EraseSet set : sets) {
-                for (Map.Entry<String, Recipe> m : methods.entrySet()) {
+                for (Map.Entry<String, Setup> m : methods.entrySet()) {
                     long start = System.nanoTime();
                     Map<Concept, int[]> ranks = erasedRanks(eval, set, m.getKey(), m.getValue().apply(base(set), set), originalRanks);
                     rows.add(m.getKey(), set, ranks, (System.nanoTime() - start) / 1e9);
@@ -280,10 +281,10 @@ public final class ShapeWorldBench {
     }
 
     /** Runs one erasure (null: the original model, judged once per set via the cache) and judges its images. */
-    private Map<Concept, int[]> erasedRanks(ShapeWorldEval eval, EraseSet set, String method, Erasure recipe,
+    private Map<Concept, int[]> erasedRanks(ShapeWorldEval eval, EraseSet set, String method, Erasure erasure,
                                             Map<Concept, int[]> originalRanks) {
-        if (recipe == null) return judge(eval, model, set, originalRanks);
-        try (ErasureResult r = recipe.run()) {
+        if (erasure == null) return judge(eval, model, set, originalRanks);
+        try (ErasureResult r = erasure.run()) {
             if (r.cancelled()) throw new dev.erasure.progress.CancelledException("ShapeWorld bench cancelled in " + method + " on " + set.name());
             return judge(eval, r.model(), set, new HashMap<>());
         }
@@ -311,18 +312,18 @@ public final class ShapeWorldBench {
         FrontierPoints points = new FrontierPoints(topK);
         long total = 0;
         for (EraseSet set : sets) {
-            for (Map.Entry<String, Recipe> m : methods.entrySet()) total += erasesNothing(m.getValue(), set) ? 1 : f.iterationsOf(m.getKey()).size();
+            for (Map.Entry<String, Setup> m : methods.entrySet()) total += erasesNothing(m.getValue(), set) ? 1 : f.iterationsOf(m.getKey()).size();
         }
         try (Task task = Task.start("ShapeWorld frontier", total * f.seeds().size(), listener)) {
             for (EraseSet set : sets) {
                 Map<Concept, int[]> originalRanks = new HashMap<>();
                 for (long erasureSeed : f.seeds()) {
-                    for (Map.Entry<String, Recipe> m : methods.entrySet()) {
+                    for (Map.Entry<String, Setup> m : methods.entrySet()) {
                         boolean original = erasesNothing(m.getValue(), set);
                         for (int iterations : original ? List.of(0) : f.iterationsOf(m.getKey())) {
                             long start = System.nanoTime();
-                            Erasure recipe = original ? null : m.getValue().apply(base(set, iterations, erasureSeed), set);
-                            Map<Concept, int[]> ranks = erasedRanks(eval, set, m.getKey(), recipe, originalRanks);
+                            Erasure erasure = original ? null : m.getValue().apply(base(set, iterations, erasureSeed), set);
+                            Map<Concept, int[]> ranks = erasedRanks(eval, set, m.getKey(), erasure, originalRanks);
                             points.add(m.getKey(), set, erasureSeed, iterations, scores(ranks, set, topK), (System.nanoTime() - start) / 1e9);
                             task.step(1, Map.of(), m.getKey() + " " + iterations + " iterations, seed " + erasureSeed + " on " + set.name());
                         }
@@ -333,8 +334,8 @@ public final class ShapeWorldBench {
         return FrontierResult.of(points.table(), f.esrTargets());
     }
 
-    private boolean erasesNothing(Recipe recipe, EraseSet set) {
-        return recipe.apply(base(set), set) == null;
+    private boolean erasesNothing(Setup setup, EraseSet set) {
+        return setup.apply(base(set), set) == null;
     }
 
     /**
@@ -344,7 +345,7 @@ public final class ShapeWorldBench {
      */
     public Sweep sweep(EraseSet set) {
         List<Configuration> configs = new ArrayList<>();
-        for (Map.Entry<String, Recipe> m : methods.entrySet()) {
+        for (Map.Entry<String, Setup> m : methods.entrySet()) {
             Erasure e = m.getValue().apply(base(set), set);
             if (e != null) configs.add(Configuration.of(e, Map.of("method", m.getKey())));
         }
