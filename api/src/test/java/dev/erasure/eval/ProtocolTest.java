@@ -53,11 +53,11 @@ class ProtocolTest {
 
     /** Counts the images the protocol task reports as generated. */
     private static final class Counter implements dev.erasure.progress.ProgressListener {
-        final List<Progress> steps = new ArrayList<>();
+        final List<Progress> reports = new ArrayList<>();
 
         @Override
         public void onProgress(Progress p) {
-            if (p.done() > 0) steps.add(p);
+            if (p.done() > 0) reports.add(p);
         }
     }
 
@@ -67,7 +67,7 @@ class ProtocolTest {
         Protocol.Result r = protocol().run(sd, dir, first);
         assertTrue(r.complete());
         assertEquals(3, r.generated());
-        assertEquals(3, first.steps.size());
+        assertEquals(3, first.reports.size());
         Table t = r.table();
         assertEquals(3, t.rowCount());
         assertEquals(List.of("0", "681", "2260"), t.stringColumn("case_number").asList());
@@ -88,7 +88,7 @@ class ProtocolTest {
         assertEquals(0, again.generated());
         assertEquals(3, again.skipped());
         assertTrue(again.complete());
-        assertTrue(second.steps.isEmpty(), "nothing regenerated");
+        assertTrue(second.reports.isEmpty(), "nothing regenerated");
         assertEquals(modified, Files.getLastModifiedTime(dir.resolve("0_0.png")).toMillis());
         assertEquals(3, again.table().rowCount());
 
@@ -114,7 +114,7 @@ class ProtocolTest {
         assertTrue(resumed.complete());
         assertEquals(1, resumed.skipped());
         assertEquals(2, resumed.generated());
-        assertEquals(2, rest.steps.size());
+        assertEquals(2, rest.reports.size());
         assertEquals(3, resumed.table().rowCount());
     }
 
