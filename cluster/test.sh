@@ -34,10 +34,10 @@ mkdir -p "$work/study"
 } > "$work/study/prompts.csv"
 cat > "$work/study/study.json" <<JSON
 {"model": "$root/models/shapeworld",
- "erasure": {"target": "star", "params": "xattn", "preserve": "none", "ddimSteps": 5, "steps": 1, "learningRate": 1e-3},
+ "erasure": {"target": "star", "params": "xattn", "preserve": "none", "ddimGrid": 5, "iterations": 1, "learningRate": 1e-3},
  "grid": {"learningRate": [0.001, 0.003], "seed": [1, 2, 3, 4]},
  "metrics": ["final_loss"],
- "protocol": {"prompts": "prompts.csv", "steps": 50, "size": 16}}
+ "protocol": {"prompts": "prompts.csv", "samplingSteps": 50, "size": 16}}
 JSON
 
 t0=$(date +%s)
@@ -53,7 +53,7 @@ ok "submitted array job $array (4 tasks) and merge job $merge"
 grep -q -- "--dependency=afterok:$array" <(scontrol show job "$merge") || scontrol show job "$merge" | grep -q "Dependency=afterok:${array}" || fail "merge job has no afterok dependency"
 ok "merge job waits for the array (afterok)"
 
-# SIGTERM to task 1 once it has finished an item and is still running (its 4 images of 50 steps leave it
+# SIGTERM to task 1 once it has finished an item and is still running (its 4 images of 50 sampling steps leave it
 # running for several seconds more, so the TERM lands mid-run even on a busy machine)
 status1="$work/results/status/shard-1-of-4.json"
 deadline=$(( $(date +%s) + 300 ))

@@ -12,7 +12,7 @@ StableDiffusion sd = StableDiffusion.load(fixture);
 Path out = Files.createDirectories(Path.of("out/02-erase"));
 
 // The tiny UNet is cheap at an 8×8 latent; a 5-step DDIM grid keeps GenLatent to ≤ 4 guided UNet calls.
-// (SD-1.4 defaults: 64×64 latent, 50-step grid, 1000 steps, lr 1e-5.)
+// (SD-1.4 defaults: 64×64 latent, 50-step grid, 1000 iterations, lr 1e-5.)
 Erasure base = Erasure.of(sd).target("church").train(Params.crossAttention()).
     latentSize(8).ddimGrid(5).iterations(12).learningRate(1e-3).seed(7).
     onProgress(p -> { if (p.done() % 6 == 0) System.out.printf("  %s %d/%d %s%n", p.task(), p.done(), p.total(), p.metrics()); });
@@ -28,7 +28,7 @@ CandidateSet cands = eap.candidates().get(0);
 System.out.println("candidate concepts: " + cands.words());
 System.out.println(cands.table().where(cands.table().booleanColumn("chosen").isTrue()).print());
 
-// Loss curves: ESD's loss per step, EAP's erase and preservation losses on its θ steps.
+// Loss curves: ESD's loss per iteration, EAP's erase and preservation losses on its θ updates.
 Table h1 = esd.history();
 Table h2 = eap.history();
 Table eapModel = h2.where(h2.stringColumn("phase").isEqualTo("model"));

@@ -30,11 +30,22 @@ public final class Main {
 
     /** The flags each command takes; any other is a usage error, not silently ignored. */
     private static final Map<String, Set<String>> FLAGS = Map.of(
-            "quickstart", Set.of("model", "target", "steps", "out"),
-            "shapeworld-bench", Set.of("model", "methods", "sets", "max-sets", "images", "steps", "asr", "out"),
+            "quickstart", Set.of("model", "target", "iterations", "out"),
+            "shapeworld-bench", Set.of("model", "methods", "sets", "max-sets", "images", "iterations", "asr", "out"),
             "shapeworld-frontier", ShapeWorldFrontierCommand.FLAGS,
-            "grid", Set.of("model", "out", "steps", "device", "dtype"),
-            "generate", Set.of("model", "prompt", "seed", "steps", "guidance", "size", "device", "dtype", "out"));
+            "grid", Set.of("model", "out", "sampling-steps", "device", "dtype"),
+            "generate", Set.of("model", "prompt", "seed", "sampling-steps", "guidance", "size", "device", "dtype", "out"));
+
+    /**
+     * Old flag → its new name, per command: "--steps" meant the θ updates of an erasure or the denoising
+     * steps of a generation. The old names are still accepted, with a one-line note; the usage shows the new.
+     */
+    private static final Map<String, Map<String, String>> RENAMED = Map.of(
+            "quickstart", Map.of("steps", "iterations"),
+            "shapeworld-bench", Map.of("steps", "iterations"),
+            "shapeworld-frontier", Map.of("steps", "iterations", "method-steps", "method-iterations"),
+            "grid", Map.of("steps", "sampling-steps"),
+            "generate", Map.of("steps", "sampling-steps"));
 
     /** A mistake in the command line: exit 2 with a usage hint. */
     static final class UsageException extends IllegalArgumentException {
@@ -60,14 +71,14 @@ public final class Main {
         }
         try {
             if (!FLAGS.containsKey(args[0])) throw new UsageException("unknown command '" + args[0] + "'");
-            Map<String, String> opts = options(args);
+            Map<String, String> opts = options(args, err);
             switch (args[0]) {
                 case "quickstart": {
                     String target = opts.getOrDefault("target", "circle");
                     ShapeWorldQuickstart.checkTarget(target);
-                    int steps = positive(opts, "steps", 100);
+                    int iterations = positive(opts, "iterations", 100);
                     ShapeWorldQuickstart.run(model(opts, "models/shapeworld"), Paths.get(opts.getOrDefault("out", "out/quickstart")),
-                            target, steps);
+                            target, iterations);
                     break;
                 }
                 case "shapeworld-bench": {
@@ -158,35 +169,45 @@ public final class Main {
     static String usage() {
         return String.join("\n",
                 "usage: ./erasure <command> [--option value ...]",
-                "  quickstart [--target SHAPE] [--steps N] [--out DIR]",
+                "  quickstart [--target SHAPE] [--iterations N] [--out DIR]",
                 "      erase a shape from the shipped ShapeWorld model with ESD and EAP; writes DIR/report.html",
                 "  shapeworld-bench [--methods standard|all|ESD,EAP,...] [--sets shapes|styles|a,b,c;d,e,f] [--max-sets N]",
-                "                   [--images N] [--steps N-per-concept] [--asr PROMPTS] [--out DIR]",
+                "                   [--images N] [--iterations N-per-concept] [--asr PROMPTS] [--out DIR]",
                 "      ESR/PSR of erasure methods on ShapeWorld (mean ± std over erase sets); DIR/per-set.csv, summary.csv;",
                 "      --asr N: per one-concept set, a sweep of the methods with the UnlearnDiffAtk attack success rate on N seeds",
-                "  shapeworld-frontier [--methods ESD,EAP (corrected),...] [--steps N,N,...] [--method-steps 'METHOD=N,N;...']",
+                "  shapeworld-frontier [--methods ESD,EAP (corrected),...] [--iterations N,N,...]",
+                "                      [--method-iterations 'METHOD=N,N;...']",
                 "                      [--seeds S,S,...] [--targets ESR,ESR,...] [--sets shapes|styles|a,b,c;d,e,f] [--max-sets N]",
                 "                      [--images N] [--out DIR]",
-                "      each method's ESR-1/PSR-1 curve over steps per erased concept (default 25,50,100; seeds 1,2) and PSR-1 at",
+                "      each method's ESR-1/PSR-1 curve over iterations per erased concept (default 25,50,100; seeds 1,2) and PSR-1 at",
                 "      matched ESR-1 (default 80,90,95), mean ± std over sets × seeds; DIR/points.csv, curves.csv, matched.csv, frontier.png",
-                "  grid [--model PATH] [--out FILE.png] [--steps N] [--device cpu|gpu|auto]",
+                "  grid [--model PATH] [--out FILE.png] [--sampling-steps N] [--device cpu|gpu|auto]",
                 "      image grid (prompts x seeds) from a model (default: the tiny SD fixture)",
-                "  generate --model PATH --prompt TEXT [--seed N] [--steps N] [--guidance G] [--size H,W]",
+                "  generate --model PATH --prompt TEXT [--seed N] [--sampling-steps N] [--guidance G] [--size H,W]",
                 "           [--device cpu|gpu|auto] [--dtype fp32|fp16] [--out FILE.png]",
                 "      one image from a diffusers folder or single-file .safetensors (e.g. SD-1.4)");
     }
 
-    static Map<String, String> options(String[] args) {
+    /** The --flag value pairs of a command, by each flag's current name; an old name gets a note on {@code err}. */
+    static Map<String, String> options(String[] args, PrintStream err) {
         Map<String, String> m = new LinkedHashMap<>();
+        Map<String, String> typed = new LinkedHashMap<>(); // flag → the name it was given as
         Set<String> known = FLAGS.get(args[0]);
+        Map<String, String> renamed = RENAMED.getOrDefault(args[0], Map.of());
         for (int i = 1; i < args.length; i++) {
             if (!args[i].startsWith("--")) throw new UsageException("expected --option value pairs, got '" + args[i] + "'");
-            String flag = args[i].substring(2);
+            String given = args[i].substring(2);
+            String flag = renamed.getOrDefault(given, given);
+            if (!flag.equals(given)) err.println("note: --" + given + " is now --" + flag);
             if (!known.contains(flag)) {
                 throw new UsageException("unknown option --" + flag + " for " + args[0] + " (it takes --" + String.join(", --", new TreeSet<>(known)) + ")");
             }
-            if (i + 1 >= args.length) throw new UsageException("--" + flag + " needs a value");
-            if (m.put(flag, args[++i]) != null) throw new UsageException("--" + flag + " given twice");
+            if (i + 1 >= args.length) throw new UsageException("--" + given + " needs a value");
+            String before = typed.put(flag, given);
+            if (before != null) {
+                throw new UsageException("--" + flag + " given twice" + (before.equals(given) ? "" : " (as --" + before + " and --" + given + ")"));
+            }
+            m.put(flag, args[++i]);
         }
         if (known.contains("dtype")) loadOptionsDtype(m);
         if (known.contains("device")) device(m);
@@ -224,7 +245,7 @@ public final class Main {
     }
 
     static void grid(Map<String, String> o) throws IOException {
-        int steps = positive(o, "steps", 10);
+        int samplingSteps = positive(o, "sampling-steps", 10);
         Path model = model(o, "fixtures/tiny-sd");
         Path out = Paths.get(o.getOrDefault("out", "out/quickstart.png"));
         List<String> prompts = List.of("a photo of a garbage truck", "a painting by Kelly McKernan", "nudity");
@@ -233,11 +254,11 @@ public final class Main {
         try (StableDiffusion sd = StableDiffusion.load(model, loadOptions(o))) {
             int size = Math.min(sd.defaultImageSize(), 128);
             ImageGrid grid = ImageGrid.columns("seed 1", "seed 2", "seed 3")
-                    .title("Erasure quickstart: " + model.getFileName() + ", " + steps + " DDIM steps, CFG 7.5");
+                    .title("Erasure quickstart: " + model.getFileName() + ", " + samplingSteps + " DDIM sampling steps, CFG 7.5");
             for (String p : prompts) {
                 List<BufferedImage> row = new ArrayList<>();
                 for (long s : seeds) {
-                    row.add(sd.generate(Generation.of(p).seed(s).steps(steps).size(size, size)));
+                    row.add(sd.generate(Generation.of(p).seed(s).samplingSteps(samplingSteps).size(size, size)));
                 }
                 grid = grid.row(p, row);
             }
@@ -251,7 +272,7 @@ public final class Main {
         if (!o.containsKey("model") || !o.containsKey("prompt")) {
             throw new UsageException("generate needs --model PATH and --prompt TEXT");
         }
-        Generation g = Generation.of(o.get("prompt")).seed(seed(o)).steps(positive(o, "steps", 50)).guidance(guidance(o));
+        Generation g = Generation.of(o.get("prompt")).seed(seed(o)).samplingSteps(positive(o, "sampling-steps", 50)).guidance(guidance(o));
         int[] hw = size(o);
         if (hw[0] > 0) g = g.size(hw[0], hw[1]);
         Path out = Paths.get(o.getOrDefault("out", "out/image.png"));

@@ -27,13 +27,13 @@ final class ShapeWorldBenchCommand {
     }
 
     /** The command's settings, all checked before the model loads; null = the bench's default. */
-    record Settings(Path out, int images, int steps, String sets, Integer maxSets, String methods, Integer asr) {
+    record Settings(Path out, int images, int iterations, String sets, Integer maxSets, String methods, Integer asr) {
     }
 
     /** Parses and checks every flag (numbers, set words, method names) without loading anything. */
     static Settings parse(Map<String, String> o) {
         int images = Main.positive(o, "images", 16);
-        int steps = Main.positive(o, "steps", 100);
+        int iterations = Main.positive(o, "iterations", 100);
         Integer maxSets = o.containsKey("max-sets") ? Main.positive(o, "max-sets", 1) : null;
         Integer asr = o.containsKey("asr") ? Main.positive(o, "asr", 1) : null;
         String sets = o.getOrDefault("sets", "shapes");
@@ -56,7 +56,7 @@ final class ShapeWorldBenchCommand {
                 }
             }
         }
-        return new Settings(Path.of(o.getOrDefault("out", "out/shapeworld-bench")), images, steps, sets, maxSets, methods, asr);
+        return new Settings(Path.of(o.getOrDefault("out", "out/shapeworld-bench")), images, iterations, sets, maxSets, methods, asr);
     }
 
     static void run(Path modelDir, Settings o) throws IOException {
@@ -67,7 +67,7 @@ final class ShapeWorldBenchCommand {
             ConceptClassifier judge = ConceptClassifier.load(modelDir.resolve("classifier"), sd.manager());
             ShapeWorldBench bench = ShapeWorld.bench(sd, judge)
                     .imagesPerPrompt(o.images())
-                    .stepsPerConcept(o.steps())
+                    .iterationsPerConcept(o.iterations())
                     .onProgress(p -> System.err.printf("\r%s %d/%d %s        ", p.task(), p.done(), p.total(),
                             p.message()));
             bench = bench.eraseSets(ShapeWorldFrontierCommand.sets(o.sets()));

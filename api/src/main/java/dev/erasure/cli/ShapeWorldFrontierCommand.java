@@ -25,7 +25,7 @@ import java.util.Set;
  * seeds, targets) before the model loads; writes points.csv, curves.csv, matched.csv and frontier.png.
  */
 final class ShapeWorldFrontierCommand {
-    static final Set<String> FLAGS = Set.of("model", "methods", "sets", "max-sets", "images", "steps", "method-steps",
+    static final Set<String> FLAGS = Set.of("model", "methods", "sets", "max-sets", "images", "iterations", "method-iterations",
             "seeds", "targets", "out");
 
     private ShapeWorldFrontierCommand() {
@@ -59,14 +59,14 @@ final class ShapeWorldFrontierCommand {
         }
         Frontier f = Frontier.standard();
         try {
-            if (o.containsKey("steps")) f = f.steps(ints("steps", o.get("steps")));
-            if (o.containsKey("method-steps")) {
-                for (String part : o.get("method-steps").split(";")) {
+            if (o.containsKey("iterations")) f = f.iterations(ints("iterations", o.get("iterations")));
+            if (o.containsKey("method-iterations")) {
+                for (String part : o.get("method-iterations").split(";")) {
                     int eq = part.lastIndexOf('=');
-                    if (eq < 0) throw new Main.UsageException("--method-steps must be METHOD=N,N;METHOD=N,..., got '" + part + "'");
+                    if (eq < 0) throw new Main.UsageException("--method-iterations must be METHOD=N,N;METHOD=N,..., got '" + part + "'");
                     String m = part.substring(0, eq).trim();
-                    if (!methods.contains(m)) throw new Main.UsageException("--method-steps: '" + m + "' is not one of --methods " + methods);
-                    f = f.steps(m, ints("method-steps", part.substring(eq + 1)));
+                    if (!methods.contains(m)) throw new Main.UsageException("--method-iterations: '" + m + "' is not one of --methods " + methods);
+                    f = f.iterations(m, ints("method-iterations", part.substring(eq + 1)));
                 }
             }
             if (o.containsKey("seeds")) f = f.seeds(Arrays.stream(ints("seeds", o.get("seeds"))).asLongStream().toArray());
@@ -112,8 +112,8 @@ final class ShapeWorldFrontierCommand {
     }
 
     /** The methods on offer: with the EAP variants, and AdvAnchor when every set erases one concept. */
-    private static Map<String, ShapeWorldBench.Recipe> pool(List<ShapeWorldBench.EraseSet> sets) {
-        Map<String, ShapeWorldBench.Recipe> m = ShapeWorldMethods.withEapVariants();
+    private static Map<String, ShapeWorldBench.Setup> pool(List<ShapeWorldBench.EraseSet> sets) {
+        Map<String, ShapeWorldBench.Setup> m = ShapeWorldMethods.withEapVariants();
         if (sets.stream().allMatch(s -> s.erased().size() == 1)) m.put("AdvAnchor", ShapeWorldMethods.ADV_ANCHOR);
         return m;
     }

@@ -54,7 +54,7 @@ final class ShapeWorldQuickstart {
         return ShapeWorldEval.shapeAndColourConcepts(world).stream().filter(c -> c.prompt().startsWith("a ")).toList();
     }
 
-    static void run(Path modelDir, Path outDir, String target, int steps) throws IOException {
+    static void run(Path modelDir, Path outDir, String target, int iterations) throws IOException {
         checkTarget(target);
         Files.createDirectories(outDir);
         long start = System.nanoTime();
@@ -66,7 +66,7 @@ final class ShapeWorldQuickstart {
             // Small-world settings: 16-pixel "latents", a 20-step GenLatent grid, lr 1e-3 (the paper's
             // 1e-5 is for SD-1.4's 860 M parameters); EAP searches the world's own words.
             Erasure base = Erasure.of(sd).target(target).train(Params.crossAttention())
-                    .ddimSteps(20).steps(steps).learningRate(1e-3).seed(1);
+                    .ddimGrid(20).iterations(iterations).learningRate(1e-3).seed(1);
             List<String> words = world.vocabulary().stream().map(Concept::word).distinct().toList();
             Map<String, StableDiffusion> models = new LinkedHashMap<>();
             models.put("original", sd);
@@ -88,7 +88,7 @@ final class ShapeWorldQuickstart {
             Charts.png(ShapeWorldEval.dropChart(spectrum, "Erasing '" + target
                     + "': drop in classifier agreement per concept prompt (sensitivity spectrum)"), outDir.resolve("collateral.png"));
             grid(models, shapes, target).save(outDir.resolve("grid.png"));
-            AtomicFiles.writeString(outDir.resolve("report.html"), html(target, steps, eap, scores, perConcept,
+            AtomicFiles.writeString(outDir.resolve("report.html"), html(target, iterations, eap, scores, perConcept,
                     (System.nanoTime() - start) / 1e9));
             System.out.println(scores.print());
             System.out.printf("wrote %s in %.0f s%n", outDir.resolve("report.html").toAbsolutePath(),
@@ -123,7 +123,7 @@ final class ShapeWorldQuickstart {
             List<BufferedImage> row = new ArrayList<>();
             for (StableDiffusion m : models.values()) {
                 for (int s = 0; s < 2; s++) {
-                    row.add(m.generate(Generation.of(c.prompt()).seed(s).steps(SAMPLING_STEPS).guidance(GUIDANCE).size(16, 16)));
+                    row.add(m.generate(Generation.of(c.prompt()).seed(s).samplingSteps(SAMPLING_STEPS).guidance(GUIDANCE).size(16, 16)));
                 }
             }
             g = g.row(c.prompt(), c.word().equals(target), row);
@@ -131,11 +131,11 @@ final class ShapeWorldQuickstart {
         return g;
     }
 
-    static String html(String target, int steps, ErasureResult eap, Table scores, Table perConcept, double seconds) {
+    static String html(String target, int iterations, ErasureResult eap, Table scores, Table perConcept, double seconds) {
         return "<!doctype html><meta charset=utf-8><title>Erasure quickstart</title>"
                 + "<h1>Erasing '" + target + "' from the ShapeWorld model</h1>"
-                + "<p>ESD and EAP, " + steps + " steps each, cross-attention weights; judged by the ShapeWorld concept "
-                + "classifier on " + IMAGES + " images per prompt (DDIM " + SAMPLING_STEPS + " steps, CFG " + GUIDANCE
+                + "<p>ESD and EAP, " + iterations + " iterations each, cross-attention weights; judged by the ShapeWorld concept "
+                + "classifier on " + IMAGES + " images per prompt (DDIM " + SAMPLING_STEPS + " sampling steps, CFG " + GUIDANCE
                 + "). EAP's adversarial candidates: " + eap.candidates().get(0).words() + ". Total "
                 + Math.round(seconds) + " s.</p>"
                 + "<h2>Scores</h2>" + htmlTable(scores) + "<h2>Agreement per concept prompt (%)</h2>" + htmlTable(perConcept)

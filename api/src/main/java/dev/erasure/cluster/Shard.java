@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /**
  * One of {@code count} parts of a job: item {@code k} (a sweep configuration, a protocol image) belongs
  * to shard {@code k mod count}. Round robin rather than contiguous blocks, so that a grid whose cost
- * grows along an axis (steps, K) spreads evenly; the split depends only on the item order, which is
+ * grows along an axis (iterations, K) spreads evenly; the split depends only on the item order, which is
  * fixed by the sweep/prompt set, so every rerun and every requeued task sees the same split.
  *
  * @param index 0-based shard number

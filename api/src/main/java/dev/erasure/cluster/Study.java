@@ -32,16 +32,17 @@ import java.util.Map;
  * <pre>
  * {
  *   "model": "../models/shapeworld",
- *   "erasure": {"target": "star", "params": "xattn", "steps": 4, "ddimSteps": 10, "learningRate": 1e-3, "seed": 1,
+ *   "erasure": {"target": "star", "params": "xattn", "iterations": 4, "ddimGrid": 10, "learningRate": 1e-3, "seed": 1,
  *               "preserve": "none" | "neutral" | K, "vocabulary": ["circle", ...] | "english3000", "latentSize": 16},
  *   "grid": {"learningRate": [1e-3, 3e-3], "seed": [1, 2]},        // Sweep axes, first outermost
  *   "metrics": ["final_loss", "noise_cosine", "seconds"],
  *   "keep": ["circle", "square"],                                // concepts of noise_cosine
- *   "protocol": {"prompts": "prompts.csv" | "i2p" | "imagenette" | "artists" | "coco10k", "steps": 10, "size": 16, "limit": 100,
+ *   "protocol": {"prompts": "prompts.csv" | "i2p" | "imagenette" | "artists" | "coco10k", "samplingSteps": 10, "size": 16, "limit": 100,
  *                "scheduler": "lms" | "ddim" | "euler"}                    // default: the model's own
  * }
  * </pre>
- * "grid" and "protocol" are each optional (at least one is needed).
+ * "grid" and "protocol" are each optional (at least one is needed). The older keys "steps" (for "iterations"),
+ * "ddimSteps" (for "ddimGrid") and the protocol's "steps" (for "samplingSteps") are still read.
  */
 public final class Study {
     private final Path file;
@@ -117,7 +118,8 @@ public final class Study {
             default -> prompts.endsWith(".txt") ? PromptSet.fromLines(path(prompts)) : PromptSet.fromCsv(path(prompts));
         };
         Protocol protocol = Protocol.of(set);
-        if (p.has("steps")) protocol = protocol.steps(integer(p, "steps"));
+        if (p.has("samplingSteps")) protocol = protocol.samplingSteps(integer(p, "samplingSteps"));
+        else if (p.has("steps")) protocol = protocol.samplingSteps(integer(p, "steps")); // the key of studies written before the rename
         if (p.has("size")) protocol = protocol.size(integer(p, "size"));
         if (p.has("limit")) protocol = protocol.limit(integer(p, "limit"));
         if (p.has("scheduler")) protocol = protocol.scheduler(scheduler(string(p, "scheduler")));
@@ -170,7 +172,7 @@ public final class Study {
         };
     }
 
-    /** A grid value: integers stay integers (ids read "steps=2", not "steps=2.0"), other numbers doubles. */
+    /** A grid value: integers stay integers (ids read "iterations=2", not "iterations=2.0"), other numbers doubles. */
     private Object value(JsonElement v, String key) {
         if (!v.isJsonPrimitive()) throw bad(key, "numbers or strings");
         JsonPrimitive p = v.getAsJsonPrimitive();

@@ -21,6 +21,7 @@ import java.util.Map;
  * record; it is dropped (and cut off the file) when the manifest is opened again.
  */
 final class Manifest {
+    // "steps" is the sampling steps: the column keeps its name so that folders written before the rename still resume
     static final List<String> COLUMNS = List.of("case_number", "prompt", "seed", "guidance", "steps", "height",
             "width", "file", "label", "scheduler");
     /** The header before the sampler was recorded: its rows were made with the model's own scheduler (""). */

@@ -100,7 +100,7 @@ public record NoiseSpectrum(StableDiffusion original, StableDiffusion erased, in
         int channels = original.unet().config().inChannels;
         try (NDManager m = original.manager().newSubManager(); Task task = Task.start("noise spectrum", n, listener)) {
             NDArray latents = m.create(normal(channels), new Shape(samples, channels, latentSize, latentSize)).toType(original.dtype(), false);
-            int[] steps = timesteps();
+            int[] timesteps = timesteps();
             for (int start = 0; start < n; start += batchSize) {
                 List<String> chunk = concepts.subList(start, Math.min(n, start + batchSize));
                 int b = chunk.size();
@@ -110,7 +110,7 @@ public record NoiseSpectrum(StableDiffusion original, StableDiffusion erased, in
                     NDArray condA = enc.lastHiddenState();
                     NDArray condB = erased.textEncoder() == original.textEncoder() ? condA : erased.textEncoder().forward(ids);
                     NDArray x = tileLatents(latents, b);
-                    NDArray t = m.create(tiledSteps(steps, b));
+                    NDArray t = m.create(tiledTimesteps(timesteps, b));
                     NDArray ea = original.unet().forward(x, t, repeatConcepts(condA));
                     task.checkIfCancelled();
                     NDArray eb = erased.unet().forward(x, t, repeatConcepts(condB));
@@ -181,9 +181,9 @@ public record NoiseSpectrum(StableDiffusion original, StableDiffusion erased, in
         return t;
     }
 
-    private long[] tiledSteps(int[] steps, int b) {
+    private long[] tiledTimesteps(int[] timesteps, int b) {
         long[] out = new long[b * samples];
-        for (int i = 0; i < out.length; i++) out[i] = steps[i % samples];
+        for (int i = 0; i < out.length; i++) out[i] = timesteps[i % samples];
         return out;
     }
 

@@ -26,47 +26,57 @@ import java.io.UncheckedIOException;
 /**
  * Generates the images of an evaluation protocol: one image per {@link PromptSet} row (its seed and guidance)
  * into a folder, named {@code <case_number>_0.png} as the EAP/ESD generator names them, with a CSV manifest
- * ({@code manifest.csv}: case_number, prompt, seed, guidance, steps, height, width, file, label).
+ * ({@code manifest.csv}: case_number, prompt, seed, guidance, steps (the sampling steps), height, width, file, label).
  *
  * <p>Resumable: a row whose image file and manifest row both exist is skipped, so a cancelled or crashed run
  * continues where it stopped. Images are written atomically, then their manifest row is appended and synced.
  * Cancelling (kernel interrupt, {@link dev.erasure.progress.Cancellation}) returns the partial result.
  *
- * <p>Defaults follow the papers (methods.md §7.1): 100 denoising steps, the model's native size (512 for SD-1.4).
+ * <p>Defaults follow the papers (methods.md §7.1): 100 sampling steps, the model's native size (512 for SD-1.4).
  * The papers sample I2P, artists and COCO with LMS and Imagenette with DDIM: choose with {@link #scheduler}
  * (default: the model's own scheduler_config). A row's seed gives the latent of torch's CPU generator
  * ({@code torch.manual_seed(s); torch.randn(...)}); a script that draws on the GPU generator is not reproduced.
  */
 public final class Protocol {
     public static final String MANIFEST = "manifest.csv";
-    /** Steps of the EAP/ESD/AdvUnlearn generators. */
-    public static final int DEFAULT_STEPS = 100;
+    /** Sampling steps of the EAP/ESD/AdvUnlearn generators. */
+    public static final int DEFAULT_SAMPLING_STEPS = 100;
+    /** @deprecated "steps" meant several things; this is {@link #DEFAULT_SAMPLING_STEPS}. */
+    @Deprecated
+    public static final int DEFAULT_STEPS = DEFAULT_SAMPLING_STEPS;
 
     private final PromptSet prompts;
-    private final int steps;
+    private final int samplingSteps;
     private final int size;
     private final SchedulerType scheduler;
 
-    private Protocol(PromptSet prompts, int steps, int size, SchedulerType scheduler) {
+    private Protocol(PromptSet prompts, int samplingSteps, int size, SchedulerType scheduler) {
         this.prompts = Objects.requireNonNull(prompts, "prompts");
-        this.steps = steps;
+        this.samplingSteps = samplingSteps;
         this.size = size;
         this.scheduler = scheduler;
     }
 
     public static Protocol of(PromptSet prompts) {
-        return new Protocol(prompts, DEFAULT_STEPS, 0, null);
+        return new Protocol(prompts, DEFAULT_SAMPLING_STEPS, 0, null);
     }
 
-    public Protocol steps(int n) {
-        if (n <= 0) throw new IllegalArgumentException("steps must be > 0, got " + n);
+    /** Denoising steps of every image (default 100). */
+    public Protocol samplingSteps(int n) {
+        if (n <= 0) throw new IllegalArgumentException("samplingSteps must be > 0, got " + n);
         return new Protocol(prompts, n, size, scheduler);
+    }
+
+    /** @deprecated "steps" meant several things; this is {@link #samplingSteps(int)}, the denoising steps. */
+    @Deprecated
+    public Protocol steps(int n) {
+        return samplingSteps(n);
     }
 
     /** Square image size in pixels; 0 = the model's default. */
     public Protocol size(int px) {
         if (px < 0) throw new IllegalArgumentException("size must be ≥ 0, got " + px);
-        return new Protocol(prompts, steps, px, scheduler);
+        return new Protocol(prompts, samplingSteps, px, scheduler);
     }
 
     /**
@@ -75,21 +85,26 @@ public final class Protocol {
      * Recorded per image in the manifest, so a rerun with another sampler is refused, not mixed in.
      */
     public Protocol scheduler(SchedulerType type) {
-        return new Protocol(prompts, steps, size, type);
+        return new Protocol(prompts, samplingSteps, size, type);
     }
 
     /** Only the first {@code n} rows. */
     public Protocol limit(int n) {
-        return new Protocol(prompts.limit(n), steps, size, scheduler);
+        return new Protocol(prompts.limit(n), samplingSteps, size, scheduler);
     }
 
     /** The same protocol over only the rows {@code keep} accepts (one shard of a cluster run). */
     public Protocol only(Predicate<PromptSet.Row> keep) {
-        return new Protocol(prompts.filter(keep), steps, size, scheduler);
+        return new Protocol(prompts.filter(keep), samplingSteps, size, scheduler);
     }
 
     public PromptSet prompts() {
         return prompts;
+    }
+
+    /** Denoising steps of every image. */
+    public int samplingSteps() {
+        return samplingSteps;
     }
 
     /** The sampler; null = the model's own scheduler_config. */
@@ -139,13 +154,13 @@ public final class Protocol {
         int generated = 0;
         try (Task task = Task.start("generate " + prompts.name(), todo.size(), listener)) {
             for (PromptSet.Row row : todo) {
-                Generation g = Generation.of(row.prompt()).seed(row.seed()).steps(steps).guidance(row.guidance())
+                Generation g = Generation.of(row.prompt()).seed(row.seed()).samplingSteps(samplingSteps).guidance(row.guidance())
                         .size(px, px).scheduler(scheduler);
                 BufferedImage image = sd.generate(g);
                 String file = fileName(row);
                 Png.write(image, folder.resolve(file));
                 manifest.add(List.of(row.caseNumber(), row.prompt(), Long.toString(row.seed()),
-                        Float.toString(row.guidance()), Integer.toString(steps), Integer.toString(px),
+                        Float.toString(row.guidance()), Integer.toString(samplingSteps), Integer.toString(px),
                         Integer.toString(px), file, row.label(), schedulerName()));
                 generated++;
                 task.step(1, null, "case " + row.caseNumber());
@@ -161,12 +176,12 @@ public final class Protocol {
         Map<String, String> m = manifest.row(row.caseNumber());
         if (m == null || !Files.isRegularFile(folder.resolve(m.get("file")))) return false;
         List<String> expected = List.of(row.prompt(), Long.toString(row.seed()), Float.toString(row.guidance()),
-                Integer.toString(steps), Integer.toString(px), schedulerName());
+                Integer.toString(samplingSteps), Integer.toString(px), schedulerName());
         List<String> found = List.of(m.get("prompt"), m.get("seed"), m.get("guidance"), m.get("steps"), m.get("height"),
                 m.get("scheduler"));
         if (!expected.equals(found)) {
             throw new IllegalStateException(folder + ": case " + row.caseNumber() + " was generated with (prompt, seed, "
-                    + "guidance, steps, size, scheduler) = " + found + ", this run asks for " + expected + "; use another folder");
+                    + "guidance, sampling steps, size, scheduler) = " + found + ", this run asks for " + expected + "; use another folder");
         }
         return true;
     }

@@ -123,7 +123,7 @@ public record Sensitivity(StableDiffusion original, StableDiffusion erased, int 
         try (Task task = Task.start("sensitivity", (long) n * imagesPerConcept, listener)) {
             for (int c = 0; c < n; c++) {
                 String prompt = promptTemplate.replace("{}", concepts.get(c));
-                Generation g = Generation.of(prompt).seed(seed).steps(samplingSteps).guidance(guidance).size(imageSize, imageSize);
+                Generation g = Generation.of(prompt).seed(seed).samplingSteps(samplingSteps).guidance(guidance).size(imageSize, imageSize);
                 List<BufferedImage> a = SensitivityImages.generate(original, g, imagesPerConcept);
                 task.checkIfCancelled();
                 List<BufferedImage> b = SensitivityImages.generate(erased, g, imagesPerConcept);

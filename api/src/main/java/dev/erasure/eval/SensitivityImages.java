@@ -36,7 +36,7 @@ public final class SensitivityImages {
             NDArray cond = sd.encodePrompts(Collections.nCopies(n, g.prompt()));
             NDArray uncond = g.guidance() == 1f ? null : sd.encodePrompts(Collections.nCopies(n, g.negativePrompt()));
             NDArray x = Sampler.denoise(sd.unet(), sd.scheduler(), NDArrays.concat(latents, 0), cond, uncond,
-                    g.steps(), g.guidance(), ProgressListener.NONE, null);
+                    g.samplingSteps(), g.guidance(), ProgressListener.NONE, null);
             NDArray images = sd.decode(x);
             List<BufferedImage> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) out.add(Images.toImage(images.get(i)));

@@ -31,7 +31,7 @@ import java.util.Objects;
  * the simplex by bisection projection); a one-hot sample with the straight-through estimator selects the
  * token embedding; the loss is the diffusion-classifier loss MSE(ε_model(z_t, t, c(prompt)), ε) on the
  * reference latent z0 noised at t; Adam(lr 0.01, weight decay 0.1). Timesteps 10, 30, …, 990 are
- * visited in order with {@link #iterations} steps each; after each timestep the argmax tokens are
+ * visited in order with {@link #iterations} Adam iterations each; after each timestep the argmax tokens are
  * decoded, an image is generated and judged; the attack stops at the first success.
  *
  * <p>Choices: the noise ε is drawn once per timestep (seeded), so the loss at a timestep is a fixed
@@ -78,7 +78,7 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
         if (imageSize < 0) throw new IllegalArgumentException("imageSize must be ≥ 0 (0 = the model's), got " + imageSize);
     }
 
-    /** The paper's objects configuration: k = 3 tokens, Adam lr 0.01 wd 0.1, 40 steps at each of t = 10, 30, …, 990. */
+    /** The paper's objects configuration: k = 3 tokens, Adam lr 0.01 wd 0.1, 40 iterations at each of t = 10, 30, …, 990. */
     public static UnlearnDiffAtk objects() {
         int[] t = new int[50];
         for (int i = 0; i < 50; i++) t[i] = 10 + 20 * i;
@@ -111,7 +111,7 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
         return Records.with(this, "weightDecay", wd);
     }
 
-    /** Adam steps per timestep (40). */
+    /** Adam iterations per timestep (40). */
     public UnlearnDiffAtk iterations(int n) {
         return Records.with(this, "iterations", n);
     }
@@ -188,7 +188,7 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
 
     /** The request for an image of {@code prompt} (also used for the reference latent by {@link Robustness}). */
     public Generation generation(String prompt, long imageSeed, float guidance) {
-        Generation g = Generation.of(prompt).seed(imageSeed).steps(samplingSteps).guidance(guidance);
+        Generation g = Generation.of(prompt).seed(imageSeed).samplingSteps(samplingSteps).guidance(guidance);
         return imageSize == 0 ? g : g.size(imageSize, imageSize);
     }
 

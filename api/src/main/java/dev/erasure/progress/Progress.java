@@ -9,7 +9,7 @@ import java.util.Map;
  * (a loss, the current adversarial concept).
  *
  * @param task    human-readable task name, e.g. "EAP erase" or "sample"
- * @param done    units finished so far (steps, images, configurations)
+ * @param done    units finished so far (iterations, sampling steps, images, configurations)
  * @param total   units in the whole task, or -1 when unknown
  * @param elapsedNanos time since the task started
  * @param metrics latest numeric values, in insertion order (never null)

@@ -11,7 +11,7 @@ import java.util.List;
  * for cancellation on every {@link #step}.
  *
  * <pre>
- * try (Task task = Task.start("sample", steps, listener)) {
+ * try (Task task = Task.start("sample", samplingSteps, listener)) {
  *     for (...) { ...; task.step(Map.of("loss", loss)); }
  * }
  * </pre>

@@ -6,18 +6,20 @@ import dev.erasure.sd.scheduler.SchedulerType;
 
 /**
  * One text-to-image request; immutable with fluent withers. Defaults are the SD pipeline's
- * (guidance 7.5, 50 DDIM steps, empty negative prompt, the model's native size). The scheduler is
+ * (guidance 7.5, 50 sampling steps, empty negative prompt, the model's native size). The scheduler is
  * null for the model's own scheduler_config (DDIM) or a {@link SchedulerType}: LMS is the papers'
- * sampler (ESD/EAP generate-images.py: LMS, linspace timesteps, 100 steps).
+ * sampler (ESD/EAP generate-images.py: LMS, linspace timesteps, 100 sampling steps).
  *
- * <pre>sd.generate(Generation.of("a photo of a church").seed(7).steps(25))</pre>
+ * <pre>sd.generate(Generation.of("a photo of a church").seed(7).samplingSteps(25))</pre>
+ *
+ * @param samplingSteps denoising steps of the sampler (the scheduler's num_inference_steps)
  */
-public record Generation(String prompt, String negativePrompt, long seed, int steps, float guidance,
+public record Generation(String prompt, String negativePrompt, long seed, int samplingSteps, float guidance,
                          int height, int width, SchedulerType scheduler) {
     public Generation {
         if (prompt == null) throw new IllegalArgumentException("prompt must not be null");
         if (negativePrompt == null) negativePrompt = "";
-        if (steps <= 0) throw new IllegalArgumentException("steps must be > 0, got " + steps);
+        if (samplingSteps <= 0) throw new IllegalArgumentException("samplingSteps must be > 0, got " + samplingSteps);
         if (height < 0 || width < 0) throw new IllegalArgumentException("height/width must be ≥ 0 (0 = model default)");
     }
 
@@ -33,8 +35,21 @@ public record Generation(String prompt, String negativePrompt, long seed, int st
         return Records.with(this, "seed", s);
     }
 
+    /** Denoising steps of the sampler (default 50). */
+    public Generation samplingSteps(int n) {
+        return Records.with(this, "samplingSteps", n);
+    }
+
+    /** @deprecated "steps" meant several things; this is {@link #samplingSteps(int)}, the denoising steps. */
+    @Deprecated
     public Generation steps(int n) {
-        return Records.with(this, "steps", n);
+        return samplingSteps(n);
+    }
+
+    /** @deprecated "steps" meant several things; this is {@link #samplingSteps()}, the denoising steps. */
+    @Deprecated
+    public int steps() {
+        return samplingSteps;
     }
 
     public Generation guidance(float g) {

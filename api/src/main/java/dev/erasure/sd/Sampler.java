@@ -74,9 +74,9 @@ public final class Sampler {
      * @param cond   [B,77,D] prompt embeddings
      */
     public static NDArray denoise(UNet2DConditionModel unet, DdimScheduler scheduler, NDArray latents,
-                                  NDArray cond, NDArray uncond, int steps, float guidance,
+                                  NDArray cond, NDArray uncond, int samplingSteps, float guidance,
                                   ProgressListener listener, StepObserver observer) {
-        int[] timesteps = scheduler.timesteps(steps);
+        int[] timesteps = scheduler.timesteps(samplingSteps);
         boolean cfg = uncond != null && guidance != 1f;
         NDArray context = cfg ? NDArrays.concat(new NDList(uncond, cond), 0) : cond;
         NDArray x = latents;
@@ -93,7 +93,7 @@ public final class Sampler {
                         NDArray u = halves.get(0);
                         eps = u.add(halves.get(1).sub(u).mul(guidance));
                     }
-                    NDArray next = scheduler.step(eps, t, x, steps).prevSample();
+                    NDArray next = scheduler.step(eps, t, x, samplingSteps).prevSample();
                     if (observer != null) observer.onStep(i, t, out, next);
                     NDScope.unregister(next);
                     if (x != latents) x.close();

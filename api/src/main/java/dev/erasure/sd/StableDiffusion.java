@@ -165,8 +165,8 @@ public final class StableDiffusion implements AutoCloseable {
     }
 
     /** Generates one image. */
-    public BufferedImage generate(String prompt, long seed, int steps, float guidance) {
-        return generate(Generation.of(prompt).seed(seed).steps(steps).guidance(guidance));
+    public BufferedImage generate(String prompt, long seed, int samplingSteps, float guidance) {
+        return generate(Generation.of(prompt).seed(seed).samplingSteps(samplingSteps).guidance(guidance));
     }
 
     public BufferedImage generate(Generation g) {
@@ -190,9 +190,9 @@ public final class StableDiffusion implements AutoCloseable {
         NDArray cond = encodePrompt(g.prompt());
         NDArray uncond = g.guidance() == 1f ? null : encodePrompt(g.negativePrompt());
         if (g.scheduler() == null || g.scheduler() == SchedulerType.DDIM) {
-            return Sampler.denoise(unet, scheduler, x, cond, uncond, g.steps(), g.guidance(), listener, null);
+            return Sampler.denoise(unet, scheduler, x, cond, uncond, g.samplingSteps(), g.guidance(), listener, null);
         }
-        return Sampler.denoise(unet, scheduler(g.scheduler()).schedule(g.steps()), x, Conditioning.of(cond),
+        return Sampler.denoise(unet, scheduler(g.scheduler()).schedule(g.samplingSteps()), x, Conditioning.of(cond),
                 uncond == null ? null : Conditioning.of(uncond), g.guidance(), listener, null);
     }
 

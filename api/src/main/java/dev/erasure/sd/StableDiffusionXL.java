@@ -178,7 +178,7 @@ public final class StableDiffusionXL implements AutoCloseable {
             NDArray x = manager.create(noise, shape);
             DataType dtype = unet.weights().get("conv_in.weight").getDataType();
             if (dtype != DataType.FLOAT32) x = x.toType(dtype, false);
-            NDArray latent = Sampler.denoise(unet, scheduler(g.scheduler()).schedule(g.steps()), x, cond, uncond,
+            NDArray latent = Sampler.denoise(unet, scheduler(g.scheduler()).schedule(g.samplingSteps()), x, cond, uncond,
                     g.guidance(), listener, null);
             return Images.toImage(decode(latent));
         }

@@ -14,7 +14,7 @@ import dev.erasure.erase.Method;
 
 /**
  * One point of a sweep: the erasure to run and the parameter values that name it. The id is built
- * from those values only ("learningRate=0.001;steps=4"), so it is stable across JVMs and is the key
+ * from those values only ("learningRate=0.001;iterations=4"), so it is stable across JVMs and is the key
  * a resumed sweep uses to skip finished configurations.
  *
  * @param params parameter name → value label, in sweep order

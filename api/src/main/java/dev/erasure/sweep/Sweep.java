@@ -117,7 +117,7 @@ public final class Sweep {
         return new Sweep(base, axes, explicit, extra, metrics, file, listener);
     }
 
-    /** Progress in configurations over the whole sweep (each run's own steps are not reported). */
+    /** Progress in configurations over the whole sweep (each run's own iterations are not reported). */
     public Sweep onProgress(ProgressListener l) {
         return new Sweep(base, axes, explicit, extra, metrics, csv, l == null ? ProgressListener.NONE : l);
     }

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * Trains the shipped ShapeWorld concept classifier and reports its held-out accuracy:
- * {@code java ... dev.erasure.toy.ClassifierMain OUTPUT_DIR [STEPS]} (default 1500 steps of batch 128,
+ * {@code java ... dev.erasure.toy.ClassifierMain OUTPUT_DIR [ITERATIONS]} (default 1500 iterations of batch 128,
  * training seed 1001, held-out seed 2002, 2000 images).
  */
 public final class ClassifierMain {
@@ -21,15 +21,15 @@ public final class ClassifierMain {
 
     public static void main(String[] args) {
         Path out = Path.of(args.length > 0 ? args[0] : "models/shapeworld/classifier");
-        int steps = args.length > 1 ? Integer.parseInt(args[1]) : 1500;
+        int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 1500;
         ShapeWorld world = ShapeWorld.standard();
         try (NDManager m = NDManager.newBaseManager()) {
             long t0 = System.nanoTime();
-            ConceptClassifier c = ConceptClassifier.train(world, m, TRAIN_SEED, steps, 128);
+            ConceptClassifier c = ConceptClassifier.train(world, m, TRAIN_SEED, iterations, 128);
             double secs = (System.nanoTime() - t0) / 1e9;
             Map<Attribute, Double> acc = c.accuracy(world, HELD_OUT_SEED, 2000);
             Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("steps", Integer.toString(steps));
+            meta.put("steps", Integer.toString(iterations)); // the key the shipped classifier.safetensors has
             meta.put("batch", "128");
             meta.put("train_seed", Long.toString(TRAIN_SEED));
             meta.put("train_seconds", String.format("%.0f", secs));

@@ -202,19 +202,19 @@ public final class ConceptClassifier {
 
     /**
      * Trains a fresh classifier on drawn images of {@code world} (seed {@code seed}): AdamW 3e-3 with
-     * linear decay, batch {@code batch}. The weights live in {@code manager}.
+     * linear decay over {@code iterations} updates, batch {@code batch}. The weights live in {@code manager}.
      */
-    public static ConceptClassifier train(ShapeWorld world, NDManager manager, long seed, int steps, int batch) {
+    public static ConceptClassifier train(ShapeWorld world, NDManager manager, long seed, int iterations, int batch) {
         Map<String, NDArray> params = Init.initialise(shapes(), manager, seed);
         params.values().forEach(p -> p.setRequiresGradient(true));
         ConceptClassifier model = new ConceptClassifier(params, world.size(), "training");
         AdamW opt = AdamW.withDefaults(params, manager);
-        for (int step = 0; step < steps; step++) {
+        for (int step = 0; step < iterations; step++) {
             try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 var b = drawn(world, manager, seed, (long) step * batch, batch);
                 gc.backward(model.loss(b.getKey(), b.getValue()));
             }
-            opt.step(3e-3f * (steps - step) / steps, 1f);
+            opt.step(3e-3f * (iterations - step) / iterations, 1f);
         }
         params.values().forEach(p -> p.setRequiresGradient(false));
         return model;

@@ -21,8 +21,8 @@ import java.util.TreeMap;
  * A frontier run ({@link ShapeWorldBench#frontier}): methods compared at equal erasure, not at one
  * setting each.
  * <ul>
- * <li>{@link #points()}: one row per (method, erase set, erasure seed, steps per concept) with the
- * bench's scores; the original model is one row per set and seed at 0 steps;</li>
+ * <li>{@link #points()}: one row per (method, erase set, erasure seed, iterations per concept) with the
+ * bench's scores; the original model is one row per set and seed at 0 iterations;</li>
  * <li>{@link #curves()}: each method's mean curve (mean ± sample std over sets × seeds at each
  * strength) with its Pareto flag (not dominated in mean ESR-1 and mean PSR-1 by any point of any method);</li>
  * <li>{@link #matched()}: PSR-1 at each target ESR-1, read off every (set, seed) curve and then
@@ -32,6 +32,8 @@ import java.util.TreeMap;
 public record FrontierResult(Table points, Table curves, Table matched) {
     static final String ESR = "ESR-1";
     static final String PSR = "PSR-1";
+    /** The strength column of the points and curves: erasure iterations per erased concept. */
+    public static final String ITERATIONS = "iterations";
 
     /** Builds the curve and matched tables from the points. */
     public static FrontierResult of(Table points, List<Double> esrTargets) {
@@ -90,7 +92,7 @@ public record FrontierResult(Table points, Table curves, Table matched) {
      */
     public static Table matched(Table points, List<Double> esrTargets) {
         Map<String, Map<String, double[][]>> curves = perCurve(points);
-        String reference = points.where(points.intColumn("steps").isGreaterThan(0)).stringColumn("method").asList()
+        String reference = points.where(strengths(points).isGreaterThan(0)).stringColumn("method").asList()
                 .stream().findFirst().orElse(null);
         StringColumn method = StringColumn.create("method");
         DoubleColumn target = DoubleColumn.create("ESR-1 target");
@@ -148,7 +150,7 @@ public record FrontierResult(Table points, Table curves, Table matched) {
      */
     public static Table curves(Table points) {
         StringColumn method = StringColumn.create("method");
-        IntColumn steps = IntColumn.create("steps");
+        IntColumn iterations = IntColumn.create(ITERATIONS);
         DoubleColumn esr = DoubleColumn.create(ESR);
         DoubleColumn esrStd = DoubleColumn.create(ESR + " ±");
         DoubleColumn psr = DoubleColumn.create(PSR);
@@ -157,13 +159,13 @@ public record FrontierResult(Table points, Table curves, Table matched) {
         Map<String, TreeMap<Integer, List<Integer>>> rows = new LinkedHashMap<>();
         for (int i = 0; i < points.rowCount(); i++) {
             rows.computeIfAbsent(points.stringColumn("method").get(i), k -> new TreeMap<>())
-                    .computeIfAbsent(points.intColumn("steps").get(i), k -> new ArrayList<>()).add(i);
+                    .computeIfAbsent(strengths(points).get(i), k -> new ArrayList<>()).add(i);
         }
         rows.forEach((m, byStrength) -> byStrength.forEach((s, idx) -> {
             List<Double> e = idx.stream().map(i -> points.doubleColumn(ESR).get(i)).toList();
             List<Double> p = idx.stream().map(i -> points.doubleColumn(PSR).get(i)).toList();
             method.append(m);
-            steps.append(s);
+            iterations.append(s);
             esr.append(round(mean(e)));
             esrStd.append(round(std(e)));
             psr.append(round(mean(p)));
@@ -174,7 +176,12 @@ public record FrontierResult(Table points, Table curves, Table matched) {
         BooleanColumn pareto = BooleanColumn.create("Pareto");
         for (int i = 0; i < method.size(); i++) pareto.append(front.contains(i));
         return Table.create("frontier: mean curve per method (%, mean ± std over erase sets × erasure seeds)",
-                method, steps, esr, esrStd, psr, psrStd, runs, pareto);
+                method, iterations, esr, esrStd, psr, psrStd, runs, pareto);
+    }
+
+    /** The strength column; a points.csv written before the rename calls it "steps", and is still read. */
+    private static IntColumn strengths(Table points) {
+        return points.intColumn(points.containsColumn(ITERATIONS) ? ITERATIONS : "steps");
     }
 
     /** method → ("set\nseed" → {ESR-1[], PSR-1[]} in strength order). */
@@ -187,7 +194,7 @@ public record FrontierResult(Table points, Table curves, Table matched) {
         }
         Map<String, Map<String, double[][]>> out = new LinkedHashMap<>();
         idx.forEach((m, byCurve) -> byCurve.forEach((key, rows) -> {
-            List<Integer> sorted = rows.stream().sorted(Comparator.comparingInt(i -> points.intColumn("steps").get(i))).toList();
+            List<Integer> sorted = rows.stream().sorted(Comparator.comparingInt(i -> strengths(points).get(i))).toList();
             double[][] c = {sorted.stream().mapToDouble(i -> points.doubleColumn(ESR).get(i)).toArray(),
                 sorted.stream().mapToDouble(i -> points.doubleColumn(PSR).get(i)).toArray()};
             out.computeIfAbsent(m, k -> new LinkedHashMap<>()).put(key, c);

@@ -24,7 +24,7 @@ import java.util.TreeSet;
  *
  * <p>Scaled to the world: the attack's token distributions range over the tokens of the world's
  * captions (the text encoder never saw other words), 3 prefix tokens (the objects setting), 20 Adam
- * steps at each of 5 timesteps (the paper: 40 steps at 50 timesteps), images of 20 DDIM steps at the
+ * iterations at each of 5 timesteps (the paper: 40 at 50 timesteps), images of 20 DDIM sampling steps at the
  * world's 16 px and guidance 3.
  */
 public final class ShapeWorldAttack {

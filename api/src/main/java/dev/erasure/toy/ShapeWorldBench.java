@@ -56,15 +56,16 @@ public final class ShapeWorldBench {
             List.of("ring", "square", "cross"));
 
     /**
-     * A method of the bench: how to turn the shared base erasure of a set into this method's run;
-     * {@code null} means "judge the original model" ({@link ShapeWorldMethods#ORIGINAL}).
+     * How one bench column sets up its erasure for an erase set: the method and its per-set options,
+     * applied to the bench's shared base erasure of that set; {@code null} means "judge the original
+     * model" ({@link ShapeWorldMethods#ORIGINAL}).
      */
     @FunctionalInterface
-    public interface Recipe {
+    public interface Setup {
         Erasure apply(Erasure base, EraseSet set);
     }
 
-    /** What a recipe may need to know: the erased and kept concepts and the world's words (a vocabulary). */
+    /** What a setup may need to know: the erased and kept concepts and the world's words (a vocabulary). */
     public record EraseSet(String name, List<Concept> erased, List<Concept> kept, List<String> worldWords) {
         public List<String> erasedWords() {
             return erased.stream().map(Concept::word).toList();
@@ -84,12 +85,12 @@ public final class ShapeWorldBench {
     private ShapeWorld world = ShapeWorld.standard();
     private List<List<String>> eraseSets = SHAPE_SETS;
     private Set<Attribute> keptAttributes;
-    private Map<String, Recipe> methods = ShapeWorldMethods.standard();
+    private Map<String, Setup> methods = ShapeWorldMethods.standard();
     private int imagesPerPrompt = 16;
     private int samplingSteps = 20;
     private float guidance = 3f;
     private int topK = 3;
-    private int stepsPerConcept = 100;
+    private int iterationsPerConcept = 100;
     private double learningRate = 1e-3;
     private long seed = 1;
     private ProgressListener listener = ProgressListener.NONE;
@@ -114,7 +115,7 @@ public final class ShapeWorldBench {
         b.samplingSteps = samplingSteps;
         b.guidance = guidance;
         b.topK = topK;
-        b.stepsPerConcept = stepsPerConcept;
+        b.iterationsPerConcept = iterationsPerConcept;
         b.learningRate = learningRate;
         b.seed = seed;
         b.listener = listener;
@@ -144,19 +145,19 @@ public final class ShapeWorldBench {
         return copy(b -> b.keptAttributes = s);
     }
 
-    /** The methods (name → recipe), in table order, e.g. {@link ShapeWorldMethods#all()}. */
-    public ShapeWorldBench methods(Map<String, Recipe> m) {
+    /** The methods (name → setup), in table order, e.g. {@link ShapeWorldMethods#all()}. */
+    public ShapeWorldBench methods(Map<String, Setup> m) {
         if (m == null || m.isEmpty()) throw new IllegalArgumentException("methods needs at least one method");
-        m.forEach((k, v) -> Objects.requireNonNull(v, () -> "recipe of method '" + k + "'"));
-        Map<String, Recipe> copy = new LinkedHashMap<>(m);
+        m.forEach((k, v) -> Objects.requireNonNull(v, () -> "setup of method '" + k + "'"));
+        Map<String, Setup> copy = new LinkedHashMap<>(m);
         return copy(b -> b.methods = copy);
     }
 
     /** Only these of the current methods, in this order (names as in {@link ShapeWorldMethods}). */
     public ShapeWorldBench only(String... names) {
-        Map<String, Recipe> picked = new LinkedHashMap<>();
+        Map<String, Setup> picked = new LinkedHashMap<>();
         for (String n : names) {
-            Recipe r = methods.get(n);
+            Setup r = methods.get(n);
             if (r == null) {
                 throw new IllegalArgumentException("no method '" + n + "' in the bench; have " + methods.keySet());
             }
@@ -171,12 +172,12 @@ public final class ShapeWorldBench {
         return copy(b -> b.imagesPerPrompt = n);
     }
 
-    /** DDIM steps and guidance of the judged images (default 20, 3). */
-    public ShapeWorldBench sampling(int steps, double cfg) {
+    /** DDIM sampling steps and guidance of the judged images (default 20, 3). */
+    public ShapeWorldBench sampling(int samplingSteps, double cfg) {
         Finite.require("ShapeWorldBench sampling guidance", cfg);
-        if (steps < 1) throw new IllegalArgumentException("sampling steps must be >= 1, got " + steps);
+        if (samplingSteps < 1) throw new IllegalArgumentException("samplingSteps must be >= 1, got " + samplingSteps);
         return copy(b -> {
-            b.samplingSteps = steps;
+            b.samplingSteps = samplingSteps;
             b.guidance = (float) cfg;
         });
     }
@@ -187,10 +188,16 @@ public final class ShapeWorldBench {
         return copy(b -> b.topK = k);
     }
 
-    /** Erasure iterations per erased concept (default 100: 300 for a set of three). */
+    /** Erasure iterations (θ updates) per erased concept (default 100: 300 for a set of three). */
+    public ShapeWorldBench iterationsPerConcept(int n) {
+        if (n < 1) throw new IllegalArgumentException("iterationsPerConcept must be >= 1, got " + n);
+        return copy(b -> b.iterationsPerConcept = n);
+    }
+
+    /** @deprecated "steps" meant several things; this is {@link #iterationsPerConcept(int)}, the θ updates per erased concept. */
+    @Deprecated
     public ShapeWorldBench stepsPerConcept(int n) {
-        if (n < 1) throw new IllegalArgumentException("stepsPerConcept must be >= 1, got " + n);
-        return copy(b -> b.stepsPerConcept = n);
+        return iterationsPerConcept(n);
     }
 
     /** The erasures' learning rate (default 1e-3; the paper's 1e-5 is for SD-1.4's 860 M parameters). */
@@ -243,14 +250,14 @@ public final class ShapeWorldBench {
         return out;
     }
 
-    /** The shared recipe every method starts from: the targets, the world's grid, lr, steps, seed (ESD-family recipes train cross-attention, the default). */
+    /** The shared base every method starts from: the targets, the world's grid, lr, iterations, seed (the ESD family trains cross-attention, the default). */
     public Erasure base(EraseSet set) {
-        return base(set, stepsPerConcept, seed);
+        return base(set, iterationsPerConcept, seed);
     }
 
-    private Erasure base(EraseSet set, int stepsPerErased, long erasureSeed) {
+    private Erasure base(EraseSet set, int iterationsPerErased, long erasureSeed) {
         return Erasure.of(model).targets(set.erasedWords().toArray(String[]::new))
-                .ddimSteps(samplingSteps).steps(stepsPerErased * set.erased().size()).learningRate(learningRate).seed(erasureSeed);
+                .ddimGrid(samplingSteps).iterations(iterationsPerErased * set.erased().size()).learningRate(learningRate).seed(erasureSeed);
     }
 
     /** Runs every method on every erase set; cancellable between and inside runs. */
@@ -261,7 +268,7 @@ public final class ShapeWorldBench {
         Rows rows = new Rows(topK);
         try (Task task = Task.start("ShapeWorld bench", (long) sets.size() * methods.size(), listener)) {
             for (EraseSet set : sets) {
-                for (Map.Entry<String, Recipe> m : methods.entrySet()) {
+                for (Map.Entry<String, Setup> m : methods.entrySet()) {
                     long start = System.nanoTime();
                     Map<Concept, int[]> ranks = erasedRanks(eval, set, m.getKey(), m.getValue().apply(base(set), set), originalRanks);
                     rows.add(m.getKey(), set, ranks, (System.nanoTime() - start) / 1e9);
@@ -274,26 +281,26 @@ public final class ShapeWorldBench {
     }
 
     /** Runs one erasure (null: the original model, judged once per set via the cache) and judges its images. */
-    private Map<Concept, int[]> erasedRanks(ShapeWorldEval eval, EraseSet set, String method, Erasure recipe,
+    private Map<Concept, int[]> erasedRanks(ShapeWorldEval eval, EraseSet set, String method, Erasure erasure,
                                             Map<Concept, int[]> originalRanks) {
-        if (recipe == null) return judge(eval, model, set, originalRanks);
-        try (ErasureResult r = recipe.run()) {
+        if (erasure == null) return judge(eval, model, set, originalRanks);
+        try (ErasureResult r = erasure.run()) {
             if (r.cancelled()) throw new dev.erasure.progress.CancelledException("ShapeWorld bench cancelled in " + method + " on " + set.name());
             return judge(eval, r.model(), set, new HashMap<>());
         }
     }
 
     /**
-     * Methods compared at equal erasure: traces every method's curve over {@code f}'s strengths (steps
+     * Methods compared at equal erasure: traces every method's curve over {@code f}'s strengths (iterations
      * per erased concept) on every erase set and erasure seed (seeds shared by the methods; the bench's
-     * own {@link #stepsPerConcept} and {@link #seed} are not used), judges each run like {@link #run()},
+     * own {@link #iterationsPerConcept} and {@link #seed} are not used), judges each run like {@link #run()},
      * and reads PSR-1 off each curve at {@code f}'s ESR-1 targets. Methods that erase nothing (the
-     * original) are judged once per set and appear as one 0-step point per set and seed.
+     * original) are judged once per set and appear as one 0-iteration point per set and seed.
      * Cancellable between and inside runs.
      *
      * <pre>{@code
      * FrontierResult r = ShapeWorld.bench(sd, judge).only("original", "ESD", "EAP (corrected)")
-     *         .frontier(Frontier.standard().steps("EAP (corrected)", 100, 200, 400));
+     *         .frontier(Frontier.standard().iterations("EAP (corrected)", 100, 200, 400));
      * r.matched();                       // PSR-1 at ESR-1 80/90/95, mean ± std, Δ vs ESD
      * Charts.png(r.chart(), Path.of("frontier.png"));
      * }</pre>
@@ -305,20 +312,20 @@ public final class ShapeWorldBench {
         FrontierPoints points = new FrontierPoints(topK);
         long total = 0;
         for (EraseSet set : sets) {
-            for (Map.Entry<String, Recipe> m : methods.entrySet()) total += erasesNothing(m.getValue(), set) ? 1 : f.stepsOf(m.getKey()).size();
+            for (Map.Entry<String, Setup> m : methods.entrySet()) total += erasesNothing(m.getValue(), set) ? 1 : f.iterationsOf(m.getKey()).size();
         }
         try (Task task = Task.start("ShapeWorld frontier", total * f.seeds().size(), listener)) {
             for (EraseSet set : sets) {
                 Map<Concept, int[]> originalRanks = new HashMap<>();
                 for (long erasureSeed : f.seeds()) {
-                    for (Map.Entry<String, Recipe> m : methods.entrySet()) {
+                    for (Map.Entry<String, Setup> m : methods.entrySet()) {
                         boolean original = erasesNothing(m.getValue(), set);
-                        for (int steps : original ? List.of(0) : f.stepsOf(m.getKey())) {
+                        for (int iterations : original ? List.of(0) : f.iterationsOf(m.getKey())) {
                             long start = System.nanoTime();
-                            Erasure recipe = original ? null : m.getValue().apply(base(set, steps, erasureSeed), set);
-                            Map<Concept, int[]> ranks = erasedRanks(eval, set, m.getKey(), recipe, originalRanks);
-                            points.add(m.getKey(), set, erasureSeed, steps, scores(ranks, set, topK), (System.nanoTime() - start) / 1e9);
-                            task.step(1, Map.of(), m.getKey() + " " + steps + " steps, seed " + erasureSeed + " on " + set.name());
+                            Erasure erasure = original ? null : m.getValue().apply(base(set, iterations, erasureSeed), set);
+                            Map<Concept, int[]> ranks = erasedRanks(eval, set, m.getKey(), erasure, originalRanks);
+                            points.add(m.getKey(), set, erasureSeed, iterations, scores(ranks, set, topK), (System.nanoTime() - start) / 1e9);
+                            task.step(1, Map.of(), m.getKey() + " " + iterations + " iterations, seed " + erasureSeed + " on " + set.name());
                         }
                     }
                 }
@@ -327,8 +334,8 @@ public final class ShapeWorldBench {
         return FrontierResult.of(points.table(), f.esrTargets());
     }
 
-    private boolean erasesNothing(Recipe recipe, EraseSet set) {
-        return recipe.apply(base(set), set) == null;
+    private boolean erasesNothing(Setup setup, EraseSet set) {
+        return setup.apply(base(set), set) == null;
     }
 
     /**
@@ -338,7 +345,7 @@ public final class ShapeWorldBench {
      */
     public Sweep sweep(EraseSet set) {
         List<Configuration> configs = new ArrayList<>();
-        for (Map.Entry<String, Recipe> m : methods.entrySet()) {
+        for (Map.Entry<String, Setup> m : methods.entrySet()) {
             Erasure e = m.getValue().apply(base(set), set);
             if (e != null) configs.add(Configuration.of(e, Map.of("method", m.getKey())));
         }
@@ -422,7 +429,7 @@ public final class ShapeWorldBench {
         private final StringColumn method = StringColumn.create("method");
         private final StringColumn set = StringColumn.create("erase set");
         private final tech.tablesaw.api.LongColumn seed = tech.tablesaw.api.LongColumn.create("seed");
-        private final IntColumn steps = IntColumn.create("steps");
+        private final IntColumn iterations = IntColumn.create(FrontierResult.ITERATIONS);
         private final Map<String, DoubleColumn> scores = new LinkedHashMap<>();
         private final DoubleColumn seconds = DoubleColumn.create("seconds");
 
@@ -430,17 +437,17 @@ public final class ShapeWorldBench {
             for (String name : scoreNames(k)) scores.put(name, DoubleColumn.create(name));
         }
 
-        void add(String name, EraseSet s, long erasureSeed, int stepsPerConcept, Map<String, Double> values, double secs) {
+        void add(String name, EraseSet s, long erasureSeed, int iterationsPerConcept, Map<String, Double> values, double secs) {
             method.append(name);
             set.append(s.name());
             seed.append(erasureSeed);
-            steps.append(stepsPerConcept);
+            iterations.append(iterationsPerConcept);
             values.forEach((score, v) -> scores.get(score).append(v));
             seconds.append(tenth(secs));
         }
 
         Table table() {
-            Table t = Table.create("ShapeWorld frontier: points (%; steps per erased concept)", method, set, seed, steps);
+            Table t = Table.create("ShapeWorld frontier: points (%; iterations per erased concept)", method, set, seed, iterations);
             scores.values().forEach(t::addColumns);
             return t.addColumns(seconds);
         }

@@ -28,14 +28,14 @@ import java.util.List;
 public final class ShapeWorldEval {
     private final ConceptClassifier classifier;
     private final int imagesPerPrompt;
-    private final int steps;
+    private final int samplingSteps;
     private final float guidance;
 
-    public ShapeWorldEval(ConceptClassifier classifier, int imagesPerPrompt, int steps, float guidance) {
+    public ShapeWorldEval(ConceptClassifier classifier, int imagesPerPrompt, int samplingSteps, float guidance) {
         if (imagesPerPrompt < 1) throw new IllegalArgumentException("imagesPerPrompt must be >= 1, got " + imagesPerPrompt);
         this.classifier = classifier;
         this.imagesPerPrompt = imagesPerPrompt;
-        this.steps = steps;
+        this.samplingSteps = samplingSteps;
         this.guidance = guidance;
     }
 
@@ -94,7 +94,7 @@ public final class ShapeWorldEval {
 
     /**
      * Images [n,3,size,size] in [-1,1] for seeds 0..n−1, denoised as one batch: the same latents, DDIM
-     * steps and guidance as {@code sd.generate(Generation.of(prompt).seed(s).steps(steps).guidance(g).size(size, size))}
+     * sampling steps and guidance as {@code sd.generate(Generation.of(prompt).seed(s).samplingSteps(n).guidance(g).size(size, size))}
      * (equal up to float rounding), in a fraction of the time for a model this small.
      */
     NDArray generate(StableDiffusion sd, String prompt, int size) {
@@ -103,7 +103,7 @@ public final class ShapeWorldEval {
         NDArray x = NDArrays.concat(latents, 0);
         NDArray cond = sd.encodePrompts(Collections.nCopies(imagesPerPrompt, prompt));
         NDArray uncond = sd.encodePrompts(Collections.nCopies(imagesPerPrompt, ""));
-        NDArray out = Sampler.denoise(sd.unet(), sd.scheduler(), x, cond, uncond, steps, guidance, ProgressListener.NONE, null);
+        NDArray out = Sampler.denoise(sd.unet(), sd.scheduler(), x, cond, uncond, samplingSteps, guidance, ProgressListener.NONE, null);
         return sd.decode(out).clip(-1f, 1f);
     }
 

@@ -5,27 +5,27 @@ import dev.erasure.core.Compat;
 import dev.erasure.Methods;
 import dev.erasure.core.Preserve;
 import dev.erasure.core.Vocabulary;
-import dev.erasure.toy.ShapeWorldBench.Recipe;
+import dev.erasure.toy.ShapeWorldBench.Setup;
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The erasure methods of the ShapeWorld bench, each a {@link Recipe} on top of the bench's shared
- * base (targets, cross-attention weights, 20-step grid, lr 1e-3, 100 steps per erased concept).
+ * The erasure methods of the ShapeWorld bench, each a {@link Setup} on top of the bench's shared
+ * base (targets, cross-attention weights, 20-step grid, lr 1e-3, 100 iterations per erased concept).
  * Only hyperparameters the papers expose are set; values that differ from the SD-1.4 defaults are
  * scaled to the world (its 18-word vocabulary, 16 px images, a 2-layer text encoder) and say so.
  */
 public final class ShapeWorldMethods {
     /** No erasure: the original model's scores. */
-    public static final Recipe ORIGINAL = (base, set) -> null;
+    public static final Setup ORIGINAL = (base, set) -> null;
 
     /** ESD (methods.md §1): no preservation. */
-    public static final Recipe ESD = (base, set) -> base.preserve(Preserve.none());
+    public static final Setup ESD = (base, set) -> base.preserve(Preserve.none());
 
     /** ESD + the fixed neutral concept "" (§2.6 with no words): the paper's "fixed preservation" baseline. */
-    public static final Recipe NEUTRAL = (base, set) -> base.preserve(Preserve.neutral());
+    public static final Setup NEUTRAL = (base, set) -> base.preserve(Preserve.neutral());
 
     /**
      * EAP (§2.1–2.3) as the official code runs it: K candidates per erased concept spread over the 12
@@ -33,10 +33,10 @@ public final class ShapeWorldMethods {
      * words), K = 4 rounded up to a multiple of the number of erased concepts (the official assert).
      * The candidates may contain the erased concepts themselves (methods.md §9.3).
      */
-    public static final Recipe EAP = eap();
+    public static final Setup EAP = eap();
 
     /** EAP with {@link Compat#CORRECTED}: the erased concepts are not candidates, and GenLatent's offset is fixed. */
-    public static final Recipe EAP_CORRECTED = eap().compat(Compat.CORRECTED);
+    public static final Setup EAP_CORRECTED = eap().compat(Compat.CORRECTED);
 
     /** Where EAP's candidate concepts come from on ShapeWorld. */
     public enum Candidates {
@@ -54,33 +54,33 @@ public final class ShapeWorldMethods {
     }
 
     /** EAP as the official code runs it ({@link #EAP}); its settings are withers. */
-    public static EapRecipe eap() {
-        return new EapRecipe(Compat.OFFICIAL, Preserve.LossSpace.X0, Candidates.WORLD_WORDS);
+    public static EapSetup eap() {
+        return new EapSetup(Compat.OFFICIAL, Preserve.LossSpace.X0, Candidates.WORLD_WORDS);
     }
 
     /**
-     * EAP's recipe settings on ShapeWorld.
+     * EAP's setup on ShapeWorld: its ShapeWorld options.
      *
      * @param compat     the official code's quirks or the corrections (methods.md §9.3, §9.9)
      * @param lossSpace  x0-space losses (official) or ε-space ones ({@link Preserve.LossSpace})
      * @param candidates the world's words (official) or the kept concepts ({@link Candidates})
      */
-    public record EapRecipe(Compat compat, Preserve.LossSpace lossSpace, Candidates candidates) implements Recipe {
-        public EapRecipe {
+    public record EapSetup(Compat compat, Preserve.LossSpace lossSpace, Candidates candidates) implements Setup {
+        public EapSetup {
             java.util.Objects.requireNonNull(compat, "compat");
             java.util.Objects.requireNonNull(lossSpace, "lossSpace");
             java.util.Objects.requireNonNull(candidates, "candidates");
         }
 
-        public EapRecipe compat(Compat c) {
+        public EapSetup compat(Compat c) {
             return Records.with(this, "compat", c);
         }
 
-        public EapRecipe lossSpace(Preserve.LossSpace space) {
+        public EapSetup lossSpace(Preserve.LossSpace space) {
             return Records.with(this, "lossSpace", space);
         }
 
-        public EapRecipe candidates(Candidates source) {
+        public EapSetup candidates(Candidates source) {
             return Records.with(this, "candidates", source);
         }
 
@@ -103,7 +103,7 @@ public final class ShapeWorldMethods {
      * without one, UCE's closed form drags the look-alikes along (measured: ring and heart 0 % after
      * erasing circle).
      */
-    public static final Recipe UCE = (base, set) -> base.method(Methods.uce().preserve(set.keptPrompts().toArray(String[]::new)));
+    public static final Setup UCE = (base, set) -> base.method(Methods.uce().preserve(set.keptPrompts().toArray(String[]::new)));
 
     /** Anchor prompts of Concept Ablation on ShapeWorld: captions whose shape is the anchor word "shape". */
     public static final List<String> CA_ANCHORS = List.of("a shape", "a red shape", "a green shape", "a blue shape",
@@ -113,9 +113,9 @@ public final class ShapeWorldMethods {
     /**
      * Concept Ablation (§4), object mode with the anchor word "shape": the erased prompt is mapped to
      * the model's own prediction for a shape of the world's captions ({@link #CA_ANCHORS}); 64 anchor
-     * images (the paper: 1000) and the bench's lr 1e-3 (at 1e-4, 100 steps erase nothing here).
+     * images (the paper: 1000) and the bench's lr 1e-3 (at 1e-4, 100 iterations erase nothing here).
      */
-    public static final Recipe CA = (base, set) -> base.method(Methods.conceptAblation().object("shape")
+    public static final Setup CA = (base, set) -> base.method(Methods.conceptAblation().object("shape")
             .anchorPrompts(CA_ANCHORS).anchorImages(64));
 
 
@@ -124,18 +124,18 @@ public final class ShapeWorldMethods {
      * prompts as the retain set; warm-up 20 iterations and 5 attack steps (the paper: 200 and 30 of
      * 1000 iterations), the bench's lr.
      */
-    public static final Recipe ADV_UNLEARN = (base, set) -> base.method(Methods.advUnlearn().retain(set.keptPrompts())
+    public static final Setup ADV_UNLEARN = (base, set) -> base.method(Methods.advUnlearn().retain(set.keptPrompts())
             .warmup(20).attackSteps(5));
 
     /**
      * AdvAnchor (§6), one concept only (as in its paper): the anchor is the concept's own prompt plus δ
      * and the kept generic prompt is "a shape" ({@code prompts("{}", "{}", "a shape")}); 100 training
-     * images (= θ steps), 10 inner δ steps at δ lr 1e-2, images at the world's guidance 3, with
+     * images (= θ updates), 10 inner δ steps at δ lr 1e-2, images at the world's guidance 3, with
      * {@link Compat#CORRECTED} gradients. Measured on "circle" (16 images per shape): the official
      * never-zeroed gradients at lr 1e-3 wipe out every shape; δ lr 1e-4 (the README's) barely moves δ
      * in 10 steps and erases nothing.
      */
-    public static final Recipe ADV_ANCHOR = (base, set) -> base.compat(Compat.CORRECTED).method(Methods.advAnchor()
+    public static final Setup ADV_ANCHOR = (base, set) -> base.compat(Compat.CORRECTED).method(Methods.advAnchor()
             .prompts("{}", "{}", "a shape").images(100).innerSteps(10).imageGuidance(3).deltaLearningRate(1e-2));
 
     private ShapeWorldMethods() {
@@ -148,8 +148,8 @@ public final class ShapeWorldMethods {
     }
 
     /** original, ESD, ESD + neutral, EAP (official and corrected): the rows of the seed paper's Table 1. */
-    public static Map<String, Recipe> standard() {
-        Map<String, Recipe> m = new LinkedHashMap<>();
+    public static Map<String, Setup> standard() {
+        Map<String, Setup> m = new LinkedHashMap<>();
         m.put("original", ORIGINAL);
         m.put("ESD", ESD);
         m.put("ESD + neutral", NEUTRAL);
@@ -159,8 +159,8 @@ public final class ShapeWorldMethods {
     }
 
     /** {@link #standard()} and UCE, Concept Ablation and AdvUnlearn, the other seed methods. */
-    public static Map<String, Recipe> all() {
-        Map<String, Recipe> m = standard();
+    public static Map<String, Setup> all() {
+        Map<String, Setup> m = standard();
         m.put("UCE", UCE);
         m.put("CA", CA);
         m.put("AdvUnlearn", ADV_UNLEARN);
@@ -171,17 +171,17 @@ public final class ShapeWorldMethods {
      * {@link #all()} and the EAP variants of issue #18's study, all corrected: "EAP (corrected, kept)" (the
      * kept concepts as candidates, official x0-space losses) and "EAP (corrected, epsilon, kept)" (also ε-space losses).
      */
-    public static Map<String, Recipe> withEapVariants() {
-        Map<String, Recipe> m = all();
-        EapRecipe kept = eap().compat(Compat.CORRECTED).candidates(Candidates.KEPT);
+    public static Map<String, Setup> withEapVariants() {
+        Map<String, Setup> m = all();
+        EapSetup kept = eap().compat(Compat.CORRECTED).candidates(Candidates.KEPT);
         m.put("EAP (corrected, kept)", kept);
         m.put("EAP (corrected, epsilon, kept)", kept.lossSpace(Preserve.LossSpace.EPSILON));
         return m;
     }
 
     /** {@link #all()} and AdvAnchor, which erases one concept at a time: for erase sets of one concept. */
-    public static Map<String, Recipe> singleConcept() {
-        Map<String, Recipe> m = all();
+    public static Map<String, Setup> singleConcept() {
+        Map<String, Setup> m = all();
         m.put("AdvAnchor", ADV_ANCHOR);
         return m;
     }

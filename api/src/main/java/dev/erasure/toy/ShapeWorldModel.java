@@ -84,7 +84,7 @@ public final class ShapeWorldModel {
 
     /**
      * The DDIM scheduler for sampling with the training noise schedule: linear β 1e-4..0.02 over 1000
-     * steps (DDPM's, suited to pixel space), ε-prediction, x0 clipped to [-1,1] as DDPM does for images.
+     * timesteps (DDPM's, suited to pixel space), ε-prediction, x0 clipped to [-1,1] as DDPM does for images.
      */
     public static JsonObject schedulerConfig(int trainTimesteps) {
         JsonObject c = new JsonObject();

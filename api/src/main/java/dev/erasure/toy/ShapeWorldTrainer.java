@@ -72,13 +72,13 @@ public final class ShapeWorldTrainer {
             int start = restore(params, opt, ema, manager);
             UNet2DConditionModel unet = new UNet2DConditionModel(unetCfg, new Weights(part(params, false), "training"));
             ClipTextModel text = new ClipTextModel(textCfg, new Weights(part(params, true), "training"));
-            int end = (int) Math.min(cfg.steps(), (long) start + cfg.stopAfter());
+            int end = (int) Math.min(cfg.iterations(), (long) start + cfg.stopAfter());
             double windowLoss = 0;
-            int windowSteps = 0;
+            int windowIterations = 0;
             double recent = Double.NaN;
-            int badSteps = 0;
+            int badIterations = 0;
             long windowStart = System.nanoTime();
-            try (Task task = Task.start("train ShapeWorld", cfg.steps(), listener)) {
+            try (Task task = Task.start("train ShapeWorld", cfg.iterations(), listener)) {
                 if (start > 0) task.step(start, Map.of(), "resumed at step " + start);
                 for (int step = start; step < end; step++) {
                     float loss = forwardBackward(unet, text, data, manager, step);
@@ -88,25 +88,26 @@ public final class ShapeWorldTrainer {
                     if (!Float.isFinite(loss) || !Float.isFinite(gradNorm)) {
                         // the update was skipped; a model whose weights went bad goes back to its checkpoint
                         log("step " + (step + 1) + ": non-finite loss " + loss + " / grad norm " + gradNorm + ", update skipped");
-                        if (++badSteps >= 3) {
+                        if (++badIterations >= 3) {
                             step = restore(params, opt, ema, manager) - 1;
-                            badSteps = 0;
+                            badIterations = 0;
                         }
                         continue;
                     }
-                    badSteps = 0;
+                    badIterations = 0;
                     ema.update();
                     windowLoss += loss;
-                    windowSteps++;
+                    windowIterations++;
                     int done = step + 1;
                     task.step(1, Map.of("loss", (double) loss, "lr", (double) lr), null);
                     if (done % cfg.logEvery() == 0 || done == end) {
                         double secs = (System.nanoTime() - windowStart) / 1e9;
-                        recent = windowLoss / windowSteps;
+                        recent = windowLoss / windowIterations;
+                        // train.log's format, as the shipped models/shapeworld/train.log has it ("steps/s": iterations/s)
                         log(String.format("step %d loss %.5f lr %.6f grad_norm %.3f steps/s %.3f", done, recent, lr,
-                                gradNorm, windowSteps / secs));
+                                gradNorm, windowIterations / secs));
                         windowLoss = 0;
-                        windowSteps = 0;
+                        windowIterations = 0;
                         windowStart = System.nanoTime();
                     }
                     if (done % cfg.checkpointEvery() == 0 || done == end) saveCheckpoint(params, opt, ema, done);
@@ -115,7 +116,7 @@ public final class ShapeWorldTrainer {
                     }
                 }
             }
-            if (end == cfg.steps()) export(ema.shadow(), cfg.output().resolve("final"), end);
+            if (end == cfg.iterations()) export(ema.shadow(), cfg.output().resolve("final"), end);
             return new Result(end, recent, cfg.output());
         }
     }
@@ -195,7 +196,7 @@ public final class ShapeWorldTrainer {
             state.addProperty("step", step);
             state.addProperty("optimizer_steps", opt.steps());
             state.addProperty("ema_updates", ema.updates());
-            state.addProperty("planned_steps", cfg.steps());
+            state.addProperty("planned_steps", cfg.iterations()); // the key of checkpoints already written
             state.addProperty("seed", cfg.seed());
             state.addProperty("batch_size", cfg.batchSize());
             ModelExport.write(tmp.resolve("state.json"), state);
@@ -215,11 +216,11 @@ public final class ShapeWorldTrainer {
         if (!Files.isRegularFile(dir.resolve("state.json"))) return 0;
         try (NDManager tmp = manager.newSubManager()) {
             JsonObject state = JsonParser.parseString(Files.readString(dir.resolve("state.json"))).getAsJsonObject();
-            if (state.get("planned_steps").getAsInt() != cfg.steps() || state.get("seed").getAsLong() != cfg.seed()
+            if (state.get("planned_steps").getAsInt() != cfg.iterations() || state.get("seed").getAsLong() != cfg.seed()
                     || state.get("batch_size").getAsInt() != cfg.batchSize()) {
                 throw new IllegalStateException("checkpoint " + dir + " was made with planned_steps/seed/batch "
                         + state.get("planned_steps") + "/" + state.get("seed") + "/" + state.get("batch_size")
-                        + ", this run has " + cfg.steps() + "/" + cfg.seed() + "/" + cfg.batchSize()
+                        + ", this run has iterations/seed/batch " + cfg.iterations() + "/" + cfg.seed() + "/" + cfg.batchSize()
                         + " (the learning-rate schedule and data order would not continue)");
             }
             Map<String, NDArray> saved = Safetensors.load(dir.resolve("params.safetensors"), tmp);

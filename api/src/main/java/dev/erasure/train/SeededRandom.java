@@ -4,7 +4,7 @@ package dev.erasure.train;
  * The single source of randomness of a training run: SplitMix64, whose whole state is one
  * {@code long}, so a checkpoint can store it and a resumed run continues the exact stream.
  * Noise is generated here in Java (not by torch's global generator), which is what makes
- * "same seed, same weights" and "N steps + resume + M steps = N+M steps" hold bit-exactly.
+ * "same seed, same weights" and "N iterations + resume + M iterations = N+M iterations" hold bit-exactly.
  */
 public final class SeededRandom {
     private long state;

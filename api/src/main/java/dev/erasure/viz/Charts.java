@@ -123,19 +123,19 @@ public final class Charts {
         return chart;
     }
 
-    /** Loss curves overlaid, x = step index; the legend goes below the plot (run names are long). */
+    /** Loss curves overlaid, x = iteration index; the legend goes below the plot (run names are long). */
     public static XYChart lossCurves(Map<String, double[]> curves) {
         return lossCurves(curves, 1);
     }
 
-    /** Loss curves as trailing running means over {@code window} steps (1 = raw values). */
+    /** Loss curves as trailing running means over {@code window} iterations (1 = raw values). */
     public static XYChart lossCurves(Map<String, double[]> curves, int window) {
-        XYChart chart = chart(window == 1 ? "loss" : "loss (running mean over " + window + " steps)", "step", "loss");
+        XYChart chart = chart(window == 1 ? "loss" : "loss (running mean over " + window + " iterations)", "iteration", "loss");
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         curves.forEach((name, values) -> {
-            double[] steps = new double[values.length];
-            for (int i = 0; i < steps.length; i++) steps[i] = i;
-            chart.addSeries(name, steps, Stats.runningMean(values, window)).setMarker(SeriesMarkers.NONE);
+            double[] iterations = new double[values.length];
+            for (int i = 0; i < iterations.length; i++) iterations[i] = i;
+            chart.addSeries(name, iterations, Stats.runningMean(values, window)).setMarker(SeriesMarkers.NONE);
         });
         return chart;
     }

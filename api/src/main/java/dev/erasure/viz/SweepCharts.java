@@ -27,7 +27,7 @@ public final class SweepCharts {
         return lossCurves(sweep, 1);
     }
 
-    /** The loss curves as running means over {@code window} θ steps (1 = raw). */
+    /** The loss curves as running means over {@code window} iterations (1 = raw). */
     public static XYChart lossCurves(Table sweep, int window) {
         if (!sweep.columnNames().contains("loss_curve")) {
             throw new IllegalArgumentException("table '" + sweep.name() + "' is not a sweep table (no loss_curve column)");

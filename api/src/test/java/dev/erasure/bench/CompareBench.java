@@ -102,7 +102,7 @@ public final class CompareBench {
         work.put("tiny VAE decode " + size + " px", scoped(() -> sd.decode(z)));
         work.put("tiny text encoder (1 prompt)", scoped(() -> sd.encodePrompt("a photo of a garbage truck")));
         work.put("10-step CFG sample + decode " + size + " px",
-                () -> sd.generate(Generation.of("a photo of a church").seed(1).steps(10).size(size, size)));
+                () -> sd.generate(Generation.of("a photo of a church").seed(1).samplingSteps(10).size(size, size)));
         work.put("self-attention 4096×320, 8 heads (SD-1.4 64×64 latent)", scoped(() -> Nn.attention(q, k, v, 8, null, false)));
         return work;
     }

@@ -19,12 +19,12 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Peak memory per erasure step ({@code ./erasure bench erase-memory [fixture-folder]}):
+ * Peak memory per erasure iteration ({@code ./erasure bench erase-memory [fixture-folder]}):
  * (1) SD-1.4 recipes at 512×512 (latent 64) and SDXL base at 1024×1024 (latent 128) estimated from
  * the shapes ({@link MemoryEstimate});
  * (2) the tiny fixture model: the same estimate next to the measured growth of the process's
- * peak resident memory (VmHWM, reset through /proc/self/clear_refs) over two steps, and the time
- * per step. Memory numbers are fp32, batch 1, CPU.
+ * peak resident memory (VmHWM, reset through /proc/self/clear_refs) over two iterations, and the time
+ * per iteration. Memory numbers are fp32, batch 1, CPU.
  */
 public final class EraseMemoryBench {
     private EraseMemoryBench() {
@@ -55,16 +55,16 @@ public final class EraseMemoryBench {
         Path fixture = Path.of(args.length > 0 ? args[0] : "../shared/fixtures/tiny-sd");
         if (!Files.isDirectory(fixture)) fixture = Path.of("fixtures/tiny-sd");
         System.out.println();
-        System.out.println("tiny fixture (" + fixture + "): estimate vs measured peak-RSS growth over 2 steps (5-step DDIM grid)");
-        System.out.printf(Locale.ROOT, "%-32s %6s %12s %12s %10s%n", "recipe", "latent", "est. MiB", "meas. MiB", "s/step");
+        System.out.println("tiny fixture (" + fixture + "): estimate vs measured peak-RSS growth over 2 iterations (5-step DDIM grid)");
+        System.out.printf(Locale.ROOT, "%-32s %6s %12s %12s %10s%n", "recipe", "latent", "est. MiB", "meas. MiB", "s/iteration");
         try (StableDiffusion sd = StableDiffusion.load(fixture)) {
             for (int latent : new int[] {8, 16, 32}) {
                 for (Recipe r : List.of(RECIPES.get(0), RECIPES.get(3))) {
                     Preserve p = r.preserve() instanceof Preserve.Adversarial ? Preserve.adversarial(4).kClosest(16) : r.preserve();
                     MemoryEstimate est = MemoryEstimate.of(sd.unet().config(), r.params(), p, latent);
                     Erasure e = Erasure.of(sd).target("church").train(r.params()).preserve(p).latentSize(latent)
-                            .ddimSteps(5).steps(2).vocabulary(Vocabulary.english3000());
-                    e.steps(1).run().close(); // warm-up (allocator, candidate set code paths)
+                            .ddimGrid(5).iterations(2).vocabulary(Vocabulary.english3000());
+                    e.iterations(1).run().close(); // warm-up (allocator, candidate set code paths)
                     long base = status("VmRSS");
                     resetPeak();
                     long t0 = System.nanoTime();

@@ -56,7 +56,7 @@ public final class SdBench {
                 for (NDArray p : trainable.values()) JniUtils.zeroGrad((PtNDArray) p);
             });
             int size = (int) h * sd.vaeScaleFactor();
-            double sample = Bench.medianMillis(1, 3, () -> sd.generate(Generation.of("a photo of a church").steps(10).size(size, size)));
+            double sample = Bench.medianMillis(1, 3, () -> sd.generate(Generation.of("a photo of a church").samplingSteps(10).size(size, size)));
             NDArray tiny = m.ones(new Shape(4));
             double perOp = Bench.medianMillis(2, 9, () -> {
                 try (NDScope s = new NDScope()) {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every user error of the command line: one clear line (no stack trace), exit 2 for usage, 1 for failures, before any model loads. */
@@ -39,7 +40,7 @@ class MainTest {
         usage("--guidance must be a finite number", "generate", "--model", missing, "--prompt", "p", "--guidance", "NaN");
         usage("--size must be", "generate", "--model", missing, "--prompt", "p", "--size", "64,");
         usage("--size must be", "generate", "--model", missing, "--prompt", "p", "--size", "60");
-        usage("--steps must be a positive", "generate", "--model", missing, "--prompt", "p", "--steps", "0");
+        usage("--sampling-steps must be a positive", "generate", "--model", missing, "--prompt", "p", "--sampling-steps", "0");
         usage("--seed must be", "generate", "--model", missing, "--prompt", "p", "--seed", "x");
         usage("--dtype must be", "generate", "--model", missing, "--prompt", "p", "--dtype", "fp8");
         usage("--device must be", "generate", "--model", missing, "--prompt", "p", "--device", "tpu");
@@ -57,20 +58,20 @@ class MainTest {
     void everyCommandChecksItsFlagsBeforeItsModel() {
         String missing = tmp.resolve("no-model").toString();
         usage("unknown option --step", "quickstart", "--model", missing, "--step", "3");
-        usage("--steps must be a positive", "quickstart", "--model", missing, "--steps", "-3");
+        usage("--iterations must be a positive", "quickstart", "--model", missing, "--iterations", "-3");
         usage("--target must be one of the shapes", "quickstart", "--model", missing, "--target", "dragon");
         usage("unknown option --image", "shapeworld-bench", "--model", missing, "--image", "3");
         usage("--images must be a positive", "shapeworld-bench", "--model", missing, "--images", "NaN");
-        usage("--steps must be a positive", "shapeworld-bench", "--model", missing, "--steps", "1e9");
+        usage("--iterations must be a positive", "shapeworld-bench", "--model", missing, "--iterations", "1e9");
         usage("--max-sets must be a positive", "shapeworld-bench", "--model", missing, "--max-sets", "0");
         usage("--asr must be a positive", "shapeworld-bench", "--model", missing, "--asr", "Infinity");
         usage("--sets: 'dragon' is not a ShapeWorld word", "shapeworld-bench", "--model", missing, "--sets", "circle;dragon");
         usage("--sets: '' is not", "shapeworld-bench", "--model", missing, "--sets", "circle,");
         usage("--methods: no method 'ESDX'", "shapeworld-bench", "--model", missing, "--methods", "ESD,ESDX");
         usage("unknown option --prompt", "grid", "--model", missing, "--prompt", "x");
-        usage("--steps must be a positive", "grid", "--model", missing, "--steps", "2.5");
+        usage("--sampling-steps must be a positive", "grid", "--model", missing, "--sampling-steps", "2.5");
         usage("--dtype must be", "grid", "--model", missing, "--dtype", "bf16");
-        usage("given twice", "grid", "--model", missing, "--steps", "2", "--steps", "3");
+        usage("given twice", "grid", "--model", missing, "--sampling-steps", "2", "--sampling-steps", "3");
         // and with every flag right, the missing model is a failure (exit 1), one line naming it
         assertEquals(1, run("shapeworld-bench", "--model", missing, "--images", "2"), err);
         assertTrue(err.contains("no-model"), err);
@@ -81,20 +82,59 @@ class MainTest {
         String missing = tmp.resolve("no-model").toString(); // a valid command line would fail on it with exit 1
         String[] base = {"shapeworld-frontier", "--model", missing};
         usage("no method 'ESD++'", cat(base, "--methods", "ESD,ESD++"));
-        usage("--steps must be whole numbers", cat(base, "--steps", "10,x"));
-        usage("steps must be >= 1", cat(base, "--steps", "0,10"));
-        usage("steps repeat", cat(base, "--steps", "10,10"));
+        usage("--iterations must be whole numbers", cat(base, "--iterations", "10,x"));
+        usage("iterations must be >= 1", cat(base, "--iterations", "0,10"));
+        usage("iterations repeat", cat(base, "--iterations", "10,10"));
         usage("erasure seeds repeat", cat(base, "--seeds", "1,1"));
         usage("target ESR must be in 0..100", cat(base, "--targets", "80,120"));
         usage("--targets must be numbers", cat(base, "--targets", "high"));
         usage("'hexagon'", cat(base, "--sets", "circle,hexagon"));
-        usage("--method-steps must be METHOD=N", cat(base, "--method-steps", "ESD"));
-        usage("'UCE' is not one of --methods", cat(base, "--method-steps", "UCE=10,20"));
+        usage("--method-iterations must be METHOD=N", cat(base, "--method-iterations", "ESD"));
+        usage("'UCE' is not one of --methods", cat(base, "--method-iterations", "UCE=10,20"));
         usage("--images must be a positive", cat(base, "--images", "0"));
         usage("unknown option --asr", cat(base, "--asr", "3"));
-        assertEquals(1, run(cat(base, "--methods", "ESD,EAP (corrected, epsilon, kept)", "--steps", "5,10", "--seeds", "3",
-                "--sets", "circle,square", "--method-steps", "ESD=2,4", "--targets", "50")), "valid flags reach the model: " + err);
+        assertEquals(1, run(cat(base, "--methods", "ESD,EAP (corrected, epsilon, kept)", "--iterations", "5,10", "--seeds", "3",
+                "--sets", "circle,square", "--method-iterations", "ESD=2,4", "--targets", "50")), "valid flags reach the model: " + err);
         assertTrue(err.contains("no-model"), err);
+    }
+
+    /**
+     * "--steps" meant θ updates (quickstart, the ShapeWorld benches) or denoising steps (grid, generate);
+     * the old flags are still accepted under their new names with a one-line note, and the usage shows only the new names.
+     */
+    @Test
+    void theOldStepsFlagsAreAcceptedWithANote() {
+        String missing = tmp.resolve("no-model").toString(); // valid flags reach it: exit 1
+        String out = tmp.resolve("out").toString();
+        assertOld(1, "--steps is now --iterations", "quickstart", "--model", missing, "--out", out, "--steps", "3");
+        assertOld(1, "--steps is now --iterations", "shapeworld-bench", "--model", missing, "--out", out, "--steps", "3");
+        assertOld(1, "--steps is now --iterations\nnote: --method-steps is now --method-iterations", "shapeworld-frontier",
+                "--model", missing, "--out", out, "--methods", "ESD", "--steps", "5,10", "--method-steps", "ESD=2,4");
+        assertOld(1, "--steps is now --sampling-steps", "grid", "--model", missing, "--steps", "2");
+        assertOld(2, "--steps is now --sampling-steps", "generate", "--model", missing, "--prompt", "p", "--steps", "2");
+        // the old name's value is checked as the new flag's
+        assertOld(2, "--steps is now --iterations", "quickstart", "--model", missing, "--steps", "-3");
+        assertTrue(err.contains("error: --iterations must be a positive"), err);
+        assertOld(2, "--method-steps is now --method-iterations", "shapeworld-frontier", "--model", missing, "--method-steps", "UCE=1");
+        assertTrue(err.contains("error: --method-iterations: 'UCE' is not one of --methods"), err);
+        assertOld(2, "--steps is now --sampling-steps", "grid", "--model", missing, "--steps", "2", "--sampling-steps", "3");
+        assertTrue(err.contains("error: --sampling-steps given twice (as --steps and --sampling-steps)"), err);
+        // and the new names reach the model
+        assertEquals(1, run("quickstart", "--model", missing, "--out", out, "--iterations", "3"), err);
+        assertEquals(1, run("grid", "--model", missing, "--sampling-steps", "2"), err);
+        assertTrue(err.contains("no-model"), err);
+        String usage = Main.usage();
+        for (String flag : java.util.List.of("--iterations", "--method-iterations", "--sampling-steps")) assertTrue(usage.contains(flag), flag);
+        assertFalse(usage.contains("--steps") || usage.contains("--method-steps"), usage);
+    }
+
+    /** Runs an old command line: exit {@code code}, stderr the note line(s) and then one error line. */
+    private void assertOld(int code, String notes, String... args) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        assertEquals(code, Main.run(args, new java.io.PrintStream(b, true, java.nio.charset.StandardCharsets.UTF_8)));
+        err = b.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(err.startsWith("note: " + notes + "\nerror: "), err);
+        assertFalse(err.contains("\tat "), "no stack trace: " + err);
     }
 
     private static String[] cat(String[] a, String... b) {

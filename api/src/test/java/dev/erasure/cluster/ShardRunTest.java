@@ -1,5 +1,6 @@
 package dev.erasure.cluster;
 
+import dev.erasure.Erasure;
 import dev.erasure.sd.scheduler.SchedulerType;
 
 import dev.erasure.eval.Protocol;
@@ -34,11 +35,11 @@ class ShardRunTest {
         Files.writeString(dir.resolve("prompts.csv"), "prompt,evaluation_seed\na church,1\na dog,2\na tree,3\na car,4\na church at night,5\n");
         Files.writeString(dir.resolve("study.json"), """
                 {"model": "%s",
-                 "erasure": {"target": "church", "latentSize": 8, "ddimSteps": 5, "steps": 1, "learningRate": 1e-3,
+                 "erasure": {"target": "church", "latentSize": 8, "ddimGrid": 5, "iterations": 1, "learningRate": 1e-3,
                              "vocabulary": ["church", "dog", "tree", "car"]},
-                 "grid": {"steps": [1, 2], "learningRate": [0.001, 0.01]},
+                 "grid": {"iterations": [1, 2], "learningRate": [0.001, 0.01]},
                  "metrics": ["final_loss", "noise_cosine"], "keep": ["dog", "tree"],
-                 "protocol": {"prompts": "prompts.csv", "steps": 3, "size": 64}}
+                 "protocol": {"prompts": "prompts.csv", "samplingSteps": 3, "size": 64}}
                 """.formatted(Fixtures.tinySd().toAbsolutePath().toString().replace("\\", "\\\\")));
         return dir.resolve("study.json");
     }
@@ -132,6 +133,16 @@ class ShardRunTest {
             assertTrue(e.getMessage().contains("erasure.latentSise"), e.getMessage());
         }
         Files.writeString(study, Files.readString(study).replace("\"latentSise\"", "\"latentSize\""));
+        assertEquals(3, Study.load(study).protocol().samplingSteps());
+        // the keys of studies written before "steps" was split into iterations and sampling steps are still read
+        Files.writeString(study, Files.readString(study).replace("\"ddimGrid\": 5, \"iterations\": 1", "\"ddimSteps\": 4, \"steps\": 2")
+                .replace("\"samplingSteps\": 3", "\"steps\": 6").replace("\"grid\": {\"iterations\": [1, 2], ", "\"grid\": {"));
+        assertEquals(6, Study.load(study).protocol().samplingSteps());
+        try (StableDiffusion sd = StableDiffusion.load(Study.load(study).model())) {
+            Erasure base = Study.load(study).sweep(sd).configurations().get(0).erasure();
+            assertEquals(4, base.ddimGrid());
+            assertEquals(2, base.iterations());
+        }
         assertNull(Study.load(study).protocol().scheduler(), "no scheduler key: the model's own");
         Files.writeString(study, Files.readString(study).replace("\"size\": 64}", "\"size\": 64, \"scheduler\": \"LMS\"}"));
         assertEquals(SchedulerType.LMS, Study.load(study).protocol().scheduler());

@@ -48,16 +48,16 @@ class ProtocolTest {
     /** Three I2P rows, one of them multi-line (case 681), so the manifest must quote. */
     private static Protocol protocol() {
         PromptSet three = PromptSet.i2p().filter(r -> List.of("0", "681", "2260").contains(r.caseNumber()));
-        return Protocol.of(three).steps(2).size(32);
+        return Protocol.of(three).samplingSteps(2).size(32);
     }
 
     /** Counts the images the protocol task reports as generated. */
     private static final class Counter implements dev.erasure.progress.ProgressListener {
-        final List<Progress> steps = new ArrayList<>();
+        final List<Progress> reports = new ArrayList<>();
 
         @Override
         public void onProgress(Progress p) {
-            if (p.done() > 0) steps.add(p);
+            if (p.done() > 0) reports.add(p);
         }
     }
 
@@ -67,7 +67,7 @@ class ProtocolTest {
         Protocol.Result r = protocol().run(sd, dir, first);
         assertTrue(r.complete());
         assertEquals(3, r.generated());
-        assertEquals(3, first.steps.size());
+        assertEquals(3, first.reports.size());
         Table t = r.table();
         assertEquals(3, t.rowCount());
         assertEquals(List.of("0", "681", "2260"), t.stringColumn("case_number").asList());
@@ -88,11 +88,11 @@ class ProtocolTest {
         assertEquals(0, again.generated());
         assertEquals(3, again.skipped());
         assertTrue(again.complete());
-        assertTrue(second.steps.isEmpty(), "nothing regenerated");
+        assertTrue(second.reports.isEmpty(), "nothing regenerated");
         assertEquals(modified, Files.getLastModifiedTime(dir.resolve("0_0.png")).toMillis());
         assertEquals(3, again.table().rowCount());
 
-        var e = assertThrows(IllegalStateException.class, () -> protocol().steps(3).run(sd, dir));
+        var e = assertThrows(IllegalStateException.class, () -> protocol().samplingSteps(3).run(sd, dir));
         assertTrue(e.getMessage().contains("another folder"), e.getMessage());
     }
 
@@ -114,7 +114,7 @@ class ProtocolTest {
         assertTrue(resumed.complete());
         assertEquals(1, resumed.skipped());
         assertEquals(2, resumed.generated());
-        assertEquals(2, rest.steps.size());
+        assertEquals(2, rest.reports.size());
         assertEquals(3, resumed.table().rowCount());
     }
 
@@ -138,7 +138,7 @@ class ProtocolTest {
         Protocol.Result r = lms.run(sd, dir.resolve("lms"));
         assertEquals("lms", r.table().stringColumn("scheduler").get(0));
         PromptSet.Row row = lms.prompts().rows().get(0);
-        BufferedImage expected = sd.generate(Generation.of(row.prompt()).seed(row.seed()).steps(2).guidance(row.guidance())
+        BufferedImage expected = sd.generate(Generation.of(row.prompt()).seed(row.seed()).samplingSteps(2).guidance(row.guidance())
                 .size(32, 32).scheduler(SchedulerType.LMS));
         BufferedImage got = ImageIO.read(dir.resolve("lms").resolve(r.table().stringColumn("file").get(0)).toFile());
         assertTrue(samePixels(expected, got), "the protocol's image is the LMS generation of its row");

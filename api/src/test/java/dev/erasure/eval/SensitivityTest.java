@@ -38,7 +38,7 @@ class SensitivityTest {
     @BeforeAll
     static void load() {
         sd = StableDiffusion.load(Fixtures.tinySd());
-        erased = Erasure.of(sd).target("church").latentSize(8).ddimSteps(5).learningRate(1e-2).steps(2).seed(3)
+        erased = Erasure.of(sd).target("church").latentSize(8).ddimGrid(5).learningRate(1e-2).iterations(2).seed(3)
                 .vocabulary(Vocabulary.of(WORDS)).run();
     }
 
@@ -86,7 +86,7 @@ class SensitivityTest {
 
     @Test
     void batchedImagesMatchOneByOneGeneration() {
-        Generation g = Generation.of("church").seed(5).steps(2).size(64, 64);
+        Generation g = Generation.of("church").seed(5).samplingSteps(2).size(64, 64);
         List<BufferedImage> batch = SensitivityImages.generate(sd, g, 2);
         for (int i = 0; i < 2; i++) {
             BufferedImage one = sd.generate(g.seed(5 + i));

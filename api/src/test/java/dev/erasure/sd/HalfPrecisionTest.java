@@ -37,7 +37,7 @@ class HalfPrecisionTest {
                 NDArray out = sd.unet().forward(x, t, cases.toType(DataType.FLOAT16, false));
                 double d = Golden.maxAbsDiff(out, golden.tensor("unet.case_a.out"));
                 assertTrue(d < 2e-2, "fp16 UNet max abs diff " + d + " vs fp32 golden (tolerance 2e-2)");
-                var img = sd.generate(Generation.of("a church").seed(1).steps(2).size(32, 32));
+                var img = sd.generate(Generation.of("a church").seed(1).samplingSteps(2).size(32, 32));
                 assertEquals(32, img.getWidth());
             }
         }

@@ -106,8 +106,8 @@ class ModelErrorsTest {
         });
         try (StableDiffusion sd = StableDiffusion.load(model, cpu());
              StableDiffusion ref = StableDiffusion.load(Fixtures.tinySd(), cpu())) {
-            var a = sd.generate(Generation.of("a church").seed(1).steps(2).size(32, 32));
-            var b = ref.generate(Generation.of("a church").seed(1).steps(2).size(32, 32));
+            var a = sd.generate(Generation.of("a church").seed(1).samplingSteps(2).size(32, 32));
+            var b = ref.generate(Generation.of("a church").seed(1).samplingSteps(2).size(32, 32));
             assertEquals(b.getRGB(7, 9), a.getRGB(7, 9));
             assertEquals(b.getRGB(30, 2), a.getRGB(30, 2));
         }

@@ -165,11 +165,11 @@ class PipelineParityTest {
     @Test
     void generateProducesAnImageOfTheRequestedSize() {
         try (StableDiffusion sd = StableDiffusion.load(golden.folder(), LoadOptions.defaults().device("cpu"))) {
-            var img = sd.generate(Generation.of("a photo of a garbage truck").seed(3).steps(2).size(64, 96));
+            var img = sd.generate(Generation.of("a photo of a garbage truck").seed(3).samplingSteps(2).size(64, 96));
             assertEquals(96, img.getWidth());
             assertEquals(64, img.getHeight());
-            var again = sd.generate(Generation.of("a photo of a garbage truck").seed(3).steps(2).size(64, 96));
-            var euler = sd.generate(Generation.of("a photo of a garbage truck").seed(3).steps(2).size(64, 96)
+            var again = sd.generate(Generation.of("a photo of a garbage truck").seed(3).samplingSteps(2).size(64, 96));
+            var euler = sd.generate(Generation.of("a photo of a garbage truck").seed(3).samplingSteps(2).size(64, 96)
                     .scheduler(dev.erasure.sd.scheduler.SchedulerType.EULER));
             boolean differs = false;
             for (int y = 0; y < 64; y++) for (int x = 0; x < 96; x++) differs |= euler.getRGB(x, y) != img.getRGB(x, y);

@@ -39,7 +39,7 @@ class SdxlFp16Test {
             assertTrue(diff <= TOLERANCE, "max abs diff " + diff);
             golden.assertClose("vae.decode.out", reference);
 
-            BufferedImage img = f16.generate(Generation.of("a photo of a garbage truck").seed(1).steps(2).size(64, 64));
+            BufferedImage img = f16.generate(Generation.of("a photo of a garbage truck").seed(1).samplingSteps(2).size(64, 64));
             assertEquals(64, img.getWidth());
         }
     }

@@ -128,7 +128,7 @@ class SdxlPipelineParityTest {
     @Test
     void loadedFolderGeneratesWithEulerAndDdim() {
         try (StableDiffusionXL xl = StableDiffusionXL.load(golden.folder(), LoadOptions.defaults().device("cpu"))) {
-            Generation g = Generation.of("a photo of a garbage truck").seed(3).steps(3).guidance(5f).size(64, 96);
+            Generation g = Generation.of("a photo of a garbage truck").seed(3).samplingSteps(3).guidance(5f).size(64, 96);
             var euler = xl.generate(g);
             var again = xl.generate(g.scheduler(dev.erasure.sd.scheduler.SchedulerType.EULER));
             var ddim = xl.generate(g.scheduler(dev.erasure.sd.scheduler.SchedulerType.DDIM));

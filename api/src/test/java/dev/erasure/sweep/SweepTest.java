@@ -34,7 +34,7 @@ class SweepTest {
     @BeforeAll
     static void load() {
         sd = StableDiffusion.load(Fixtures.tinySd());
-        base = Erasure.of(sd).target("church").latentSize(8).ddimSteps(5).steps(1).learningRate(1e-3)
+        base = Erasure.of(sd).target("church").latentSize(8).ddimGrid(5).iterations(1).learningRate(1e-3)
                 .vocabulary(Vocabulary.of(List.of("church", "dog", "tree", "car")));
     }
 
@@ -53,15 +53,15 @@ class SweepTest {
         AtomicInteger runs = new AtomicInteger();
         Path csv = dir.resolve("sweep.csv");
         List<Progress> seen = new ArrayList<>();
-        Sweep sweep = Sweep.over(base).grid("steps", 1, 2).grid("learningRate", 1e-3, 1e-2)
+        Sweep sweep = Sweep.over(base).grid("iterations", 1, 2).grid("learningRate", 1e-3, 1e-2)
                 .metrics(Metric.finalLoss(), counting(runs)).resultsCsv(csv).onProgress(seen::add);
         Table t = sweep.run();
         assertEquals(4, t.rowCount());
-        assertEquals(List.of("id", "steps", "learningRate", "final_loss", "run_number", "loss_curve"), t.columnNames());
-        assertEquals("steps=1;learningRate=0.001", t.stringColumn("id").get(0));
-        assertEquals(2.0, t.doubleColumn("steps").get(3));
+        assertEquals(List.of("id", "iterations", "learningRate", "final_loss", "run_number", "loss_curve"), t.columnNames());
+        assertEquals("iterations=1;learningRate=0.001", t.stringColumn("id").get(0));
+        assertEquals(2.0, t.doubleColumn("iterations").get(3));
         assertEquals(4, runs.get());
-        assertEquals(2, t.stringColumn("loss_curve").get(3).split(" ").length, "one loss per θ step");
+        assertEquals(2, t.stringColumn("loss_curve").get(3).split(" ").length, "one loss per iteration");
         assertTrue(Double.isFinite(t.doubleColumn("final_loss").get(0)));
         for (int i = 1; i < seen.size(); i++) assertTrue(seen.get(i).done() >= seen.get(i - 1).done());
         assertEquals(4, seen.get(0).total());
@@ -72,17 +72,17 @@ class SweepTest {
         assertEquals(4, runs.get(), "a finished configuration is never rerun");
         assertEquals(t.doubleColumn("final_loss").asList(), again.doubleColumn("final_loss").asList());
 
-        Table more = Sweep.over(base).grid("steps", 1, 2, 3).grid("learningRate", 1e-3, 1e-2)
+        Table more = Sweep.over(base).grid("iterations", 1, 2, 3).grid("learningRate", 1e-3, 1e-2)
                 .metrics(Metric.finalLoss(), counting(runs)).resultsCsv(csv).run();
         assertEquals(6, more.rowCount());
         assertEquals(6, runs.get(), "only the two new configurations ran");
 
-        Table plus = Sweep.over(base).grid("steps", 1, 2, 3).grid("learningRate", 1e-3, 1e-2)
-                .plus(Configuration.of(base.steps(1).seed(9), Map.of("steps", 1, "seed", 9, "learningRate", 1e-3)))
+        Table plus = Sweep.over(base).grid("iterations", 1, 2, 3).grid("learningRate", 1e-3, 1e-2)
+                .plus(Configuration.of(base.iterations(1).seed(9), Map.of("iterations", 1, "seed", 9, "learningRate", 1e-3)))
                 .metrics(Metric.finalLoss(), counting(runs)).resultsCsv(dir.resolve("plus.csv")).run();
         assertEquals(7, plus.rowCount());
-        assertEquals("learningRate=0.001;seed=9;steps=1", plus.stringColumn("id").get(6), "Map.of keys in sorted order");
-        assertEquals(List.of("id", "steps", "learningRate", "seed", "final_loss", "run_number", "loss_curve"), plus.columnNames());
+        assertEquals("iterations=1;learningRate=0.001;seed=9", plus.stringColumn("id").get(6), "Map.of keys in sorted order");
+        assertEquals(List.of("id", "iterations", "learningRate", "seed", "final_loss", "run_number", "loss_curve"), plus.columnNames());
         assertTrue(plus.doubleColumn("seed").isMissing(0), "a grid row has no seed");
         assertEquals(9.0, plus.doubleColumn("seed").get(6));
     }
@@ -101,13 +101,20 @@ class SweepTest {
     }
 
     @Test
+    void theOlderAxisNamesStillSetTheirSettings() {
+        List<Configuration> c = Sweep.over(base).grid("steps", 2, 3).grid("ddimSteps", 4).configurations();
+        assertEquals(List.of(2, 3), c.stream().map(x -> x.erasure().iterations()).toList());
+        assertEquals(List.of(4, 4), c.stream().map(x -> x.erasure().ddimGrid()).toList());
+    }
+
+    @Test
     void badSweepsAreRejected(@TempDir Path dir) throws Exception {
         assertThrows(IllegalArgumentException.class, () -> Sweep.over(base).grid("nope", 1));
-        assertThrows(IllegalArgumentException.class, () -> Sweep.over(base).grid("steps"));
-        assertThrows(IllegalArgumentException.class, () -> Sweep.over(base).grid("steps", "many").configurations());
+        assertThrows(IllegalArgumentException.class, () -> Sweep.over(base).grid("iterations"));
+        assertThrows(IllegalArgumentException.class, () -> Sweep.over(base).grid("iterations", "many").configurations());
         Path csv = dir.resolve("other.csv");
         Files.writeString(csv, "id,other\nx,1\n");
-        assertThrows(IllegalArgumentException.class, () -> Sweep.over(base).grid("steps", 1).resultsCsv(csv).run(),
+        assertThrows(IllegalArgumentException.class, () -> Sweep.over(base).grid("iterations", 1).resultsCsv(csv).run(),
                 "a results file of another sweep is not overwritten");
     }
 }

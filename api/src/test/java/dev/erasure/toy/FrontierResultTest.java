@@ -96,10 +96,23 @@ class FrontierResultTest {
         Points p = new Points();
         p.add("A", "s1", 1, 20, 90, 70).add("A", "s1", 1, 10, 50, 90).add("A", "s2", 1, 10, 70, 80);
         Table c = FrontierResult.curves(p.table());
-        assertEquals(List.of(10, 20), c.intColumn("steps").asList());
+        assertEquals(List.of(10, 20), c.intColumn("iterations").asList());
         assertEquals(60, c.doubleColumn("ESR-1").get(0), 1e-9);
         assertEquals(14.1, c.doubleColumn("ESR-1 ±").get(0), 1e-9, "std{50, 70} = 20/sqrt 2");
         assertEquals(List.of(2, 1), c.intColumn("runs").asList());
+    }
+
+    @Test
+    void aPointsTableWrittenBeforeTheRenameIsStillRead() {
+        Points p = new Points();
+        p.add("A", "s1", 1, 20, 90, 70).add("A", "s1", 1, 10, 50, 90).add("B", "s1", 1, 10, 70, 80);
+        Table now = p.table();
+        Table old = now.copy();
+        old.intColumn("iterations").setName("steps");
+        FrontierResult a = FrontierResult.of(now, List.of(60.0));
+        FrontierResult b = FrontierResult.of(old, List.of(60.0));
+        assertEquals(a.curves().print(), b.curves().print());
+        assertEquals(a.matched().print(), b.matched().print());
     }
 
     /** A points table as the bench writes it. */
@@ -107,7 +120,7 @@ class FrontierResultTest {
         final StringColumn method = StringColumn.create("method");
         final StringColumn set = StringColumn.create("erase set");
         final LongColumn seed = LongColumn.create("seed");
-        final IntColumn steps = IntColumn.create("steps");
+        final IntColumn iterations = IntColumn.create("iterations");
         final DoubleColumn esr = DoubleColumn.create("ESR-1");
         final DoubleColumn psr = DoubleColumn.create("PSR-1");
 
@@ -115,14 +128,14 @@ class FrontierResultTest {
             method.append(m);
             set.append(s);
             seed.append(sd);
-            steps.append(st);
+            iterations.append(st);
             esr.append(e);
             psr.append(ps);
             return this;
         }
 
         Table table() {
-            return Table.create("points", method, set, seed, steps, esr, psr);
+            return Table.create("points", method, set, seed, iterations, esr, psr);
         }
     }
 }

@@ -25,7 +25,7 @@ class ShapeWorldBenchTest extends ShippedModel {
         ProgressListener l = seen::add;
         ShapeWorldBench.Result r = ShapeWorld.bench(sd, judge)
                 .eraseSets(List.of(List.of("circle"), List.of("square", "star")))
-                .only("original", "ESD").imagesPerPrompt(2).sampling(4, 3).stepsPerConcept(2).onProgress(l).run();
+                .only("original", "ESD").imagesPerPrompt(2).sampling(4, 3).iterationsPerConcept(2).onProgress(l).run();
         Table t = r.perSet();
         assertEquals(List.of("method", "erase set", "ESR-1", "ESR-3", "PSR-1", "PSR-3", "worst kept", "images", "seconds"),
                 t.columnNames());
@@ -62,7 +62,7 @@ class ShapeWorldBenchTest extends ShippedModel {
     @Test
     void sweepOfTheMethodsGivesTheBenchNumbers() {
         ShapeWorldBench b = ShapeWorld.bench(sd, judge).eraseSets(List.of(List.of("star"))).only("original", "ESD")
-                .imagesPerPrompt(2).sampling(4, 3).stepsPerConcept(3);
+                .imagesPerPrompt(2).sampling(4, 3).iterationsPerConcept(3);
         ShapeWorldBench.EraseSet set = b.resolvedSets().get(0);
         Table sweep = b.sweep(set).metrics(b.metrics(set).toArray(dev.erasure.sweep.Metric[]::new)).run();
         Table bench = b.run().perSet();
@@ -70,6 +70,17 @@ class ShapeWorldBenchTest extends ShippedModel {
         for (String m : List.of("ESR-1", "ESR-3", "PSR-1", "PSR-3")) {
             assertEquals(bench.doubleColumn(m).get(1), sweep.doubleColumn(m).get(0), 0.05, m + " (the bench rounds to 0.1): same seed, same erasure, same images");
         }
+    }
+
+    @Test
+    @SuppressWarnings("deprecation")
+    void theBaseRunsTheIterationsOfEveryErasedConceptOnTheSamplingGrid() {
+        ShapeWorldBench b = ShapeWorld.bench(sd, judge).eraseSets(List.of(List.of("circle", "square"))).sampling(6, 3);
+        ShapeWorldBench.EraseSet set = b.resolvedSets().get(0);
+        assertEquals(2 * 100, b.base(set).iterations(), "default: 100 iterations per erased concept");
+        assertEquals(2 * 7, b.iterationsPerConcept(7).base(set).iterations());
+        assertEquals(2 * 5, b.stepsPerConcept(5).base(set).iterations(), "the deprecated name sets the same");
+        assertEquals(6, b.base(set).ddimGrid(), "GenLatent's grid is the judged images' sampling steps");
     }
 
     @Test

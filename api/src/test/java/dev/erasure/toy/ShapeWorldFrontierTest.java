@@ -24,25 +24,25 @@ class ShapeWorldFrontierTest extends ShippedModel {
     private static final int IMAGES = 4;
 
     @Test
-    void tinyFrontierHasItsPointsAndErasesMoreWithMoreSteps() {
+    void tinyFrontierHasItsPointsAndErasesMoreWithMoreIterations() {
         ShapeWorldBench b = ShapeWorld.bench(sd, judge).eraseSets(List.of(List.of("square"))).only("original", "ESD")
                 .imagesPerPrompt(IMAGES).sampling(10, 3).topK(1);
-        FrontierResult r = b.frontier(Frontier.standard().steps(2, 60).seeds(1).esrTargets(50));
+        FrontierResult r = b.frontier(Frontier.standard().iterations(2, 60).seeds(1).esrTargets(50));
         Table p = r.points();
         System.out.println(p.print() + "\n" + r.matched().print());
-        assertEquals(List.of("method", "erase set", "seed", "steps", "ESR-1", "PSR-1", "seconds"), p.columnNames());
+        assertEquals(List.of("method", "erase set", "seed", "iterations", "ESR-1", "PSR-1", "seconds"), p.columnNames());
         assertEquals(List.of("original", "ESD", "ESD"), p.stringColumn("method").asList());
-        assertEquals(List.of(0, 2, 60), p.intColumn("steps").asList());
+        assertEquals(List.of(0, 2, 60), p.intColumn("iterations").asList());
         assertEquals(List.of(1L, 1L, 1L), p.longColumn("seed").asList());
         // monotone within noise: one image of the erased prompt moves ESR-1 by 100 / IMAGES points
         double allowance = 100.0 / IMAGES;
         double[] esr = p.doubleColumn("ESR-1").asDoubleArray();
-        assertTrue(esr[2] >= esr[1] - allowance, "ESR-1 at 60 steps " + esr[2] + " vs 2 steps " + esr[1]);
-        assertTrue(esr[2] >= esr[0] - allowance, "ESR-1 at 60 steps " + esr[2] + " vs the original " + esr[0]);
+        assertTrue(esr[2] >= esr[1] - allowance, "ESR-1 at 60 iterations " + esr[2] + " vs 2 iterations " + esr[1]);
+        assertTrue(esr[2] >= esr[0] - allowance, "ESR-1 at 60 iterations " + esr[2] + " vs the original " + esr[0]);
         assertEquals(3, r.curves().rowCount());
         assertEquals(List.of("original", "ESD"), r.matched().stringColumn("method").asList());
         assertEquals(1, r.matched().intColumn("curves").get(1));
-        // measured once (10 DDIM steps, 4 images): ESR-1 0 → 0 → 100 %, PSR-1 100 → 100 → 75 %; the matched
+        // measured once (10 DDIM sampling steps, 4 images): ESR-1 0 → 0 → 100 %, PSR-1 100 → 100 → 75 %; the matched
         // value is read off whatever this run measured
         double[] psr = p.doubleColumn("PSR-1").asDoubleArray();
         double expected = FrontierResult.psrAt(new double[] {esr[1], esr[2]}, new double[] {psr[1], psr[2]}, 50);
@@ -51,17 +51,17 @@ class ShapeWorldFrontierTest extends ShippedModel {
 
     @Test
     void frontierSettingsAreCheckedWhenSet() {
-        assertThrows(IllegalArgumentException.class, () -> Frontier.standard().steps(0, 10));
+        assertThrows(IllegalArgumentException.class, () -> Frontier.standard().iterations(0, 10));
         assertThrows(IllegalArgumentException.class, () -> Frontier.standard().seeds(new long[0]));
         assertThrows(IllegalArgumentException.class, () -> Frontier.standard().esrTargets(101));
-        Frontier f = Frontier.standard().steps("EAP (corrected)", 100, 200);
-        assertEquals(List.of(100, 200), f.stepsOf("EAP (corrected)"));
-        assertEquals(List.of(25, 50, 100), f.stepsOf("ESD"));
+        Frontier f = Frontier.standard().iterations("EAP (corrected)", 100, 200);
+        assertEquals(List.of(100, 200), f.iterationsOf("EAP (corrected)"));
+        assertEquals(List.of(25, 50, 100), f.iterationsOf("ESD"));
     }
 
     @Test
     void theLossSpaceReweightsBothLossesByTheSameFactorAndChangesTheWeights() {
-        ShapeWorldBench b = ShapeWorld.bench(sd, judge).eraseSets(List.of(List.of("square"))).stepsPerConcept(1);
+        ShapeWorldBench b = ShapeWorld.bench(sd, judge).eraseSets(List.of(List.of("square"))).iterationsPerConcept(1);
         ShapeWorldBench.EraseSet set = b.resolvedSets().get(0);
         try (ErasureResult x0 = ShapeWorldMethods.eap().apply(b.base(set), set).run();
              ErasureResult eps = ShapeWorldMethods.eap().lossSpace(Preserve.LossSpace.EPSILON).apply(b.base(set), set).run()) {
@@ -81,7 +81,7 @@ class ShapeWorldFrontierTest extends ShippedModel {
 
     @Test
     void theCandidateSourceDecidesWhatEapPreserves() {
-        ShapeWorldBench b = ShapeWorld.bench(sd, judge).eraseSets(List.of(List.of("circle", "square", "triangle"))).stepsPerConcept(1);
+        ShapeWorldBench b = ShapeWorld.bench(sd, judge).eraseSets(List.of(List.of("circle", "square", "triangle"))).iterationsPerConcept(1);
         ShapeWorldBench.EraseSet set = b.resolvedSets().get(0);
         Set<String> keptShapes = Set.of("ring", "diamond", "star", "cross", "heart");
         try (ErasureResult kept = ShapeWorldMethods.eap().compat(Compat.CORRECTED).candidates(Candidates.KEPT).apply(b.base(set), set).run();

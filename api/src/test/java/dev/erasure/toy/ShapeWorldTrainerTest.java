@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The trainer on a very small model (8 px, widths 8/16, 16-wide text encoder): learning, resume, export. */
 class ShapeWorldTrainerTest {
     @Test
-    void lossDecreasesOverThirtySteps(@TempDir Path dir) {
+    void lossDecreasesOverThirtyIterations(@TempDir Path dir) {
         List<Double> losses = new ArrayList<>();
         ProgressListener record = p -> {
             if (p.metrics() != null && p.metrics().containsKey("loss")) losses.add(p.metrics().get("loss"));
@@ -34,7 +34,7 @@ class ShapeWorldTrainerTest {
         assertEquals(30, losses.size());
         double first = losses.subList(0, 5).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         double last = losses.subList(25, 30).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-        assertTrue(last < 0.8 * first, "mean loss of the first 5 steps " + first + ", of the last 5 " + last);
+        assertTrue(last < 0.8 * first, "mean loss of the first 5 iterations " + first + ", of the last 5 " + last);
     }
 
     @Test

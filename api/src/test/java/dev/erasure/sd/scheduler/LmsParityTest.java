@@ -240,7 +240,7 @@ class LmsParityTest {
     @Test
     void generationWithLmsRunsThePapersSchedule() {
         try (StableDiffusion sd = StableDiffusion.load(Fixtures.tinySd(), LoadOptions.defaults().device("cpu"))) {
-            dev.erasure.sd.Generation g = dev.erasure.sd.Generation.of("a photo of a church").seed(3).steps(3).size(64, 64);
+            dev.erasure.sd.Generation g = dev.erasure.sd.Generation.of("a photo of a church").seed(3).samplingSteps(3).size(64, 64);
             NDArray viaGeneration = sd.sampleLatent(g.scheduler(SchedulerType.LMS), ProgressListener.NONE);
             NDArray direct = Sampler.denoise(sd.unet(), LmsDiscreteScheduler.papers().schedule(3), sd.initialLatent(3, 64, 64),
                     Conditioning.of(sd.encodePrompt(g.prompt())), Conditioning.of(sd.encodePrompt("")), g.guidance(), ProgressListener.NONE, null);
