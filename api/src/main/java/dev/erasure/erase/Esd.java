@@ -9,6 +9,7 @@ import ai.djl.training.GradientCollector;
 import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.nn.Nn;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -97,8 +98,10 @@ public final class Esd implements ErasureMethod<Esd.Step> {
                 value = loss.getFloat();
             }
             s.adam().step();
-            return new Step(iteration, iteration + 1, s.settings().targets().get(x.target()), x.k(), x.t(),
-                    Map.of("loss", value, "erase", value));
+            Map<String, Double> losses = new LinkedHashMap<>(); // in this order: the history's columns
+            losses.put("loss", value);
+            losses.put("erase", value);
+            return new Step(iteration, iteration + 1, s.settings().targets().get(x.target()), x.k(), x.t(), losses);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.erasure.toy;
 
 import dev.erasure.io.Finite;
 import dev.erasure.Erasure;
+import dev.erasure.erase.Method;
 import dev.erasure.ErasureResult;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
@@ -57,8 +58,9 @@ public final class ShapeWorldBench {
 
     /**
      * How one bench column sets up its erasure for an erase set: the method and its per-set options,
-     * applied to the bench's shared base erasure of that set; {@code null} means "judge the original
-     * model" ({@link ShapeWorldMethods#ORIGINAL}).
+     * applied to the set's targets; the bench then adds its shared options (grid, lr, iterations,
+     * seed) that the chosen method reads and the setup left unset ({@link #erasure}). {@code null}
+     * means "judge the original model" ({@link ShapeWorldMethods#ORIGINAL}).
      */
     @FunctionalInterface
     public interface Setup {
@@ -250,14 +252,40 @@ public final class ShapeWorldBench {
         return out;
     }
 
-    /** The shared base every method starts from: the targets, the world's grid, lr, iterations, seed (the ESD family trains cross-attention, the default). */
+    /**
+     * The ESD family's base on a set: the targets and every shared option (the world's grid, lr,
+     * iterations, seed; cross-attention, the default). Other methods read only some of these:
+     * {@link #erasure} gives each what it reads.
+     */
     public Erasure base(EraseSet set) {
-        return base(set, iterationsPerConcept, seed);
+        return withShared(targets(set), set, iterationsPerConcept, seed);
     }
 
-    private Erasure base(EraseSet set, int iterationsPerErased, long erasureSeed) {
-        return Erasure.of(model).targets(set.erasedWords().toArray(String[]::new))
-                .ddimGrid(samplingSteps).iterations(iterationsPerErased * set.erased().size()).learningRate(learningRate).seed(erasureSeed);
+    /** Column {@code setup}'s erasure of {@code set} as the bench runs it (null: the original model). */
+    public Erasure erasure(Setup setup, EraseSet set) {
+        return erasure(setup, set, iterationsPerConcept, seed);
+    }
+
+    private Erasure erasure(Setup setup, EraseSet set, int iterationsPerErased, long erasureSeed) {
+        Erasure e = setup.apply(targets(set), set);
+        return e == null ? null : withShared(e, set, iterationsPerErased, erasureSeed);
+    }
+
+    private Erasure targets(EraseSet set) {
+        return Erasure.of(model).targets(set.erasedWords().toArray(String[]::new));
+    }
+
+    /**
+     * The bench's shared options that {@code e}'s method reads and {@code e} leaves unset (a method
+     * refuses an option it does not read: UCE's closed form reads none of them).
+     */
+    private Erasure withShared(Erasure e, EraseSet set, int iterationsPerErased, long erasureSeed) {
+        Set<Method.Option> reads = e.method().options();
+        if (reads.contains(Method.Option.DDIM_GRID) && e.ddimGrid() == null) e = e.ddimGrid(samplingSteps);
+        if (reads.contains(Method.Option.ITERATIONS) && e.iterations() == null) e = e.iterations(iterationsPerErased * set.erased().size());
+        if (reads.contains(Method.Option.LEARNING_RATE) && e.learningRate() == null) e = e.learningRate(learningRate);
+        if (reads.contains(Method.Option.SEED) && e.seed() == null) e = e.seed(erasureSeed);
+        return e;
     }
 
     /** Runs every method on every erase set; cancellable between and inside runs. */
@@ -270,7 +298,7 @@ public final class ShapeWorldBench {
             for (EraseSet set : sets) {
                 for (Map.Entry<String, Setup> m : methods.entrySet()) {
                     long start = System.nanoTime();
-                    Map<Concept, int[]> ranks = erasedRanks(eval, set, m.getKey(), m.getValue().apply(base(set), set), originalRanks);
+                    Map<Concept, int[]> ranks = erasedRanks(eval, set, m.getKey(), erasure(m.getValue(), set), originalRanks);
                     rows.add(m.getKey(), set, ranks, (System.nanoTime() - start) / 1e9);
                     task.step(1, Map.of(), m.getKey() + " on " + set.name());
                 }
@@ -322,7 +350,7 @@ public final class ShapeWorldBench {
                         boolean original = erasesNothing(m.getValue(), set);
                         for (int iterations : original ? List.of(0) : f.iterationsOf(m.getKey())) {
                             long start = System.nanoTime();
-                            Erasure erasure = original ? null : m.getValue().apply(base(set, iterations, erasureSeed), set);
+                            Erasure erasure = original ? null : erasure(m.getValue(), set, iterations, erasureSeed);
                             Map<Concept, int[]> ranks = erasedRanks(eval, set, m.getKey(), erasure, originalRanks);
                             points.add(m.getKey(), set, erasureSeed, iterations, scores(ranks, set, topK), (System.nanoTime() - start) / 1e9);
                             task.step(1, Map.of(), m.getKey() + " " + iterations + " iterations, seed " + erasureSeed + " on " + set.name());
@@ -335,7 +363,7 @@ public final class ShapeWorldBench {
     }
 
     private boolean erasesNothing(Setup setup, EraseSet set) {
-        return setup.apply(base(set), set) == null;
+        return setup.apply(targets(set), set) == null;
     }
 
     /**
@@ -346,7 +374,7 @@ public final class ShapeWorldBench {
     public Sweep sweep(EraseSet set) {
         List<Configuration> configs = new ArrayList<>();
         for (Map.Entry<String, Setup> m : methods.entrySet()) {
-            Erasure e = m.getValue().apply(base(set), set);
+            Erasure e = erasure(m.getValue(), set);
             if (e != null) configs.add(Configuration.of(e, Map.of("method", m.getKey())));
         }
         if (configs.isEmpty()) throw new IllegalArgumentException("no method of " + methods.keySet() + " erases anything");

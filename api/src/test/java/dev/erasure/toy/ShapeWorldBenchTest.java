@@ -1,5 +1,6 @@
 package dev.erasure.toy;
 
+import dev.erasure.Erasure;
 import dev.erasure.progress.Progress;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.StableDiffusion;
@@ -13,7 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,6 +84,22 @@ class ShapeWorldBenchTest extends ShippedModel {
         assertEquals(2 * 7, b.iterationsPerConcept(7).base(set).iterations());
         assertEquals(2 * 5, b.stepsPerConcept(5).base(set).iterations(), "the deprecated name sets the same");
         assertEquals(6, b.base(set).ddimGrid(), "GenLatent's grid is the judged images' sampling steps");
+    }
+
+    @Test
+    void eachColumnGetsOnlyTheSharedOptionsItsMethodReads() {
+        ShapeWorldBench b = ShapeWorld.bench(sd, judge).eraseSets(List.of(List.of("circle"))).sampling(6, 3).iterationsPerConcept(7);
+        ShapeWorldBench.EraseSet set = b.resolvedSets().get(0);
+        Erasure uce = b.erasure(ShapeWorldMethods.UCE, set);
+        assertNull(uce.iterations(), "UCE's closed form reads no shared option");
+        assertNull(uce.seed());
+        assertEquals("UCE", uce.method().name());
+        assertDoesNotThrow(uce::settings, "so UCE's column is not refused");
+        Erasure ca = b.erasure(ShapeWorldMethods.CA, set);
+        assertEquals(7, ca.iterations());
+        assertNull(ca.ddimGrid(), "CA samples its anchors on its own grid");
+        assertEquals(6, b.erasure(ShapeWorldMethods.ESD, set).ddimGrid());
+        assertNull(b.erasure(ShapeWorldMethods.ORIGINAL, set));
     }
 
     @Test
