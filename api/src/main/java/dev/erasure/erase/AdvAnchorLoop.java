@@ -90,11 +90,6 @@ final class AdvAnchorLoop implements ErasureMethod<AdvAnchor.Step> {
     }
 
     @Override
-    public Class<AdvAnchor.Step> recordType() {
-        return AdvAnchor.Step.class;
-    }
-
-    @Override
     public AdvAnchor.Step iterate(int i) {
         try (NDScope scope = new NDScope()) {
             int deltaIterations = (iterationsPerStep() - 1) * images;

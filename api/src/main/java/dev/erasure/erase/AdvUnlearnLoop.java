@@ -63,11 +63,6 @@ final class AdvUnlearnLoop implements ErasureMethod<AdvUnlearn.Step> {
     }
 
     @Override
-    public Class<AdvUnlearn.Step> recordType() {
-        return AdvUnlearn.Step.class;
-    }
-
-    @Override
     public AdvUnlearn.Step iterate(int i) {
         try (NDScope scope = new NDScope()) {
             int w = s.random().nextInt(s.settings().targets().size());

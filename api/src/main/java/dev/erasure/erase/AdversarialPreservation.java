@@ -95,11 +95,6 @@ public final class AdversarialPreservation implements ErasureMethod<AdversarialP
     }
 
     @Override
-    public Class<Step> recordType() {
-        return Step.class;
-    }
-
-    @Override
     public Map<String, String> configuration() {
         return family.configuration();
     }

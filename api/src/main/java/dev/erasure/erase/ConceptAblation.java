@@ -291,11 +291,6 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
         }
 
         @Override
-        public Class<Step> recordType() {
-            return Step.class;
-        }
-
-        @Override
         public Map<String, String> configuration() {
             return Checkpoints.methodConfiguration(name(), ConceptAblation.this);
         }

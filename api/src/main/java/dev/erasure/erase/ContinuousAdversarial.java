@@ -53,11 +53,6 @@ public final class ContinuousAdversarial implements ErasureMethod<Esd.Step> {
     }
 
     @Override
-    public Class<Esd.Step> recordType() {
-        return Esd.Step.class;
-    }
-
-    @Override
     public Map<String, String> configuration() {
         return family.configuration();
     }

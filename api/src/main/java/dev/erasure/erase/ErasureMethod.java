@@ -3,6 +3,8 @@ package dev.erasure.erase;
 import dev.erasure.train.Adam;
 import ai.djl.ndarray.NDArray;
 
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
 import java.util.List;
 import java.util.Map;
 
@@ -14,8 +16,21 @@ import java.util.Map;
 public interface ErasureMethod<R extends StepRecord> {
     String name();
 
-    /** The class of this method's history records (read back from checkpoints as such). */
-    Class<R> recordType();
+    /**
+     * The class of this method's history records (read back from checkpoints as such): the {@code R}
+     * its class names in {@code implements ErasureMethod<R>}.
+     */
+    @SuppressWarnings("unchecked")
+    default Class<R> recordType() {
+        for (Type t : getClass().getGenericInterfaces()) {
+            if (t instanceof ParameterizedType p && p.getRawType() == ErasureMethod.class
+                    && p.getActualTypeArguments()[0] instanceof Class<?> c) {
+                return (Class<R>) c;
+            }
+        }
+        throw new IllegalStateException(getClass().getName() + " does not name its history record: implement"
+                + " ErasureMethod<SomeRecord> or override recordType()");
+    }
 
     /** Loop iterations per θ update (EAP: P = pgd_num_steps; others 1). */
     default int iterationsPerStep() {

@@ -55,11 +55,6 @@ public final class Esd implements ErasureMethod<Esd.Step> {
     }
 
     @Override
-    public Class<Step> recordType() {
-        return Step.class;
-    }
-
-    @Override
     public Map<String, String> configuration() {
         return family.configuration();
     }

@@ -50,11 +50,6 @@ public final class FixedPreservation implements ErasureMethod<FixedPreservation.
     }
 
     @Override
-    public Class<Step> recordType() {
-        return Step.class;
-    }
-
-    @Override
     public Map<String, String> configuration() {
         return family.configuration();
     }

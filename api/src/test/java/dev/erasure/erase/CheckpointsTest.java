@@ -24,11 +24,6 @@ class CheckpointsTest extends TinyModels {
         }
 
         @Override
-        public Class<Esd.Step> recordType() {
-            return Esd.Step.class;
-        }
-
-        @Override
         public Esd.Step iterate(int iteration) {
             throw new UnsupportedOperationException("not trained");
         }
