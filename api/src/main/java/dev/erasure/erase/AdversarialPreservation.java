@@ -31,7 +31,7 @@ import java.util.Map;
  * straight-through softmax). Adversary iterations skip z_e and the erase loss, which cannot
  * affect π's gradient, and record no θ gradient.
  */
-public final class AdversarialPreservation implements ErasureMethod<AdversarialPreservation.Step> {
+public final class AdversarialPreservation implements EsdFamilyMethod<AdversarialPreservation.Step> {
     /** The name of its runs' histories and results. */
     static final String NAME = "EAP";
 
@@ -90,13 +90,8 @@ public final class AdversarialPreservation implements ErasureMethod<AdversarialP
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Map<String, String> configuration() {
-        return family.configuration();
+    public EsdFamily family() {
+        return family;
     }
 
     @Override

@@ -28,7 +28,7 @@ import java.util.Map;
  * cross-attention reads) and the target's pooled embedding and time ids go with it unchanged.
  * Its iterations record what ESD's do ({@link Esd.Step}); the adversary's loss is one more loss column.
  */
-public final class ContinuousAdversarial implements ErasureMethod<Esd.Step> {
+public final class ContinuousAdversarial implements EsdFamilyMethod<Esd.Step> {
     /** The name of its runs' histories and results. */
     static final String NAME = "EAP-PGD";
 
@@ -48,13 +48,8 @@ public final class ContinuousAdversarial implements ErasureMethod<Esd.Step> {
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Map<String, String> configuration() {
-        return family.configuration();
+    public EsdFamily family() {
+        return family;
     }
 
     @Override

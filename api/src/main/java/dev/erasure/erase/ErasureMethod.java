@@ -18,13 +18,14 @@ public interface ErasureMethod<R extends StepRecord> {
 
     /**
      * The class of this method's history records (read back from checkpoints as such): the {@code R}
-     * its class names in {@code implements ErasureMethod<R>}.
+     * its class names in {@code implements ErasureMethod<R>} (or a sub-interface of it whose only type
+     * parameter is R).
      */
     @SuppressWarnings("unchecked")
     default Class<R> recordType() {
         for (Type t : getClass().getGenericInterfaces()) {
-            if (t instanceof ParameterizedType p && p.getRawType() == ErasureMethod.class
-                    && p.getActualTypeArguments()[0] instanceof Class<?> c) {
+            if (t instanceof ParameterizedType p && p.getRawType() instanceof Class<?> raw && ErasureMethod.class.isAssignableFrom(raw)
+                    && p.getActualTypeArguments()[0] instanceof Class<?> c) { // ErasureMethod<R> or a sub-interface's <R>
                 return (Class<R>) c;
             }
         }

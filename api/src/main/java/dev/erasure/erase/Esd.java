@@ -19,7 +19,7 @@ import java.util.Map;
  * gradient; frozen ε0 = ε*(z,t,c∅), εe = ε*(z,t,c_e); target y = ε0 − η(εe − ε0);
  * L = mean (ε_θ(z,t,c_e) − y)²; one Adam step on the selected θ.
  */
-public final class Esd implements ErasureMethod<Esd.Step> {
+public final class Esd implements EsdFamilyMethod<Esd.Step> {
     /** The name of its runs' histories and results. */
     static final String NAME = "ESD";
 
@@ -50,13 +50,8 @@ public final class Esd implements ErasureMethod<Esd.Step> {
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Map<String, String> configuration() {
-        return family.configuration();
+    public EsdFamily family() {
+        return family;
     }
 
     /** Draws w, k, t, x_T (in this order), generates z and computes y; grad mode must be off. */

@@ -16,7 +16,7 @@ import java.util.Map;
  * MSE(ε_θ(z_e,t,E(r)), ε*(z_e,t,E(r))) in ε-space on the target's latent, r drawn uniformly
  * from {preserved words, ""} after the ESD draws. {@code Preserve.neutral()} is r = "" only.
  */
-public final class FixedPreservation implements ErasureMethod<FixedPreservation.Step> {
+public final class FixedPreservation implements EsdFamilyMethod<FixedPreservation.Step> {
     /** The name of its runs' histories and results. */
     static final String NAME = "ESD+preserve";
 
@@ -45,13 +45,8 @@ public final class FixedPreservation implements ErasureMethod<FixedPreservation.
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Map<String, String> configuration() {
-        return family.configuration();
+    public EsdFamily family() {
+        return family;
     }
 
     @Override
