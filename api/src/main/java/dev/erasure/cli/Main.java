@@ -1,5 +1,7 @@
 package dev.erasure.cli;
 
+import ai.djl.ndarray.types.DataType;
+import java.util.Locale;
 import dev.erasure.sd.Generation;
 import dev.erasure.sd.LoadOptions;
 import dev.erasure.sd.StableDiffusion;
@@ -220,7 +222,7 @@ public final class Main {
     }
 
     private static void device(Map<String, String> o) {
-        String d = o.getOrDefault("device", "auto").trim().toLowerCase(java.util.Locale.ROOT);
+        String d = o.getOrDefault("device", "auto").trim().toLowerCase(Locale.ROOT);
         if (!d.matches("auto|cpu|(gpu|cuda)(:[0-9]+)?")) throw new UsageException("--device must be cpu, gpu, gpu:N or auto, got '" + d + "'");
     }
 
@@ -229,7 +231,7 @@ public final class Main {
         String dtype = o.getOrDefault("dtype", "fp32");
         switch (dtype) {
             case "fp32": return lo;
-            case "fp16": return lo.dtype(ai.djl.ndarray.types.DataType.FLOAT16);
+            case "fp16": return lo.dtype(DataType.FLOAT16);
             default: throw new IllegalArgumentException("--dtype must be fp32 or fp16, got '" + dtype + "'");
         }
     }

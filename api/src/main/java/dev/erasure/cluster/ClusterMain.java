@@ -1,5 +1,7 @@
 package dev.erasure.cluster;
 
+import java.io.PrintStream;
+import java.util.TreeSet;
 import dev.erasure.sd.StableDiffusion;
 
 import java.nio.file.Path;
@@ -44,7 +46,7 @@ public final class ClusterMain {
      * on {@code err} and a usage hint, exit 2; a failure (missing study, corrupt model) one line,
      * exit 1; no stack trace unless {@code -Derasure.debug=true}.
      */
-    static int run(String[] args, java.io.PrintStream err) {
+    static int run(String[] args, PrintStream err) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             System.out.println(usage());
             return 0;
@@ -70,7 +72,7 @@ public final class ClusterMain {
         }
     }
 
-    private static void debug(Exception e, java.io.PrintStream err) {
+    private static void debug(Exception e, PrintStream err) {
         if (Boolean.getBoolean("erasure.debug")) e.printStackTrace(err);
     }
 
@@ -186,7 +188,7 @@ public final class ClusterMain {
             String k = args[i].substring(2);
             if (!known.contains(k)) {
                 throw new UsageException("unknown option --" + k + " for " + args[0] + " (it takes --"
-                        + String.join(", --", new java.util.TreeSet<>(known)) + ")");
+                        + String.join(", --", new TreeSet<>(known)) + ")");
             }
             if (m.put(k, args[++i]) != null) throw new UsageException("--" + k + " given twice");
         }

@@ -1,5 +1,6 @@
 package dev.erasure.core;
 
+import java.util.Objects;
 import dev.erasure.io.Finite;
 import dev.erasure.io.Records;
 import java.util.ArrayList;
@@ -83,7 +84,7 @@ public sealed interface Preserve permits Preserve.None, Preserve.Fixed, Preserve
     record Adversarial(int k, int kClosest, double learningRate, double temperature, boolean hard, int pgdSteps,
                        LossSpace lossSpace) implements Preserve {
         public Adversarial {
-            java.util.Objects.requireNonNull(lossSpace, "lossSpace");
+            Objects.requireNonNull(lossSpace, "lossSpace");
         }
 
         public Adversarial kClosest(int n) {

@@ -1,5 +1,7 @@
 package dev.erasure.erase;
 
+import com.google.gson.GsonBuilder;
+import java.lang.reflect.RecordComponent;
 import dev.erasure.train.Adam;
 import dev.erasure.io.AtomicFiles;
 import dev.erasure.sd.Djl;
@@ -44,7 +46,7 @@ import java.util.stream.Stream;
  * next save deletes what a killed run left; a crash at any point leaves the previous one usable.
  */
 public final class Checkpoints {
-    private static final Gson GSON = new com.google.gson.GsonBuilder().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
     private static final String LATEST = "latest";
     private static final String TMP = ".tmp-";
 
@@ -192,7 +194,7 @@ public final class Checkpoints {
      */
     static Map<String, String> methodConfiguration(String method, Record options) {
         List<Object> namesAndValues = new ArrayList<>();
-        for (java.lang.reflect.RecordComponent c : options.getClass().getRecordComponents()) {
+        for (RecordComponent c : options.getClass().getRecordComponents()) {
             Object v;
             try {
                 v = c.getAccessor().invoke(options);

@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import java.util.Locale;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.sd.DdimScheduler;
@@ -29,7 +30,7 @@ public final class SdErasureModel implements ErasureModel {
     public void requireEpsilonPrediction() {
         DdimScheduler.Prediction p = sd.scheduler().predictionType();
         if (p != DdimScheduler.Prediction.EPSILON) {
-            throw new IllegalArgumentException(sd.source() + " predicts " + p.name().toLowerCase(java.util.Locale.ROOT)
+            throw new IllegalArgumentException(sd.source() + " predicts " + p.name().toLowerCase(Locale.ROOT)
                     + " (scheduler_config prediction_type); the training methods need an epsilon-prediction model"
                     + " (SD 1.x, SD 2.x base 512); UCE, which edits only the cross-attention projections, runs on it");
         }

@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import java.util.Locale;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.sd.Conditioning;
@@ -61,7 +62,7 @@ public final class SdxlErasureModel implements ErasureModel {
     public void requireEpsilonPrediction() {
         var p = euler().prediction();
         if (p != EulerDiscreteScheduler.Prediction.EPSILON) {
-            throw new IllegalArgumentException(xl + " predicts " + p.name().toLowerCase(java.util.Locale.ROOT)
+            throw new IllegalArgumentException(xl + " predicts " + p.name().toLowerCase(Locale.ROOT)
                     + " (scheduler_config prediction_type); the training methods on SDXL need an epsilon-prediction "
                     + "model such as SDXL base");
         }

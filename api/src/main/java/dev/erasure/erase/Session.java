@@ -1,5 +1,7 @@
 package dev.erasure.erase;
 
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import dev.erasure.train.Adam;
 import dev.erasure.train.SeededRandom;
 import ai.djl.ndarray.NDArray;
@@ -31,7 +33,7 @@ public final class Session implements AutoCloseable {
     private final NoisePredictor trainedUnet;
     private final Conditioning uncond;
     private final Conditioning targets;
-    private final ai.djl.ndarray.types.DataType dtype;
+    private final DataType dtype;
     private SeededRandom random;
 
     /** A session that trains the {@code settings.params()} subset of the UNet. */
@@ -71,7 +73,7 @@ public final class Session implements AutoCloseable {
     /** Moves a long-lived array into the run's manager and out of any open NDScope. */
     public NDArray keep(NDArray a) {
         a.attach(manager);
-        ai.djl.ndarray.NDScope.unregister(a);
+        NDScope.unregister(a);
         return a;
     }
 

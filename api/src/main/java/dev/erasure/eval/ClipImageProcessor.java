@@ -1,5 +1,6 @@
 package dev.erasure.eval;
 
+import com.google.gson.JsonParseException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -66,7 +67,7 @@ public final class ClipImageProcessor {
             return fromJson(JsonParser.parseString(Files.readString(file)).getAsJsonObject(), file.toString());
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read image processor config " + file, e);
-        } catch (IllegalStateException | com.google.gson.JsonParseException e) {
+        } catch (IllegalStateException | JsonParseException e) {
             throw new IllegalArgumentException(file + " is not a JSON object: " + e.getMessage(), e);
         }
     }

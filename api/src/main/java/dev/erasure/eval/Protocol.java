@@ -1,5 +1,6 @@
 package dev.erasure.eval;
 
+import java.util.Locale;
 import dev.erasure.core.PromptSet;
 import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.ProgressListener;
@@ -188,7 +189,7 @@ public final class Protocol {
 
     /** The manifest's scheduler cell: "" for the model's own scheduler_config. */
     private String schedulerName() {
-        return scheduler == null ? "" : scheduler.name().toLowerCase(java.util.Locale.ROOT);
+        return scheduler == null ? "" : scheduler.name().toLowerCase(Locale.ROOT);
     }
 
     private void requireUniqueCases() {

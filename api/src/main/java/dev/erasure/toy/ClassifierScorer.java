@@ -1,5 +1,6 @@
 package dev.erasure.toy;
 
+import java.util.Arrays;
 import dev.erasure.eval.ImageScorer;
 import dev.erasure.toy.Concept.Attribute;
 
@@ -32,7 +33,7 @@ public final class ClassifierScorer implements ImageScorer {
     public double[] score(List<BufferedImage> images, String prompt) {
         Map<Attribute, Integer> named = named(prompt);
         double[] out = new double[images.size()];
-        java.util.Arrays.fill(out, 1.0);
+        Arrays.fill(out, 1.0);
         named.forEach((attribute, index) -> {
             float[][] p = classifier.probabilities(images, attribute);
             for (int i = 0; i < out.length; i++) out[i] *= p[i][index];

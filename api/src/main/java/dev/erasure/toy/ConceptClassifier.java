@@ -1,5 +1,9 @@
 package dev.erasure.toy;
 
+import ai.djl.ndarray.NDArrays;
+import dev.erasure.eval.Judge;
+import dev.erasure.sd.Images;
+import java.util.Arrays;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -142,12 +146,12 @@ public final class ConceptClassifier {
                     throw new IllegalArgumentException("image " + i + " is " + img.getWidth() + "x" + img.getHeight()
                             + " px; the ShapeWorld classifier judges " + imageSize + "x" + imageSize + " px images");
                 }
-                batch.add(dev.erasure.sd.Images.fromImage(m, img));
+                batch.add(Images.fromImage(m, img));
             }
-            float[] p = logits(ai.djl.ndarray.NDArrays.concat(batch, 0)).get(a).softmax(1).toFloatArray();
+            float[] p = logits(NDArrays.concat(batch, 0)).get(a).softmax(1).toFloatArray();
             int k = classes(a);
             float[][] out = new float[images.size()][];
-            for (int i = 0; i < out.length; i++) out[i] = java.util.Arrays.copyOfRange(p, i * k, (i + 1) * k);
+            for (int i = 0; i < out.length; i++) out[i] = Arrays.copyOfRange(p, i * k, (i + 1) * k);
             return out;
         }
     }
@@ -156,7 +160,7 @@ public final class ConceptClassifier {
      * The attack judge of ShapeWorld ({@link dev.erasure.eval.Judge}): an image "shows" a concept word
      * (a shape, colour, style or background) when the classifier's top-1 class of that attribute is it.
      */
-    public dev.erasure.eval.Judge judge() {
+    public Judge judge() {
         return (image, concept) -> {
             Concept c = Concept.named(concept);
             float[] p = probabilities(List.of(image), c.attribute())[0];
@@ -192,12 +196,12 @@ public final class ConceptClassifier {
         for (Attribute a : Attribute.values()) labels.put(a, new long[size]);
         for (int i = 0; i < size; i++) {
             Scene s = world.scene(seed, first + i);
-            images.add(dev.erasure.sd.Images.fromImage(m, world.render(s)));
+            images.add(Images.fromImage(m, world.render(s)));
             for (Attribute a : Attribute.values()) labels.get(a)[i] = label(a, s);
         }
         Map<Attribute, NDArray> l = new EnumMap<>(Attribute.class);
         labels.forEach((a, v) -> l.put(a, m.create(v)));
-        return Map.entry(ai.djl.ndarray.NDArrays.concat(images, 0), l);
+        return Map.entry(NDArrays.concat(images, 0), l);
     }
 
     /**
@@ -258,7 +262,7 @@ public final class ConceptClassifier {
     }
 
     private static List<String> names(Worded[] values) {
-        return java.util.Arrays.stream(values).map(Worded::word).toList();
+        return Arrays.stream(values).map(Worded::word).toList();
     }
 
     /** Loads a classifier saved by {@link #save} (memory-mapped, read-only). */

@@ -27,7 +27,7 @@ public final class EvalMain {
     private EvalMain() {
     }
 
-    public static void main(String[] args) throws java.io.IOException {
+    public static void main(String[] args) throws IOException {
         if (args.length < 6) {
             System.err.println("usage: EvalMain CLASSIFIER_DIR CURVE_CSV IMAGES_PER_PROMPT SAMPLING_STEPS GUIDANCE MODEL_DIR...");
             System.exit(2);

@@ -1,5 +1,6 @@
 package dev.erasure.toy;
 
+import java.util.Collections;
 import dev.erasure.io.Records;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -25,7 +26,7 @@ public record Frontier(List<Integer> iterations, Map<String, List<Integer>> iter
         iterations = positive("iterations", iterations);
         Map<String, List<Integer>> copy = new LinkedHashMap<>();
         iterationsByMethod.forEach((m, s) -> copy.put(m, positive("iterations of '" + m + "'", s)));
-        iterationsByMethod = java.util.Collections.unmodifiableMap(copy);
+        iterationsByMethod = Collections.unmodifiableMap(copy);
         if (seeds.isEmpty()) throw new IllegalArgumentException("a frontier needs at least one erasure seed");
         if (seeds.stream().distinct().count() != seeds.size()) throw new IllegalArgumentException("erasure seeds repeat: " + seeds);
         seeds = List.copyOf(seeds);

@@ -1,5 +1,6 @@
 package dev.erasure.toy;
 
+import java.util.Comparator;
 import dev.erasure.io.AtomicFiles;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
@@ -93,7 +94,7 @@ public final class ModelExport {
     static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p)) return;
         try (var walk = Files.walk(p)) {
-            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
         }
     }
 }

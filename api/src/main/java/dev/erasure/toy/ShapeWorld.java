@@ -1,5 +1,7 @@
 package dev.erasure.toy;
 
+import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.StableDiffusion;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,7 +128,7 @@ public final class ShapeWorld {
      * Trains (or resumes) the ShapeWorld text-to-image model described by {@code config}; see
      * {@link ShapeWorldTrainer}. The EMA weights are exported as a diffusers folder (output/final) at the end.
      */
-    public static ShapeWorldTrainer.Result train(TrainConfig config, dev.erasure.progress.ProgressListener listener) {
+    public static ShapeWorldTrainer.Result train(TrainConfig config, ProgressListener listener) {
         return new ShapeWorldTrainer(config).train(listener);
     }
 
@@ -135,7 +137,7 @@ public final class ShapeWorld {
      * standard methods (original, ESD, ESD + neutral, EAP), ESR-1/ESR-3 and PSR-1/PSR-3 judged by the
      * concept classifier, mean ± std over the sets; see {@link ShapeWorldBench}.
      */
-    public static ShapeWorldBench bench(dev.erasure.sd.StableDiffusion model, ConceptClassifier judge) {
+    public static ShapeWorldBench bench(StableDiffusion model, ConceptClassifier judge) {
         return ShapeWorldBench.of(model, judge);
     }
 }

@@ -1,5 +1,9 @@
 package dev.erasure.toy;
 
+import dev.erasure.progress.CancelledException;
+import java.util.WeakHashMap;
+import java.util.function.Function;
+import tech.tablesaw.api.LongColumn;
 import dev.erasure.io.Finite;
 import dev.erasure.Erasure;
 import dev.erasure.erase.Method;
@@ -313,7 +317,7 @@ public final class ShapeWorldBench {
                                             Map<Concept, int[]> originalRanks) {
         if (erasure == null) return judge(eval, model, set, originalRanks);
         try (ErasureResult r = erasure.run()) {
-            if (r.cancelled()) throw new dev.erasure.progress.CancelledException("ShapeWorld bench cancelled in " + method + " on " + set.name());
+            if (r.cancelled()) throw new CancelledException("ShapeWorld bench cancelled in " + method + " on " + set.name());
             return judge(eval, r.model(), set, new HashMap<>());
         }
     }
@@ -395,8 +399,8 @@ public final class ShapeWorldBench {
      */
     public List<Metric> metrics(EraseSet set, boolean perConcept) {
         ShapeWorldEval eval = new ShapeWorldEval(judge, imagesPerPrompt, samplingSteps, guidance);
-        Map<ErasureResult, Map<Concept, int[]>> judged = new java.util.WeakHashMap<>();
-        java.util.function.Function<ErasureResult, Map<Concept, int[]>> ranks =
+        Map<ErasureResult, Map<Concept, int[]>> judged = new WeakHashMap<>();
+        Function<ErasureResult, Map<Concept, int[]>> ranks =
                 r -> judged.computeIfAbsent(r, k -> judge(eval, k.model(), set, new HashMap<>()));
         List<Metric> out = new ArrayList<>();
         if (perConcept) {
@@ -456,7 +460,7 @@ public final class ShapeWorldBench {
     private static final class FrontierPoints {
         private final StringColumn method = StringColumn.create("method");
         private final StringColumn set = StringColumn.create("erase set");
-        private final tech.tablesaw.api.LongColumn seed = tech.tablesaw.api.LongColumn.create("seed");
+        private final LongColumn seed = LongColumn.create("seed");
         private final IntColumn iterations = IntColumn.create(FrontierResult.ITERATIONS);
         private final Map<String, DoubleColumn> scores = new LinkedHashMap<>();
         private final DoubleColumn seconds = DoubleColumn.create("seconds");

@@ -1,5 +1,7 @@
 package dev.erasure.toy;
 
+import dev.erasure.Erasure;
+import java.util.Objects;
 import dev.erasure.io.Records;
 import dev.erasure.core.Compat;
 import dev.erasure.Methods;
@@ -67,9 +69,9 @@ public final class ShapeWorldMethods {
      */
     public record EapSetup(Compat compat, Preserve.LossSpace lossSpace, Candidates candidates) implements Setup {
         public EapSetup {
-            java.util.Objects.requireNonNull(compat, "compat");
-            java.util.Objects.requireNonNull(lossSpace, "lossSpace");
-            java.util.Objects.requireNonNull(candidates, "candidates");
+            Objects.requireNonNull(compat, "compat");
+            Objects.requireNonNull(lossSpace, "lossSpace");
+            Objects.requireNonNull(candidates, "candidates");
         }
 
         public EapSetup compat(Compat c) {
@@ -85,7 +87,7 @@ public final class ShapeWorldMethods {
         }
 
         @Override
-        public dev.erasure.Erasure apply(dev.erasure.Erasure base, ShapeWorldBench.EraseSet set) {
+        public Erasure apply(Erasure base, ShapeWorldBench.EraseSet set) {
             if (candidates == Candidates.WORLD_WORDS) {
                 return base.vocabulary(Vocabulary.of(set.worldWords())).compat(compat)
                         .preserve(Preserve.adversarial(ShapeWorldMethods.candidates(set)).kClosest(12).lossSpace(lossSpace));

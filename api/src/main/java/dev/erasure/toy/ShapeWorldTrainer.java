@@ -1,5 +1,6 @@
 package dev.erasure.toy;
 
+import java.time.Instant;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -242,7 +243,7 @@ public final class ShapeWorldTrainer {
     private void log(String line) {
         try {
             Files.createDirectories(cfg.output());
-            Files.writeString(cfg.output().resolve("train.log"), java.time.Instant.now() + " " + line + "\n",
+            Files.writeString(cfg.output().resolve("train.log"), Instant.now() + " " + line + "\n",
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

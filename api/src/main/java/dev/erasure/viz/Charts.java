@@ -1,5 +1,8 @@
 package dev.erasure.viz;
 
+import java.awt.BasicStroke;
+import java.util.Comparator;
+import tech.tablesaw.api.BooleanColumn;
 import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -67,25 +70,25 @@ public final class Charts {
         double[] y = numbers(table, yMetric);
         Column<?> groups = column(table, groupColumn);
         Column<?> flags = column(table, frontColumn);
-        if (!(flags instanceof tech.tablesaw.api.BooleanColumn front)) {
+        if (!(flags instanceof BooleanColumn front)) {
             throw new IllegalArgumentException("column '" + frontColumn + "' of table '" + table.name() + "' is " + flags.type() + ", not boolean");
         }
         Map<String, List<Integer>> byGroup = new LinkedHashMap<>();
         for (int i = 0; i < x.length; i++) byGroup.computeIfAbsent(groups.getString(i), k -> new ArrayList<>()).add(i);
         XYChart chart = chart(yMetric + " vs " + xMetric, xMetric, yMetric);
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         byGroup.forEach((g, rows) -> chart.addSeries(g, rows.stream().mapToDouble(i -> x[i]).toArray(),
                 rows.stream().mapToDouble(i -> y[i]).toArray()));
         List<Integer> onFront = new ArrayList<>();
         for (int i = 0; i < x.length; i++) if (Boolean.TRUE.equals(front.get(i))) onFront.add(i);
-        onFront.sort(java.util.Comparator.comparingDouble(i -> x[i]));
+        onFront.sort(Comparator.comparingDouble(i -> x[i]));
         if (!onFront.isEmpty()) {
             XYSeries f = chart.addSeries(frontColumn + " front", onFront.stream().mapToDouble(i -> x[i]).toArray(),
                     onFront.stream().mapToDouble(i -> y[i]).toArray());
             f.setMarker(SeriesMarkers.DIAMOND);
-            f.setMarkerColor(java.awt.Color.BLACK);
-            f.setLineColor(java.awt.Color.BLACK);
-            f.setLineStyle(new java.awt.BasicStroke(1.5f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER, 10f,
+            f.setMarkerColor(Color.BLACK);
+            f.setLineColor(Color.BLACK);
+            f.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
                     new float[] {6f, 4f}, 0f));
         }
         chart.getStyler().setMarkerSize(8);

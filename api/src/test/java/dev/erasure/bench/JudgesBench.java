@@ -1,5 +1,7 @@
 package dev.erasure.bench;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -100,13 +102,13 @@ public final class JudgesBench {
                             inception.dims(), p, t, 4000 / t);
                 }
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     /** A safetensors file with a key list's names and shapes: conv/linear weights N(0, 1/fan_in), BN identity. */
-    static Path randomWeights(Path keysJson, Path out) throws java.io.IOException {
+    static Path randomWeights(Path keysJson, Path out) throws IOException {
         JsonObject keys = JsonParser.parseString(Files.readString(keysJson)).getAsJsonObject().getAsJsonObject("keys");
         try (NDManager m = NDManager.newBaseManager()) {
             Map<String, NDArray> t = new LinkedHashMap<>();

@@ -1,5 +1,11 @@
 package dev.erasure.cli;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import dev.erasure.testing.CommandLine;
 import dev.erasure.testing.Fixtures;
 import org.junit.jupiter.api.Test;
@@ -47,7 +53,7 @@ class MainTest {
         usage("needs a value", "generate", "--model", missing, "--prompt");
         usage("needs --model", "generate", "--prompt", "p");
         usage("no such file", "generate", "--model", missing, "--prompt", "p", "--size", "64");
-        assertEquals(2, Main.size(java.util.Map.of("size", "64"))[0] / 32, "a single size is square");
+        assertEquals(2, Main.size(Map.of("size", "64"))[0] / 32, "a single size is square");
     }
 
     /**
@@ -124,21 +130,21 @@ class MainTest {
         assertEquals(1, run("grid", "--model", missing, "--sampling-steps", "2"), err);
         assertTrue(err.contains("no-model"), err);
         String usage = Main.usage();
-        for (String flag : java.util.List.of("--iterations", "--method-iterations", "--sampling-steps")) assertTrue(usage.contains(flag), flag);
+        for (String flag : List.of("--iterations", "--method-iterations", "--sampling-steps")) assertTrue(usage.contains(flag), flag);
         assertFalse(usage.contains("--steps") || usage.contains("--method-steps"), usage);
     }
 
     /** Runs an old command line: exit {@code code}, stderr the note line(s) and then one error line. */
     private void assertOld(int code, String notes, String... args) {
-        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-        assertEquals(code, Main.run(args, new java.io.PrintStream(b, true, java.nio.charset.StandardCharsets.UTF_8)));
-        err = b.toString(java.nio.charset.StandardCharsets.UTF_8);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        assertEquals(code, Main.run(args, new PrintStream(b, true, StandardCharsets.UTF_8)));
+        err = b.toString(StandardCharsets.UTF_8);
         assertTrue(err.startsWith("note: " + notes + "\nerror: "), err);
         assertFalse(err.contains("\tat "), "no stack trace: " + err);
     }
 
     private static String[] cat(String[] a, String... b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        String[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
@@ -155,7 +161,7 @@ class MainTest {
         }
         Path unet = model.resolve("unet/diffusion_pytorch_model.safetensors");
         byte[] b = Files.readAllBytes(unet);
-        Files.write(unet, java.util.Arrays.copyOf(b, b.length / 2));
+        Files.write(unet, Arrays.copyOf(b, b.length / 2));
         assertEquals(1, run("generate", "--model", model.toString(), "--prompt", "p", "--size", "64"), err);
         assertTrue(err.contains(unet.toString()), err);
         assertEquals(1, err.strip().split("\n").length, "one line: " + err);

@@ -1,5 +1,7 @@
 package dev.erasure.erase;
 
+import dev.erasure.core.Params;
+import java.util.Map;
 import dev.erasure.train.Adam;
 import dev.erasure.core.Compat;
 import dev.erasure.Erasure;
@@ -31,7 +33,7 @@ class AdvAnchorTest extends TinyModels {
                 AdvAnchorLoop loop = new AdvAnchorLoop(s, Methods.advAnchor().loss(kind).deltaLearningRate(1e-2));
                 AdvAnchorLoop.Sample x = loop.sample(0);
                 double before = loop.adversarialLoss(x).getFloat();
-                Adam opt = new Adam(java.util.Map.of("delta", loop.delta()), 1e-2, s.manager());
+                Adam opt = new Adam(Map.of("delta", loop.delta()), 1e-2, s.manager());
                 assertEquals(before, loop.deltaStep(x, opt, false), 1e-6);
                 double after = loop.adversarialLoss(x).getFloat();
                 assertTrue(after < before, kind + ": loss " + before + " → " + after + " after a δ step");
@@ -115,7 +117,7 @@ class AdvAnchorTest extends TinyModels {
                 () -> tiny(Methods.advAnchor().schedule(AdvAnchor.Schedule.CYCLICAL).images(2).innerSteps(1)).resume(dir).run());
         assertMessage("method: AdvAnchor in the checkpoint, (not set) in this run",
                 () -> Erasure.of(sd).target("Van Gogh").latentSize(8).ddimSteps(2).learningRate(1e-3).seed(3)
-                        .train(dev.erasure.core.Params.crossAttention()).resume(dir).run());
+                        .train(Params.crossAttention()).resume(dir).run());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import java.util.Arrays;
 import dev.erasure.train.Adam;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -72,7 +73,7 @@ class AdvUnlearnTest extends TinyModels {
             StableDiffusion edited = r.model();
             Weights after = edited.textEncoder().weights();
             for (String k : before.keys()) {
-                boolean same = java.util.Arrays.equals(before.get(k).toByteArray(), after.get(k).toByteArray());
+                boolean same = Arrays.equals(before.get(k).toByteArray(), after.get(k).toByteArray());
                 if (expected.contains(k)) {
                     assertFalse(same, "trained tensor unchanged: " + k);
                 } else {

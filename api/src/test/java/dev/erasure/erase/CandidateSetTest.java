@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import java.util.Arrays;
 import dev.erasure.train.Mt19937;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +32,7 @@ class CandidateSetTest {
         double[] x = {-0.1, 0.0, 0.1, 5.0, 5.2, 4.9, 10.0, 10.1, 9.8, 10.3};
         KMeans1D.Result r = KMeans1D.fit(x, 3, 0);
         double[] c = r.centres().clone();
-        java.util.Arrays.sort(c);
+        Arrays.sort(c);
         assertEquals(0.0, c[0], 1e-12);
         assertEquals(5.033333333333333, c[1], 1e-12);
         assertEquals(10.05, c[2], 1e-12);

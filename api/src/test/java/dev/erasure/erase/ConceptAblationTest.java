@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import java.util.Arrays;
 import dev.erasure.train.SeededRandom;
 import ai.djl.ndarray.NDArray;
 import dev.erasure.sd.Conditioning;
@@ -47,7 +48,7 @@ class ConceptAblationTest extends TinyModels {
             List<String> kv = ConceptAblation.Group.CROSSATTN_KV.params().select(model.unetWeights().keys());
             assertEquals(new TreeSet<>(kv), new TreeSet<>(r.changedTensors().keySet()));
             for (String k : kv) {
-                assertFalse(java.util.Arrays.equals(model.unetWeights().get(k).toFloatArray(),
+                assertFalse(Arrays.equals(model.unetWeights().get(k).toFloatArray(),
                         r.changedTensors().get(k).toFloatArray()), k + " did not train");
             }
             for (String k : model.unetWeights().keys()) {

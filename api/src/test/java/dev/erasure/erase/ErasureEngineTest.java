@@ -1,5 +1,9 @@
 package dev.erasure.erase;
 
+import dev.erasure.progress.Progress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 import dev.erasure.train.Adam;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -69,7 +73,7 @@ class ErasureEngineTest extends TinyModels {
                 assertEquals(params, trained, p.name() + " parameter count");
                 boolean anyMoved = false;
                 for (String k : want) {
-                    anyMoved |= !java.util.Arrays.equals(model.unetWeights().get(k).toFloatArray(),
+                    anyMoved |= !Arrays.equals(model.unetWeights().get(k).toFloatArray(),
                             r.changedTensors().get(k).toFloatArray());
                 }
                 assertTrue(anyMoved, p.name() + ": the trained copies moved");
@@ -107,7 +111,7 @@ class ErasureEngineTest extends TinyModels {
 
     private static boolean sameFirstTensor(ErasureResult a, ErasureResult b) {
         String k = a.changedTensors().keySet().iterator().next();
-        return java.util.Arrays.equals(a.changedTensors().get(k).toFloatArray(), b.changedTensors().get(k).toFloatArray());
+        return Arrays.equals(a.changedTensors().get(k).toFloatArray(), b.changedTensors().get(k).toFloatArray());
     }
 
     @Test
@@ -122,7 +126,7 @@ class ErasureEngineTest extends TinyModels {
                 float[] theta = s.trainable().tensors().get(key).toFloatArray();
                 float[] pi = eap.pi(0).toFloatArray();
                 AdversarialPreservation.Step r = eap.iterate(i);
-                boolean thetaMoved = !java.util.Arrays.equals(theta, s.trainable().tensors().get(key).toFloatArray());
+                boolean thetaMoved = !Arrays.equals(theta, s.trainable().tensors().get(key).toFloatArray());
                 float[] piAfter = eap.pi(0).toFloatArray();
                 if (i % 3 == 0) {
                     assertEquals("model", r.phase());
@@ -139,7 +143,7 @@ class ErasureEngineTest extends TinyModels {
                         norm += Math.abs(g[j]);
                     }
                     assertTrue(norm > 0, "π receives gradient on iteration " + i);
-                    assertFalse(java.util.Arrays.equals(pi, piAfter), "π moves on iteration " + i);
+                    assertFalse(Arrays.equals(pi, piAfter), "π moves on iteration " + i);
                     // Adam's first step is −lr·sign(g): exactly an ascent step on L_pres; later steps carry momentum
                     if (i == 1) assertTrue(dot > 0, "π moves toward higher preservation loss");
                 }
@@ -154,7 +158,7 @@ class ErasureEngineTest extends TinyModels {
         Settings probe = tiny().steps(1).settings();
         try (Session s = new Session(model, probe)) {
             Esd esd = new Esd(s);
-            List<Esd.Sample> samples = new java.util.ArrayList<>();
+            List<Esd.Sample> samples = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 Esd.Sample x = esd.draw();
                 samples.add(new Esd.Sample(x.target(), x.k(), x.t(), s.keep(x.latent()), s.keep(x.goal())));
@@ -187,7 +191,7 @@ class ErasureEngineTest extends TinyModels {
     /** #15: EAP's bar read 200/200 where the result said 100/100 steps; both count θ updates now. */
     @Test
     void eapProgressCountsThetaStepsLikeTheResult() {
-        List<dev.erasure.progress.Progress> seen = new java.util.ArrayList<>();
+        List<Progress> seen = new ArrayList<>();
         try (ErasureResult r = tiny().preserve(Preserve.adversarial(4).kClosest(12).pgdSteps(3)).steps(2)
                 .onProgress(seen::add).run()) {
             assertEquals(2, r.stepsDone());
@@ -200,7 +204,7 @@ class ErasureEngineTest extends TinyModels {
 
     @Test
     void cancellationReturnsThePartialResult() {
-        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean once = new AtomicBoolean();
         try (ErasureResult r = tiny().steps(5).onProgress(p -> {
             if (p.done() == 3 && once.compareAndSet(false, true)) Cancellation.current().cancel();
         }).run()) {

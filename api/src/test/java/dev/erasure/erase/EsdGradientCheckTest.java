@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import ai.djl.ndarray.index.NDIndex;
 import dev.erasure.train.Tensors;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -33,10 +34,10 @@ class EsdGradientCheckTest {
         NDArray orig = Tensors.copyOf(p);
         p.addi(unit.mul((float) h));
         double plus = esd.loss(x).getFloat();
-        p.set(new ai.djl.ndarray.index.NDIndex("..."), orig);
+        p.set(new NDIndex("..."), orig);
         p.subi(unit.mul((float) h));
         double minus = esd.loss(x).getFloat();
-        p.set(new ai.djl.ndarray.index.NDIndex("..."), orig);
+        p.set(new NDIndex("..."), orig);
         return (plus - minus) / (2 * h);
     }
 

@@ -1,5 +1,8 @@
 package dev.erasure.erase;
 
+import dev.erasure.sd.Djl;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import org.junit.jupiter.api.Test;
@@ -66,11 +69,11 @@ class InterruptedCheckpointTest extends TinyModels {
         tiny().steps(1).checkpointEvery(1, dir).run().close();
         Path state = Checkpoints.latest(dir).resolve("state.json");
         String json = Files.readString(state);
-        assertTrue(json.contains("\"threads\":" + dev.erasure.sd.Djl.threads()), json);
-        Files.writeString(state, json.replace("\"threads\":" + dev.erasure.sd.Djl.threads(), "\"threads\":99"));
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream old = System.err;
-        System.setErr(new java.io.PrintStream(err, true));
+        assertTrue(json.contains("\"threads\":" + Djl.threads()), json);
+        Files.writeString(state, json.replace("\"threads\":" + Djl.threads(), "\"threads\":99"));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        System.setErr(new PrintStream(err, true));
         try {
             tiny().steps(2).resume(dir).run().close();
         } finally {

@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import java.util.List;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.erasure.core.Params;
@@ -21,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MemoryEstimateTest {
     @Test
     void shapesFromTheConfigEqualTheFixtureWeights() throws Exception {
-        for (Path dir : java.util.List.of(Fixtures.tinySd(), Fixtures.tinySd2(), Fixtures.tinySdxl())) shapesMatch(dir);
+        for (Path dir : List.of(Fixtures.tinySd(), Fixtures.tinySd2(), Fixtures.tinySdxl())) shapesMatch(dir);
     }
 
     private static void shapesMatch(Path dir) throws Exception {

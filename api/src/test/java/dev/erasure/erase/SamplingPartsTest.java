@@ -1,5 +1,7 @@
 package dev.erasure.erase;
 
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.erasure.train.Adam;
 import dev.erasure.train.SeededRandom;
 import ai.djl.engine.Engine;
@@ -43,7 +45,7 @@ class SamplingPartsTest {
                 gc.backward(hard.weights().mul(coeff).sum());
             }
             gHard = pi.getGradient().toFloatArray();
-            ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) pi);
+            JniUtils.zeroGrad((PtNDArray) pi);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 GumbelSoftmax.Sample soft = GumbelSoftmax.sample(pi, u, 2f, false);
                 gc.backward(soft.weights().mul(coeff).sum());

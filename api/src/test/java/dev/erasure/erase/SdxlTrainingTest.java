@@ -1,5 +1,9 @@
 package dev.erasure.erase;
 
+import dev.erasure.sweep.Metric;
+import dev.erasure.sweep.Sweep;
+import java.util.TreeSet;
+import tech.tablesaw.api.Table;
 import ai.djl.ndarray.NDArray;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
@@ -64,7 +68,7 @@ class SdxlTrainingTest {
         byte[] before = TinyModels.digest(frozen);
         try (ErasureResult r = tiny().steps(3).run()) {
             List<String> selected = Params.crossAttention().select(xl.unet().weights().keys());
-            assertEquals(new java.util.TreeSet<>(selected), new java.util.TreeSet<>(r.changedTensors().keySet()));
+            assertEquals(new TreeSet<>(selected), new TreeSet<>(r.changedTensors().keySet()));
             for (Map.Entry<String, NDArray> e : r.changedTensors().entrySet()) {
                 assertFalse(Arrays.equals(frozen.get(e.getKey()).toFloatArray(), e.getValue().toFloatArray()),
                         e.getKey() + " did not change");
@@ -101,8 +105,8 @@ class SdxlTrainingTest {
             AdversarialPreservation.Step adversary = r.records(AdversarialPreservation.Step.class).get(1);
             assertEquals("adversary", adversary.phase());
             assertTrue(Math.abs(adversary.pi()[0] - 0.5) > 1e-9, "the adversary moved π: " + Arrays.toString(adversary.pi()));
-            assertEquals(new java.util.TreeSet<>(Params.crossAttention().select(xl.unet().weights().keys())),
-                    new java.util.TreeSet<>(r.changedTensors().keySet()));
+            assertEquals(new TreeSet<>(Params.crossAttention().select(xl.unet().weights().keys())),
+                    new TreeSet<>(r.changedTensors().keySet()));
             try (ErasureResult half = eap.steps(1).checkpointEvery(1, dir).run();
                  ErasureResult resumed = eap.steps(2).resume(dir).run()) {
                 assertTrue(TinyModels.sameTensors(r.changedTensors(), resumed.changedTensors()), "resume = uninterrupted");
@@ -120,8 +124,8 @@ class SdxlTrainingTest {
     @Test
     void advAnchorPerturbsSdxlsPromptEmbeddings() {
         try (ErasureResult r = base().iterations(1).method(Methods.advAnchor().images(1).innerSteps(1)).run()) {
-            assertEquals(new java.util.TreeSet<>(Params.crossAttention().select(xl.unet().weights().keys())),
-                    new java.util.TreeSet<>(r.changedTensors().keySet()));
+            assertEquals(new TreeSet<>(Params.crossAttention().select(xl.unet().weights().keys())),
+                    new TreeSet<>(r.changedTensors().keySet()));
             r.outcome().records().forEach(s -> s.losses().values().forEach(v -> assertTrue(Double.isFinite(v), "loss " + s.losses())));
         }
     }
@@ -139,9 +143,9 @@ class SdxlTrainingTest {
 
     @Test
     void aSweepRunsOnSdxlUnchanged() {
-        tech.tablesaw.api.Table t = dev.erasure.sweep.Sweep.over(tiny().steps(1))
+        Table t = Sweep.over(tiny().steps(1))
                 .grid("params", Params.crossAttention(), Params.nonCrossAttention())
-                .metrics(dev.erasure.sweep.Metric.finalLoss()).run();
+                .metrics(Metric.finalLoss()).run();
         assertEquals(2, t.rowCount());
         t.doubleColumn("final_loss").forEach(v -> assertTrue(Double.isFinite(v), "final loss " + v));
     }

@@ -1,5 +1,12 @@
 package dev.erasure.erase;
 
+import dev.erasure.Erasure;
+import dev.erasure.core.Vocabulary;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.TreeSet;
 import dev.erasure.train.Adam;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -45,9 +52,9 @@ abstract class TinyModels {
     }
 
     /** A seconds-long erasure on the tiny model (the robustness tests' workload). */
-    static dev.erasure.Erasure tinyErasure() {
-        return dev.erasure.Erasure.of(model).target("church").latentSize(8).ddimSteps(5).learningRate(1e-3).seed(7)
-                .vocabulary(dev.erasure.core.Vocabulary.of(List.of("church", "tree", "house", "car", "dog", "cat")));
+    static Erasure tinyErasure() {
+        return Erasure.of(model).target("church").latentSize(8).ddimSteps(5).learningRate(1e-3).seed(7)
+                .vocabulary(Vocabulary.of(List.of("church", "tree", "house", "car", "dog", "cat")));
     }
 
     static StableDiffusion load() {
@@ -57,19 +64,19 @@ abstract class TinyModels {
     /** Whether two tensor maps have the same keys and bit-identical tensors. */
     static boolean sameTensors(Map<String, NDArray> a, Map<String, NDArray> b) {
         assertEquals(a.keySet(), b.keySet());
-        return a.keySet().stream().allMatch(k -> java.util.Arrays.equals(a.get(k).toByteArray(), b.get(k).toByteArray()));
+        return a.keySet().stream().allMatch(k -> Arrays.equals(a.get(k).toByteArray(), b.get(k).toByteArray()));
     }
 
     /** SHA-256 over the tensors' names and bytes in name order: equal digests, bit-identical tensors. */
     static byte[] digest(Map<String, NDArray> tensors) {
         try {
-            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-            for (String k : new java.util.TreeSet<>(tensors.keySet())) {
-                md.update(k.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (String k : new TreeSet<>(tensors.keySet())) {
+                md.update(k.getBytes(StandardCharsets.UTF_8));
                 md.update(tensors.get(k).toByteArray());
             }
             return md.digest();
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

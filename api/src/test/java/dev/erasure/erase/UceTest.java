@@ -1,5 +1,10 @@
 package dev.erasure.erase;
 
+import dev.erasure.core.Params;
+import dev.erasure.core.Preserve;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.Erasure;
@@ -28,10 +33,10 @@ class UceTest extends TinyModels {
     @Test
     void refusesTheOptionsItDoesNotUseNamingBoth() {
         IllegalArgumentException preserve = assertThrows(IllegalArgumentException.class, () -> Erasure.of(sd).target("Van Gogh")
-                .preserve(dev.erasure.core.Preserve.adversarial(50)).method(Methods.uce()).run());
+                .preserve(Preserve.adversarial(50)).method(Methods.uce()).run());
         assertTrue(preserve.getMessage().contains("preserve(") && preserve.getMessage().contains("UCE"), preserve.getMessage());
         IllegalArgumentException train = assertThrows(IllegalArgumentException.class, () -> Erasure.of(sd).target("Van Gogh")
-                .train(dev.erasure.core.Params.nonCrossAttention()).method(Methods.uce()).run());
+                .train(Params.nonCrossAttention()).method(Methods.uce()).run());
         assertTrue(train.getMessage().contains("train(") && train.getMessage().contains("UCE"), train.getMessage());
     }
 
@@ -46,7 +51,7 @@ class UceTest extends TinyModels {
                 float[] before = model.unetWeights().get(k).toFloatArray();
                 float[] after = r.model().unet().weights().get(k).toFloatArray();
                 if (kv.contains(k)) {
-                    assertFalse(java.util.Arrays.equals(before, after), k + " was not edited");
+                    assertFalse(Arrays.equals(before, after), k + " was not edited");
                 } else {
                     assertArrayEquals(before, after, k + " must be bit-identical");
                 }
@@ -133,7 +138,7 @@ class UceTest extends TinyModels {
             List<String> templates = templatesOf(u);
             for (int i = 0; i < targets.size(); i++) {
                 String g = guides.size() == 1 ? guides.get(0) : guides.get(i);
-                List<String> texts = new java.util.ArrayList<>();
+                List<String> texts = new ArrayList<>();
                 texts.add(targets.get(i));
                 for (String t : templates) texts.add(String.format(t, targets.get(i)));
                 for (String o : texts) {
@@ -165,7 +170,7 @@ class UceTest extends TinyModels {
             return List.of();
         }
 
-        private static final Map<String, double[][]> STATES = new java.util.HashMap<>();
+        private static final Map<String, double[][]> STATES = new HashMap<>();
 
         static double[][] states(String s) {
             return STATES.computeIfAbsent(s, k -> {

@@ -1,5 +1,6 @@
 package dev.erasure.eval;
 
+import java.util.Arrays;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -112,7 +113,7 @@ class ClipModelParityTest {
         int keep = Math.min(longest, model.tokenizer().maxLength());
         long[][] out = new long[texts.size()][keep];
         for (int b = 0; b < out.length; b++) {
-            java.util.Arrays.fill(out[b], model.tokenizer().padId());
+            Arrays.fill(out[b], model.tokenizer().padId());
             System.arraycopy(raw.get(b), 0, out[b], 0, Math.min(keep, raw.get(b).length));
         }
         return out;

@@ -1,5 +1,6 @@
 package dev.erasure.eval;
 
+import dev.erasure.progress.ProgressListener;
 import dev.erasure.core.Csv;
 import dev.erasure.core.PromptSet;
 import dev.erasure.progress.Cancellation;
@@ -52,7 +53,7 @@ class ProtocolTest {
     }
 
     /** Counts the images the protocol task reports as generated. */
-    private static final class Counter implements dev.erasure.progress.ProgressListener {
+    private static final class Counter implements ProgressListener {
         final List<Progress> reports = new ArrayList<>();
 
         @Override

@@ -1,5 +1,10 @@
 package dev.erasure.eval;
 
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
 import dev.erasure.core.PromptSet;
 import ai.djl.ndarray.NDArray;
 import dev.erasure.sd.StableDiffusion;
@@ -89,7 +94,7 @@ class UnlearnDiffAtkTest {
     /** Issue #14 item 1: the attack trains (gradients through the model) and must work on a fresh thread. */
     @Test
     void theAttackOnAFreshThreadIsTheAttackHere() throws Exception {
-        java.util.concurrent.Callable<float[]> attack = () -> {
+        Callable<float[]> attack = () -> {
             NDArray reference = sd.initialLatent(13, pixels, pixels);
             try (UnlearnDiffAtk.Attack a = tiny().sampling(UnlearnDiffAtk.Sampling.EXPECTED).start(sd, "a church", reference)) {
                 for (int i = 0; i < 2; i++) a.step(500);
@@ -97,10 +102,10 @@ class UnlearnDiffAtkTest {
             }
         };
         float[] here = attack.call();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            float[] there = pool.submit(attack).get(5, java.util.concurrent.TimeUnit.MINUTES);
-            org.junit.jupiter.api.Assertions.assertArrayEquals(here, there, "the attack on a worker thread = on the test thread");
+            float[] there = pool.submit(attack).get(5, TimeUnit.MINUTES);
+            Assertions.assertArrayEquals(here, there, "the attack on a worker thread = on the test thread");
         } finally {
             pool.shutdownNow();
         }

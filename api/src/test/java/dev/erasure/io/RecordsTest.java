@@ -1,5 +1,6 @@
 package dev.erasure.io;
 
+import java.util.ArrayList;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -105,7 +106,7 @@ class RecordsTest {
 
     @Test
     void theCompactConstructorNormalises() {
-        List<String> mutable = new java.util.ArrayList<>(List.of("a"));
+        List<String> mutable = new ArrayList<>(List.of("a"));
         Sample s = Records.with(BASE, "items", mutable);
         mutable.add("b");
         assertEquals(List.of("a"), s.items());

@@ -1,5 +1,7 @@
 package dev.erasure.sd;
 
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -98,8 +100,8 @@ class ClipTextParityTest {
     void rejectsBadInput() {
         try (NDManager m = manager.newSubManager()) {
             assertThrows(IllegalArgumentException.class, () -> model.forward(m.create(new long[][] {{49406, 49408}})));
-            assertThrows(IllegalArgumentException.class, () -> model.forward(m.zeros(new ai.djl.ndarray.types.Shape(1, 78),
-                    ai.djl.ndarray.types.DataType.INT64)));
+            assertThrows(IllegalArgumentException.class, () -> model.forward(m.zeros(new Shape(1, 78),
+                    DataType.INT64)));
             assertEquals(77, model.config().maxPositionEmbeddings());
         }
     }

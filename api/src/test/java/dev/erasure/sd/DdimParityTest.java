@@ -1,5 +1,6 @@
 package dev.erasure.sd;
 
+import java.util.Arrays;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -66,7 +67,7 @@ class DdimParityTest {
             } else if (ts.matches()) {
                 int[] t = scheduler.timesteps(Integer.parseInt(ts.group(1)));
                 long[] expected = golden.tensor(name).toLongArray();
-                assertArrayEquals(expected, java.util.Arrays.stream(t).asLongStream().toArray(), name);
+                assertArrayEquals(expected, Arrays.stream(t).asLongStream().toArray(), name);
                 compared++;
                 continue;
             } else if (st.matches()) {

@@ -1,5 +1,6 @@
 package dev.erasure.sd;
 
+import java.util.HashMap;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -54,7 +55,7 @@ class EveryWeightShapeTest {
             ClipTextModel te1 = xl.prompts().encoder1();
             ClipTextModel te2 = xl.prompts().encoder2();
             assertAllNamed("sdxl text_encoder", te1.weights(), ParameterShapes.clipText(te1.config()), te1::withWeights);
-            Map<String, Shape> table2 = new java.util.HashMap<>(ParameterShapes.clipText(te2.config()));
+            Map<String, Shape> table2 = new HashMap<>(ParameterShapes.clipText(te2.config()));
             table2.put("text_projection.weight", te2.weights().get("text_projection.weight").getShape()); // checked by StableDiffusionXL.load
             assertAllNamed("sdxl text_encoder_2", te2.weights(), table2, w -> {
                 ClipTextModel m = te2.withWeights(w);

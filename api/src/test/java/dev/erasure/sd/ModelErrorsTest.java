@@ -1,5 +1,7 @@
 package dev.erasure.sd;
 
+import ai.djl.ndarray.types.Shape;
+import java.util.Comparator;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.sd.io.Safetensors;
@@ -68,7 +70,7 @@ class ModelErrorsTest {
             NDArray a = w.get(key);
             long[] s = a.getShape().getShape();
             s[1] += 1; // one input channel too many
-            w.put(key, a.getManager().zeros(new ai.djl.ndarray.types.Shape(s)));
+            w.put(key, a.getManager().zeros(new Shape(s)));
         });
         WeightException e = assertThrows(WeightException.class, () -> StableDiffusion.load(model, cpu()));
         assertTrue(e.getMessage().contains(key), e.getMessage());
@@ -82,7 +84,7 @@ class ModelErrorsTest {
                 "down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_out.0.bias", "conv_norm_out.bias"}) {
             Path model = modelWithEditedUnet(w -> {
                 NDArray a = w.get(key);
-                w.put(key, a.getManager().zeros(new ai.djl.ndarray.types.Shape(1))); // would broadcast silently
+                w.put(key, a.getManager().zeros(new Shape(1))); // would broadcast silently
             });
             WeightException e = assertThrows(WeightException.class, () -> StableDiffusion.load(model, cpu()).close(), key);
             assertTrue(e.getMessage().contains(key), e.getMessage());
@@ -93,7 +95,7 @@ class ModelErrorsTest {
 
     static void deleteTree(Path p) throws IOException {
         try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.erasure.sd;
 
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
@@ -69,9 +71,9 @@ final class ModelFixtures {
         Matcher m = PROMPTS.matcher(description);
         if (!m.find()) throw new IllegalStateException("golden entry " + name + " names no prompts in '" + description + "'");
         String[] parts = m.group(1).split("\\s*(?:,|and)\\s*");
-        ai.djl.ndarray.NDList rows = new ai.djl.ndarray.NDList();
+        NDList rows = new NDList();
         for (String part : parts) rows.add(all.get(Long.parseLong(part.trim())));
-        return ai.djl.ndarray.NDArrays.stack(rows);
+        return NDArrays.stack(rows);
     }
 
     private static final Pattern TIMESTEP = Pattern.compile("timesteps?\\D*?(-?\\d+(?:\\.\\d+)?)");

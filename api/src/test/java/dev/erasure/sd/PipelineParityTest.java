@@ -1,5 +1,12 @@
 package dev.erasure.sd;
 
+import dev.erasure.sd.scheduler.SchedulerType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -56,8 +63,8 @@ class PipelineParityTest {
         try (Stream<Path> s = Files.list(folder)) {
             return s.filter(p -> p.toString().endsWith(".safetensors") && !p.getFileName().toString().startsWith("golden"))
                     .sorted().toList();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -71,7 +78,7 @@ class PipelineParityTest {
     @Test
     void singleFileLayoutGivesTheSameTensorsAndGoldens() throws Exception {
         List<Path> files = singleFiles();
-        org.junit.jupiter.api.Assumptions.assumeTrue(!files.isEmpty(), "fixture " + golden.folder() + " has no single-file checkpoint: skipped");
+        Assumptions.assumeTrue(!files.isEmpty(), "fixture " + golden.folder() + " has no single-file checkpoint: skipped");
         try (StableDiffusion folder = StableDiffusion.load(golden.folder(), LoadOptions.defaults().device("cpu"))) {
             for (Path f : files) {
                 int heads = folder.textEncoder().config().numAttentionHeads();
@@ -104,7 +111,7 @@ class PipelineParityTest {
             checkRun(sd, run);
             runs++;
         }
-        org.junit.jupiter.api.Assumptions.assumeTrue(runs > 0, golden.folder() + "/golden.json has no e2e run: skipped");
+        Assumptions.assumeTrue(runs > 0, golden.folder() + "/golden.json has no e2e run: skipped");
     }
 
     private void checkRun(StableDiffusion sd, String run) {
@@ -151,9 +158,9 @@ class PipelineParityTest {
     /** The folder's scheduler, or the one its description names: "...from_config(..., prediction_type='epsilon')". */
     private static DdimScheduler schedulerOf(StableDiffusion sd, JsonObject e2e) {
         String description = e2e.has("scheduler") ? e2e.get("scheduler").getAsString() : "";
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("prediction_type='(\\w+)'").matcher(description);
+        Matcher m = Pattern.compile("prediction_type='(\\w+)'").matcher(description);
         if (!m.find()) return sd.scheduler();
-        return sd.scheduler().withPrediction(DdimScheduler.Prediction.valueOf(m.group(1).toUpperCase(java.util.Locale.ROOT)));
+        return sd.scheduler().withPrediction(DdimScheduler.Prediction.valueOf(m.group(1).toUpperCase(Locale.ROOT)));
     }
 
     private static NDArray keep(NDArray a) {
@@ -170,7 +177,7 @@ class PipelineParityTest {
             assertEquals(64, img.getHeight());
             var again = sd.generate(Generation.of("a photo of a garbage truck").seed(3).samplingSteps(2).size(64, 96));
             var euler = sd.generate(Generation.of("a photo of a garbage truck").seed(3).samplingSteps(2).size(64, 96)
-                    .scheduler(dev.erasure.sd.scheduler.SchedulerType.EULER));
+                    .scheduler(SchedulerType.EULER));
             boolean differs = false;
             for (int y = 0; y < 64; y++) for (int x = 0; x < 96; x++) differs |= euler.getRGB(x, y) != img.getRGB(x, y);
             assertTrue(differs, "Euler gave the DDIM image");

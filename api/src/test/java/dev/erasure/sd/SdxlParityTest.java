@@ -1,5 +1,7 @@
 package dev.erasure.sd;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -183,7 +185,7 @@ class SdxlParityTest {
         NDManager m = golden.manager();
         int compared = 0;
         for (String name : golden.entries().keySet()) {
-            java.util.regex.Matcher k = java.util.regex.Pattern.compile("euler\\.(timesteps|sigmas|init_noise_sigma)_(\\d+)").matcher(name);
+            Matcher k = Pattern.compile("euler\\.(timesteps|sigmas|init_noise_sigma)_(\\d+)").matcher(name);
             if (name.equals("euler.alphas_cumprod")) {
                 golden.assertClose(name, m.create(euler.alphasCumprod()), 0);
             } else if (k.matches()) {

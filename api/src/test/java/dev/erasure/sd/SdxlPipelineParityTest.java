@@ -1,5 +1,8 @@
 package dev.erasure.sd;
 
+import ai.djl.ndarray.types.DataType;
+import dev.erasure.sd.scheduler.SchedulerType;
+import org.junit.jupiter.api.Assertions;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -108,7 +111,7 @@ class SdxlPipelineParityTest {
                         outs.add(keep(out));
                         lats.add(keep(next));
                     });
-            float[] expectedT = golden.tensor(prefix + ".timesteps").toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            float[] expectedT = golden.tensor(prefix + ".timesteps").toType(DataType.FLOAT32, false).toFloatArray();
             float[] actualT = new float[ts.size()];
             for (int i = 0; i < actualT.length; i++) actualT[i] = ts.get(i);
             assertArrayEquals(expectedT, actualT, prefix + ".timesteps");
@@ -130,14 +133,14 @@ class SdxlPipelineParityTest {
         try (StableDiffusionXL xl = StableDiffusionXL.load(golden.folder(), LoadOptions.defaults().device("cpu"))) {
             Generation g = Generation.of("a photo of a garbage truck").seed(3).samplingSteps(3).guidance(5f).size(64, 96);
             var euler = xl.generate(g);
-            var again = xl.generate(g.scheduler(dev.erasure.sd.scheduler.SchedulerType.EULER));
-            var ddim = xl.generate(g.scheduler(dev.erasure.sd.scheduler.SchedulerType.DDIM));
-            org.junit.jupiter.api.Assertions.assertEquals(96, euler.getWidth());
-            org.junit.jupiter.api.Assertions.assertEquals(64, euler.getHeight());
+            var again = xl.generate(g.scheduler(SchedulerType.EULER));
+            var ddim = xl.generate(g.scheduler(SchedulerType.DDIM));
+            Assertions.assertEquals(96, euler.getWidth());
+            Assertions.assertEquals(64, euler.getHeight());
             boolean differs = false;
             for (int y = 0; y < 64; y++) {
                 for (int x = 0; x < 96; x++) {
-                    org.junit.jupiter.api.Assertions.assertEquals(euler.getRGB(x, y), again.getRGB(x, y), "default = Euler");
+                    Assertions.assertEquals(euler.getRGB(x, y), again.getRGB(x, y), "default = Euler");
                     differs |= euler.getRGB(x, y) != ddim.getRGB(x, y);
                 }
             }

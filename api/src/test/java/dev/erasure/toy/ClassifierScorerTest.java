@@ -1,5 +1,6 @@
 package dev.erasure.toy;
 
+import java.util.Arrays;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.eval.ImageScorer;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +32,7 @@ class ClassifierScorerTest {
     }
 
     private static List<BufferedImage> drawn(Scene... scenes) {
-        return java.util.Arrays.stream(scenes).map(s -> ShapeWorld.render(s, ShapeWorld.DEFAULT_SIZE)).toList();
+        return Arrays.stream(scenes).map(s -> ShapeWorld.render(s, ShapeWorld.DEFAULT_SIZE)).toList();
     }
 
     @Test

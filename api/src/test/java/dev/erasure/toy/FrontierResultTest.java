@@ -1,5 +1,7 @@
 package dev.erasure.toy;
 
+import dev.erasure.viz.Charts;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -71,7 +73,7 @@ class FrontierResultTest {
         assertEquals(0, m.intColumn("pairs").get(0), "the reference is not compared with itself");
     }
 
-    @org.junit.jupiter.api.io.TempDir
+    @TempDir
     Path tmp;
 
     @Test
@@ -87,7 +89,7 @@ class FrontierResultTest {
         var chart = r.chart();
         assertEquals(List.of("X", "Y", "Pareto front"), List.copyOf(chart.getSeriesMap().keySet()));
         assertEquals(3, chart.getSeriesMap().get("Pareto front").getXData().length);
-        Path png = dev.erasure.viz.Charts.png(chart, tmp.resolve("frontier.png"));
+        Path png = Charts.png(chart, tmp.resolve("frontier.png"));
         assertTrue(Files.size(png) > 1000);
     }
 

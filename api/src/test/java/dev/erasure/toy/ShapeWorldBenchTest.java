@@ -1,5 +1,8 @@
 package dev.erasure.toy;
 
+import dev.erasure.sweep.Metric;
+import java.util.LinkedHashMap;
+import org.knowm.xchart.CategoryChart;
 import dev.erasure.Erasure;
 import dev.erasure.progress.Progress;
 import dev.erasure.progress.ProgressListener;
@@ -67,7 +70,7 @@ class ShapeWorldBenchTest extends ShippedModel {
         ShapeWorldBench b = ShapeWorld.bench(sd, judge).eraseSets(List.of(List.of("star"))).only("original", "ESD")
                 .imagesPerPrompt(2).sampling(4, 3).iterationsPerConcept(3);
         ShapeWorldBench.EraseSet set = b.resolvedSets().get(0);
-        Table sweep = b.sweep(set).metrics(b.metrics(set).toArray(dev.erasure.sweep.Metric[]::new)).run();
+        Table sweep = b.sweep(set).metrics(b.metrics(set).toArray(Metric[]::new)).run();
         Table bench = b.run().perSet();
         assertEquals(List.of("ESD"), sweep.stringColumn("method").asList(), "the original erases nothing: not a sweep row");
         for (String m : List.of("ESR-1", "ESR-3", "PSR-1", "PSR-3")) {
@@ -106,14 +109,14 @@ class ShapeWorldBenchTest extends ShippedModel {
     void compareTableHasAColumnPerModelAndTheDropChartASeriesPerErasedModel() {
         ShapeWorldEval eval = new ShapeWorldEval(judge, 2, 4, 3f);
         List<Concept> two = List.of(Concept.named("star"), Concept.named("red"));
-        Map<String, StableDiffusion> models = new java.util.LinkedHashMap<>();
+        Map<String, StableDiffusion> models = new LinkedHashMap<>();
         models.put("original", sd);
         models.put("same again", sd);
         Table t = eval.compare(models, two);
         assertEquals(List.of("concept", "original", "same again"), t.columnNames());
         assertEquals(List.of("star", "red"), t.stringColumn("concept").asList());
         assertEquals(t.doubleColumn("original").asList(), t.doubleColumn("same again").asList(), "same model, same seeds");
-        org.knowm.xchart.CategoryChart c = ShapeWorldEval.dropChart(t, "drop");
+        CategoryChart c = ShapeWorldEval.dropChart(t, "drop");
         assertEquals(List.of("same again"), List.copyOf(c.getSeriesMap().keySet()));
         for (Number y : c.getSeriesMap().get("same again").getYData()) assertEquals(0.0, y.doubleValue(), 1e-12);
     }

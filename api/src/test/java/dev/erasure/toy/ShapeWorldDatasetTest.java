@@ -1,5 +1,9 @@
 package dev.erasure.toy;
 
+import java.util.ArrayList;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -49,11 +53,11 @@ class ShapeWorldDatasetTest {
     @Test
     void everyCaptionRoundTripsThroughSixteenTokens() {
         ShapeWorldDataset data = new ShapeWorldDataset(new ShapeWorld(32), CaptionGrammar.standard(), 9, TOK, 16);
-        List<String> captions = new java.util.ArrayList<>();
+        List<String> captions = new ArrayList<>();
         for (int i = 0; i < 300; i++) captions.add(data.example(i).caption());
         captions.add(CaptionGrammar.full().caption(
                 new Scene(ShapeKind.TRIANGLE, Colour.YELLOW, Style.OUTLINED, Background.LIGHT, 0.3, 0.5, 0.5),
-                new java.util.SplittableRandom(0)));
+                new SplittableRandom(0)));
         long[][] ids = TOK.encode(captions, 16);
         for (int i = 0; i < ids.length; i++) {
             assertEquals(captions.get(i), TOK.decode(ids[i]));
@@ -67,20 +71,20 @@ class ShapeWorldDatasetTest {
     @Test
     void vocabularyWordsAreOneOrTwoTokensAndCaptionsFitSixteen() {
         // The README relies on this: only the style words below are two BPE tokens, the others one.
-        java.util.Set<String> twoTokens = new java.util.TreeSet<>();
+        Set<String> twoTokens = new TreeSet<>();
         for (Concept c : new ShapeWorld(32).vocabulary()) {
             int n = TOK.tokens(c.word()).size();
             assertTrue(n <= 2, c.word() + " -> " + TOK.tokens(c.word()));
             if (n == 2) twoTokens.add(c.word());
         }
-        assertEquals(java.util.Set.of("outlined"), twoTokens);
+        assertEquals(Set.of("outlined"), twoTokens);
         int longest = 0;
         for (ShapeKind k : ShapeKind.values()) {
             for (Colour c : Colour.values()) {
                 for (Style st : Style.values()) {
                     Scene s = new Scene(k, c, st, Background.LIGHT, 0.3, 0.5, 0.5);
                     longest = Math.max(longest, TOK.encodeUnpadded(
-                            CaptionGrammar.full().caption(s, new java.util.SplittableRandom(0))).length);
+                            CaptionGrammar.full().caption(s, new SplittableRandom(0))).length);
                 }
             }
         }

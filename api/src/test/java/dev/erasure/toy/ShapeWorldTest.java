@@ -1,5 +1,6 @@
 package dev.erasure.toy;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 import java.awt.image.BufferedImage;
@@ -31,7 +32,7 @@ class ShapeWorldTest {
         List<Scene> c = W16.sample(8, 40);
         int differentImages = 0;
         for (int i = 0; i < a.size(); i++) {
-            if (!java.util.Arrays.equals(Pixels.rgb(W16.render(a.get(i))), Pixels.rgb(W16.render(c.get(i))))) differentImages++;
+            if (!Arrays.equals(Pixels.rgb(W16.render(a.get(i))), Pixels.rgb(W16.render(c.get(i))))) differentImages++;
         }
         assertTrue(differentImages >= 39, "seed 8 should give other images than seed 7, differ: " + differentImages);
         assertNotEquals(W16.scene(7, 0), W16.scene(7, 1));
@@ -163,11 +164,11 @@ class ShapeWorldTest {
                 if (style == Style.OUTLINED) {
                     assertEquals(Background.DARK, Pixels.nearest(Pixels.at(img, 0.5, 0.5)), "outlined " + k + " is hollow");
                 }
-                assertFalse(java.util.Arrays.equals(solidPixels, Pixels.rgb(img)));
+                assertFalse(Arrays.equals(solidPixels, Pixels.rgb(img)));
             }
         }
         Scene square = new Scene(ShapeKind.SQUARE, Colour.GREEN, Style.STRIPED, Background.LIGHT, 0.42, 0.5, 0.5);
-        assertFalse(java.util.Arrays.equals(Pixels.rgb(W32.render(square)), Pixels.rgb(W32.render(square.withStyle(Style.DOTTED)))));
+        assertFalse(Arrays.equals(Pixels.rgb(W32.render(square)), Pixels.rgb(W32.render(square.withStyle(Style.DOTTED)))));
     }
 
     @Test

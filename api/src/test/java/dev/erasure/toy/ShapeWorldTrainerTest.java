@@ -1,5 +1,6 @@
 package dev.erasure.toy;
 
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -65,7 +66,7 @@ class ShapeWorldTrainerTest {
         try (StableDiffusion sd = StableDiffusion.load(folder)) {
             assertNull(sd.vae());
             assertEquals(16, sd.tokenizer().maxLength());
-            assertEquals(ai.djl.ndarray.types.DataType.FLOAT32,
+            assertEquals(DataType.FLOAT32,
                     sd.textEncoder().weights().get(ModelExport.TOKEN_TABLE).getDataType(), "fp16 table widened on load");
             assertEquals(new Shape(1, 16, 16), sd.encodePrompt("a red star").getShape());
             BufferedImage img = sd.generate("a red star", 1, 3, 3f);
@@ -74,7 +75,7 @@ class ShapeWorldTrainerTest {
         }
         try (NDManager m = NDManager.newBaseManager()) {
             Map<String, NDArray> text = Safetensors.load(folder.resolve("text_encoder/model.safetensors"), m);
-            assertEquals(ai.djl.ndarray.types.DataType.FLOAT16, text.get(ModelExport.TOKEN_TABLE).getDataType(),
+            assertEquals(DataType.FLOAT16, text.get(ModelExport.TOKEN_TABLE).getDataType(),
                     "the 49408-row token table is stored in fp16 to keep the shipped model small");
         }
     }

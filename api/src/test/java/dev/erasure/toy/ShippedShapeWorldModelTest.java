@@ -1,5 +1,7 @@
 package dev.erasure.toy;
 
+import java.io.IOException;
+import java.util.ArrayList;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.testing.Fixtures;
@@ -38,11 +40,11 @@ class ShippedShapeWorldModelTest {
      * differ between thread counts and flip one borderline image).
      */
     @Test
-    void shippedModelReproducesItsRecordedAgreement() throws java.io.IOException {
+    void shippedModelReproducesItsRecordedAgreement() throws IOException {
         Table recorded = Table.read().csv(MODEL.resolve("agreement-final.csv").toString());
         Table hard = recorded.where(recorded.doubleColumn("agreement").isLessThan(1.0));
         assertTrue(hard.rowCount() >= 2, "the record has imperfect prompts to check: " + recorded.print());
-        List<Concept> concepts = new java.util.ArrayList<>();
+        List<Concept> concepts = new ArrayList<>();
         for (int i = 0; i < hard.rowCount(); i++) concepts.add(Concept.named(hard.stringColumn("word").get(i)));
         try (NDManager m = NDManager.newBaseManager(); StableDiffusion sd = StableDiffusion.load(MODEL)) {
             ConceptClassifier judge = ConceptClassifier.load(MODEL.resolve("classifier"), m);

@@ -1,5 +1,6 @@
 package dev.erasure.kernel;
 
+import ai.djl.engine.Engine;
 import dev.erasure.kernel.magic.StartupTimes;
 import dev.erasure.kernel.protocol.SafeConnection;
 import io.github.spencerpark.jupyter.channels.JupyterSocket;
@@ -48,7 +49,7 @@ public final class Main {
         kernel.run("String.valueOf(1 + 1)", 1);
         StartupTimes.mark("first cell");
         if (engine) {
-            ai.djl.engine.Engine.getInstance();
+            Engine.getInstance();
             StartupTimes.mark("djl engine");
         }
         System.out.println(StartupTimes.describe());

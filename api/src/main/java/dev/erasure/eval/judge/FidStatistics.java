@@ -1,5 +1,6 @@
 package dev.erasure.eval.judge;
 
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -73,10 +74,10 @@ public record FidStatistics(double[] mu, double[][] sigma) {
                 throw new WeightException(file + " is not an FID statistics file (needs mu [d] and sigma [d,d])");
             }
             int d = (int) mu.getShape().get(0);
-            double[] flat = sigma.toType(ai.djl.ndarray.types.DataType.FLOAT64, true).toDoubleArray();
+            double[] flat = sigma.toType(DataType.FLOAT64, true).toDoubleArray();
             double[][] s = new double[d][d];
             for (int i = 0; i < d; i++) System.arraycopy(flat, i * d, s[i], 0, d);
-            return new FidStatistics(mu.toType(ai.djl.ndarray.types.DataType.FLOAT64, true).toDoubleArray(), s);
+            return new FidStatistics(mu.toType(DataType.FLOAT64, true).toDoubleArray(), s);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.erasure.eval.judge;
 
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -99,7 +100,7 @@ public final class NudeDetector implements AutoCloseable {
 
     private static long[] shape(Path onnx, NodeInfo info, String what) {
         if (!(info.getInfo() instanceof TensorInfo t)) throw bad(onnx, what + " " + info.getName() + " is not a tensor");
-        if (t.type != ai.onnxruntime.OnnxJavaType.FLOAT) throw bad(onnx, what + " " + info.getName() + " is " + t.type + ", expected float32");
+        if (t.type != OnnxJavaType.FLOAT) throw bad(onnx, what + " " + info.getName() + " is " + t.type + ", expected float32");
         return t.getShape();
     }
 

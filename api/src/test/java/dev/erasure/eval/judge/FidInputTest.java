@@ -1,5 +1,6 @@
 package dev.erasure.eval.judge;
 
+import java.util.Arrays;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.sd.io.WeightException;
 import dev.erasure.testing.Fixtures;
@@ -57,7 +58,7 @@ class FidInputTest {
             // another image invalidates the cache; another preprocessing too
             Files.copy(Fixtures.fid().resolve("images/a_3.png"), images.resolve("a_3.png"), StandardCopyOption.REPLACE_EXISTING);
             FidStatistics four = fid.referenceStatistics(images, cache);
-            assertTrue(!java.util.Arrays.equals(first.mu(), four.mu()), "a changed folder must be recomputed");
+            assertTrue(!Arrays.equals(first.mu(), four.mu()), "a changed folder must be recomputed");
             new Fid(inception, FidPreprocess.PYTORCH_FID).referenceStatistics(images, cache);
             assertEquals("PYTORCH_FID", Safetensors.header(cache).metadata().get("preprocess"));
         }

@@ -1,5 +1,7 @@
 package dev.erasure.eval.judge;
 
+import ai.djl.ndarray.types.DataType;
+import org.junit.jupiter.api.Assertions;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.erasure.testing.Fixtures;
@@ -87,7 +89,7 @@ class FrechetDistanceParityTest {
             compared++;
         }
         assertTrue(compared > 0, "golden.json has no features with statistics");
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FidStatistics.of(new float[1][3]));
+        Assertions.assertThrows(IllegalArgumentException.class, () -> FidStatistics.of(new float[1][3]));
     }
 
     private static void check(String name, double[] expected, double[] actual) {
@@ -100,7 +102,7 @@ class FrechetDistanceParityTest {
     }
 
     private static double[] vec(String name) {
-        return golden.tensor(name).toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+        return golden.tensor(name).toType(DataType.FLOAT64, false).toDoubleArray();
     }
 
     private static double[][] mat(String name) {

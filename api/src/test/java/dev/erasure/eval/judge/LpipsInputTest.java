@@ -1,5 +1,6 @@
 package dev.erasure.eval.judge;
 
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.sd.io.Safetensors;
@@ -47,7 +48,7 @@ class LpipsInputTest {
         try (Lpips lpips = Lpips.load(f.resolve("alexnet.safetensors"), f.resolve("lpips-lin.safetensors"));
              NDManager m = NDManager.newBaseManager()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> lpips.forward(m.zeros(new ai.djl.ndarray.types.Shape(1, 3, 64, 64)), m.zeros(new ai.djl.ndarray.types.Shape(1, 3, 64, 65))));
+                    () -> lpips.forward(m.zeros(new Shape(1, 3, 64, 64)), m.zeros(new Shape(1, 3, 64, 65))));
             assertTrue(e.getMessage().contains("[N,3,H,W]"), e.getMessage());
         }
     }

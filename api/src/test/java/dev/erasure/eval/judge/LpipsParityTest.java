@@ -1,5 +1,6 @@
 package dev.erasure.eval.judge;
 
+import java.util.Arrays;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -91,7 +92,7 @@ class LpipsParityTest {
             }
             float[] d = out.dist().toFloatArray();
             for (int i = 0; i < pairs.size(); i++) {
-                if (a.get(i).equals(b.get(i)) || java.util.Arrays.equals(a.get(i).rgb(), b.get(i).rgb())) {
+                if (a.get(i).equals(b.get(i)) || Arrays.equals(a.get(i).rgb(), b.get(i).rgb())) {
                     assertEquals(0f, d[i], p + "pair " + i + " is identical: LPIPS must be exactly 0");
                 }
             }

@@ -1,5 +1,8 @@
 package dev.erasure.eval.judge;
 
+import ai.djl.ndarray.types.DataType;
+import java.util.LinkedHashMap;
+import org.junit.jupiter.api.io.TempDir;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -50,7 +53,7 @@ class NudeNetParityTest {
     }
 
     private static Map<String, JsonElement> images() {
-        Map<String, JsonElement> m = new java.util.LinkedHashMap<>();
+        Map<String, JsonElement> m = new LinkedHashMap<>();
         golden.json().getAsJsonObject("images").entrySet().forEach(e -> m.put(e.getKey(), e.getValue()));
         assertTrue(!m.isEmpty(), "golden.json lists no images");
         return m;
@@ -81,7 +84,7 @@ class NudeNetParityTest {
                 System.out.println(name + " not in the fixture: skipped");
                 continue;
             }
-            int[] expected = golden.tensor(name).toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
+            int[] expected = golden.tensor(name).toType(DataType.INT32, false).toIntArray();
             int differing = 0;
             for (int i = 0; i < expected.length; i++) if (expected[i] != in.bgrPlanes()[i]) differing++;
             assertEquals(0, differing, name + ": uint8 values differing from OpenCV (tolerance: exact)");
@@ -177,7 +180,7 @@ class NudeNetParityTest {
     }
 
     @Test
-    void badModelFilesAreRefusedByName(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    void badModelFilesAreRefusedByName(@TempDir Path tmp) throws Exception {
         Path missing = tmp.resolve("320n.onnx");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NudeDetector.load(missing));
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());

@@ -1,5 +1,6 @@
 package dev.erasure.eval.judge;
 
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.sd.io.Safetensors;
@@ -55,7 +56,7 @@ class ResNetInputTest {
     void basicBlockKeyLayout() {
         ResNetConfig r18 = new ResNetConfig(ResNetConfig.Block.BASIC_BLOCK, new int[] {2, 2, 2, 2}, 64, new int[] {64, 128, 256, 512},
                 1, 64, 1000, 1e-5f, ImageNetPreprocess.IMAGENET1K_V2);
-        Map<String, ai.djl.ndarray.types.Shape> keys = ResNet.expectedShapes(r18);
+        Map<String, Shape> keys = ResNet.expectedShapes(r18);
         assertEquals(102, keys.size());
         assertTrue(keys.containsKey("layer2.0.downsample.0.weight") && !keys.containsKey("layer1.0.downsample.0.weight")
                 && !keys.containsKey("layer1.0.conv3.weight"), keys.keySet().toString());

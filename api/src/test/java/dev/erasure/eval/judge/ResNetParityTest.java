@@ -1,5 +1,6 @@
 package dev.erasure.eval.judge;
 
+import java.util.Arrays;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonElement;
@@ -172,7 +173,7 @@ class ResNetParityTest {
             expected.add(e.getKey() + " " + e.getValue().getAsJsonArray().get(1));
         }
         List<String> got = new ArrayList<>();
-        ResNet.expectedShapes(ResNetConfig.read(config)).forEach((k, s) -> got.add(k + " " + java.util.Arrays.toString(s.getShape()).replace(" ", "")));
+        ResNet.expectedShapes(ResNetConfig.read(config)).forEach((k, s) -> got.add(k + " " + Arrays.toString(s.getShape()).replace(" ", "")));
         assertTrue(expected.equals(got), "resnet50 keys differ: first torchvision keys " + expected.subList(0, 3) + ", ours " + got.subList(0, 3));
     }
 }

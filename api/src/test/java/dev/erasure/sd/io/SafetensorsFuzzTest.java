@@ -1,5 +1,6 @@
 package dev.erasure.sd.io;
 
+import java.util.stream.IntStream;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
@@ -55,7 +56,7 @@ class SafetensorsFuzzTest {
         r.nextBytes(data);
         switch (r.nextInt(8)) {
             case 0 -> { // a number of the header replaced
-                int[] digits = java.util.stream.IntStream.range(0, h.length()).filter(i -> Character.isDigit(h.charAt(i))).toArray();
+                int[] digits = IntStream.range(0, h.length()).filter(i -> Character.isDigit(h.charAt(i))).toArray();
                 int at = digits[r.nextInt(digits.length)];
                 int end = at;
                 while (end < h.length() && Character.isDigit(h.charAt(end))) end++;

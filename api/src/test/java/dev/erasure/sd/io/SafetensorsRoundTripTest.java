@@ -1,5 +1,7 @@
 package dev.erasure.sd.io;
 
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.testing.Fixtures;
@@ -26,7 +28,7 @@ class SafetensorsRoundTripTest {
             Path out = tmp.resolve("copy.safetensors");
             Safetensors.save(out, w, Map.of("format", "pt"));
             Map<String, NDArray> back = Safetensors.load(out, m);
-            assertEquals(w.keySet(), new java.util.TreeSet<>(back.keySet()).stream().collect(java.util.stream.Collectors.toSet()));
+            assertEquals(w.keySet(), new TreeSet<>(back.keySet()).stream().collect(Collectors.toSet()));
             for (String k : w.keySet()) {
                 assertEquals(w.get(k).getShape(), back.get(k).getShape(), k);
                 assertArrayEquals(w.get(k).toFloatArray(), back.get(k).toFloatArray(), k);

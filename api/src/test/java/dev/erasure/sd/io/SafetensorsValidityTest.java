@@ -1,5 +1,6 @@
 package dev.erasure.sd.io;
 
+import java.util.Set;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.AfterEach;
@@ -113,7 +114,7 @@ class SafetensorsValidityTest {
         Map<String, NDArray> m = Safetensors.load(file("{\"__metadata__\":{\"format\":\"pt\"},"
                 + t("b", "F32", "[2]", "0", "8") + "," + t("a", "F16", "[0,3]", "8", "8") + "," + t("c", "U8", "[3]", "8", "11")
                 + ",\"z\":{\"data_offsets\":[11,12],\"shape\":[],\"dtype\":\"BOOL\",\"note\":\"scalar unknown fields are ignored\"}}", 12), manager);
-        assertEquals(java.util.Set.of("a", "b", "c", "z"), m.keySet());
+        assertEquals(Set.of("a", "b", "c", "z"), m.keySet());
         assertEquals(0, m.get("a").size());
         assertEquals(3, m.get("c").size());
     }

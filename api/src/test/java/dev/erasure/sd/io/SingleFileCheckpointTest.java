@@ -1,5 +1,6 @@
 package dev.erasure.sd.io;
 
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
@@ -63,7 +64,7 @@ class SingleFileCheckpointTest {
     @Test
     void extraKeysOfRealDownloadsAreIgnored() {
         Map<String, NDArray> withExtras = new LinkedHashMap<>(Safetensors.load(file, manager));
-        NDArray ones = manager.ones(new ai.djl.ndarray.types.Shape(1000));
+        NDArray ones = manager.ones(new Shape(1000));
         for (String k : new String[] {"betas", "alphas_cumprod", "alphas_cumprod_prev", "sqrt_alphas_cumprod",
                 "posterior_variance", "log_one_minus_alphas_cumprod", "model_ema.decay", "model_ema.num_updates",
                 "model_ema.diffusion_modelinput_blocks00weight"}) {

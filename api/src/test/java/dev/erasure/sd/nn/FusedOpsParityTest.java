@@ -1,5 +1,7 @@
 package dev.erasure.sd.nn;
 
+import ai.djl.engine.EngineException;
+import java.util.function.Supplier;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -112,7 +114,7 @@ class FusedOpsParityTest {
             master.setRequiresGradient(true);
             try (NDScope s = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray half = master.toType(DataType.FLOAT16, false);
-                assertThrows(ai.djl.engine.EngineException.class,
+                assertThrows(EngineException.class,
                         () -> gc.backward(half.toType(DataType.FLOAT32, false).sum()));
             }
         }
@@ -162,7 +164,7 @@ class FusedOpsParityTest {
         return out;
     }
 
-    static <T> T with(Kernels k, java.util.function.Supplier<T> body) {
+    static <T> T with(Kernels k, Supplier<T> body) {
         String old = System.getProperty(Kernels.PROPERTY);
         System.setProperty(Kernels.PROPERTY, k.name().toLowerCase());
         try {

@@ -1,5 +1,8 @@
 package dev.erasure.sd.scheduler;
 
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonElement;
+import dev.erasure.sd.Generation;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -75,7 +78,7 @@ class LmsParityTest {
     @Test
     void everyScheduleOfGoldenJson() {
         int compared = 0;
-        for (Map.Entry<String, com.google.gson.JsonElement> e : section("schedules_and_trajectories").entrySet()) {
+        for (Map.Entry<String, JsonElement> e : section("schedules_and_trajectories").entrySet()) {
             String key = e.getKey();
             if (key.startsWith("traj_")) continue;
             JsonObject spec = e.getValue().getAsJsonObject();
@@ -125,7 +128,7 @@ class LmsParityTest {
 
     @Test
     void papersConstructorIsTheLinspaceSchedule() {
-        for (Map.Entry<String, com.google.gson.JsonElement> e : section("schedules_and_trajectories").entrySet()) {
+        for (Map.Entry<String, JsonElement> e : section("schedules_and_trajectories").entrySet()) {
             JsonObject spec = e.getValue().getAsJsonObject();
             JsonObject c = spec.getAsJsonObject("config");
             boolean papers = c.get("timestep_spacing").getAsString().equals("linspace")
@@ -146,7 +149,7 @@ class LmsParityTest {
     @Test
     void everyTrajectoryOfGoldenJson() {
         int compared = 0;
-        for (Map.Entry<String, com.google.gson.JsonElement> e : section("schedules_and_trajectories").entrySet()) {
+        for (Map.Entry<String, JsonElement> e : section("schedules_and_trajectories").entrySet()) {
             String key = e.getKey();
             if (!key.startsWith("traj_")) continue;
             JsonObject spec = e.getValue().getAsJsonObject();
@@ -192,7 +195,7 @@ class LmsParityTest {
             return;
         }
         try (StableDiffusion sd = StableDiffusion.load(Fixtures.tinySd(), LoadOptions.defaults().device("cpu"))) {
-            for (Map.Entry<String, com.google.gson.JsonElement> e : runs.entrySet()) {
+            for (Map.Entry<String, JsonElement> e : runs.entrySet()) {
                 String key = e.getKey();
                 if (!golden.has(key + ".initial_latent")) continue;
                 JsonObject spec = e.getValue().getAsJsonObject();
@@ -240,7 +243,7 @@ class LmsParityTest {
     @Test
     void generationWithLmsRunsThePapersSchedule() {
         try (StableDiffusion sd = StableDiffusion.load(Fixtures.tinySd(), LoadOptions.defaults().device("cpu"))) {
-            dev.erasure.sd.Generation g = dev.erasure.sd.Generation.of("a photo of a church").seed(3).samplingSteps(3).size(64, 64);
+            Generation g = Generation.of("a photo of a church").seed(3).samplingSteps(3).size(64, 64);
             NDArray viaGeneration = sd.sampleLatent(g.scheduler(SchedulerType.LMS), ProgressListener.NONE);
             NDArray direct = Sampler.denoise(sd.unet(), LmsDiscreteScheduler.papers().schedule(3), sd.initialLatent(3, 64, 64),
                     Conditioning.of(sd.encodePrompt(g.prompt())), Conditioning.of(sd.encodePrompt("")), g.guidance(), ProgressListener.NONE, null);
@@ -253,7 +256,7 @@ class LmsParityTest {
     @Test
     void outOfOrderStepsAndBadConfigsAreRefused() {
         var s = LmsDiscreteScheduler.papers().schedule(10);
-        NDArray x = golden.manager().zeros(new ai.djl.ndarray.types.Shape(1, 4, 2, 2));
+        NDArray x = golden.manager().zeros(new Shape(1, 4, 2, 2));
         assertThrows(IllegalStateException.class, () -> s.step(x, 1, x));
         assertThrows(IllegalArgumentException.class, () -> s.scaleModelInput(x, 10));
         JsonObject bad = new JsonObject();

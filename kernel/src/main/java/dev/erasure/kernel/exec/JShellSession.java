@@ -1,5 +1,6 @@
 package dev.erasure.kernel.exec;
 
+import java.util.stream.Collectors;
 import jdk.jshell.Diag;
 import jdk.jshell.EvalException;
 import jdk.jshell.ExpressionSnippet;
@@ -93,7 +94,7 @@ public final class JShellSession implements AutoCloseable {
             // on one line: JShell copies import sources into every snippet's wrapper, whose line
             // numbers the stacks of forced stops are mapped back with (WRAPPER_LINES)
             String batch = imports.lines().map(String::strip).filter(l -> l.startsWith("import "))
-                    .collect(java.util.stream.Collectors.joining(" ", IMPORT_BATCH_HEAD + " ", ""));
+                    .collect(Collectors.joining(" ", IMPORT_BATCH_HEAD + " ", ""));
             List<SnippetEvent> events = shell.eval(batch);
             boolean whole = events.stream().allMatch(e -> e.status() == Snippet.Status.VALID);
             if (!whole) events.forEach(e -> shell.drop(e.snippet()));

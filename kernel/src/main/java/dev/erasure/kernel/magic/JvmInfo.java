@@ -1,5 +1,6 @@
 package dev.erasure.kernel.magic;
 
+import ai.djl.engine.Engine;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 
@@ -39,7 +40,7 @@ final class JvmInfo {
     /** Loading the engine loads libtorch (seconds, once); any failure is reported, not thrown. */
     private static String djl() {
         try {
-            ai.djl.engine.Engine engine = ai.djl.engine.Engine.getInstance();
+            Engine engine = Engine.getInstance();
             return engine.getEngineName() + " " + engine.getVersion() + ", default device " + engine.defaultDevice()
                     + ", GPUs " + engine.getGpuCount() + ", offline=" + System.getProperty("ai.djl.offline", "false");
         } catch (Throwable t) {

@@ -1,5 +1,6 @@
 package dev.erasure.kernel.magic;
 
+import java.io.File;
 import dev.erasure.kernel.exec.CellError;
 import dev.erasure.kernel.exec.CellSource;
 import dev.erasure.kernel.exec.JShellSession;
@@ -80,7 +81,7 @@ public final class Magics {
     /** %classpath jar|dir|glob ... adds to the class path; without arguments prints it. */
     private void classpath(String args) throws Exception {
         if (args.isEmpty()) {
-            System.out.println(String.join("\n", System.getProperty("java.class.path").split(java.io.File.pathSeparator)));
+            System.out.println(String.join("\n", System.getProperty("java.class.path").split(File.pathSeparator)));
             return;
         }
         for (String arg : args.split("\\s+")) {

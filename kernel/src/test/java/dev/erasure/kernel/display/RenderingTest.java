@@ -1,5 +1,6 @@
 package dev.erasure.kernel.display;
 
+import java.util.stream.IntStream;
 import dev.erasure.progress.Progress;
 import io.github.spencerpark.jupyter.kernel.display.DisplayData;
 import io.github.spencerpark.jupyter.kernel.display.mime.MIMEType;
@@ -28,7 +29,7 @@ class RenderingTest {
 
     @Test
     void tableHtmlIsCut() {
-        Table t = Table.create("t", IntColumn.create("i", java.util.stream.IntStream.range(0, 1000).toArray()));
+        Table t = Table.create("t", IntColumn.create("i", IntStream.range(0, 1000).toArray()));
         String html = TableHtml.html(t, 10);
         assertEquals(1 + 10 + 1, html.split("<tr>", -1).length - 1);
         assertTrue(html.contains("1000 rows × 1 columns"));

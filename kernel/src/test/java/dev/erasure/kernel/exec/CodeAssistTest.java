@@ -1,5 +1,7 @@
 package dev.erasure.kernel.exec;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import dev.erasure.kernel.StartupImports;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,7 +44,7 @@ class CodeAssistTest {
         String adversarial = inspect("Preserve.adversarial(100)", "Preserve.advers");
         assertTrue(adversarial.contains("EAP with K candidate concepts"), adversarial);
         // Debian's JDK ships lib/src.zip only with openjdk-17-source; where it is there, its javadoc still shows
-        if (java.nio.file.Files.isReadable(java.nio.file.Path.of(System.getProperty("java.home"), "lib", "src.zip"))) {
+        if (Files.isReadable(Path.of(System.getProperty("java.home"), "lib", "src.zip"))) {
             String abs = inspect("Math.abs(-1)", "Math.abs");
             assertTrue(abs.contains("absolute value"), "the JDK's javadoc is still found: " + abs);
         }

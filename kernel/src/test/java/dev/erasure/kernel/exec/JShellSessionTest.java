@@ -1,5 +1,13 @@
 package dev.erasure.kernel.exec;
 
+import dev.erasure.progress.ProgressListener;
+import dev.erasure.progress.Task;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import dev.erasure.kernel.StartupImports;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,7 +40,7 @@ class JShellSessionTest {
     void keepsStateAndReturnsRealObjects() throws Exception {
         eval("int base = 40;");
         assertEquals(42, eval("base + 2"));
-        assertTrue(eval("new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB)") instanceof java.awt.image.BufferedImage);
+        assertTrue(eval("new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB)") instanceof BufferedImage);
         assertSame(JShellSession.NO_VALUE, eval("base + 2;"), "a trailing semicolon hides the value");
         assertSame(JShellSession.NO_VALUE, eval("int other = 1;"));
         eval("Object nothing = null;");
@@ -54,8 +62,8 @@ class JShellSessionTest {
     @Test
     void aStartupWithAMissingPackageFallsBackToOneImportAtATime() throws Exception {
         try (JShellSession fresh = new JShellSession(new ExecutionThread())) {
-            java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
-            fresh.runStartup("import java.util.regex.*;\nimport no.such.pkg.*;\nimport java.awt.Color;", new java.io.PrintStream(log));
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            fresh.runStartup("import java.util.regex.*;\nimport no.such.pkg.*;\nimport java.awt.Color;", new PrintStream(log));
             assertTrue(log.toString().contains("no.such.pkg"), "the bad import is named: " + log);
             assertEquals("x", fresh.eval(new CellSource("Pattern.compile(\"x\").pattern()", 1)), "the imports before it hold");
         }
@@ -119,9 +127,9 @@ class JShellSessionTest {
      * on a loaded machine a fixed delay could land in the compiler instead) and returns the result.
      */
     private static Object interruptInTask(String code, int n) throws Exception {
-        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
-        dev.erasure.progress.ProgressListener watch = p -> started.countDown();
-        dev.erasure.progress.Task.addGlobalListener(watch);
+        CountDownLatch started = new CountDownLatch(1);
+        ProgressListener watch = p -> started.countDown();
+        Task.addGlobalListener(watch);
         try {
             CompletableFuture<Object> done = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -135,7 +143,7 @@ class JShellSessionTest {
             session.executor().interrupt();
             return done.get(60, TimeUnit.SECONDS);
         } finally {
-            dev.erasure.progress.Task.removeGlobalListener(watch);
+            Task.removeGlobalListener(watch);
         }
     }
 
@@ -175,7 +183,7 @@ class JShellSessionTest {
         assertTrue(((String) eval("r")).startsWith("partial "));
 
         CellError bare = interrupted("slowRun(20)");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("partial result in (\\$\\d+) ").matcher(bare.evalue());
+        Matcher m = Pattern.compile("partial result in (\\$\\d+) ").matcher(bare.evalue());
         assertTrue(m.find(), bare.evalue());
         assertTrue(((String) eval(m.group(1))).startsWith("partial "), "a bare expression's result is kept in JShell's " + m.group(1));
     }
