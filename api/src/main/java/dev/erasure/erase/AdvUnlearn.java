@@ -36,7 +36,7 @@ import java.util.Objects;
  * other layouts). Only {@code retain_train=reg} is implemented ({@code iter} is not). UNet variants of
  * AdvUnlearn ({@code xattn}, {@code noxattn}) are plain ESD with the attack and are not offered here.
  */
-public record AdvUnlearn(TextEncoderParams textEncoder, List<String> retain, int retainBatch, double retainWeight,
+public record AdvUnlearn(TextEncoderParams params, List<String> retain, int retainBatch, double retainWeight,
                          int warmup, int attackEvery, int adversarialTokens, int attackSteps, double attackLearningRate,
                          Init init, boolean signGradient) implements Method {
     /**
@@ -64,7 +64,7 @@ public record AdvUnlearn(TextEncoderParams textEncoder, List<String> retain, int
      * run time. Only the model's tensors and retainBatch ≤ #retain are checked at run time ({@link #validate}).
      */
     public AdvUnlearn {
-        Objects.requireNonNull(textEncoder, "textEncoder");
+        Objects.requireNonNull(params, "params");
         Objects.requireNonNull(init, "init");
         if (retain != null) retain = List.copyOf(retain);
         if (retainBatch < 0) throw new IllegalArgumentException("retainBatch must be ≥ 0, got " + retainBatch);
@@ -94,8 +94,14 @@ public record AdvUnlearn(TextEncoderParams textEncoder, List<String> retain, int
     }
 
     /** Which text-encoder tensors train ({@code --train_method text_encoder_*}, {@code --component}). */
+    public AdvUnlearn train(TextEncoderParams p) {
+        return Records.with(this, "params", p);
+    }
+
+    /** @deprecated {@code textEncoder()} named three things of three types; this is {@link #train(TextEncoderParams)}. */
+    @Deprecated
     public AdvUnlearn textEncoder(TextEncoderParams p) {
-        return Records.with(this, "textEncoder", p);
+        return train(p);
     }
 
     /** The retain prompts ({@code --dataset_retain}). */
@@ -164,7 +170,7 @@ public record AdvUnlearn(TextEncoderParams textEncoder, List<String> retain, int
         return init;
     }
 
-    /** Every common option but train(..): θ is the text-encoder subset {@link #textEncoder()} selects. */
+    /** Every common option but train(..): θ is the text-encoder subset {@link #params()} selects. */
     @Override
     public Set<Option> options() {
         return EnumSet.complementOf(EnumSet.of(Option.TRAIN));
@@ -183,8 +189,8 @@ public record AdvUnlearn(TextEncoderParams textEncoder, List<String> retain, int
         if (!(model instanceof SdErasureModel sd)) {
             throw new IllegalArgumentException("AdvUnlearn trains a CLIP text encoder: the model must be a StableDiffusion");
         }
-        if (textEncoder.select(sd.pipeline().textEncoder().weights().keys()).isEmpty()) {
-            throw new IllegalArgumentException("text-encoder filter " + textEncoder.name() + " selects no tensor");
+        if (params.select(sd.pipeline().textEncoder().weights().keys()).isEmpty()) {
+            throw new IllegalArgumentException("text-encoder filter " + params.name() + " selects no tensor");
         }
         // checked here, not in the constructor: retain(..) and retainBatch(..) may come in either order
         if (retain != null && retainBatch > 0 && retain.size() < retainBatch) {
@@ -201,14 +207,14 @@ public record AdvUnlearn(TextEncoderParams textEncoder, List<String> retain, int
         if (resumeDir != null) Checkpoints.requireCompatible(resumeDir, settings, configuration()); // before any compute
         long t0 = System.nanoTime();
         StableDiffusion sd = ((SdErasureModel) model).pipeline();
-        Session s = Session.trainingTextEncoder(model, settings, sd.textEncoder().weights(), textEncoder);
+        Session s = Session.trainingTextEncoder(model, settings, sd.textEncoder().weights(), params);
         return Trainer.loop(s, new AdvUnlearnLoop(s, sd, this), listener, resumeDir, t0);
     }
 
     /** The settings of this method a checkpoint must match, by their builder names. */
     Map<String, String> configuration() {
         String retained = retain == null ? COCO_OBJECT : retain.size() + " prompts, hash " + Integer.toHexString(retain.hashCode());
-        return Checkpoints.methodConfiguration(name(), "textEncoder", textEncoder.name(), "retain", retained,
+        return Checkpoints.methodConfiguration(name(), "textEncoder", params.name(), "retain", retained,
                 "retainBatch", retainBatch, "retainWeight", retainWeight, "warmup", warmup, "attackEvery", attackEvery,
                 "adversarialTokens", adversarialTokens, "attackSteps", attackSteps, "attackLearningRate", attackLearningRate,
                 "init", init, "signGradient", signGradient);

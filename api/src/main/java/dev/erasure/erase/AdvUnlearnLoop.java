@@ -45,8 +45,8 @@ final class AdvUnlearnLoop implements ErasureMethod<AdvUnlearn.Step> {
         this.sd = sd;
         this.options = options;
         ClipTextModel original = sd.textEncoder();
-        this.trained = s.textEncoder().tensors();
-        this.phi = original.withWeights(s.textEncoder().overlay());
+        this.trained = s.trainedTextEncoder().tensors();
+        this.phi = original.withWeights(s.trainedTextEncoder().overlay());
         this.targetIds = s.keep(sd.tokenIds(s.settings().targets()));
         this.targetEmbeddings = s.keep(original.tokenEmbedding(targetIds));
         this.vocabSize = original.config().vocabSize();

@@ -30,7 +30,7 @@ public record Outcome(ErasureModel model, TrainableWeights trained, AutoCloseabl
 
     /** The outcome of the shared loop ({@link Trainer}) around a per-iteration method. */
     static Outcome trained(Session s, ErasureMethod<?> m, List<? extends StepRecord> records, boolean cancelled, long nanos) {
-        Map<String, NDArray> textEncoder = s.textEncoder() == null ? Map.of() : s.textEncoder().tensors();
+        Map<String, NDArray> textEncoder = s.trainedTextEncoder() == null ? Map.of() : s.trainedTextEncoder().tensors();
         return new Outcome(s.model(), s.trainable(), s, textEncoder, m.name(), m.candidates(), s.settings(), m.recordType(),
                 records, cancelled, nanos);
     }

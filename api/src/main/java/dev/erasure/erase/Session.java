@@ -144,7 +144,7 @@ public final class Session implements AutoCloseable {
     }
 
     /** The trained text-encoder subset, or null when θ is a UNet subset. */
-    public TrainableWeights textEncoder() {
+    public TrainableWeights trainedTextEncoder() {
         return textEncoder;
     }
 

@@ -55,7 +55,7 @@ class AdvUnlearnTest extends TinyModels {
     /** Iteration 0 is warm-up (clean prompt), iteration 1 attacks (1 step) then defends; 1 retain prompt. */
     private static Erasure tiny() {
         return Erasure.of(sd).target("church").latentSize(8).ddimSteps(2).learningRate(1e-3).seed(7).steps(2)
-                .method(Methods.advUnlearn().textEncoder(FILTER).retain(RETAIN).retainBatch(1).warmup(1).attackSteps(1));
+                .method(Methods.advUnlearn().train(FILTER).retain(RETAIN).retainBatch(1).warmup(1).attackSteps(1));
     }
 
     @Test
@@ -95,7 +95,7 @@ class AdvUnlearnTest extends TinyModels {
      * iteration 4 continues from, and a retain pass with 2 prompts left to draw.
      */
     private static Erasure resumable() {
-        return tiny().method(Methods.advUnlearn().textEncoder(FILTER).warmup(1).attackSteps(1).attackEvery(2)
+        return tiny().method(Methods.advUnlearn().train(FILTER).warmup(1).attackSteps(1).attackEvery(2)
                 .init(AdvUnlearn.Init.LATEST).retainBatch(1)
                 .retain(List.of("a photo of chair", "a photo of tree", "a photo of car", "a photo of dog", "a photo of cup")));
     }
@@ -126,7 +126,7 @@ class AdvUnlearnTest extends TinyModels {
     void resumeWithAnotherSettingIsRefusedNamingIt(@TempDir Path dir) {
         resumable().steps(1).checkpointEvery(1, dir).run().close();
         assertMessage("AdvUnlearn.attackSteps: 1 in the checkpoint, 2 in this run",
-                () -> resumable().method(Methods.advUnlearn().textEncoder(FILTER).warmup(1).attackSteps(2).attackEvery(2)
+                () -> resumable().method(Methods.advUnlearn().train(FILTER).warmup(1).attackSteps(2).attackEvery(2)
                         .init(AdvUnlearn.Init.LATEST).retainBatch(1).retain(RETAIN)).steps(2).resume(dir).run());
         assertMessage("AdvUnlearn.retain", () -> tiny().steps(2).resume(dir).run());
         assertMessage("learningRate", () -> resumable().learningRate(2e-3).steps(2).resume(dir).run());
