@@ -74,6 +74,8 @@ public final class ShardRun {
         } catch (RuntimeException | Error e) {
             report(ShardStatus.FAILED, status.done(), String.valueOf(e.getMessage()));
             throw e;
+        } finally {
+            Preemption.disarm();
         }
     }
 

@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -281,8 +280,6 @@ public final class Checkpoints {
     }
 
     private static void deleteTree(Path p) throws IOException {
-        try (Stream<Path> st = Files.walk(p)) {
-            for (Path q : st.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
-        }
+        AtomicFiles.deleteTree(p);
     }
 }

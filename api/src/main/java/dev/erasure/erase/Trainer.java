@@ -1,6 +1,7 @@
 package dev.erasure.erase;
 
 import ai.djl.ndarray.NDArray;
+import dev.erasure.progress.Cancellation;
 import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
@@ -54,6 +55,10 @@ public final class Trainer {
             int stepsShown = stepOf(history);
             if (start > 0) task.step(stepsShown, null, "resumed at step " + stepsShown);
             for (int i = start; i < total; i++) {
+                if (Cancellation.current().takeStopRequest()) {
+                    stopWithCheckpoint(s, m, history, i);
+                    break;
+                }
                 R r = m.iterate(i);
                 requireFiniteLosses(r, i, settings);
                 history.add(r);
@@ -68,6 +73,18 @@ public final class Trainer {
         }
         boolean cancelled = history.size() < total;
         return Outcome.trained(s, m, history, cancelled, System.nanoTime() - t0);
+    }
+
+    /**
+     * A stop was requested between iterations (a preempted cluster task): the state after iteration
+     * {@code i} is whole, so it is saved into the run's checkpoint folder, if it has one, for a
+     * bit-exact resume (already there when the last periodic checkpoint fell on it).
+     */
+    private static <R extends StepRecord> void stopWithCheckpoint(Session s, ErasureMethod<R> m, List<R> history, int i) {
+        Settings settings = s.settings();
+        if (settings.checkpointDir() == null || i == 0) return;
+        boolean periodic = settings.checkpointEvery() > 0 && i % (settings.checkpointEvery() * m.iterationsPerStep()) == 0;
+        if (!periodic) Checkpoints.save(settings.checkpointDir(), i, s, m, history);
     }
 
     /** θ updates done after {@code history}. */

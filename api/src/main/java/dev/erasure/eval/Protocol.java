@@ -2,6 +2,7 @@ package dev.erasure.eval;
 
 import java.util.Locale;
 import dev.erasure.core.PromptSet;
+import dev.erasure.progress.Cancellation;
 import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
@@ -155,6 +156,7 @@ public final class Protocol {
         int generated = 0;
         try (Task task = Task.start("generate " + prompts.name(), todo.size(), listener)) {
             for (PromptSet.Row row : todo) {
+                Cancellation.checkIfStopRequested(); // a preempted shard stops between images
                 Generation g = Generation.of(row.prompt()).seed(row.seed()).samplingSteps(samplingSteps).guidance(row.guidance())
                         .size(px, px).scheduler(scheduler);
                 BufferedImage image = sd.generate(g);

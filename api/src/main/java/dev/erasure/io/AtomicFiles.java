@@ -14,6 +14,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -132,5 +133,13 @@ public final class AtomicFiles {
         PosixFileAttributeView view = Files.getFileAttributeView(tmp, PosixFileAttributeView.class);
         if (view == null) return; // not a POSIX file system
         view.setPermissions(Files.exists(target) ? Files.getPosixFilePermissions(target) : NEW_FILE);
+    }
+
+    /** Deletes a file or a folder with everything in it (nothing if it does not exist). */
+    public static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        }
     }
 }

@@ -12,6 +12,7 @@ public final class Cancellation {
     private static final ThreadLocal<Cancellation> CURRENT = ThreadLocal.withInitial(Cancellation::new);
 
     private final AtomicBoolean cancelled = new AtomicBoolean();
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
     /** Open {@link Task}s on this token's thread: code that checks cancellation between steps. */
     private final AtomicInteger openTasks = new AtomicInteger();
 
@@ -27,6 +28,32 @@ public final class Cancellation {
 
     public boolean isCancelled() {
         return cancelled.get();
+    }
+
+    /**
+     * Requests a stop at the next boundary between whole items (a training iteration, a sweep
+     * configuration, a protocol image), letting the item in hand finish: an erasure that has a
+     * checkpoint folder saves its state there first, so a rerun resumes it bit-exactly (what a
+     * preempted cluster task does on SIGTERM). {@link #cancel()} stops sooner, inside an item.
+     * Safe from any thread.
+     */
+    public void requestStop() {
+        stopRequested.set(true);
+    }
+
+    /**
+     * At a boundary between whole items: whether a stop was requested ({@link #requestStop()}); the
+     * request is taken (cleared), as {@link #checkIfCancelled()} takes a cancellation, so the work
+     * that honours it ends and the next run on this thread starts clean.
+     */
+    public boolean takeStopRequest() {
+        return stopRequested.getAndSet(false);
+    }
+
+    /** At a boundary between whole items: throws {@link CancelledException} if a stop or a cancellation was requested. */
+    public static void checkIfStopRequested() {
+        if (CURRENT.get().takeStopRequest()) throw new CancelledException("stopped between items (stop requested)");
+        checkIfCancelled();
     }
 
     /**
@@ -47,9 +74,10 @@ public final class Cancellation {
         openTasks.decrementAndGet();
     }
 
-    /** Clears a previous request, e.g. before the next notebook cell runs. */
+    /** Clears previous requests (cancel and stop), e.g. before the next notebook cell runs. */
     public void reset() {
         cancelled.set(false);
+        stopRequested.set(false);
     }
 
     /** Throws {@link CancelledException} if this thread was interrupted or its token cancelled. */

@@ -7,12 +7,17 @@ import dev.erasure.erase.Method;
 import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
 import dev.erasure.erase.StepRecord;
+import dev.erasure.io.AtomicFiles;
+import dev.erasure.progress.Cancellation;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -172,7 +177,9 @@ public final class Sweep {
             if (done > 0) task.step(done, null, done + " finished earlier");
             for (Configuration c : configs) {
                 if (results.has(c.id())) continue;
+                Cancellation.checkIfStopRequested(); // a preempted shard stops between configurations
                 results.add(runOne(c, params));
+                deleteCheckpoint(c);
                 task.step(1, null, c.id());
             }
         }
@@ -183,12 +190,45 @@ public final class Sweep {
         List<String> row = new ArrayList<>();
         row.add(c.id());
         for (String p : params) row.add(c.params().getOrDefault(p, ""));
-        try (ErasureResult r = c.erasure().run()) {
+        try (ErasureResult r = preemptible(c).run()) {
             if (r.cancelled()) throw new CancelledException("sweep cancelled during " + c.id());
             for (Metric m : metrics) row.add(format(m.evaluate(r)));
             row.add(lossCurve(r));
         }
         return row;
+    }
+
+    /**
+     * With a results file, a configuration's erasure gets a checkpoint folder beside it (written only
+     * when a stop is requested between iterations: a preempted cluster task) and resumes from it when
+     * one is there, so a requeued task continues the erasure in hand bit-exactly instead of redoing it.
+     * A configuration that sets its own checkpoints, or whose method has none (UCE), runs as given.
+     */
+    private Erasure preemptible(Configuration c) {
+        Erasure e = c.erasure();
+        if (csv == null || e.checkpointDir() != null || e.resumeDir() != null
+                || !e.method().options().contains(Method.Option.CHECKPOINTS)) {
+            return e;
+        }
+        Path dir = checkpointFolder(c);
+        e = e.checkpointEvery(0, dir);
+        return Files.exists(dir.resolve("latest")) ? e.resume(dir) : e;
+    }
+
+    /** The checkpoint folder of a configuration: beside the results file, named by its id (made file-safe, hashed to stay unique). */
+    Path checkpointFolder(Configuration c) {
+        String safe = c.id().replaceAll("[^A-Za-z0-9._=-]", "_");
+        if (safe.length() > 80) safe = safe.substring(0, 80);
+        return csv.resolveSibling(csv.getFileName() + ".checkpoints").resolve(safe + "-" + Integer.toHexString(c.id().hashCode()));
+    }
+
+    private void deleteCheckpoint(Configuration c) {
+        if (csv == null) return;
+        try {
+            AtomicFiles.deleteTree(checkpointFolder(c));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the finished configuration's checkpoint " + checkpointFolder(c), e);
+        }
     }
 
     private static String lossCurve(ErasureResult r) {

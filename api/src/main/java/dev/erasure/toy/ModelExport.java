@@ -1,6 +1,5 @@
 package dev.erasure.toy;
 
-import java.util.Comparator;
 import dev.erasure.io.AtomicFiles;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
@@ -92,9 +91,6 @@ public final class ModelExport {
     }
 
     static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (var walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
-        }
+        AtomicFiles.deleteTree(p);
     }
 }

@@ -3,7 +3,10 @@ package dev.erasure.sweep;
 import dev.erasure.viz.SweepCharts;
 import dev.erasure.Erasure;
 import dev.erasure.core.Vocabulary;
+import dev.erasure.progress.Cancellation;
+import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.Progress;
+import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.testing.Fixtures;
 import dev.erasure.testing.PngAssert;
@@ -116,5 +119,42 @@ class SweepTest {
         Files.writeString(csv, "id,other\nx,1\n");
         assertThrows(IllegalArgumentException.class, () -> Sweep.over(base).grid("iterations", 1).resultsCsv(csv).run(),
                 "a results file of another sweep is not overwritten");
+    }
+
+    /**
+     * #17: a stop requested between iterations (SIGTERM on a cluster task) checkpoints the erasure in
+     * hand beside the results file; the rerun resumes it and ends with the uninterrupted sweep's numbers.
+     */
+    @Test
+    void aStoppedSweepCheckpointsTheErasureInHandAndTheRerunResumesIt(@TempDir Path dir) {
+        Sweep whole = Sweep.over(base.iterations(6)).grid("learningRate", 1e-3, 1e-2).metrics(Metric.finalLoss())
+                .resultsCsv(dir.resolve("whole.csv"));
+        Table expected = whole.run();
+        Cancellation token = Cancellation.current();
+        List<String> messages = new ArrayList<>();
+        ProgressListener stopAtThree = p -> {
+            messages.add(p.message());
+            if (p.done() == 3) token.requestStop(); // what Preemption does on SIGTERM
+        };
+        Path csv = dir.resolve("stopped.csv");
+        Sweep stopped = Sweep.over(base.iterations(6).onProgress(stopAtThree)).grid("learningRate", 1e-3, 1e-2)
+                .metrics(Metric.finalLoss()).resultsCsv(csv);
+        Configuration first = stopped.configurations().get(0);
+        try {
+            assertThrows(CancelledException.class, stopped::run);
+        } finally {
+            token.reset();
+        }
+        Path ckpt = stopped.checkpointFolder(first);
+        assertTrue(Files.exists(ckpt.resolve("latest")), "the erasure in hand was checkpointed in " + ckpt);
+        messages.clear();
+        Sweep rerun = Sweep.over(base.iterations(6).onProgress(p -> messages.add(p.message()))).grid("learningRate", 1e-3, 1e-2)
+                .metrics(Metric.finalLoss()).resultsCsv(csv);
+        Table resumed = rerun.run();
+        assertTrue(messages.contains("resumed at step 3"), "the rerun resumed the first configuration: " + messages);
+        for (String column : List.of("id", "final_loss", "loss_curve")) {
+            assertEquals(expected.column(column).asList(), resumed.column(column).asList(), column + ": resumed = uninterrupted");
+        }
+        assertTrue(Files.notExists(ckpt), "a finished configuration's checkpoint is removed");
     }
 }
