@@ -49,7 +49,7 @@ public record AdvAnchor(Schedule schedule, Loss loss, double deltaLearningRate, 
      * @param image  the training image it used
      * @param anchor the adversarial anchor "c_adv + δ" the target is pulled towards
      */
-    public record Step(int iteration, int step, String phase, String target, int image, int k, int t,
+    public record Step(int iteration, int step, String phase, String target, int image, int gridIndex, int t,
                        Map<String, Double> losses, String anchor) implements StepRecord {
         @Override
         public boolean updatesModel() {

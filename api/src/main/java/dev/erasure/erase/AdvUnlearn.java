@@ -45,7 +45,7 @@ public record AdvUnlearn(TextEncoderParams params, List<String> retain, int reta
      * @param adversarial the attack the target was trained against this iteration ("" before the
      *                    warm-up ends: the plain target)
      */
-    public record Step(int iteration, int step, String target, int k, int t, Map<String, Double> losses,
+    public record Step(int iteration, int step, String target, int gridIndex, int t, Map<String, Double> losses,
                        String adversarial) implements StepRecord {
         @Override
         public String status() {

@@ -51,12 +51,12 @@ public final class AdversarialPreservation implements EsdFamilyMethod<Adversaria
      * One EAP loop iteration.
      *
      * @param phase       "model" (θ update) or "adversary" (π update)
-     * @param k           GenLatent grid index
+     * @param gridIndex   GenLatent grid index (methods.md's k)
      * @param t           timestep the UNets were queried at
      * @param adversarial the concept sampled from π (the hard Gumbel sample)
      * @param pi          softmax(π) of the target's candidates after this iteration
      */
-    public record Step(int iteration, int step, String phase, String target, int k, int t, Map<String, Double> losses,
+    public record Step(int iteration, int step, String phase, String target, int gridIndex, int t, Map<String, Double> losses,
                        String adversarial, double[] pi) implements StepRecord {
         @Override
         public boolean updatesModel() {

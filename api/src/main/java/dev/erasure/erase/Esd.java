@@ -27,10 +27,10 @@ public final class Esd implements EsdFamilyMethod<Esd.Step> {
     private final EsdFamily family;
 
     /**
-     * One ESD iteration: the target, GenLatent grid index k and the timestep t the UNets were queried
-     * at, the loss ("loss" = "erase").
+     * One ESD iteration: the target, the GenLatent grid index (methods.md's k) and the timestep t the
+     * UNets were queried at, the loss ("loss" = "erase").
      */
-    public record Step(int iteration, int step, String target, int k, int t, Map<String, Double> losses)
+    public record Step(int iteration, int step, String target, int gridIndex, int t, Map<String, Double> losses)
             implements StepRecord {
     }
 

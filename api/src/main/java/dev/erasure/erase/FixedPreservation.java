@@ -27,7 +27,7 @@ public final class FixedPreservation implements EsdFamilyMethod<FixedPreservatio
     private final Conditioning pooled;
 
     /** One iteration: ESD's fields, the preserved concept r drawn from the pool and the losses (erase, preserve). */
-    public record Step(int iteration, int step, String target, int k, int t, Map<String, Double> losses, String preserved)
+    public record Step(int iteration, int step, String target, int gridIndex, int t, Map<String, Double> losses, String preserved)
             implements StepRecord {
         @Override
         public String status() {

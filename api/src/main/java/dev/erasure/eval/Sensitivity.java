@@ -147,7 +147,7 @@ public record Sensitivity(StableDiffusion original, StableDiffusion erased, int 
                 DoubleColumn.create("delta_std", dStd),
                 DoubleColumn.create("score_original", sOrig),
                 DoubleColumn.create("score_erased", sErased),
-                IntColumn.create("k", Collections.nCopies(n, imagesPerConcept).stream().mapToInt(Integer::intValue).toArray()));
+                IntColumn.create("images", Collections.nCopies(n, imagesPerConcept).stream().mapToInt(Integer::intValue).toArray()));
         if (target != null) t.addColumns(DoubleColumn.create("similarity", TextSimilarity.toTarget(original, concepts, target, 64)));
         return t;
     }

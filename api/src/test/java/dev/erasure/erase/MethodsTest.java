@@ -121,12 +121,12 @@ class MethodsTest extends TinyModels {
         try (ErasureResult esd = base().run();
              ErasureResult eap = base().vocabulary(Vocabulary.of(List.of("tree", "house", "car", "dog", "cat")))
                      .preserve(Preserve.adversarial(2).kClosest(4)).run()) {
-            assertEquals(List.of("iteration", "step", "target", "k", "t", "loss", "erase"), esd.history().columnNames());
+            assertEquals(List.of("iteration", "step", "target", "gridIndex", "t", "loss", "erase"), esd.history().columnNames());
             assertEquals(Esd.Step.class, esd.records().get(0).getClass());
             List<AdversarialPreservation.Step> steps = eap.records(AdversarialPreservation.Step.class);
             assertEquals(4, steps.size(), "P = 2 loop iterations per θ update");
             assertEquals(List.of(true, false, true, false), steps.stream().map(StepRecord::updatesModel).toList());
-            assertEquals(List.of("iteration", "step", "phase", "target", "k", "t", "loss", "erase", "preserve", "adversarial",
+            assertEquals(List.of("iteration", "step", "phase", "target", "gridIndex", "t", "loss", "erase", "preserve", "adversarial",
                     "pi_max", "pi"), eap.history().columnNames());
             assertEquals(steps.get(3).adversarial(), eap.history().stringColumn("adversarial").get(3));
             IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,

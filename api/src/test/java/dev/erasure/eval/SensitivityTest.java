@@ -72,11 +72,11 @@ class SensitivityTest {
         Table t = images(sd, sd).onProgress(seen::add).over(concepts);
         assertMonotonic(seen, concepts.size() * 2);
         assertEquals(concepts.size(), t.rowCount());
-        assertEquals(List.of("concept", "delta_mean", "delta_std", "score_original", "score_erased", "k", "similarity"), t.columnNames());
+        assertEquals(List.of("concept", "delta_mean", "delta_std", "score_original", "score_erased", "images", "similarity"), t.columnNames());
         for (int i = 0; i < t.rowCount(); i++) {
             assertEquals(0.0, t.doubleColumn("delta_mean").get(i), 0.0);
             assertEquals(0.0, t.doubleColumn("delta_std").get(i), 0.0);
-            assertEquals(2, t.intColumn("k").get(i));
+            assertEquals(2, t.intColumn("images").get(i));
         }
         assertEquals(1.0, t.doubleColumn("similarity").get(0), 1e-9, "the target is its own neighbour");
         Table e = images(sd, erased.model()).imagesPerConcept(1).over(List.of("church"));

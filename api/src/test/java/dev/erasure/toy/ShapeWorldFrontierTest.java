@@ -68,12 +68,12 @@ class ShapeWorldFrontierTest extends ShippedModel {
             AdversarialPreservation.Step a = x0.records(AdversarialPreservation.Step.class).get(0);
             AdversarialPreservation.Step e = eps.records(AdversarialPreservation.Step.class).get(0);
             assertEquals("model", a.phase());
-            assertEquals(a.k(), e.k(), "same seed: same draws in the first iteration");
+            assertEquals(a.gridIndex(), e.gridIndex(), "same seed: same draws in the first iteration");
             // X(z, ε) is affine in ε with slope −√(1−a)/√a, so the x0-space MSE is (1−a)/a times the ε-space one,
             // a = ᾱ at grid step k of the bench's 20-step grid (the preservation loss is 0 at iteration 0: θ = θ*)
-            double a0 = new GenLatent(sd.scheduler().alphasCumprod(), 20, Compat.OFFICIAL).alpha(a.k());
+            double a0 = new GenLatent(sd.scheduler().alphasCumprod(), 20, Compat.OFFICIAL).alpha(a.gridIndex());
             double ratio = a.losses().get("erase") / e.losses().get("erase");
-            assertEquals((1 - a0) / a0, ratio, 1e-4 * ratio, "x0 / ε erase loss at k = " + a.k());
+            assertEquals((1 - a0) / a0, ratio, 1e-4 * ratio, "x0 / ε erase loss at k = " + a.gridIndex());
             assertTrue(Math.abs(ratio - 1) > 1e-3, "the factor is not 1: " + ratio);
             assertTrue(maxDiff(x0.changedTensors(), eps.changedTensors()) > 0, "the trained weights differ");
         }
