@@ -29,7 +29,7 @@ def assert_pngs_complete(test, nb, at_least):
 
 
 # Run (and checked) by their own test classes below, once each.
-CHECKED_SEPARATELY = {"00-kernel-tour.ipynb", "01-shapeworld.ipynb"}
+CHECKED_SEPARATELY = {"00-kernel-tour.ipynb", "01-shapeworld.ipynb", "04-sweep.ipynb"}
 
 # Started first so that the longest notebooks do not end the run alone (measured on 2 cores, see README).
 LONGEST_FIRST = ["05-methods.ipynb", "01-shapeworld.ipynb", "04-sweep.ipynb", "03-sensitivity.ipynb"]
@@ -132,6 +132,24 @@ class ShapeWorldTutorial(unittest.TestCase):
                 rows[cells[0]] = (float(cells[1]), float(cells[2]))
         self.assertEqual(set(rows), {"original", "ESD", "EAP"}, tables[-1])
         self.assertGreaterEqual(rows["ESD"][0], 90.0, "ESD should erase 'circle' (ESR-1 %)")
+
+
+class SweepTutorial(unittest.TestCase):
+    """04-sweep: the cluster section's live status table ends with every shard done, and the merge is complete."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.nb = executed(run_notebooks.ROOT / "notebooks" / "04-sweep.ipynb")
+
+    def test_live_status_table_ends_done_and_the_merge_is_whole(self):
+        plain = data_of(self.nb, "text/plain")
+        self.assertIn("2 shards: 2 done; 4/4 items", plain, "the watch's last reading")
+        status = [t for t in plain if "cluster status" in t]
+        self.assertTrue(status, "no live status table in the outputs")
+        rows = [l for l in status[-1].splitlines() if l.strip()[:1].isdigit()]
+        self.assertEqual(2, len(rows), status[-1])
+        self.assertTrue(all("done" in r for r in rows), "the table was updated in place to the end: " + status[-1])
+        self.assertIn("sweep.csv: 4 of 4 items", plain)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,15 @@
 package dev.erasure.cluster;
 
+import dev.erasure.progress.Cancellation;
+import dev.erasure.progress.CancelledException;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Consumer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -37,6 +41,35 @@ public record ClusterStatus(List<ShardStatus> shards, long now) {
             out.add(byIndex.getOrDefault(i, new ShardStatus(i, count, PENDING, 0, -1, 0, 0, "", "", 0, 0, "no report yet")));
         }
         return new ClusterStatus(out, now);
+    }
+
+    /**
+     * Re-reads the status folder every {@code every} and hands each reading to {@code onRead} (a notebook
+     * redraws its table: {@code updateDisplay(id, s.table())}) until every shard is done, or none is
+     * left running, pending or preempted (a failed shard needs a resubmission); returns the last
+     * reading. Cancellable (the notebook's interrupt stops the watching, not the shards).
+     */
+    public static ClusterStatus watch(ResultsDir dir, Duration every, Consumer<ClusterStatus> onRead) {
+        if (every.isNegative() || every.isZero()) throw new IllegalArgumentException("watch interval must be > 0, got " + every);
+        while (true) {
+            ClusterStatus s = read(dir);
+            onRead.accept(s);
+            if (s.finished() || s.settled()) return s;
+            long until = System.nanoTime() + every.toNanos();
+            while (System.nanoTime() < until) {
+                Cancellation.checkIfCancelled();
+                try {
+                    Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+                } catch (InterruptedException e) {
+                    throw new CancelledException("watching " + dir.root() + " interrupted");
+                }
+            }
+        }
+    }
+
+    /** No shard running, pending or preempted (to be requeued), and at least one failed: nothing will change by itself. */
+    private boolean settled() {
+        return count(ShardStatus.FAILED) > 0 && count(ShardStatus.RUNNING) + count(PENDING) + count(ShardStatus.PREEMPTED) == 0;
     }
 
     public long count(String state) {

@@ -2,7 +2,6 @@ package dev.erasure.erase;
 
 import dev.erasure.train.Gradients;
 import dev.erasure.train.Adam;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDList;
@@ -182,7 +181,7 @@ final class AdvAnchorLoop implements ErasureMethod<AdvAnchor.Step> {
     /** One δ update on x (skipped when {@code stopBelowZero} and the loss is < 0); returns the loss before it. */
     double deltaStep(Sample x, Adam opt, boolean stopBelowZero) {
         double value;
-        try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        try (NDScope scope = new NDScope(); GradientCollector gc = Gradients.collector()) {
             NDArray loss = adversarialLoss(x);
             value = loss.getFloat();
             if (stopBelowZero && value < 0) return value;
@@ -200,7 +199,7 @@ final class AdvAnchorLoop implements ErasureMethod<AdvAnchor.Step> {
         double preserve;
         double total;
         s.checkIfCancelled();
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        try (GradientCollector gc = Gradients.collector()) {
             NDList eps = s.trainedUnet().predict(Nn.cat(0, x.latent(), x.latent()), x.t(), Conditioning.concat(concept, generic))
                     .split(2, 0);
             NDArray le = s.mse(eps.get(0), anchorEps);

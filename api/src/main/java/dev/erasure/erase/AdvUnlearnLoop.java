@@ -1,9 +1,9 @@
 package dev.erasure.erase;
 
+import dev.erasure.train.Gradients;
 import dev.erasure.train.Adam;
 import dev.erasure.train.SoftPrompt;
 import dev.erasure.train.Tensors;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDList;
@@ -85,7 +85,7 @@ final class AdvUnlearnLoop implements ErasureMethod<AdvUnlearn.Step> {
             double retainLoss = Double.NaN;
             double total;
             s.adam().zeroGrad();
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            try (GradientCollector gc = Gradients.collector()) {
                 NDArray cond = useAdversarial ? phi.forwardEmbeddings(SoftPrompt.prefix(targetEmbeddings.get(w).expandDims(0), adversarial))
                         : phi.forward(targetIds.get(new NDIndex("{}:{}", w, w + 1)));
                 NDArray lu = s.mse(s.frozenUnet().predict(z, kt[1], Conditioning.of(cond)), goal);
@@ -165,7 +165,7 @@ final class AdvUnlearnLoop implements ErasureMethod<AdvUnlearn.Step> {
                 NDArray goal = Scoped.keepOnly(() -> s.frozenUnet().predict(z, kt[1], Conditioning.of(ce)));
                 // The official loop returns the prompt assembled at the start of its last step.
                 if (official && step == options.attackSteps() - 1) returned = s.keep(Tensors.copyOf(vec));
-                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                try (GradientCollector gc = Gradients.collector()) {
                     NDArray cond = phi.forwardEmbeddings(SoftPrompt.prefix(tokens, vec));
                     NDArray loss = s.mse(s.frozenUnet().predict(z, kt[1], Conditioning.of(cond)), goal);
                     gc.backward(loss);

@@ -1,8 +1,8 @@
 package dev.erasure.erase;
 
+import dev.erasure.train.Gradients;
 import dev.erasure.train.Adam;
 import dev.erasure.train.Tensors;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDList;
@@ -149,7 +149,7 @@ public final class AdversarialPreservation implements EsdFamilyMethod<Adversaria
             GenLatent gl = s.sampler();
             Map<String, Double> losses = new LinkedHashMap<>();
             if (!modelStep) s.trainable().requireGradient(false);
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            try (GradientCollector gc = Gradients.collector()) {
                 GumbelSoftmax.Sample g = GumbelSoftmax.sample(pi, u, tau, cfg.hard());
                 Conditioning cr = adversarialConditioning(g, w);
                 s.checkIfCancelled();

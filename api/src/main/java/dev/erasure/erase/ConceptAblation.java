@@ -1,9 +1,9 @@
 package dev.erasure.erase;
 
+import dev.erasure.train.Gradients;
 import dev.erasure.io.Finite;
 import dev.erasure.io.Records;
 import dev.erasure.train.SeededRandom;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDScope;
@@ -320,7 +320,7 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
                     NDArray goal = noiseTarget ? eps
                             : Scoped.keepOnly(() -> s.trainedUnet().predict(zt, t, texts.rows(1, 2)));
                     s.checkIfCancelled();
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    try (GradientCollector gc = Gradients.collector()) {
                         NDArray loss = s.mse(s.trainedUnet().predict(zt, t, texts.rows(0, 1)), goal);
                         gc.backward(loss.div(Nn.scalar(loss, batchSize)));
                         total += loss.getFloat();

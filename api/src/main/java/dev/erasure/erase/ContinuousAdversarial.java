@@ -1,8 +1,8 @@
 package dev.erasure.erase;
 
+import dev.erasure.train.Gradients;
 import dev.erasure.train.Adam;
 import dev.erasure.train.Tensors;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDList;
@@ -68,7 +68,7 @@ public final class ContinuousAdversarial implements EsdFamilyMethod<Esd.Step> {
             NDList f = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, ze, ze, ze), t, Conditioning.concat(s.uncond(), ce, ce.withPromptEmbeds(e))))
                     .split(3, 0);
             Map<String, Double> losses = new LinkedHashMap<>();
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            try (GradientCollector gc = Gradients.collector()) {
                 s.checkIfCancelled();
                 NDList out = s.trainedUnet().predict(Nn.cat(0, ze, ze), t, Conditioning.concat(ce, ce.withPromptEmbeds(e))).split(2, 0);
                 NDArray x0u = gl.predictedX0(ze, f.get(0), k);
@@ -101,7 +101,7 @@ public final class ContinuousAdversarial implements EsdFamilyMethod<Esd.Step> {
                 try (NDScope scope = new NDScope()) {
                     s.checkIfCancelled();
                     NDArray frozen = Scoped.keepOnly(() -> gl.predictedX0(z, s.frozenUnet().predict(z, kt[1], ce.withPromptEmbeds(e)), kt[0]));
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    try (GradientCollector gc = Gradients.collector()) {
                         NDArray l = s.mse(gl.predictedX0(z, s.trainedUnet().predict(z, kt[1], ce.withPromptEmbeds(e)), kt[0]), frozen);
                         gc.backward(l);
                         last = l.getFloat();

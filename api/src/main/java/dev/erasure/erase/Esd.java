@@ -1,7 +1,7 @@
 package dev.erasure.erase;
 
+import dev.erasure.train.Gradients;
 import dev.erasure.train.Adam;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
@@ -82,7 +82,7 @@ public final class Esd implements EsdFamilyMethod<Esd.Step> {
         try (NDScope scope = new NDScope()) {
             Sample x = draw();
             double value;
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            try (GradientCollector gc = Gradients.collector()) {
                 NDArray loss = loss(x);
                 gc.backward(loss);
                 value = loss.getFloat();

@@ -1,6 +1,6 @@
 package dev.erasure.erase;
 
-import ai.djl.engine.Engine;
+import dev.erasure.train.Gradients;
 import ai.djl.ndarray.NDArray;
 import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDScope;
@@ -60,7 +60,7 @@ public final class FixedPreservation implements EsdFamilyMethod<FixedPreservatio
             NDArray frozenR = Scoped.keepOnly(() -> s.frozenUnet().predict(x.latent(), x.t(), cr));
             double erase;
             double preserve;
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            try (GradientCollector gc = Gradients.collector()) {
                 NDArray lErase = esd.loss(x);
                 s.checkIfCancelled();
                 NDArray lPres = s.mse(s.trainedUnet().predict(x.latent(), x.t(), cr), frozenR);

@@ -1,8 +1,8 @@
 package dev.erasure.eval;
 
+import dev.erasure.train.Gradients;
 import dev.erasure.io.Finite;
 import dev.erasure.io.Records;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -285,7 +285,7 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
             double value;
             try (NDScope scope = new NDScope()) {
                 NDArray choice = sampling == Sampling.EXPECTED ? null : oneHot();
-                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                try (GradientCollector gc = Gradients.collector()) {
                     NDArray weights = choice == null ? probabilities
                             : choice.sub(probabilities.stopGradient()).add(probabilities); // straight-through
                     NDArray loss = loss(weights, t);

@@ -1,10 +1,10 @@
 package dev.erasure.toy;
 
+import dev.erasure.train.Gradients;
 import ai.djl.ndarray.NDArrays;
 import dev.erasure.eval.Judge;
 import dev.erasure.sd.Images;
 import java.util.Arrays;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -214,7 +214,7 @@ public final class ConceptClassifier {
         ConceptClassifier model = new ConceptClassifier(params, world.size(), "training");
         AdamW opt = AdamW.withDefaults(params, manager);
         for (int step = 0; step < iterations; step++) {
-            try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            try (NDScope scope = new NDScope(); GradientCollector gc = Gradients.collector()) {
                 var b = drawn(world, manager, seed, (long) step * batch, batch);
                 gc.backward(model.loss(b.getKey(), b.getValue()));
             }

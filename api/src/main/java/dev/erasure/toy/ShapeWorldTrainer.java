@@ -1,5 +1,6 @@
 package dev.erasure.toy;
 
+import dev.erasure.train.Gradients;
 import java.time.Instant;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -134,7 +135,7 @@ public final class ShapeWorldTrainer {
             flip[i] = cfg.horizontalFlip() && rng.nextBoolean() ? 1f : 0f;
         }
         try (NDScope scope = new NDScope();
-             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+             GradientCollector gc = Gradients.collector()) {
             ShapeWorldDataset.Batch batch = data.batchNumber(manager, step, b);
             NDArray images = batch.images();
             NDArray f = manager.create(flip, new Shape(b, 1, 1, 1));

@@ -5,22 +5,67 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 
+import java.util.concurrent.locks.ReentrantLock;
+
 /**
- * Accumulated gradients as resumable state. The official AdvAnchor never zeroes θ's and δ's
- * gradients, so each step adds to a running sum that a checkpoint must carry to resume bit-exactly.
+ * Gradient collection for every trainer of the project, and accumulated gradients as resumable state.
  */
 public final class Gradients {
+    /**
+     * DJL allows one {@code GradientCollector} per JVM at a time (a static flag, docs/djl.md): a second
+     * erasure on another thread failed with "A PtGradientCollector is already collecting". Collectors
+     * made by {@link #collector()} hold this fair lock from open to close, so concurrent trainings take
+     * turns one forward/backward at a time; each stays bit-identical to a run alone (grad mode is per
+     * thread, and the optimiser steps, outside any collector, touch only their own tensors).
+     */
+    private static final ReentrantLock COLLECTING = new ReentrantLock(true);
+
     private Gradients() {
     }
 
     /**
-     * Sets {@code p}'s gradient to exactly {@code g} (grad mode off, outside any collector). DJL's
+     * A gradient collector (grad mode on for this thread until closed) that waits for another
+     * thread's to close first. Use it in try-with-resources, on the thread that opened it.
+     */
+    public static GradientCollector collector() {
+        COLLECTING.lock();
+        try {
+            GradientCollector inner = Engine.getInstance().newGradientCollector();
+            return new GradientCollector() {
+                @Override
+                public void backward(NDArray target) {
+                    inner.backward(target);
+                }
+
+                @Override
+                public void zeroGradients() {
+                    inner.zeroGradients();
+                }
+
+                @Override
+                public void close() {
+                    try {
+                        inner.close();
+                    } finally {
+                        COLLECTING.unlock();
+                    }
+                }
+            };
+        } catch (RuntimeException | Error e) {
+            COLLECTING.unlock();
+            throw e;
+        }
+    }
+
+    /**
+     * Accumulated gradients as resumable state (the official AdvAnchor never zeroes θ's and δ's
+     * gradients, so a checkpoint must carry the running sum): sets {@code p}'s gradient to exactly {@code g} (grad mode off, outside any collector). DJL's
      * {@code getGradient()} aliases torch's {@code .grad} only once a backward has defined it (before,
      * it returns detached zeros), so one backward of Σp defines it first; the copy then overwrites it.
      */
     public static void set(NDArray p, NDArray g) {
         try (NDScope scope = new NDScope()) {
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            try (GradientCollector gc = collector()) {
                 gc.backward(p.sum());
             }
             Tensors.copyInto(p.getGradient(), g);

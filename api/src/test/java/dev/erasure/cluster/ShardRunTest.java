@@ -17,10 +17,18 @@ import tech.tablesaw.api.Table;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Future;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.time.Duration;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -122,6 +130,33 @@ class ShardRunTest {
         Merged conflicting = merge(study, dir);
         assertEquals(List.of(ids.get(0)), conflicting.duplicates());
         assertTrue(conflicting.summary().contains("conflicting duplicates"), conflicting.summary());
+    }
+
+    /** What a notebook's live status table reads: every reading until all shards are done, the last one finished. */
+    @Test
+    void watchingTheResultsFolderFollowsTheShardsToTheEnd(@TempDir Path tmp) throws Exception {
+        Study study = Study.load(writeStudy(tmp));
+        ResultsDir dir = new ResultsDir(tmp.resolve("results"));
+        ExecutorService tasks = Executors.newFixedThreadPool(2);
+        List<ClusterStatus> readings = new CopyOnWriteArrayList<>();
+        ClusterStatus last;
+        try {
+            List<Future<Integer>> codes = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                Shard shard = Shard.of(i, 2);
+                codes.add(tasks.submit(() -> ShardRun.run(study, dir, shard, Map.of())));
+            }
+            last = ClusterStatus.watch(dir, Duration.ofMillis(50), readings::add);
+            for (Future<Integer> c : codes) assertEquals(ShardRun.DONE, c.get());
+        } finally {
+            tasks.shutdownNow();
+        }
+        assertTrue(last.finished(), last.summary());
+        assertSame(last, readings.get(readings.size() - 1), "the last reading is handed over too");
+        assertEquals("2 shards: 2 done; 9/9 items", last.summary());
+        long[] done = readings.stream().mapToLong(r -> r.shards().stream().mapToLong(ShardStatus::done).sum()).toArray();
+        for (int i = 1; i < done.length; i++) assertTrue(done[i] >= done[i - 1], "items done never go back: " + Arrays.toString(done));
+        assertThrows(IllegalArgumentException.class, () -> ClusterStatus.watch(dir, Duration.ZERO, r -> { }));
     }
 
     @Test

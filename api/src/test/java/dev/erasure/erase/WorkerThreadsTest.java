@@ -1,6 +1,7 @@
 package dev.erasure.erase;
 
 import dev.erasure.Erasure;
+import dev.erasure.core.Preserve;
 import dev.erasure.ErasureResult;
 import dev.erasure.sd.Generation;
 import dev.erasure.sd.StableDiffusion;
@@ -8,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.awt.image.BufferedImage;
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -54,6 +56,44 @@ class WorkerThreadsTest extends TinyModels {
             pool.shutdownNow();
         }
         assertEquals(false, Arrays.equals(expected, new float[expected.length]), "the erasure trained something");
+    }
+
+    /**
+     * DJL allows one gradient collector per JVM: two erasures on two threads failed with "A
+     * PtGradientCollector is already collecting". They now take turns per forward/backward and each
+     * trains exactly what it trains alone.
+     */
+    @Test
+    void twoErasuresOnTwoThreadsAtOnceEachTrainWhatTheyTrainAlone() throws Exception {
+        Erasure esd = tinyErasure().iterations(4);
+        Erasure eap = tinyErasure().iterations(4).preserve(Preserve.adversarial(2).kClosest(4));
+        float[] esdAlone;
+        float[] eapAlone;
+        try (ErasureResult a = esd.run(); ErasureResult b = eap.run()) {
+            esdAlone = firstTensor(a);
+            eapAlone = firstTensor(b);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            Future<float[]> first = pool.submit(() -> {
+                start.await();
+                try (ErasureResult r = esd.run()) {
+                    return firstTensor(r);
+                }
+            });
+            Future<float[]> second = pool.submit(() -> {
+                start.await();
+                try (ErasureResult r = eap.run()) {
+                    return firstTensor(r);
+                }
+            });
+            start.countDown();
+            assertArrayEquals(esdAlone, first.get(5, TimeUnit.MINUTES), "ESD beside another erasure = ESD alone");
+            assertArrayEquals(eapAlone, second.get(5, TimeUnit.MINUTES), "EAP beside another erasure = EAP alone");
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private static float[] firstTensor(ErasureResult r) {
