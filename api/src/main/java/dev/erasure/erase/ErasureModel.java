@@ -18,7 +18,7 @@ public interface ErasureModel {
     /** The UNet's weights by diffusers key (the frozen original). */
     Weights unetWeights();
 
-    /** ε-prediction with these UNet weights (e.g. an overlay of trainable copies). */
+    /** The UNet with these weights (e.g. an overlay of trainable copies) read as ε, whatever the model predicts ({@link EpsilonPrediction}). */
     NoisePredictor unet(Weights weights);
 
     /**
@@ -34,14 +34,6 @@ public interface ErasureModel {
      */
     default Conditioning condition(List<String> prompts, int latentSize) {
         return Conditioning.of(encode(prompts));
-    }
-
-    /**
-     * Refuses, before any training compute, a model whose UNet predicts something other than ε: the
-     * training methods read its output as ε (GenLatent's DDIM steps, x0 projections, CA's noise
-     * target). No-op where the adapter does not know its prediction type.
-     */
-    default void requireEpsilonPrediction() {
     }
 
     /**

@@ -1,9 +1,7 @@
 package dev.erasure.erase;
 
-import java.util.Locale;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.erasure.sd.DdimScheduler;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.UNet2DConditionModel;
 import dev.erasure.sd.Weights;
@@ -22,20 +20,6 @@ public final class SdErasureModel implements ErasureModel {
         return sd;
     }
 
-    /**
-     * The methods read the UNet output as ε (methods.md); a v-prediction model (SD 2.x 768-v) would
-     * train on the wrong target without any error, so it is refused before any weights are copied.
-     */
-    @Override
-    public void requireEpsilonPrediction() {
-        DdimScheduler.Prediction p = sd.scheduler().predictionType();
-        if (p != DdimScheduler.Prediction.EPSILON) {
-            throw new IllegalArgumentException(sd.source() + " predicts " + p.name().toLowerCase(Locale.ROOT)
-                    + " (scheduler_config prediction_type); the training methods need an epsilon-prediction model"
-                    + " (SD 1.x, SD 2.x base 512); UCE, which edits only the cross-attention projections, runs on it");
-        }
-    }
-
     /** The pipeline with these UNet weights (everything else shared). */
     public StableDiffusion withUnetWeights(Weights w) {
         return sd.withUnet(sd.unet().withWeights(w));
@@ -51,10 +35,12 @@ public final class SdErasureModel implements ErasureModel {
         return sd.unet().weights();
     }
 
+    /** The UNet read as ε whatever it predicts (v for SD 2.x 768-v: {@link EpsilonPrediction}). */
     @Override
     public NoisePredictor unet(Weights weights) {
         UNet2DConditionModel u = sd.unet().withWeights(weights);
-        return (x, t, c) -> u.forward(x, x.getManager().create((long) t), c);
+        NoisePredictor raw = (x, t, c) -> u.forward(x, x.getManager().create((long) t), c);
+        return EpsilonPrediction.of(raw, sd.scheduler().predictionType().name(), alphasCumprod());
     }
 
     @Override

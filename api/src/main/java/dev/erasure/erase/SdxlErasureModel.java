@@ -1,6 +1,5 @@
 package dev.erasure.erase;
 
-import java.util.Locale;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.sd.Conditioning;
@@ -49,23 +48,14 @@ public final class SdxlErasureModel implements ErasureModel {
     @Override
     public NoisePredictor unet(Weights weights) {
         UNet2DConditionModel u = xl.unet().withWeights(weights);
-        return (x, t, c) -> u.forward(x, x.getManager().create((long) t), c);
+        NoisePredictor raw = (x, t, c) -> u.forward(x, x.getManager().create((long) t), c);
+        return EpsilonPrediction.of(raw, euler().prediction().name(), alphasCumprod()); // read as ε, whatever it predicts
     }
 
     @Override
     public Conditioning condition(List<String> prompts, int latentSize) {
         int size = latentSize * xl.vaeScaleFactor();
         return xl.conditioning(prompts, size, size);
-    }
-
-    @Override
-    public void requireEpsilonPrediction() {
-        var p = euler().prediction();
-        if (p != EulerDiscreteScheduler.Prediction.EPSILON) {
-            throw new IllegalArgumentException(xl + " predicts " + p.name().toLowerCase(Locale.ROOT)
-                    + " (scheduler_config prediction_type); the training methods on SDXL need an epsilon-prediction "
-                    + "model such as SDXL base");
-        }
     }
 
     @Override

@@ -51,7 +51,6 @@ public final class Session implements AutoCloseable {
     }
 
     private Session(ErasureModel model, Settings settings, Weights textEncoderWeights, List<String> textEncoderKeys) {
-        model.requireEpsilonPrediction(); // before θ is copied
         Djl.gradOffOnThisThread(); // copies of θ are made with grad mode off, whichever thread runs
         this.model = model;
         this.settings = settings;
