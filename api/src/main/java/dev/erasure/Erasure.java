@@ -1,22 +1,22 @@
 package dev.erasure;
 
-import dev.erasure.io.Finite;
-import dev.erasure.io.Records;
 import dev.erasure.core.Compat;
 import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
 import dev.erasure.core.Vocabulary;
-import dev.erasure.erase.EsdFamily;
-import dev.erasure.erase.Method;
-import dev.erasure.erase.Method.Option;
 import dev.erasure.erase.ErasureModel;
+import dev.erasure.erase.EsdFamily;
+import dev.erasure.erase.Method.Option;
+import dev.erasure.erase.Method;
 import dev.erasure.erase.SdErasureModel;
 import dev.erasure.erase.SdxlErasureModel;
-import dev.erasure.sd.StableDiffusionXL;
 import dev.erasure.erase.Settings;
+import dev.erasure.io.Finite;
+import dev.erasure.io.Records;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.Djl;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.StableDiffusionXL;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,18 +1,17 @@
 package dev.erasure;
 
+import ai.djl.ndarray.NDArray;
 import dev.erasure.erase.CandidateSet;
 import dev.erasure.erase.ErasureModel;
 import dev.erasure.erase.Outcome;
 import dev.erasure.erase.SdErasureModel;
 import dev.erasure.erase.SdxlErasureModel;
-import dev.erasure.sd.StableDiffusionXL;
-import dev.erasure.sd.StableDiffusion;
 import dev.erasure.erase.Settings;
 import dev.erasure.erase.StepRecord;
 import dev.erasure.erase.TextEncoderFolder;
 import dev.erasure.sd.ClipTextModel;
-
-import ai.djl.ndarray.NDArray;
+import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.StableDiffusionXL;
 import dev.erasure.sd.Weights;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.viz.RecordTable;

@@ -1,7 +1,6 @@
 package dev.erasure.cli;
 
 import ai.djl.ndarray.types.DataType;
-import java.util.Locale;
 import dev.erasure.sd.Generation;
 import dev.erasure.sd.LoadOptions;
 import dev.erasure.sd.StableDiffusion;
@@ -17,6 +16,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;

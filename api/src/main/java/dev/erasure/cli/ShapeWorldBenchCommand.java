@@ -2,10 +2,10 @@ package dev.erasure.cli;
 
 import dev.erasure.io.AtomicFiles;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sweep.Metric;
 import dev.erasure.toy.Concept.Attribute;
 import dev.erasure.toy.ConceptClassifier;
 import dev.erasure.toy.ShapeWorld;
-import dev.erasure.sweep.Metric;
 import dev.erasure.toy.ShapeWorldAttack;
 import dev.erasure.toy.ShapeWorldBench;
 import dev.erasure.toy.ShapeWorldMethods;

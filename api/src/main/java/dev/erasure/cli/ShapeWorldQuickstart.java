@@ -1,11 +1,11 @@
 package dev.erasure.cli;
 
-import dev.erasure.io.AtomicFiles;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
 import dev.erasure.core.Vocabulary;
+import dev.erasure.io.AtomicFiles;
 import dev.erasure.sd.Generation;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.toy.Concept;

@@ -1,13 +1,13 @@
 package dev.erasure.cluster;
 
-import java.io.PrintStream;
-import java.util.TreeSet;
 import dev.erasure.sd.StableDiffusion;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * {@code ./erasure cluster run|merge|status|slurm|k8s}: a study (see {@link Study}) as shards on a

@@ -9,11 +9,11 @@ import tech.tablesaw.api.Table;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.Consumer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Where a cluster job stands, read from the shards' status files alone (no scheduler query, so it

@@ -7,9 +7,9 @@ import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sweep.Sweep;
 
-import java.util.Map;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.util.Map;
 
 /**
  * Runs one shard of a study into the shared results folder: its sweep configurations (each written

@@ -1,7 +1,5 @@
 package dev.erasure.cluster;
 
-import dev.erasure.sd.scheduler.SchedulerType;
-
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -11,10 +9,11 @@ import com.google.gson.JsonPrimitive;
 import dev.erasure.Erasure;
 import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
-import dev.erasure.core.Vocabulary;
 import dev.erasure.core.PromptSet;
+import dev.erasure.core.Vocabulary;
 import dev.erasure.eval.Protocol;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.scheduler.SchedulerType;
 import dev.erasure.sweep.Metric;
 import dev.erasure.sweep.Sweep;
 

@@ -1,10 +1,11 @@
 package dev.erasure.core;
 
-import java.util.Objects;
 import dev.erasure.io.Finite;
 import dev.erasure.io.Records;
+
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What an erasure keeps: nothing (plain ESD), fixed concepts (ESD + preservation, methods.md

@@ -2,14 +2,14 @@ package dev.erasure.erase;
 
 import dev.erasure.io.Finite;
 import dev.erasure.io.Records;
-import dev.erasure.train.Adam;
 import dev.erasure.progress.ProgressListener;
+import dev.erasure.train.Adam;
 
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.Set;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * AdvAnchor (Zhao et al., arXiv 2501.00054; methods.md §6): ESD-x style unlearning whose target is

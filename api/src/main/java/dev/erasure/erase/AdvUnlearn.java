@@ -1,18 +1,18 @@
 package dev.erasure.erase;
 
+import dev.erasure.core.PromptSet;
 import dev.erasure.io.Finite;
 import dev.erasure.io.Records;
-import dev.erasure.train.Adam;
-import dev.erasure.core.PromptSet;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.train.Adam;
 
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * AdvUnlearn (Zhang et al., NeurIPS 2024; methods.md §5): adversarial unlearning of the CLIP

@@ -1,19 +1,19 @@
 package dev.erasure.erase;
 
-import dev.erasure.train.Gradients;
-import dev.erasure.train.Adam;
-import dev.erasure.train.SoftPrompt;
-import dev.erasure.train.Tensors;
 import ai.djl.ndarray.NDArray;
-import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
 import dev.erasure.core.Compat;
 import dev.erasure.sd.ClipTextModel;
+import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.nn.Nn;
+import dev.erasure.train.Adam;
+import dev.erasure.train.Gradients;
+import dev.erasure.train.SoftPrompt;
+import dev.erasure.train.Tensors;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

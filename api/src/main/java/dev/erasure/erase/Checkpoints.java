@@ -1,20 +1,20 @@
 package dev.erasure.erase;
 
-import com.google.gson.GsonBuilder;
-import java.lang.reflect.RecordComponent;
-import dev.erasure.train.Adam;
-import dev.erasure.io.AtomicFiles;
-import dev.erasure.sd.Djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.reflect.TypeToken;
+import dev.erasure.io.AtomicFiles;
+import dev.erasure.sd.Djl;
 import dev.erasure.sd.io.Safetensors;
+import dev.erasure.train.Adam;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;

@@ -1,17 +1,17 @@
 package dev.erasure.erase;
 
-import dev.erasure.train.Gradients;
-import dev.erasure.io.Finite;
-import dev.erasure.io.Records;
-import dev.erasure.train.SeededRandom;
 import ai.djl.ndarray.NDArray;
-import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import dev.erasure.core.Compat;
 import dev.erasure.core.Params;
+import dev.erasure.io.Finite;
+import dev.erasure.io.Records;
 import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.nn.Nn;
+import dev.erasure.train.Gradients;
+import dev.erasure.train.SeededRandom;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -21,12 +21,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Concept Ablation, model-based (methods.md §4): anchor latents z0 are generated once by the

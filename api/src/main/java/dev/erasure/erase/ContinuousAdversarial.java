@@ -1,17 +1,17 @@
 package dev.erasure.erase;
 
-import dev.erasure.train.Gradients;
-import dev.erasure.train.Adam;
-import dev.erasure.train.Tensors;
 import ai.djl.ndarray.NDArray;
-import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.erasure.core.Preserve;
+import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.nn.Nn;
+import dev.erasure.train.Adam;
+import dev.erasure.train.Gradients;
+import dev.erasure.train.Tensors;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

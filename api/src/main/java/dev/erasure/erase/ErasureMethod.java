@@ -1,7 +1,7 @@
 package dev.erasure.erase;
 
-import dev.erasure.train.Adam;
 import ai.djl.ndarray.NDArray;
+import dev.erasure.train.Adam;
 
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;

@@ -1,13 +1,13 @@
 package dev.erasure.erase;
 
-import dev.erasure.train.Gradients;
-import dev.erasure.train.Adam;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.nn.Nn;
+import dev.erasure.train.Adam;
+import dev.erasure.train.Gradients;
 
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,11 +1,11 @@
 package dev.erasure.erase;
 
-import dev.erasure.train.Gradients;
 import ai.djl.ndarray.NDArray;
-import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import dev.erasure.core.Preserve;
+import dev.erasure.sd.Conditioning;
+import dev.erasure.train.Gradients;
 
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,16 +1,16 @@
 package dev.erasure.erase;
 
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
-import dev.erasure.train.Adam;
-import dev.erasure.train.SeededRandom;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.erasure.progress.Cancellation;
 import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.Djl;
 import dev.erasure.sd.Weights;
+import dev.erasure.train.Adam;
+import dev.erasure.train.SeededRandom;
 
 import java.util.List;
 

@@ -1,24 +1,24 @@
 package dev.erasure.erase;
 
-import dev.erasure.io.Finite;
-import dev.erasure.io.Records;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import dev.erasure.core.Params;
+import dev.erasure.io.Finite;
+import dev.erasure.io.Records;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * UCE, Unified Concept Editing (methods.md §3): a closed-form edit of the 32 cross-attention

@@ -1,11 +1,11 @@
 package dev.erasure.eval;
 
-import com.google.gson.JsonParseException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.erasure.sd.ConfigJson;
 

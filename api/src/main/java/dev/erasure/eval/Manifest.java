@@ -2,6 +2,7 @@ package dev.erasure.eval;
 
 import dev.erasure.core.Csv;
 import dev.erasure.io.AtomicFiles;
+
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,6 +1,5 @@
 package dev.erasure.eval;
 
-import java.util.Locale;
 import dev.erasure.core.PromptSet;
 import dev.erasure.progress.Cancellation;
 import dev.erasure.progress.CancelledException;
@@ -14,16 +13,17 @@ import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * Generates the images of an evaluation protocol: one image per {@link PromptSet} row (its seed and guidance)

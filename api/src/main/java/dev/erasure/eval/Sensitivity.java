@@ -1,8 +1,8 @@
 package dev.erasure.eval;
 
+import dev.erasure.core.Vocabulary;
 import dev.erasure.io.Finite;
 import dev.erasure.io.Records;
-import dev.erasure.core.Vocabulary;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
 import dev.erasure.sd.Generation;

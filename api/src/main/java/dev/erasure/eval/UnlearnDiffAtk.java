@@ -1,8 +1,5 @@
 package dev.erasure.eval;
 
-import dev.erasure.train.Gradients;
-import dev.erasure.io.Finite;
-import dev.erasure.io.Records;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -10,13 +7,16 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.erasure.train.Adam;
-import dev.erasure.train.SeededRandom;
-import dev.erasure.train.SoftPrompt;
-import dev.erasure.sd.Generation;
+import dev.erasure.io.Finite;
+import dev.erasure.io.Records;
 import dev.erasure.sd.Djl;
+import dev.erasure.sd.Generation;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.nn.Nn;
+import dev.erasure.train.Adam;
+import dev.erasure.train.Gradients;
+import dev.erasure.train.SeededRandom;
+import dev.erasure.train.SoftPrompt;
 
 import java.awt.image.BufferedImage;
 import java.util.Arrays;

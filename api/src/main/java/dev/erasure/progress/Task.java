@@ -1,9 +1,9 @@
 package dev.erasure.progress;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.List;
 
 /**
  * A running long task that reports progress to its own listener and to every globally

@@ -1,6 +1,8 @@
 package dev.erasure.sweep;
 
 import dev.erasure.Erasure;
+import dev.erasure.core.Params;
+import dev.erasure.erase.Method;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -9,8 +11,6 @@ import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import dev.erasure.core.Params;
-import dev.erasure.erase.Method;
 
 /**
  * One point of a sweep: the erasure to run and the parameter values that name it. The id is built

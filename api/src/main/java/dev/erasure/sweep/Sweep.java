@@ -1,14 +1,15 @@
 package dev.erasure.sweep;
 
-import dev.erasure.io.Finite;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
-import dev.erasure.erase.Method;
 import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
+import dev.erasure.erase.Method;
 import dev.erasure.erase.StepRecord;
 import dev.erasure.io.AtomicFiles;
+import dev.erasure.io.Finite;
 import dev.erasure.progress.Cancellation;
+import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
 import tech.tablesaw.api.DoubleColumn;
@@ -29,7 +30,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Predicate;
-import dev.erasure.progress.CancelledException;
 
 /**
  * Runs a set of erasure configurations and measures each, resumably:

@@ -1,10 +1,10 @@
 package dev.erasure.toy;
 
-import java.util.Arrays;
 import dev.erasure.eval.ImageScorer;
 import dev.erasure.toy.Concept.Attribute;
 
 import java.awt.image.BufferedImage;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;

@@ -1,11 +1,7 @@
 package dev.erasure.toy;
 
-import dev.erasure.train.Gradients;
-import ai.djl.ndarray.NDArrays;
-import dev.erasure.eval.Judge;
-import dev.erasure.sd.Images;
-import java.util.Arrays;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -14,10 +10,14 @@ import ai.djl.nn.pooling.Pool;
 import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.erasure.eval.Judge;
+import dev.erasure.sd.Images;
 import dev.erasure.sd.Weights;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.sd.nn.Nn;
+import dev.erasure.toy.Concept.Attribute;
 import dev.erasure.train.AdamW;
+import dev.erasure.train.Gradients;
 import dev.erasure.train.Init;
 
 import java.awt.image.BufferedImage;
@@ -25,12 +25,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import dev.erasure.toy.Concept.Attribute;
 
 /**
  * The ShapeWorld judge (the analogue of the paper's ResNet-50 classifier): a small CNN over

@@ -1,11 +1,11 @@
 package dev.erasure.toy;
 
-import dev.erasure.io.AtomicFiles;
 import ai.djl.ndarray.NDManager;
+import dev.erasure.io.AtomicFiles;
 import dev.erasure.sd.Generation;
 import dev.erasure.sd.StableDiffusion;
-import dev.erasure.viz.ImageGrid;
 import dev.erasure.toy.Concept.Attribute;
+import dev.erasure.viz.ImageGrid;
 import tech.tablesaw.api.Table;
 
 import java.awt.image.BufferedImage;

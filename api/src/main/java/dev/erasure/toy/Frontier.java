@@ -1,8 +1,9 @@
 package dev.erasure.toy;
 
-import java.util.Collections;
 import dev.erasure.io.Records;
+
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

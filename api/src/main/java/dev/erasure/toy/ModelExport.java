@@ -1,11 +1,11 @@
 package dev.erasure.toy;
 
-import dev.erasure.io.AtomicFiles;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.erasure.io.AtomicFiles;
 import dev.erasure.sd.io.Safetensors;
 
 import java.io.IOException;

@@ -2,6 +2,7 @@ package dev.erasure.toy;
 
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.StableDiffusion;
+
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,13 +1,10 @@
 package dev.erasure.toy;
 
-import dev.erasure.progress.CancelledException;
-import java.util.WeakHashMap;
-import java.util.function.Function;
-import tech.tablesaw.api.LongColumn;
-import dev.erasure.io.Finite;
 import dev.erasure.Erasure;
-import dev.erasure.erase.Method;
 import dev.erasure.ErasureResult;
+import dev.erasure.erase.Method;
+import dev.erasure.io.Finite;
+import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
 import dev.erasure.sd.StableDiffusion;
@@ -17,6 +14,7 @@ import dev.erasure.sweep.Sweep;
 import dev.erasure.toy.Concept.Attribute;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
@@ -27,7 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**

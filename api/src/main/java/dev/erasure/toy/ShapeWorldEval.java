@@ -8,17 +8,16 @@ import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.Sampler;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.toy.Concept.Attribute;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
-
 import java.util.Collections;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Does a model draw what it is asked for? For each concept prompt ("a star", "something red") it

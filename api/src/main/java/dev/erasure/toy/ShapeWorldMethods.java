@@ -1,17 +1,17 @@
 package dev.erasure.toy;
 
 import dev.erasure.Erasure;
-import java.util.Objects;
-import dev.erasure.io.Records;
-import dev.erasure.core.Compat;
 import dev.erasure.Methods;
+import dev.erasure.core.Compat;
 import dev.erasure.core.Preserve;
 import dev.erasure.core.Vocabulary;
+import dev.erasure.io.Records;
 import dev.erasure.toy.ShapeWorldBench.Setup;
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The erasure methods of the ShapeWorld bench, each a {@link Setup} on top of the bench's shared

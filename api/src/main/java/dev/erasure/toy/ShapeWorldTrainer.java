@@ -1,7 +1,5 @@
 package dev.erasure.toy;
 
-import dev.erasure.train.Gradients;
-import java.time.Instant;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -16,14 +14,15 @@ import dev.erasure.sd.ClipTextConfig;
 import dev.erasure.sd.ClipTextModel;
 import dev.erasure.sd.ClipTokenizer;
 import dev.erasure.sd.DdimScheduler;
+import dev.erasure.sd.ParameterShapes;
 import dev.erasure.sd.UNet2DConditionModel;
 import dev.erasure.sd.UNetConfig;
 import dev.erasure.sd.Weights;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.train.AdamW;
 import dev.erasure.train.Ema;
+import dev.erasure.train.Gradients;
 import dev.erasure.train.Init;
-import dev.erasure.sd.ParameterShapes;
 import dev.erasure.train.Tensors;
 
 import java.io.IOException;
@@ -31,6 +30,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;

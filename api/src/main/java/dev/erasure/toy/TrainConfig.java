@@ -1,7 +1,7 @@
 package dev.erasure.toy;
 
-import dev.erasure.io.Records;
 import com.google.gson.JsonObject;
+import dev.erasure.io.Records;
 
 import java.nio.file.Path;
 

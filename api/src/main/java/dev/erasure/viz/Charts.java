@@ -1,28 +1,28 @@
 package dev.erasure.viz;
 
-import java.awt.BasicStroke;
-import java.util.Comparator;
-import tech.tablesaw.api.BooleanColumn;
 import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import tech.tablesaw.api.BooleanColumn;
 import tech.tablesaw.api.NumericColumn;
 import tech.tablesaw.api.Table;
 import tech.tablesaw.columns.Column;
 
+import java.awt.BasicStroke;
+import java.awt.Color;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.awt.Color;
 import java.util.function.IntFunction;
-import org.knowm.xchart.style.Styler;
 
 /**
  * The analysis charts in one call each, from Tablesaw tables or plain arrays. They return XChart charts,

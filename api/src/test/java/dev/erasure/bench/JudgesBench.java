@@ -1,7 +1,5 @@
 package dev.erasure.bench;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -23,6 +21,8 @@ import dev.erasure.sd.scheduler.LmsDiscreteScheduler;
 import dev.erasure.testing.Fixtures;
 
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

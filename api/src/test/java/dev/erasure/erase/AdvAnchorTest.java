@@ -1,17 +1,17 @@
 package dev.erasure.erase;
 
-import dev.erasure.core.Params;
-import java.util.Map;
-import dev.erasure.train.Adam;
-import dev.erasure.core.Compat;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.Methods;
+import dev.erasure.core.Compat;
+import dev.erasure.core.Params;
+import dev.erasure.train.Adam;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

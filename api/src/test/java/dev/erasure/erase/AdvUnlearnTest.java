@@ -1,7 +1,5 @@
 package dev.erasure.erase;
 
-import java.util.Arrays;
-import dev.erasure.train.Adam;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.Erasure;
@@ -10,6 +8,7 @@ import dev.erasure.Methods;
 import dev.erasure.sd.ClipTextModel;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.Weights;
+import dev.erasure.train.Adam;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;

@@ -1,10 +1,10 @@
 package dev.erasure.erase;
 
-import java.util.Arrays;
 import dev.erasure.train.Mt19937;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

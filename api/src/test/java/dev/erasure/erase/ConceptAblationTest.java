@@ -1,17 +1,17 @@
 package dev.erasure.erase;
 
-import java.util.Arrays;
-import dev.erasure.train.SeededRandom;
 import ai.djl.ndarray.NDArray;
-import dev.erasure.sd.Conditioning;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.Methods;
+import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.Weights;
+import dev.erasure.train.SeededRandom;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
 

@@ -1,30 +1,30 @@
 package dev.erasure.erase;
 
-import dev.erasure.progress.Progress;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicBoolean;
-import dev.erasure.train.Adam;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.Erasure;
-import dev.erasure.core.Compat;
 import dev.erasure.ErasureResult;
+import dev.erasure.core.Compat;
 import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
 import dev.erasure.core.Vocabulary;
 import dev.erasure.progress.Cancellation;
+import dev.erasure.progress.Progress;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.testing.Fixtures;
+import dev.erasure.train.Adam;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

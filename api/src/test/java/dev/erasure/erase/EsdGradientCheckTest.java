@@ -1,16 +1,15 @@
 package dev.erasure.erase;
 
-import ai.djl.ndarray.index.NDIndex;
-import dev.erasure.train.Tensors;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
 import dev.erasure.Erasure;
 import dev.erasure.core.Params;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.train.Tensors;
 import org.junit.jupiter.api.Test;
-
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,13 +1,13 @@
 package dev.erasure.erase;
 
-import dev.erasure.sd.Djl;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
+import dev.erasure.sd.Djl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;

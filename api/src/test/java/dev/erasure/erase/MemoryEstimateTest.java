@@ -1,6 +1,5 @@
 package dev.erasure.erase;
 
-import java.util.List;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.erasure.core.Params;
@@ -12,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 

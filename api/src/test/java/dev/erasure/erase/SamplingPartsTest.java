@@ -1,14 +1,14 @@
 package dev.erasure.erase;
 
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
-import dev.erasure.train.Adam;
-import dev.erasure.train.SeededRandom;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import dev.erasure.train.Adam;
+import dev.erasure.train.SeededRandom;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

@@ -1,24 +1,26 @@
 package dev.erasure.erase;
 
-import dev.erasure.sweep.Metric;
-import dev.erasure.sweep.Sweep;
-import java.util.TreeSet;
-import tech.tablesaw.api.Table;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.Methods;
 import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
 import dev.erasure.core.Vocabulary;
+import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.Generation;
 import dev.erasure.sd.LoadOptions;
 import dev.erasure.sd.StableDiffusionXL;
+import dev.erasure.sweep.Metric;
+import dev.erasure.sweep.Sweep;
 import dev.erasure.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tech.tablesaw.api.Table;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -26,6 +28,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -156,15 +159,31 @@ class SdxlTrainingTest {
         assertTrue(e.getMessage().contains("AdvUnlearn cannot run on SDXL"), e.getMessage());
     }
 
+    /** A v-prediction SDXL trains too: its UNet is read as ε = √ᾱ·v + √(1−ᾱ)·x (computed here independently). */
     @Test
-    void aVPredictionSdxlIsRefusedBeforeTraining(@TempDir Path dir) throws Exception {
+    void aVPredictionSdxlIsReadAsEpsilonAndTrains(@TempDir Path dir) throws Exception {
         Path folder = fixtureWithout(dir, "scheduler");
         String config = Files.readString(Fixtures.tinySdxl().resolve("scheduler/scheduler_config.json"));
         Files.writeString(folder.resolve("scheduler/scheduler_config.json"), config.replace("\"epsilon\"", "\"v_prediction\""));
-        try (StableDiffusionXL v = StableDiffusionXL.load(folder, LoadOptions.defaults().device("cpu"))) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> Erasure.of(v).target("nudity").latentSize(8).ddimSteps(5).steps(1).run());
-            assertTrue(e.getMessage().contains("v_prediction"), e.getMessage());
+        try (StableDiffusionXL v = StableDiffusionXL.load(folder, LoadOptions.defaults().device("cpu"));
+             NDManager m = v.manager().newSubManager()) {
+            SdxlErasureModel model = new SdxlErasureModel(v);
+            Conditioning c = model.condition(List.of("nudity"), 8);
+            long channels = model.latentChannels();
+            float[] xs = new float[(int) (channels * 8 * 8)];
+            for (int i = 0; i < xs.length; i++) xs[i] = (float) Math.sin(i * 0.37);
+            NDArray x = m.create(xs, new Shape(1, channels, 8, 8));
+            int t = 700;
+            float[] raw = v.unet().forward(x, m.create((long) t), c).toFloatArray();
+            float[] eps = model.unet(model.unetWeights()).predict(x, t, c).toFloatArray();
+            double a = model.alphasCumprod()[t];
+            float[] expected = new float[raw.length];
+            for (int i = 0; i < raw.length; i++) expected[i] = (float) (Math.sqrt(a) * raw[i] + Math.sqrt(1 - a) * xs[i]);
+            assertArrayEquals(expected, eps, 1e-5f, "ε of a v-prediction SDXL");
+            try (ErasureResult r = Erasure.of(v).target("nudity").latentSize(8).ddimGrid(5).iterations(2).run()) {
+                r.records().forEach(st -> assertTrue(Double.isFinite(st.losses().get("loss")), "loss " + st.losses()));
+                assertFalse(r.changedTensors().isEmpty());
+            }
         }
     }
 

@@ -1,27 +1,27 @@
 package dev.erasure.erase;
 
-import dev.erasure.Erasure;
-import dev.erasure.core.Vocabulary;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
-import java.util.TreeSet;
-import dev.erasure.train.Adam;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.erasure.Erasure;
+import dev.erasure.core.Vocabulary;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.testing.Fixtures;
+import dev.erasure.train.Adam;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.function.Executable;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -1,18 +1,18 @@
 package dev.erasure.erase;
 
-import dev.erasure.core.Params;
-import dev.erasure.core.Preserve;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.Methods;
+import dev.erasure.core.Params;
+import dev.erasure.core.Preserve;
 import dev.erasure.progress.ProgressListener;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;

@@ -1,8 +1,8 @@
 package dev.erasure.erase;
 
 import dev.erasure.Erasure;
-import dev.erasure.core.Preserve;
 import dev.erasure.ErasureResult;
+import dev.erasure.core.Preserve;
 import dev.erasure.sd.Generation;
 import dev.erasure.sd.StableDiffusion;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,10 @@
 package dev.erasure.eval;
 
-import dev.erasure.progress.ProgressListener;
 import dev.erasure.core.Csv;
 import dev.erasure.core.PromptSet;
 import dev.erasure.progress.Cancellation;
 import dev.erasure.progress.Progress;
+import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.Generation;
 import dev.erasure.sd.LoadOptions;
 import dev.erasure.sd.StableDiffusion;
@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tech.tablesaw.api.Table;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +25,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,17 +1,17 @@
 package dev.erasure.eval;
 
-import dev.erasure.viz.SensitivityCharts;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.core.Vocabulary;
-import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.Cancellation;
+import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.Progress;
 import dev.erasure.sd.Generation;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.testing.Fixtures;
 import dev.erasure.testing.PngAssert;
 import dev.erasure.viz.Charts;
+import dev.erasure.viz.SensitivityCharts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

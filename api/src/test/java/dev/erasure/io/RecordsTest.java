@@ -1,8 +1,8 @@
 package dev.erasure.io;
 
-import java.util.ArrayList;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 

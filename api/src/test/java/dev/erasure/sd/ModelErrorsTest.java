@@ -1,9 +1,8 @@
 package dev.erasure.sd;
 
-import ai.djl.ndarray.types.Shape;
-import java.util.Comparator;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.sd.io.WeightException;
 import dev.erasure.testing.Fixtures;
@@ -13,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;

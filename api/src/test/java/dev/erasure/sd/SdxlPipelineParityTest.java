@@ -1,21 +1,21 @@
 package dev.erasure.sd;
 
-import ai.djl.ndarray.types.DataType;
-import dev.erasure.sd.scheduler.SchedulerType;
-import org.junit.jupiter.api.Assertions;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.erasure.sd.scheduler.EulerDiscreteScheduler;
 import dev.erasure.sd.scheduler.Schedule;
+import dev.erasure.sd.scheduler.SchedulerType;
 import dev.erasure.testing.Fixtures;
 import dev.erasure.testing.Golden;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;

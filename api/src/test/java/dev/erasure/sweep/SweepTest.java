@@ -1,6 +1,5 @@
 package dev.erasure.sweep;
 
-import dev.erasure.viz.SweepCharts;
 import dev.erasure.Erasure;
 import dev.erasure.core.Vocabulary;
 import dev.erasure.progress.Cancellation;
@@ -12,6 +11,7 @@ import dev.erasure.testing.Fixtures;
 import dev.erasure.testing.PngAssert;
 import dev.erasure.viz.Charts;
 import dev.erasure.viz.Pareto;
+import dev.erasure.viz.SweepCharts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

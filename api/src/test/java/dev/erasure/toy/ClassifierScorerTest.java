@@ -1,6 +1,5 @@
 package dev.erasure.toy;
 
-import java.util.Arrays;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.eval.ImageScorer;
 import org.junit.jupiter.api.AfterAll;
@@ -8,6 +7,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.awt.image.BufferedImage;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,19 +1,19 @@
 package dev.erasure.toy;
 
-import dev.erasure.sweep.Metric;
-import java.util.LinkedHashMap;
-import org.knowm.xchart.CategoryChart;
 import dev.erasure.Erasure;
 import dev.erasure.progress.Progress;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sweep.Metric;
 import dev.erasure.toy.Concept.Attribute;
 import org.junit.jupiter.api.Test;
+import org.knowm.xchart.CategoryChart;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 

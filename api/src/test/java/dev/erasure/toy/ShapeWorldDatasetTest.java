@@ -1,9 +1,5 @@
 package dev.erasure.toy;
 
-import java.util.ArrayList;
-import java.util.Set;
-import java.util.SplittableRandom;
-import java.util.TreeSet;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -12,7 +8,11 @@ import dev.erasure.sd.ClipTokenizer;
 import dev.erasure.sd.Images;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

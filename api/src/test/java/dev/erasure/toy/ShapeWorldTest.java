@@ -1,9 +1,9 @@
 package dev.erasure.toy;
 
-import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 import java.awt.image.BufferedImage;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;

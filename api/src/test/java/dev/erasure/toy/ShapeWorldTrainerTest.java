@@ -1,8 +1,8 @@
 package dev.erasure.toy;
 
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.StableDiffusion;

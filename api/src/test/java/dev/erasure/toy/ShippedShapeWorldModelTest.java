@@ -1,7 +1,5 @@
 package dev.erasure.toy;
 
-import java.io.IOException;
-import java.util.ArrayList;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.testing.Fixtures;
@@ -9,7 +7,9 @@ import dev.erasure.toy.Concept.Attribute;
 import org.junit.jupiter.api.Test;
 import tech.tablesaw.api.Table;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,8 +1,8 @@
 package dev.erasure.eval.judge;
 
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.sd.io.WeightException;

@@ -1,7 +1,7 @@
 package dev.erasure.eval.judge;
 
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;

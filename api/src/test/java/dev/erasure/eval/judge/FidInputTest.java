@@ -1,6 +1,5 @@
 package dev.erasure.eval.judge;
 
-import java.util.Arrays;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.sd.io.WeightException;
 import dev.erasure.testing.Fixtures;
@@ -10,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

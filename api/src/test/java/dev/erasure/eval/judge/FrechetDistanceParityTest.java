@@ -1,12 +1,12 @@
 package dev.erasure.eval.judge;
 
 import ai.djl.ndarray.types.DataType;
-import org.junit.jupiter.api.Assertions;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.erasure.testing.Fixtures;
 import dev.erasure.testing.Golden;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

@@ -1,17 +1,17 @@
 package dev.erasure.sd.scheduler;
 
-import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonElement;
-import dev.erasure.sd.Generation;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.erasure.progress.ProgressListener;
-import dev.erasure.sd.LoadOptions;
 import dev.erasure.sd.Conditioning;
+import dev.erasure.sd.Generation;
+import dev.erasure.sd.LoadOptions;
 import dev.erasure.sd.Sampler;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.testing.Fixtures;

@@ -1,6 +1,7 @@
 package dev.erasure.kernel.magic;
 
 import ai.djl.engine.Engine;
+
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 

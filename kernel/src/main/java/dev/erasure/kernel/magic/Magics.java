@@ -1,11 +1,11 @@
 package dev.erasure.kernel.magic;
 
-import java.io.File;
 import dev.erasure.kernel.exec.CellError;
 import dev.erasure.kernel.exec.CellSource;
 import dev.erasure.kernel.exec.JShellSession;
 import io.github.spencerpark.jupyter.kernel.display.DisplayData;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

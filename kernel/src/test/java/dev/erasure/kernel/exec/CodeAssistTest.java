@@ -1,11 +1,12 @@
 package dev.erasure.kernel.exec;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import dev.erasure.kernel.StartupImports;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
