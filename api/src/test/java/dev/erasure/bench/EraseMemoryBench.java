@@ -8,6 +8,7 @@ import dev.erasure.core.Preserve;
 import dev.erasure.core.Vocabulary;
 import dev.erasure.erase.MemoryEstimate;
 import dev.erasure.erase.Sd14;
+import dev.erasure.erase.Sd21;
 import dev.erasure.erase.SdxlBase;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.UNetConfig;
@@ -20,7 +21,7 @@ import java.util.Locale;
 
 /**
  * Peak memory per erasure iteration ({@code ./erasure bench erase-memory [fixture-folder]}):
- * (1) SD-1.4 recipes at 512×512 (latent 64) and SDXL base at 1024×1024 (latent 128) estimated from
+ * (1) SD-1.4 recipes at 512×512 (latent 64), SD-2.1 at 768×768 (latent 96) and SDXL base at 1024×1024 (latent 128) estimated from
  * the shapes ({@link MemoryEstimate});
  * (2) the tiny fixture model: the same estimate next to the measured growth of the process's
  * peak resident memory (VmHWM, reset through /proc/self/clear_refs) over two iterations, and the time
@@ -46,6 +47,10 @@ public final class EraseMemoryBench {
         System.out.printf(Locale.ROOT, "%-32s %14s %9s %9s %9s %9s %9s %9s %9s%n", "recipe", "trained params",
                 "frozen", "copy", "grads", "Adam", "activ.", "transient", "PEAK GiB");
         for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(sd14, r.params(), r.preserve(), 64));
+        UNetConfig sd21 = UNetConfig.fromJson(JsonParser.parseString(Sd21.UNET_CONFIG).getAsJsonObject());
+        System.out.println();
+        System.out.println("SD-2.1 UNet (768-v), 768×768 (latent 96), fp32, batch 1 — estimate from shapes");
+        for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(sd21, r.params(), r.preserve(), 96));
         UNetConfig xl = UNetConfig.fromJson(JsonParser.parseString(SdxlBase.UNET_CONFIG).getAsJsonObject());
         System.out.println();
         System.out.println("SDXL base UNet, 1024×1024 (latent 128), fp32, batch 1 — estimate from shapes "

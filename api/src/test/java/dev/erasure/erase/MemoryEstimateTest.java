@@ -44,6 +44,17 @@ class MemoryEstimateTest {
         assertTrue(u.peakBytes() > x.peakBytes());
     }
 
+    /** The released SD-2.x UNet has 865,910,724 parameters (torchinfo / numel counts published with SD 2.1 ports). */
+    @Test
+    void sd21CountsMatchTheReleasedUNet() {
+        UNetConfig sd21 = UNetConfig.fromJson(JsonParser.parseString(Sd21.UNET_CONFIG).getAsJsonObject());
+        MemoryEstimate x = MemoryEstimate.of(sd21, Params.crossAttention(), Preserve.none(), 96);
+        assertEquals(865_910_724L, x.totalParams(), "stable-diffusion-2-1 UNet parameters");
+        UNetConfig sd14 = UNetConfig.fromJson(JsonParser.parseString(Sd14.UNET_CONFIG).getAsJsonObject());
+        assertTrue(x.activationBytes() > MemoryEstimate.of(sd14, Params.crossAttention(), Preserve.none(), 64).activationBytes(),
+                "768 px keeps more activations than 512 px");
+    }
+
     @Test
     void sdxlBaseCountsMatchTheReleasedUNet() {
         UNetConfig xl = UNetConfig.fromJson(JsonParser.parseString(SdxlBase.UNET_CONFIG).getAsJsonObject());
