@@ -55,9 +55,21 @@ public final class AdversarialPreservation implements EsdFamilyMethod<Adversaria
      * @param t           timestep the UNets were queried at
      * @param adversarial the concept sampled from π (the hard Gumbel sample)
      * @param pi          softmax(π) of the target's candidates after this iteration
+     * @param piEntropy   the entropy of {@code pi} in nats (ln K: uniform, 0: one candidate), derived
+     *                    from {@code pi} by the constructor whatever is passed: whether π learns
      */
     public record Step(int iteration, int step, String phase, String target, int gridIndex, int t, Map<String, Double> losses,
-                       String adversarial, double[] pi) implements StepRecord {
+                       String adversarial, double[] pi, double piEntropy) implements StepRecord {
+        public Step {
+            piEntropy = GumbelSoftmax.entropy(pi);
+        }
+
+        /** A step whose π entropy is computed from {@code pi}. */
+        public Step(int iteration, int step, String phase, String target, int gridIndex, int t, Map<String, Double> losses,
+                    String adversarial, double[] pi) {
+            this(iteration, step, phase, target, gridIndex, t, losses, adversarial, pi, 0);
+        }
+
         @Override
         public boolean updatesModel() {
             return MODEL_PHASE.equals(phase);

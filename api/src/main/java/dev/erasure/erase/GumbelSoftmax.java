@@ -42,4 +42,12 @@ public final class GumbelSoftmax {
         for (int i = 0; i < p.length; i++) out[i] = p[i];
         return out;
     }
+
+    /** −Σ p·ln p in nats (0 for an empty or one-hot distribution; terms with p = 0 count 0). */
+    public static double entropy(double[] p) {
+        double h = 0;
+        if (p == null) return h;
+        for (double v : p) if (v > 0) h -= v * Math.log(v);
+        return h;
+    }
 }

@@ -127,7 +127,13 @@ class MethodsTest extends TinyModels {
             assertEquals(4, steps.size(), "P = 2 loop iterations per θ update");
             assertEquals(List.of(true, false, true, false), steps.stream().map(StepRecord::updatesModel).toList());
             assertEquals(List.of("iteration", "step", "phase", "target", "gridIndex", "t", "loss", "erase", "preserve", "adversarial",
-                    "pi_max", "pi"), eap.history().columnNames());
+                    "pi_max", "pi", "piEntropy"), eap.history().columnNames());
+            for (AdversarialPreservation.Step st : steps) {
+                double h = 0;
+                for (double p : st.pi()) h -= p > 0 ? p * Math.log(p) : 0;
+                assertEquals(h, st.piEntropy(), 1e-12, "π entropy in nats");
+                assertTrue(st.piEntropy() <= Math.log(st.pi().length) + 1e-9, "at most ln K");
+            }
             assertEquals(steps.get(3).adversarial(), eap.history().stringColumn("adversarial").get(3));
             IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
                     () -> esd.records(AdversarialPreservation.Step.class));
