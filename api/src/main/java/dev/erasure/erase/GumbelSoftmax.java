@@ -1,9 +1,9 @@
 package dev.erasure.erase;
 
-import dev.erasure.train.SeededRandom;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.erasure.sd.nn.Nn;
+import dev.erasure.train.SeededRandom;
 
 /**
  * EAP's relaxed categorical sample G(π) (methods.md §2.2): g = −log(−log(u + 1e−10) + 1e−10),

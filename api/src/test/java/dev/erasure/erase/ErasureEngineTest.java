@@ -155,27 +155,8 @@ class ErasureEngineTest extends TinyModels {
     /** Every method lowers the erasure objective (the ESD loss on fixed samples) in a short run. */
     @Test
     void everyMethodLowersTheErasureLoss() {
-        Settings probe = tiny().steps(1).settings();
-        try (Session s = new Session(model, probe)) {
-            Esd esd = new Esd(s);
-            List<Esd.Sample> samples = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                Esd.Sample x = esd.draw();
-                samples.add(new Esd.Sample(x.target(), x.k(), x.t(), s.keep(x.latent()), s.keep(x.goal())));
-            }
-            double before = samples.stream().mapToDouble(x -> esd.loss(x).getFloat()).sum();
-            for (Preserve p : List.of(Preserve.none(), Preserve.neutral(), Preserve.concepts("person"),
-                    Preserve.adversarial(4).kClosest(12), Preserve.continuous().pgdSteps(2))) {
-                try (ErasureResult r = tiny().preserve(p).steps(3).run()) {
-                    assertFalse(r.cancelled());
-                    assertEquals(3, r.stepsDone(), p.toString());
-                    assertTrue(Double.isFinite(r.history().doubleColumn("loss").get(0)), p + " loss finite");
-                    s.trainable().load(r.changedTensors(), "result of " + p);
-                    double after = samples.stream().mapToDouble(x -> esd.loss(x).getFloat()).sum();
-                    assertTrue(after < before, p + ": ESD loss on fixed samples " + before + " → " + after);
-                }
-            }
-        }
+        TinyModels.assertEsdFamilyLowersHeldOutLoss(model, tiny().iterations(3), List.of(Preserve.none(), Preserve.neutral(),
+                Preserve.concepts("person"), Preserve.adversarial(4).kClosest(12), Preserve.continuous().pgdSteps(2)));
     }
 
     @Test

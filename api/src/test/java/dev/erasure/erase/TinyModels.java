@@ -3,6 +3,9 @@ package dev.erasure.erase;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.erasure.Erasure;
+import dev.erasure.ErasureResult;
+import dev.erasure.core.Params;
+import dev.erasure.core.Preserve;
 import dev.erasure.core.Vocabulary;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.io.Safetensors;
@@ -18,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -144,6 +148,33 @@ abstract class TinyModels {
                 Path q = to.resolve(from.relativize(p).toString());
                 if (Files.isDirectory(p)) Files.createDirectories(q);
                 else Files.copy(p, q);
+            }
+        }
+    }
+
+    /**
+     * Each ESD-family run of {@code base} with these preservations ({@code base} sets the seed of its
+     * training draws) lowers the ESD loss on 20 samples drawn with another seed (held out), changes
+     * exactly the cross-attention tensors and is deterministic (run twice).
+     */
+    static void assertEsdFamilyLowersHeldOutLoss(ErasureModel model, Erasure base, List<Preserve> preserves) {
+        try (Session s = new Session(model, base.iterations(1).seed(99).settings())) {
+            Esd esd = new Esd(s);
+            List<Esd.Sample> samples = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                Esd.Sample x = esd.draw();
+                samples.add(new Esd.Sample(x.target(), x.k(), x.t(), s.keep(x.latent()), s.keep(x.goal())));
+            }
+            double before = samples.stream().mapToDouble(x -> esd.loss(x).getFloat()).sum();
+            for (Preserve p : preserves) {
+                try (ErasureResult r = base.preserve(p).run(); ErasureResult again = base.preserve(p).run()) {
+                    assertEquals(new TreeSet<>(Params.crossAttention().select(model.unetWeights().keys())),
+                            new TreeSet<>(r.changedTensors().keySet()), p + ": exactly the cross-attention tensors train");
+                    assertTrue(sameTensors(r.changedTensors(), again.changedTensors()), p + ": deterministic");
+                    s.trainable().load(r.changedTensors(), "result of " + p);
+                    double after = samples.stream().mapToDouble(x -> esd.loss(x).getFloat()).sum();
+                    assertTrue(after < before, p + ": ESD loss on held-out samples " + before + " → " + after);
+                }
             }
         }
     }
