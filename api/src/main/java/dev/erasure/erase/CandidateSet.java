@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.erasure.core.Compat;
 import dev.erasure.core.Vocabulary;
+import dev.erasure.sd.Conditioning;
 import tech.tablesaw.api.BooleanColumn;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -14,17 +15,18 @@ import tech.tablesaw.api.Table;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.IntStream;
-import java.util.HashSet;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * EAP's candidate (adversarial search) set for one erased concept, methods.md §2.1:
- * similarity(v) = −‖vec E(w) − vec E(v)‖₂ over the full [77,D] text states of the bare words;
+ * similarity(v) = −‖vec E(w) − vec E(v)‖₂ over the full [77,D] text states of the bare words (on
+ * SDXL with the pooled embedding appended: {@link #vectors});
  * words sorted by similarity (descending, stable); words with a character outside a–z, '&lt;',
  * '/', '&gt;', ' ' dropped; the first {@code kClosest} kept; 1-D K-means ({@link KMeans1D},
  * scikit-learn semantics, random_state 0) on their similarity values; for each centre the word
@@ -120,19 +122,28 @@ public final class CandidateSet {
     static double[] similarities(ErasureModel model, String concept, List<String> words, float eps) {
         double[] out = new double[words.size()];
         try (NDScope outer = new NDScope()) {
-            NDArray target = model.encode(List.of(concept));
-            long flat = target.getShape().size();
-            NDArray t = target.reshape(1, flat);
+            NDArray t = vectors(model, List.of(concept));
             for (int s = 0; s < words.size(); s += BATCH) {
                 try (NDScope scope = new NDScope()) {
                     List<String> batch = words.subList(s, Math.min(words.size(), s + BATCH));
-                    NDArray e = model.encode(batch).reshape(batch.size(), flat);
+                    NDArray e = vectors(model, batch);
                     float[] d = t.sub(e).add(eps).square().sum(new int[] {1}).sqrt().toFloatArray();
                     for (int i = 0; i < d.length; i++) out[s + i] = -d[i];
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * One row per prompt: the conditioning the Gumbel mixture mixes, flattened: SD's [77,D] text states
+     * (as the official code); SDXL's prompt embeddings followed by the pooled embedding of encoder 2, so
+     * candidates are chosen on the same vectors EAP mixes (the time ids are the same for every prompt).
+     */
+    private static NDArray vectors(ErasureModel model, List<String> prompts) {
+        Conditioning c = model.condition(prompts, model.defaultLatentSize());
+        NDArray states = c.promptEmbeds().reshape(prompts.size(), -1);
+        return c.pooled() == null ? states : states.concat(c.pooled().reshape(prompts.size(), -1), 1);
     }
 
     public String concept() {

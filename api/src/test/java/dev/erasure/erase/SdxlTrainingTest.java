@@ -75,6 +75,30 @@ class SdxlTrainingTest {
                 List.of(Preserve.none(), Preserve.neutral(), Preserve.concepts("house"), Preserve.adversarial(2).kClosest(4)));
     }
 
+    /** EAP's candidates on SDXL are chosen on what its Gumbel mixture mixes: prompt and pooled embeddings. */
+    @Test
+    void eapCandidatesAreChosenOnPromptAndPooledEmbeddings() {
+        SdxlErasureModel model = new SdxlErasureModel(xl);
+        List<String> words = List.of("tree", "house", "car");
+        double[] sim = CandidateSet.similarities(model, "nudity", words, 0f);
+        Conditioning target = model.condition(List.of("nudity"), 8);
+        float[] tp = target.promptEmbeds().toFloatArray();
+        float[] tq = target.pooled().toFloatArray();
+        for (int w = 0; w < words.size(); w++) {
+            Conditioning c = model.condition(List.of(words.get(w)), 8);
+            float[] p = c.promptEmbeds().toFloatArray();
+            float[] q = c.pooled().toFloatArray();
+            double promptOnly = 0;
+            for (int i = 0; i < p.length; i++) promptOnly += (double) (tp[i] - p[i]) * (tp[i] - p[i]);
+            double pooled = 0;
+            for (int i = 0; i < q.length; i++) pooled += (double) (tq[i] - q[i]) * (tq[i] - q[i]);
+            assertTrue(pooled > 0, "the pooled embeddings differ");
+            assertEquals(-Math.sqrt(promptOnly + pooled), sim[w], 1e-4 * Math.sqrt(promptOnly + pooled), words.get(w));
+            assertTrue(Math.abs(-Math.sqrt(promptOnly) - sim[w]) > 1e-4 * Math.sqrt(promptOnly + pooled),
+                    "the pooled part counts beyond the tolerance (prompt embeddings alone give another distance)");
+        }
+    }
+
     @Test
     void esdTrainsTheCrossAttentionOfSdxlAndTheErasedModelGenerates() {
         Map<String, NDArray> frozen = xl.unet().weights().asMap();
