@@ -32,8 +32,20 @@ public final class Vocabulary {
         this.words = Collections.unmodifiableList(new ArrayList<>(words));
     }
 
-    /** EAP's EN3K: the {@code word} column of the bundled english_3000.csv (3000 entries). */
+    /**
+     * EAP's EN3K: the {@code word} column of the bundled english_3000.csv (3000 entries), parsed once
+     * per JVM (a vocabulary is immutable; the ESD family asks for it at every checkpoint it writes).
+     */
     public static Vocabulary english3000() {
+        return En3k.VOCABULARY;
+    }
+
+    /** Lazy holder: the file is read on first use, by the class loader's lock. */
+    private static final class En3k {
+        static final Vocabulary VOCABULARY = readEnglish3000();
+    }
+
+    private static Vocabulary readEnglish3000() {
         InputStream in = Vocabulary.class.getResourceAsStream(EN3K_RESOURCE);
         if (in == null) throw new IllegalStateException("bundled vocabulary " + EN3K_RESOURCE + " is missing from the class path");
         try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
