@@ -154,13 +154,18 @@ public final class StableDiffusion implements AutoCloseable {
      * same seed gives the same latent as diffusers with {@code torch.Generator().manual_seed(seed)}.
      */
     public NDArray initialLatent(long seed, int height, int width) {
+        return initialLatent(seed, height, width, 1, 0);
+    }
+
+    /** Latent {@code index} of {@code n} drawn from one seed ({@link Generation#imageOf}). */
+    public NDArray initialLatent(long seed, int height, int width, int n, int index) {
         int f = vaeScaleFactor();
         if (height % f != 0 || width % f != 0) {
             throw new IllegalArgumentException("height and width must be multiples of " + f + ", got "
                     + height + "x" + width);
         }
-        Shape shape = new Shape(1, unet.config().inChannels, height / f, width / f);
-        NDArray x = TorchGenerator.randn(seed, shape, manager);
+        Shape sample = new Shape(unet.config().inChannels, height / f, width / f);
+        NDArray x = manager.create(TorchGenerator.randnSample(seed, sample, n, index), new Shape(1, sample.get(0), sample.get(1), sample.get(2)));
         return dtype() == DataType.FLOAT32 ? x : x.toType(dtype(), false);
     }
 
@@ -186,7 +191,7 @@ public final class StableDiffusion implements AutoCloseable {
         Djl.gradOffOnThisThread();
         int h = g.height() == 0 ? defaultImageSize() : g.height();
         int w = g.width() == 0 ? defaultImageSize() : g.width();
-        NDArray x = initialLatent(g.seed(), h, w);
+        NDArray x = initialLatent(g.seed(), h, w, g.imagesPerSeed(), g.imageIndex());
         NDArray cond = encodePrompt(g.prompt());
         NDArray uncond = g.guidance() == 1f ? null : encodePrompt(g.negativePrompt());
         if (g.scheduler() == null || g.scheduler() == SchedulerType.DDIM) {

@@ -1,7 +1,5 @@
 package dev.erasure.sd;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -169,13 +167,9 @@ public final class StableDiffusionXL implements AutoCloseable {
             }
             Conditioning cond = conditioning(List.of(g.prompt()), h, w);
             Conditioning uncond = g.guidance() == 1f ? null : negative(g.negativePrompt(), cond);
-            Shape shape = new Shape(1, unet.config().inChannels, h / f, w / f);
-            Engine.getEngine("PyTorch").setRandomSeed((int) g.seed());
-            float[] noise;
-            try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
-                noise = cpu.randomNormal(shape).toFloatArray();
-            }
-            NDArray x = manager.create(noise, shape);
+            Shape sample = new Shape(unet.config().inChannels, h / f, w / f);
+            NDArray x = manager.create(TorchGenerator.randnSample(g.seed(), sample, g.imagesPerSeed(), g.imageIndex()),
+                    new Shape(1, sample.get(0), sample.get(1), sample.get(2)));
             DataType dtype = unet.weights().get("conv_in.weight").getDataType();
             if (dtype != DataType.FLOAT32) x = x.toType(dtype, false);
             NDArray latent = Sampler.denoise(unet, scheduler(g.scheduler()).schedule(g.samplingSteps()), x, cond, uncond,

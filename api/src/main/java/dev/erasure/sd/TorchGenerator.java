@@ -47,6 +47,22 @@ public final class TorchGenerator {
         return out;
     }
 
+    /**
+     * Sample {@code index} of {@code torch.manual_seed(seed); torch.randn((count, *sampleShape))}: a batch is
+     * one stream, so sample i is the i-th slice of a single draw, not a draw of its own (torch-rng README).
+     */
+    public static float[] randnSample(long seed, Shape sampleShape, int count, int index) {
+        if (index < 0 || index >= count) throw new IllegalArgumentException("sample " + index + " of " + count);
+        long[] dims = new long[sampleShape.dimension() + 1];
+        dims[0] = count;
+        System.arraycopy(sampleShape.getShape(), 0, dims, 1, sampleShape.dimension());
+        float[] all = randn(seed, new Shape(dims));
+        int size = Math.toIntExact(sampleShape.size());
+        float[] out = new float[size];
+        System.arraycopy(all, index * size, out, 0, size);
+        return out;
+    }
+
     /** The same draw as an array of {@code manager} (any device), float32. */
     public static NDArray randn(long seed, Shape shape, NDManager manager) {
         return manager.create(randn(seed, shape), shape);

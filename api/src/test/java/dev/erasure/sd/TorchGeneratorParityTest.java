@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -92,6 +93,32 @@ class TorchGeneratorParityTest {
             }
             System.out.println("torch-rng has no [1," + c + ",h,w] manual_seed golden: skipped");
         }
+    }
+
+    /**
+     * n images from one seed (the artists protocol's 5 per prompt): image i of a generation starts from
+     * the i-th slice of {@code torch.manual_seed(s); torch.randn((n,...))}, for every batched golden.
+     */
+    @Test
+    void imageOfABatchDrawIsItsSlice() {
+        int checked = 0;
+        for (Map.Entry<String, JsonObject> e : golden.entries().entrySet()) {
+            if (!e.getKey().startsWith("manual_seed.")) continue;
+            long[] s = shape(e.getValue()).getShape();
+            if (s.length < 2 || s[0] < 2) continue;
+            long[] rest = Arrays.copyOfRange(s, 1, s.length);
+            int size = Math.toIntExact(new Shape(rest).size());
+            float[] expected = golden.tensor(e.getKey()).toFloatArray();
+            for (int i = 0; i < s[0]; i++) {
+                float[] actual = TorchGenerator.randnSample(e.getValue().get("seed").getAsLong(), new Shape(rest), (int) s[0], i);
+                float[] slice = Arrays.copyOfRange(expected, i * size, (i + 1) * size);
+                assertTrue(Arrays.equals(slice, actual), e.getKey() + " image " + i
+                        + ": not the golden's slice bit for bit (tolerance: exact)");
+                checked++;
+            }
+        }
+        if (checked == 0) System.out.println("torch-rng has no batched manual_seed golden: skipped");
+        else System.out.println("torch-rng: " + checked + " batch slices compared");
     }
 
     private static Shape shape(JsonObject spec) {
