@@ -17,16 +17,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The CSV manifest of a generation run: one row per finished image, appended and flushed to disk
+ * The CSV manifest of a generation run: one row per finished image (keyed by its file), appended and flushed to disk
  * (fsync) as soon as the image exists. A run killed while appending leaves at most one torn last
  * record; it is dropped (and cut off the file) when the manifest is opened again.
  */
 final class Manifest {
     // "steps" is the sampling steps: the column keeps its name so that folders written before the rename still resume
     static final List<String> COLUMNS = List.of("case_number", "prompt", "seed", "guidance", "steps", "height",
-            "width", "file", "label", "scheduler");
-    /** The header before the sampler was recorded: its rows were made with the model's own scheduler (""). */
-    private static final List<String> WITHOUT_SCHEDULER = COLUMNS.subList(0, COLUMNS.size() - 1);
+            "width", "file", "label", "scheduler", "images_per_seed");
+    /**
+     * What the columns added later mean in a manifest written before them: its images were made with the
+     * model's own scheduler ("") and one latent per seed.
+     */
+    private static final Map<String, String> ADDED_LATER = Map.of("scheduler", "", "images_per_seed", "1");
 
     private final Path file;
     private final Map<String, Map<String, String>> rows = new LinkedHashMap<>();
@@ -46,7 +49,8 @@ final class Manifest {
             String text = Files.readString(file, StandardCharsets.UTF_8);
             List<Csv.Record> records = Csv.parse(text);
             List<String> header = records.get(0).cells();
-            boolean legacy = header.equals(WITHOUT_SCHEDULER);
+            boolean legacy = header.size() < COLUMNS.size() && header.equals(COLUMNS.subList(0, header.size()))
+                    && ADDED_LATER.keySet().containsAll(COLUMNS.subList(header.size(), COLUMNS.size()));
             if (!legacy && !header.equals(COLUMNS)) {
                 throw new IllegalStateException(file + " is not a generation manifest (header "
                         + header + ", expected " + COLUMNS + ")");
@@ -55,11 +59,13 @@ final class Manifest {
             for (Csv.Record r : records.subList(1, records.size())) {
                 if (!r.terminated() || r.cells().size() != header.size()) break;
                 Map<String, String> row = new LinkedHashMap<>();
-                for (int c = 0; c < COLUMNS.size(); c++) row.put(COLUMNS.get(c), c < header.size() ? r.cells().get(c) : "");
-                m.rows.put(row.get("case_number"), row);
+                for (int c = 0; c < COLUMNS.size(); c++) {
+                    row.put(COLUMNS.get(c), c < header.size() ? r.cells().get(c) : ADDED_LATER.get(COLUMNS.get(c)));
+                }
+                m.rows.put(row.get("file"), row);
                 validEnd = r.end();
             }
-            if (legacy) { // rewritten once with the sampler column, atomically
+            if (legacy) { // rewritten once with the columns added later, atomically
                 StringBuilder b = new StringBuilder(Csv.line(COLUMNS));
                 for (Map<String, String> row : m.rows.values()) b.append(Csv.line(COLUMNS.stream().map(row::get).toList()));
                 AtomicFiles.writeString(file, b.toString());
@@ -77,9 +83,9 @@ final class Manifest {
         }
     }
 
-    /** The recorded row of a case, or null. */
-    Map<String, String> row(String caseNumber) {
-        return rows.get(caseNumber);
+    /** The recorded row of an image file (name within the folder), or null. */
+    Map<String, String> row(String file) {
+        return rows.get(file);
     }
 
     int size() {
@@ -91,7 +97,7 @@ final class Manifest {
         append(values);
         Map<String, String> row = new LinkedHashMap<>();
         for (int c = 0; c < COLUMNS.size(); c++) row.put(COLUMNS.get(c), values.get(c));
-        rows.put(row.get("case_number"), row);
+        rows.put(row.get("file"), row);
     }
 
     private void append(List<String> cells) {

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -26,9 +27,11 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * Generates the images of an evaluation protocol: one image per {@link PromptSet} row (its seed and guidance)
- * into a folder, named {@code <case_number>_0.png} as the EAP/ESD generator names them, with a CSV manifest
- * ({@code manifest.csv}: case_number, prompt, seed, guidance, steps (the sampling steps), height, width, file, label).
+ * Generates the images of an evaluation protocol: {@link #imagesPerPrompt} images (default 1) per
+ * {@link PromptSet} row (its seed and guidance) into a folder, named {@code <case_number>_<i>.png} as the
+ * EAP/ESD generator names them, with a CSV manifest ({@code manifest.csv}: case_number, prompt, seed, guidance,
+ * steps (the sampling steps), height, width, file, label, scheduler, images_per_seed). Image i of a row starts
+ * from the i-th latent of one draw from its seed, as the official generators batch them ({@link Generation#imageOf}).
  *
  * <p>Resumable: a row whose image file and manifest row both exist is skipped, so a cancelled or crashed run
  * continues where it stopped. Images are written atomically, then their manifest row is appended and synced.
@@ -51,22 +54,34 @@ public final class Protocol {
     private final int samplingSteps;
     private final int size;
     private final SchedulerType scheduler;
+    private final int imagesPerPrompt;
 
-    private Protocol(PromptSet prompts, int samplingSteps, int size, SchedulerType scheduler) {
+    private Protocol(PromptSet prompts, int samplingSteps, int size, SchedulerType scheduler, int imagesPerPrompt) {
         this.prompts = Objects.requireNonNull(prompts, "prompts");
         this.samplingSteps = samplingSteps;
         this.size = size;
         this.scheduler = scheduler;
+        this.imagesPerPrompt = imagesPerPrompt;
     }
 
     public static Protocol of(PromptSet prompts) {
-        return new Protocol(prompts, DEFAULT_SAMPLING_STEPS, 0, null);
+        return new Protocol(prompts, DEFAULT_SAMPLING_STEPS, 0, null, 1);
+    }
+
+    /** Images per row, all drawn from its one seed (EAP's artist protocol: 5); default 1. */
+    public Protocol imagesPerPrompt(int n) {
+        if (n <= 0) throw new IllegalArgumentException("imagesPerPrompt must be > 0, got " + n);
+        return new Protocol(prompts, samplingSteps, size, scheduler, n);
+    }
+
+    public int imagesPerPrompt() {
+        return imagesPerPrompt;
     }
 
     /** Denoising steps of every image (default 100). */
     public Protocol samplingSteps(int n) {
         if (n <= 0) throw new IllegalArgumentException("samplingSteps must be > 0, got " + n);
-        return new Protocol(prompts, n, size, scheduler);
+        return new Protocol(prompts, n, size, scheduler, imagesPerPrompt);
     }
 
     /** @deprecated "steps" meant several things; this is {@link #samplingSteps(int)}, the denoising steps. */
@@ -78,7 +93,7 @@ public final class Protocol {
     /** Square image size in pixels; 0 = the model's default. */
     public Protocol size(int px) {
         if (px < 0) throw new IllegalArgumentException("size must be ≥ 0, got " + px);
-        return new Protocol(prompts, samplingSteps, px, scheduler);
+        return new Protocol(prompts, samplingSteps, px, scheduler, imagesPerPrompt);
     }
 
     /**
@@ -87,17 +102,17 @@ public final class Protocol {
      * Recorded per image in the manifest, so a rerun with another sampler is refused, not mixed in.
      */
     public Protocol scheduler(SchedulerType type) {
-        return new Protocol(prompts, samplingSteps, size, type);
+        return new Protocol(prompts, samplingSteps, size, type, imagesPerPrompt);
     }
 
     /** Only the first {@code n} rows. */
     public Protocol limit(int n) {
-        return new Protocol(prompts.limit(n), samplingSteps, size, scheduler);
+        return new Protocol(prompts.limit(n), samplingSteps, size, scheduler, imagesPerPrompt);
     }
 
     /** The same protocol over only the rows {@code keep} accepts (one shard of a cluster run). */
     public Protocol only(Predicate<PromptSet.Row> keep) {
-        return new Protocol(prompts.filter(keep), samplingSteps, size, scheduler);
+        return new Protocol(prompts.filter(keep), samplingSteps, size, scheduler, imagesPerPrompt);
     }
 
     public PromptSet prompts() {
@@ -118,8 +133,8 @@ public final class Protocol {
      * What a run did.
      *
      * @param generated images made by this call
-     * @param skipped   rows already done by an earlier run
-     * @param total     rows of the protocol
+     * @param skipped   images already made by an earlier run
+     * @param total     images of the protocol (rows × images per prompt)
      * @param cancelled whether the run stopped early at a cancellation request
      */
     public record Result(Path folder, int generated, int skipped, int total, boolean cancelled) {
@@ -151,40 +166,46 @@ public final class Protocol {
         requireUniqueCases();
         int px = size == 0 ? sd.defaultImageSize() : size;
         Manifest manifest = Manifest.open(createFolder(folder).resolve(MANIFEST));
-        List<PromptSet.Row> todo = prompts.rows().stream().filter(r -> !done(r, manifest, folder, px)).toList();
-        int skipped = prompts.size() - todo.size();
+        int total = prompts.size() * imagesPerPrompt;
+        List<int[]> todo = new ArrayList<>(); // {row, image}
+        for (int r = 0; r < prompts.size(); r++) {
+            for (int i = 0; i < imagesPerPrompt; i++) if (!done(prompts.get(r), i, manifest, folder, px)) todo.add(new int[] {r, i});
+        }
+        int skipped = total - todo.size();
         int generated = 0;
         try (Task task = Task.start("generate " + prompts.name(), todo.size(), listener)) {
-            for (PromptSet.Row row : todo) {
+            for (int[] job : todo) {
                 Cancellation.checkIfStopRequested(); // a preempted shard stops between images
+                PromptSet.Row row = prompts.get(job[0]);
                 Generation g = Generation.of(row.prompt()).seed(row.seed()).samplingSteps(samplingSteps).guidance(row.guidance())
-                        .size(px, px).scheduler(scheduler);
+                        .size(px, px).scheduler(scheduler).imageOf(job[1], imagesPerPrompt);
                 BufferedImage image = sd.generate(g);
-                String file = fileName(row);
+                String file = fileName(row, job[1]);
                 Png.write(image, folder.resolve(file));
                 manifest.add(List.of(row.caseNumber(), row.prompt(), Long.toString(row.seed()),
                         Float.toString(row.guidance()), Integer.toString(samplingSteps), Integer.toString(px),
-                        Integer.toString(px), file, row.label(), schedulerName()));
+                        Integer.toString(px), file, row.label(), schedulerName(), Integer.toString(imagesPerPrompt)));
                 generated++;
-                task.step(1, null, "case " + row.caseNumber());
+                task.step(1, null, "case " + row.caseNumber() + (imagesPerPrompt > 1 ? " image " + job[1] : ""));
             }
         } catch (CancelledException e) {
-            return new Result(folder, generated, skipped, prompts.size(), true);
+            return new Result(folder, generated, skipped, total, true);
         }
-        return new Result(folder, generated, skipped, prompts.size(), false);
+        return new Result(folder, generated, skipped, total, false);
     }
 
     /** Done = image and manifest row exist; a row made with other settings is an error, not silently reused. */
-    private boolean done(PromptSet.Row row, Manifest manifest, Path folder, int px) {
-        Map<String, String> m = manifest.row(row.caseNumber());
-        if (m == null || !Files.isRegularFile(folder.resolve(m.get("file")))) return false;
+    private boolean done(PromptSet.Row row, int image, Manifest manifest, Path folder, int px) {
+        String file = fileName(row, image);
+        Map<String, String> m = manifest.row(file);
+        if (m == null || !Files.isRegularFile(folder.resolve(file))) return false;
         List<String> expected = List.of(row.prompt(), Long.toString(row.seed()), Float.toString(row.guidance()),
-                Integer.toString(samplingSteps), Integer.toString(px), schedulerName());
+                Integer.toString(samplingSteps), Integer.toString(px), schedulerName(), Integer.toString(imagesPerPrompt));
         List<String> found = List.of(m.get("prompt"), m.get("seed"), m.get("guidance"), m.get("steps"), m.get("height"),
-                m.get("scheduler"));
+                m.get("scheduler"), m.get("images_per_seed"));
         if (!expected.equals(found)) {
-            throw new IllegalStateException(folder + ": case " + row.caseNumber() + " was generated with (prompt, seed, "
-                    + "guidance, sampling steps, size, scheduler) = " + found + ", this run asks for " + expected + "; use another folder");
+            throw new IllegalStateException(folder + ": " + file + " was generated with (prompt, seed, guidance, sampling "
+                    + "steps, size, scheduler, images per seed) = " + found + ", this run asks for " + expected + "; use another folder");
         }
         return true;
     }
@@ -204,9 +225,9 @@ public final class Protocol {
         }
     }
 
-    /** {@code <case_number>_0.png}, with characters unsafe in file names replaced. */
-    static String fileName(PromptSet.Row row) {
-        return row.caseNumber().replaceAll("[^A-Za-z0-9._-]", "_") + "_0.png";
+    /** {@code <case_number>_<image>.png}, with characters unsafe in file names replaced. */
+    public static String fileName(PromptSet.Row row, int image) {
+        return row.caseNumber().replaceAll("[^A-Za-z0-9._-]", "_") + "_" + image + ".png";
     }
 
     private static Path createFolder(Path folder) {

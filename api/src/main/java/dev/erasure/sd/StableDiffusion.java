@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.io.Safetensors;
+import dev.erasure.sd.io.WeightException;
 import dev.erasure.sd.scheduler.LmsDiscreteScheduler;
 import dev.erasure.sd.scheduler.Scheduler;
 import dev.erasure.sd.scheduler.SchedulerType;
@@ -14,6 +16,7 @@ import dev.erasure.sd.scheduler.SchedulerType;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A Stable Diffusion v1 pipeline on DJL: tokenizer, CLIP text encoder, UNet, VAE (absent for
@@ -111,6 +114,29 @@ public final class StableDiffusion implements AutoCloseable {
     /** The same pipeline with another UNet (e.g. an erased one); everything else is shared. */
     public StableDiffusion withUnet(UNet2DConditionModel newUnet) {
         return new StableDiffusion(tokenizer, textEncoder, newUnet, vae, scheduler, manager, source);
+    }
+
+    /**
+     * The same pipeline with UNet tensors replaced by those of a safetensors file under diffusers names:
+     * an erased model as {@code ErasureResult.save} writes it (the trained tensors only), or a full UNet.
+     * A key this UNet lacks or a tensor of another shape is refused naming the file and the key.
+     */
+    public StableDiffusion withUnetWeights(Path file) {
+        Map<String, NDArray> tensors = Safetensors.load(file, manager, k -> true, dtype());
+        Weights w = unet.weights();
+        for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+            if (!w.has(e.getKey())) {
+                throw new WeightException(file + ": '" + e.getKey() + "' is not a weight of this UNet (" + w.source()
+                        + "); expected diffusers UNet names, as ErasureResult.save writes them");
+            }
+            Shape expected = w.get(e.getKey()).getShape();
+            if (!expected.equals(e.getValue().getShape())) {
+                throw new WeightException(file + ": '" + e.getKey() + "' has shape " + e.getValue().getShape()
+                        + ", this UNet's is " + expected + " (erased from another model?)");
+            }
+        }
+        if (tensors.isEmpty()) throw new WeightException(file + " holds no tensors");
+        return withUnet(unet.withWeights(w.overlay(tensors)));
     }
 
     /** The same pipeline with another text encoder (e.g. AdvUnlearn's). */

@@ -2,6 +2,8 @@ package dev.erasure.viz;
 
 import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -17,6 +19,7 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -183,6 +186,37 @@ public final class Charts {
         chart.addSeries("points", x, y);
         if (labels != null) label(chart, x, y, labels::get);
         return chart;
+    }
+
+    /**
+     * Bars per category (x), one series per entry of {@code series}: stacked (a paper's per-class counts) or
+     * side by side with optional error bars ({@code errors}: same keys, NaN = none), as the protocols chart them.
+     */
+    public static CategoryChart bars(String title, String yTitle, List<String> categories, Map<String, double[]> series,
+                                     Map<String, double[]> errors, boolean stacked) {
+        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).yAxisTitle(yTitle).build();
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
+        c.getStyler().setStacked(stacked);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        c.getStyler().setOverlapped(false);
+        for (Map.Entry<String, double[]> e : series.entrySet()) {
+            if (e.getValue().length != categories.size()) {
+                throw new IllegalArgumentException("series '" + e.getKey() + "' has " + e.getValue().length + " values for "
+                        + categories.size() + " categories");
+            }
+            double[] err = errors == null ? null : errors.get(e.getKey());
+            boolean hasErr = err != null && Arrays.stream(err).anyMatch(v -> !Double.isNaN(v));
+            List<Double> y = new ArrayList<>();
+            for (double v : e.getValue()) y.add(Double.isNaN(v) ? 0.0 : v);
+            if (hasErr) {
+                List<Double> er = new ArrayList<>();
+                for (double v : err) er.add(Double.isNaN(v) ? 0.0 : v);
+                c.addSeries(e.getKey(), categories, y, er);
+            } else {
+                c.addSeries(e.getKey(), categories, y);
+            }
+        }
+        return c;
     }
 
     /** Writes the chart as PNG, atomically. */

@@ -157,16 +157,38 @@ class ProtocolTest {
         Path manifest = dir.resolve(Protocol.MANIFEST);
         StringBuilder old = new StringBuilder();
         for (Csv.Record rec : Csv.parse(Files.readString(manifest))) {
-            old.append(Csv.line(rec.cells().subList(0, rec.cells().size() - 1)));
+            old.append(Csv.line(rec.cells().subList(0, rec.cells().size() - 2)));
         }
-        Files.writeString(manifest, old.toString()); // as written before the sampler was recorded
+        Files.writeString(manifest, old.toString()); // as written before the sampler and images per seed were recorded
         Protocol.Result r = protocol().run(sd, dir);
         assertEquals(2, r.skipped(), "the old rows still count as done");
         assertEquals(1, r.generated());
         List<Csv.Record> records = Csv.parse(Files.readString(manifest));
-        assertEquals("scheduler", records.get(0).cells().get(records.get(0).cells().size() - 1));
+        assertEquals(Manifest.COLUMNS, records.get(0).cells());
         assertEquals(4, records.size());
         for (Csv.Record rec : records) assertEquals(records.get(0).cells().size(), rec.cells().size(), rec.cells().toString());
+        for (Csv.Record rec : records.subList(1, 3)) {
+            assertEquals(List.of("", "1"), rec.cells().subList(rec.cells().size() - 2, rec.cells().size()), "an old row: model scheduler, 1 image per seed");
+        }
+    }
+
+    /** n images per prompt: image i is the i-th latent of one draw from the row's seed, each in its own file. */
+    @Test
+    void imagesOfAPromptComeFromOneSeedDraw(@TempDir Path dir) throws IOException {
+        Protocol two = protocol().limit(1).imagesPerPrompt(2);
+        Protocol.Result r = two.run(sd, dir);
+        assertEquals(2, r.generated());
+        assertEquals(2, r.total());
+        PromptSet.Row row = two.prompts().get(0);
+        for (int i = 0; i < 2; i++) {
+            BufferedImage expected = sd.generate(Generation.of(row.prompt()).seed(row.seed()).samplingSteps(2).size(32, 32).imageOf(i, 2));
+            assertTrue(samePixels(expected, ImageIO.read(dir.resolve(Protocol.fileName(row, i)).toFile())), "image " + i);
+        }
+        BufferedImage own = sd.generate(Generation.of(row.prompt()).seed(row.seed()).samplingSteps(2).size(32, 32));
+        assertTrue(samePixels(own, ImageIO.read(dir.resolve(Protocol.fileName(row, 0)).toFile())), "image 0 = the seed's own draw");
+        assertFalse(samePixels(own, ImageIO.read(dir.resolve(Protocol.fileName(row, 1)).toFile())), "image 1 is another latent");
+        IllegalStateException other = assertThrows(IllegalStateException.class, () -> protocol().limit(1).run(sd, dir));
+        assertTrue(other.getMessage().contains("images per seed"), other.getMessage());
     }
 
     private static boolean samePixels(BufferedImage a, BufferedImage b) {

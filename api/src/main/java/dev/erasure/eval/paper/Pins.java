@@ -1,0 +1,92 @@
+package dev.erasure.eval.paper;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import dev.erasure.core.PromptSet;
+import dev.erasure.io.Sha256;
+import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.Weights;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What a protocol record pins, so a number can be reproduced: SHA-256 of every weight file a model or
+ * judge was read from, and of the tensors a model actually runs with (an erased model shares its base's
+ * files, so only the tensors tell it apart), of the prompt list, and the library versions.
+ */
+final class Pins {
+    private Pins() {
+    }
+
+    /** A model: its source, each component's weight file with its SHA-256, and SHA-256 of the UNet and text encoder tensors in use. */
+    static Map<String, Object> model(StableDiffusion sd) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("source", sd.source());
+        Map<String, String> files = new TreeMap<>();
+        for (Weights w : new Weights[] {sd.unet().weights(), sd.textEncoder().weights()}) file(w.source(), files);
+        if (sd.vae() != null) file(sd.vae().weights().source(), files);
+        m.put("weight_files_sha256", files);
+        m.put("unet_tensors_sha256", tensors(sd.unet().weights()));
+        m.put("text_encoder_tensors_sha256", tensors(sd.textEncoder().weights()));
+        m.put("dtype", sd.dtype().toString());
+        return m;
+    }
+
+    /** A judge read from weight files (their sources). */
+    static Map<String, Object> judge(String what, String... sources) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("what", what);
+        Map<String, String> files = new TreeMap<>();
+        for (String s : sources) file(s, files);
+        m.put("files_sha256", files);
+        return m;
+    }
+
+    static void file(String source, Map<String, String> into) {
+        Path p = Path.of(source);
+        if (Files.isRegularFile(p)) into.put(p.toAbsolutePath().normalize().toString(), Sha256.of(p));
+    }
+
+    /** SHA-256 over (name, dtype, shape, bytes) of every tensor, by name. */
+    static String tensors(Weights w) {
+        MessageDigest md = Sha256.digest();
+        for (String k : w.keys()) {
+            NDArray a = w.asMap().get(k);
+            md.update((k + "|" + a.getDataType() + "|" + a.getShape() + "\n").getBytes(StandardCharsets.UTF_8));
+            md.update(a.toByteArray());
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** The prompt list as the protocol reads it: its name, rows, and SHA-256 of every row's (case, prompt, seed, guidance, label). */
+    static Map<String, Object> prompts(PromptSet prompts) {
+        StringBuilder b = new StringBuilder();
+        for (PromptSet.Row r : prompts) {
+            b.append(r.caseNumber()).append('\t').append(r.prompt()).append('\t').append(r.seed()).append('\t')
+                    .append(r.guidance()).append('\t').append(r.label()).append('\n');
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", prompts.name());
+        m.put("rows", prompts.size());
+        m.put("rows_sha256", Sha256.of(b.toString()));
+        return m;
+    }
+
+    static Map<String, String> libraries() {
+        Map<String, String> m = new LinkedHashMap<>();
+        String erasure = Pins.class.getPackage().getImplementationVersion();
+        m.put("erasure", erasure == null ? "development build" : erasure);
+        m.put("djl", Engine.getDjlVersion());
+        m.put("pytorch", Engine.getEngine("PyTorch").getVersion());
+        m.put("java", System.getProperty("java.version"));
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        return m;
+    }
+}
