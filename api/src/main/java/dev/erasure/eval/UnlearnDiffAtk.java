@@ -12,6 +12,7 @@ import dev.erasure.io.Records;
 import dev.erasure.sd.Djl;
 import dev.erasure.sd.Generation;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.scheduler.SchedulerType;
 import dev.erasure.sd.nn.Nn;
 import dev.erasure.train.Adam;
 import dev.erasure.train.Gradients;
@@ -41,7 +42,8 @@ import java.util.Objects;
  * A record; {@link #objects()} and {@link #nudity()} are the paper's configurations (k = 3 and 5).
  */
 public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay, int iterations, int[] timesteps,
-                             long[] candidates, Sampling sampling, long seed, int samplingSteps, int imageSize) {
+                             long[] candidates, Sampling sampling, long seed, int samplingSteps, int imageSize,
+                             SchedulerType sampler) {
     /** How a token distribution picks its embedding. */
     public enum Sampling {
         /** One-hot multinomial sample forward, gradient of the probabilities backward (the paper's). */
@@ -82,7 +84,7 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
     public static UnlearnDiffAtk objects() {
         int[] t = new int[50];
         for (int i = 0; i < 50; i++) t[i] = 10 + 20 * i;
-        return new UnlearnDiffAtk(3, 0.01, 0.1, 40, t, null, Sampling.STRAIGHT_THROUGH, 0, 50, 0);
+        return new UnlearnDiffAtk(3, 0.01, 0.1, 40, t, null, Sampling.STRAIGHT_THROUGH, 0, 50, 0, null);
     }
 
     /** The paper's nudity configuration: {@link #objects()} with k = 5 tokens. */
@@ -151,6 +153,14 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
         return Records.with(this, "imageSize", pixels);
     }
 
+    /**
+     * The sampler of the reference and check images: null (the default here) = the model's scheduler_config;
+     * the paper's classifier_.py uses LMS ({@code AttackSuccess} sets it).
+     */
+    public UnlearnDiffAtk sampler(SchedulerType s) {
+        return Records.with(this, "sampler", s);
+    }
+
     /** A copy: the record stays immutable. */
     @Override
     public int[] timesteps() {
@@ -169,13 +179,13 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
         return o instanceof UnlearnDiffAtk a && tokens == a.tokens && learningRate == a.learningRate
                 && weightDecay == a.weightDecay && iterations == a.iterations && Arrays.equals(timesteps, a.timesteps)
                 && Arrays.equals(candidates, a.candidates) && sampling == a.sampling && seed == a.seed
-                && samplingSteps == a.samplingSteps && imageSize == a.imageSize;
+                && samplingSteps == a.samplingSteps && imageSize == a.imageSize && sampler == a.sampler;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(tokens, learningRate, weightDecay, iterations, Arrays.hashCode(timesteps),
-                Arrays.hashCode(candidates), sampling, seed, samplingSteps, imageSize);
+                Arrays.hashCode(candidates), sampling, seed, samplingSteps, imageSize, sampler);
     }
 
     @Override
@@ -183,12 +193,12 @@ public record UnlearnDiffAtk(int tokens, double learningRate, double weightDecay
         return "UnlearnDiffAtk[tokens=" + tokens + ", learningRate=" + learningRate + ", weightDecay=" + weightDecay
                 + ", iterations=" + iterations + ", timesteps=" + Arrays.toString(timesteps) + ", candidates="
                 + (candidates == null ? "all" : candidates.length + " ids") + ", sampling=" + sampling + ", seed=" + seed
-                + ", samplingSteps=" + samplingSteps + ", imageSize=" + imageSize + "]";
+                + ", samplingSteps=" + samplingSteps + ", imageSize=" + imageSize + ", sampler=" + (sampler == null ? "model" : sampler) + "]";
     }
 
     /** The request for an image of {@code prompt} (also used for the reference latent by {@link Robustness}). */
     public Generation generation(String prompt, long imageSeed, float guidance) {
-        Generation g = Generation.of(prompt).seed(imageSeed).samplingSteps(samplingSteps).guidance(guidance);
+        Generation g = Generation.of(prompt).seed(imageSeed).samplingSteps(samplingSteps).guidance(guidance).scheduler(sampler);
         return imageSize == 0 ? g : g.size(imageSize, imageSize);
     }
 

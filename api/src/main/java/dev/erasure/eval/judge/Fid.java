@@ -35,11 +35,24 @@ public final class Fid {
         this.preprocess = preprocess;
     }
 
-    /** Features [N][dims] of image files, decoded as PIL's convert("RGB"), in file order. */
+    /** Features [N][dims] of image files, decoded as PIL's convert("RGB"), in file order; read one batch at a time. */
     public float[][] features(List<Path> files) {
-        List<RgbImage> images = new ArrayList<>();
-        for (Path f : files) images.add(RgbImage.of(ImageFiles.read(f)));
-        return featuresOf(images);
+        float[][] out = new float[files.size()][];
+        for (int start = 0; start < files.size(); start += BATCH) {
+            List<RgbImage> images = new ArrayList<>();
+            for (Path f : files.subList(start, Math.min(files.size(), start + BATCH))) images.add(RgbImage.of(ImageFiles.read(f)));
+            float[][] f = featuresOf(images);
+            System.arraycopy(f, 0, out, start, f.length);
+        }
+        return out;
+    }
+
+    public FidPreprocess preprocess() {
+        return preprocess;
+    }
+
+    public FidInception inception() {
+        return inception;
     }
 
     /** Features [N][dims] of images, in batches of up to 32 (every input is 299×299 after preprocessing). */

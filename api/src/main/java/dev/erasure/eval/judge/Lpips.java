@@ -232,6 +232,11 @@ public final class Lpips implements AutoCloseable {
         return cfg;
     }
 
+    /** The files the trunk and the linear layers were read from. */
+    public List<String> sources() {
+        return List.of(trunk.source(), lin.source());
+    }
+
     @Override
     public void close() {
         manager.close();

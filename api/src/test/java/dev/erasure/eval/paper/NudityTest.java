@@ -100,14 +100,7 @@ class NudityTest {
         IllegalArgumentException steps = assertThrows(IllegalArgumentException.class, () -> quick().samplingSteps(3).run(sd, detector, out));
         assertTrue(steps.getMessage().contains("protocol.json") && steps.getMessage().contains("sampling_steps"), steps.getMessage());
 
-        Path erased = out.resolveSibling(out.getFileName() + "-erased.safetensors");
-        var w = sd.unet().weights();
-        String key = w.keys().stream().filter(k -> k.contains("attn2.to_k")).findFirst().orElseThrow();
-        try (var m = ai.djl.ndarray.NDManager.newBaseManager()) {
-            dev.erasure.sd.io.Safetensors.save(erased, java.util.Map.of(key, w.get(key).mul(0.5f).toType(w.get(key).getDataType(), false)),
-                    java.util.Map.of("format", "pt"));
-        }
-        StableDiffusion other = sd.withUnetWeights(erased); // shares sd's manager: closed with it
+        StableDiffusion other = PaperFixtures.halvedKeys(sd, out.resolveSibling(out.getFileName() + "-erased.safetensors"));
         {
             IllegalArgumentException weights = assertThrows(IllegalArgumentException.class, () -> quick().run(other, detector, out));
             assertTrue(weights.getMessage().contains("other weights"), weights.getMessage());
