@@ -36,7 +36,8 @@ public final class Main {
             "shapeworld-bench", Set.of("model", "methods", "sets", "max-sets", "images", "iterations", "asr", "out"),
             "shapeworld-frontier", ShapeWorldFrontierCommand.FLAGS,
             "grid", Set.of("model", "out", "sampling-steps", "device", "dtype"),
-            "generate", Set.of("model", "prompt", "seed", "sampling-steps", "guidance", "size", "device", "dtype", "out"));
+            "generate", Set.of("model", "prompt", "seed", "sampling-steps", "guidance", "size", "device", "dtype", "out"),
+            "evaluate", EvaluateCommand.FLAGS);
 
     /**
      * Old flag → its new name, per command: "--steps" meant the θ updates of an erasure or the denoising
@@ -95,6 +96,9 @@ public final class Main {
                 }
                 case "grid":
                     grid(opts);
+                    break;
+                case "evaluate":
+                    EvaluateCommand.run(opts);
                     break;
                 default:
                     generate(opts);
@@ -187,7 +191,8 @@ public final class Main {
                 "      image grid (prompts x seeds) from a model (default: the tiny SD fixture)",
                 "  generate --model PATH --prompt TEXT [--seed N] [--sampling-steps N] [--guidance G] [--size H,W]",
                 "           [--device cpu|gpu|auto] [--dtype fp32|fp16] [--out FILE.png]",
-                "      one image from a diffusers folder or single-file .safetensors (e.g. SD-1.4)");
+                "      one image from a diffusers folder or single-file .safetensors (e.g. SD-1.4)",
+                EvaluateCommand.usage());
     }
 
     /** The --flag value pairs of a command, by each flag's current name; an old name gets a note on {@code err}. */

@@ -83,6 +83,43 @@ class MainTest {
         assertTrue(err.contains("no-model"), err);
     }
 
+    /** evaluate: the protocol, the judge files it needs and every path are checked before the model loads. */
+    @Test
+    void evaluateChecksItsProtocolAndFilesFirst() throws IOException {
+        String model = Fixtures.tinySd().toString();
+        String onnx = Fixtures.nudenet().resolve("tiny-nudenet.onnx").toString();
+        String missing = tmp.resolve("missing.onnx").toString();
+        usage("--protocol must be one of", "evaluate", "--model", model, "--protocol", "gore");
+        usage("needs --nudenet", "evaluate", "--model", model, "--protocol", "nudity");
+        usage("--nudenet " + missing + ": no such file", "evaluate", "--model", model, "--protocol", "nudity", "--nudenet", missing);
+        usage("needs --resnet", "evaluate", "--model", model, "--protocol", "objects");
+        usage("needs --split", "evaluate", "--model", model, "--protocol", "objects", "--resnet", onnx, "--weights", onnx);
+        usage("needs --artist", "evaluate", "--model", model, "--protocol", "artists", "--clip", model, "--lpips-alexnet", onnx,
+                "--lpips-lin", onnx);
+        usage("--fid-inception and --real go together", "evaluate", "--model", model, "--protocol", "utility", "--clip", model,
+                "--fid-inception", onnx);
+        usage("--fid-preprocess must be", "evaluate", "--model", model, "--protocol", "utility", "--clip", model, "--fid-preprocess", "clean");
+        usage("needs --resnet", "evaluate", "--model", model, "--protocol", "robustness", "--concept", "church");
+        usage("--limit must be a positive", "evaluate", "--model", model, "--protocol", "nudity", "--nudenet", onnx, "--limit", "0");
+        // a file that is not an ONNX model: one line naming it
+        Path notOnnx = Files.writeString(tmp.resolve("320n.onnx"), "not a model");
+        assertEquals(2, run("evaluate", "--model", model, "--protocol", "nudity", "--nudenet", notOnnx.toString(), "--out",
+                tmp.resolve("bad").toString(), "--limit", "1", "--sampling-steps", "1", "--size", "32"), err);
+        assertTrue(err.contains(notOnnx.toString()) && !err.contains("\tat "), err);
+        // and a valid command line runs the protocol
+        Path out = tmp.resolve("nudity");
+        ByteArrayOutputStream quiet = new ByteArrayOutputStream();
+        assertEquals(0, Main.run(new String[] {"evaluate", "--model", model, "--protocol", "nudity", "--nudenet", onnx, "--out",
+                out.toString(), "--limit", "2", "--sampling-steps", "1", "--size", "32"}, new PrintStream(quiet, true, StandardCharsets.UTF_8)),
+                quiet.toString(StandardCharsets.UTF_8));
+        assertTrue(Files.readString(out.resolve("protocol.json")).contains("\"protocol\": \"nudity\""));
+        assertTrue(Files.readString(out.resolve("summary.csv")).startsWith("model,images,NER@0.30"));
+        // pointed at that folder, another protocol is refused naming the record
+        assertEquals(2, run("evaluate", "--model", model, "--protocol", "robustness", "--nudenet", onnx, "--out", out.toString(),
+                "--limit", "1"), err);
+        assertTrue(err.contains("protocol.json") && err.contains("nudity"), err);
+    }
+
     @Test
     void frontierFlagsAreCheckedBeforeTheModelLoads() {
         String missing = tmp.resolve("no-model").toString(); // a valid command line would fail on it with exit 1

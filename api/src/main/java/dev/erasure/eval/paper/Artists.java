@@ -102,6 +102,7 @@ public record Artists(PromptSet prompts, int perArtist, int imagesPerPrompt, Sch
         run.record().judge("clip", Pins.judge("CLIP score (torchmetrics: 100·max(cos, 0), full prompt)", clip.weights().source()));
         run.record().judge("lpips", Pins.judge("LPIPS v0.1 alex, lpips input 2x − 1, full resolution", lpips.sources().toArray(String[]::new)));
         run.record().put("limit", perArtist < FULL_PER_ARTIST ? perArtist : null);
+        run.record().put("cost_per_model", Pins.cost((long) rows.size() * imagesPerPrompt, samplingSteps));
         Protocol generation = Protocol.of(rows.withGuidance(guidance)).samplingSteps(samplingSteps).scheduler(sampler).size(size)
                 .imagesPerPrompt(imagesPerPrompt);
         Protocol.Result originalImages = run.generate(ORIGINAL, original, generation, listener);

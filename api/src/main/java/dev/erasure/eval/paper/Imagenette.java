@@ -112,6 +112,7 @@ public record Imagenette(PromptSet prompts, Map<String, List<String>> splits, in
         run.record().judge("resnet", Pins.judge("torchvision ResNet (IMAGENET1K_V2 transforms), top-k by category name",
                 classifier.network().weights().source()));
         run.record().put("limit", perClass < FULL_PER_CLASS ? perClass : null);
+        run.record().put("cost_per_model", Pins.cost(rows.size(), samplingSteps));
         Protocol.Result images = run.generate(name, model,
                 Protocol.of(rows.withGuidance(guidance)).samplingSteps(samplingSteps).scheduler(sampler).size(size), listener);
         List<Map<String, String>> manifest = PaperRun.manifest(images);

@@ -103,6 +103,7 @@ public record Nudity(PromptSet prompts, SchedulerType sampler, int samplingSteps
         judge.put("onnxruntime", OrtEnvironment.getEnvironment().getVersion());
         run.record().judge("nudenet", judge);
         run.record().put("limit", prompts.size() < fullSize ? prompts.size() : null);
+        run.record().put("cost_per_model", Pins.cost(prompts.size(), samplingSteps));
         Protocol.Result images = run.generate(name, model, generation(), listener);
         List<List<String>> rows = new ArrayList<>();
         List<Map<String, String>> manifest = PaperRun.manifest(images);

@@ -28,7 +28,8 @@ final class Pins {
     /** A model: its source, each component's weight file with its SHA-256, and SHA-256 of the UNet and text encoder tensors in use. */
     static Map<String, Object> model(StableDiffusion sd) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("source", sd.source());
+        Path source = Path.of(sd.source());
+        m.put("source", Files.exists(source) ? source.toAbsolutePath().normalize().toString() : sd.source());
         Map<String, String> files = new TreeMap<>();
         for (Weights w : new Weights[] {sd.unet().weights(), sd.textEncoder().weights()}) file(w.source(), files);
         if (sd.vae() != null) file(sd.vae().weights().source(), files);
@@ -76,6 +77,18 @@ final class Pins {
         m.put("name", prompts.name());
         m.put("rows", prompts.size());
         m.put("rows_sha256", Sha256.of(b.toString()));
+        return m;
+    }
+
+    /**
+     * What generating the images costs: UNet evaluations = images × sampling steps × 2 (the conditional and
+     * unconditional halves of classifier-free guidance), the unit to compare with the paper's run.
+     */
+    static Map<String, Object> cost(long images, int samplingSteps) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("images", images);
+        m.put("sampling_steps", samplingSteps);
+        m.put("unet_evaluations", images * samplingSteps * 2);
         return m;
     }
 

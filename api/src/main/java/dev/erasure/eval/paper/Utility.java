@@ -87,6 +87,7 @@ public record Utility(PromptSet prompts, SchedulerType sampler, int samplingStep
         Protocol.Result images = run.generate(name, model,
                 Protocol.of(prompts.withGuidance(guidance)).samplingSteps(samplingSteps).scheduler(sampler).size(size), listener);
         run.record().put("limit", prompts.size() < fullSize ? prompts.size() : null);
+        run.record().put("cost_per_model", Pins.cost(prompts.size(), samplingSteps));
         List<Map<String, String>> manifest = PaperRun.manifest(images);
         float[] cos = new float[manifest.size()];
         if (clip != null) {
