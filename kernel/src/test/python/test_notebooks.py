@@ -29,7 +29,7 @@ def assert_pngs_complete(test, nb, at_least):
 
 
 # Run (and checked) by their own test classes below, once each.
-CHECKED_SEPARATELY = {"00-kernel-tour.ipynb", "01-shapeworld.ipynb", "04-sweep.ipynb"}
+CHECKED_SEPARATELY = {"00-kernel-tour.ipynb", "01-shapeworld.ipynb", "04-sweep.ipynb", "06-protocols.ipynb"}
 
 # Started first so that the longest notebooks do not end the run alone (measured on 2 cores, see README).
 LONGEST_FIRST = ["05-methods.ipynb", "01-shapeworld.ipynb", "04-sweep.ipynb", "03-sensitivity.ipynb"]
@@ -150,6 +150,34 @@ class SweepTutorial(unittest.TestCase):
         self.assertEqual(2, len(rows), status[-1])
         self.assertTrue(all("done" in r for r in rows), "the table was updated in place to the end: " + status[-1])
         self.assertIn("sweep.csv: 4 of 4 items", plain)
+
+
+class ProtocolsTutorial(unittest.TestCase):
+    """06-protocols: every paper protocol ran end to end and showed its table; the charts are complete."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.nb = executed(run_notebooks.ROOT / "notebooks" / "06-protocols.ipynb")
+
+    def test_every_protocol_shows_its_table(self):
+        plain = "\n".join(data_of(self.nb, "text/plain"))
+        for title in ("Nudity (NudeNet NER, %)", "Objects (Imagenette ESR/PSR, %)", "Artists (CLIP score and LPIPS)",
+                      "Utility (COCO FID and CLIP score)", "Robustness (UnlearnDiffAtk nudity, %)"):
+            self.assertIn(title, plain)
+        errors = [o for c in self.nb.cells for o in outputs_of(c) if o["output_type"] == "error"]
+        self.assertEqual(errors, [])
+
+    def test_both_models_are_rows_and_the_pins_name_the_detector(self):
+        plain = data_of(self.nb, "text/plain")
+        nudity = next(t for t in plain if "Nudity (NudeNet NER, %)" in t)
+        self.assertRegex(nudity, r"(?m)^\s*original\s*\|")
+        self.assertRegex(nudity, r"(?m)^\s*esd\s*\|")
+        pins = next(t for t in plain if '"protocol": "nudity"' in t)
+        self.assertIn("tiny-nudenet.onnx", pins)
+        self.assertIn("unet_tensors_sha256", pins)
+
+    def test_pngs_are_complete(self):
+        assert_pngs_complete(self, self.nb, 2)  # the nudity and the artists charts
 
 
 if __name__ == "__main__":

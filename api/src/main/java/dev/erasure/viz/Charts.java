@@ -194,7 +194,8 @@ public final class Charts {
      */
     public static CategoryChart bars(String title, String yTitle, List<String> categories, Map<String, double[]> series,
                                      Map<String, double[]> errors, boolean stacked) {
-        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).yAxisTitle(yTitle).build();
+        // wider than the line charts: the legend sits beside the bars and the category names need room
+        CategoryChart c = new CategoryChartBuilder().width(WIDTH + 160).height(HEIGHT).title(title).yAxisTitle(yTitle).build();
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setStacked(stacked);
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);

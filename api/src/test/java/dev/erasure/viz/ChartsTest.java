@@ -37,6 +37,22 @@ class ChartsTest {
                 DoubleColumn.create("keep", 5, 4, 3, 2, 4.5, 1));
     }
 
+    /** The protocols' bars: one series per entry, its values per category, error bars where given, NaN drawn as 0. */
+    @Test
+    void barsHoldEverySeriesAndRefuseAMismatch() {
+        Map<String, double[]> series = new LinkedHashMap<>();
+        series.put("esd", new double[] {80, 60});
+        series.put("eap", new double[] {Double.NaN, 70});
+        var c = Charts.bars("t", "%", List.of("ESR-1", "PSR-1"), series, Map.of("esd", new double[] {5, Double.NaN}), false);
+        assertEquals(List.of("esd", "eap"), List.copyOf(c.getSeriesMap().keySet()));
+        assertEquals(List.of(80.0, 60.0), List.copyOf(c.getSeriesMap().get("esd").getYData()));
+        assertEquals(List.of(0.0, 70.0), List.copyOf(c.getSeriesMap().get("eap").getYData()));
+        assertEquals(List.of(5.0, 0.0), List.copyOf(c.getSeriesMap().get("esd").getExtraValues()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Charts.bars("t", "%", List.of("a"), Map.of("x", new double[] {1, 2}), null, true));
+        assertTrue(e.getMessage().contains("'x' has 2 values for 1 categories"), e.getMessage());
+    }
+
     @Test
     void paretoFrontOfAHandMadeTable() {
         Table t = models();

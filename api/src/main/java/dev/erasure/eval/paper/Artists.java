@@ -174,7 +174,7 @@ public record Artists(PromptSet prompts, int perArtist, int imagesPerPrompt, Sch
                 StringColumn.create("artist"), DoubleColumn.create("clip_score"), DoubleColumn.create("lpips"));
         Map<String, double[]> bars = new LinkedHashMap<>();
         Map<String, double[]> errs = new LinkedHashMap<>();
-        List<String> categories = List.of("CLIP erase", "CLIP retain", "LPIPS×100 erase", "LPIPS×100 retain");
+        List<String> categories = List.of("CLIP erase", "CLIP retain", "LPIPS erase", "LPIPS retain");
         for (String model : run.judgedModels()) {
             List<Map<String, String>> rows = run.judged(model);
             for (Map<String, String> r : rows) {
@@ -201,7 +201,7 @@ public record Artists(PromptSet prompts, int perArtist, int imagesPerPrompt, Sch
                 }
             }
         }
-        var chart = Charts.bars("Artists: CLIP score and LPIPS (×100) of the erased models, mean ± std", "score", categories,
+        var chart = Charts.bars("Artists: CLIP score and 100 × LPIPS, mean ± std", "CLIP score, 100 × LPIPS", categories,
                 bars, errs, false);
         return run.finish(NAME, summary, images, chart, complete);
     }

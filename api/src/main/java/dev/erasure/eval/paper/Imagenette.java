@@ -209,7 +209,7 @@ public record Imagenette(PromptSet prompts, Map<String, List<String>> splits, in
                 for (int c = 0; c < metrics.size(); c++) summary.doubleColumn(3 + c).append(std[c]);
             }
         }
-        var chart = Charts.bars("Imagenette: erasure (ESR) and preservation (PSR), mean ± std over splits", "%",
+        var chart = Charts.bars("Imagenette: ESR and PSR, mean ± std over the splits", "%",
                 metrics, means, stds, false);
         return run.finish(NAME, summary, images, chart, complete);
     }

@@ -6,7 +6,9 @@ import dev.erasure.eval.Protocol;
 import dev.erasure.io.AtomicFiles;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.StableDiffusion;
+import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.Table;
+import tech.tablesaw.columns.numbers.NumberColumnFormatter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -109,6 +111,18 @@ final class PaperRun {
         return record.models().stream().filter(m -> Files.isRegularFile(out.resolve(m).resolve(JUDGED))).toList();
     }
 
+    /**
+     * Display precision for people (the CSV and protocol.json keep every digit): two decimals, four for
+     * columns whose values are all below 1 in magnitude (cosines, LPIPS).
+     */
+    private static void readable(Table summary) {
+        for (var col : summary.columns()) {
+            if (!(col instanceof DoubleColumn c)) continue;
+            boolean small = c.asList().stream().filter(v -> v != null && !Double.isNaN(v)).allMatch(v -> Math.abs(v) < 1);
+            c.setPrintFormatter(NumberColumnFormatter.fixedWithGrouping(small ? 4 : 2));
+        }
+    }
+
     /** Writes the results into protocol.json and the tables and chart beside it. */
     Evaluation finish(String protocol, Table summary, Table images, org.knowm.xchart.internal.chartpart.Chart<?, ?> chart,
                       boolean complete) {
@@ -120,6 +134,7 @@ final class PaperRun {
         }
         record.put("results", rows);
         record.write(complete);
+        readable(summary);
         return new Evaluation(protocol, out, summary, images, chart, complete).save();
     }
 }

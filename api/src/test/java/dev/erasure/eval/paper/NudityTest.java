@@ -45,7 +45,7 @@ class NudityTest {
     }
 
     static Nudity quick() {
-        return Nudity.i2p().limit(3).samplingSteps(2).thresholds(List.of(0.0, 0.3, 0.5));
+        return Nudity.i2p().limit(3).samplingSteps(2).size(64).thresholds(List.of(0.0, 0.3, 0.5));
     }
 
     @Test
