@@ -21,6 +21,11 @@ import dev.erasure.erase.TextEncoderParams;
 import dev.erasure.erase.Uce;
 import dev.erasure.eval.Sensitivity;
 import dev.erasure.eval.UnlearnDiffAtk;
+import dev.erasure.eval.paper.Artists;
+import dev.erasure.eval.paper.AttackSuccess;
+import dev.erasure.eval.paper.Imagenette;
+import dev.erasure.eval.paper.Nudity;
+import dev.erasure.eval.paper.Utility;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.Generation;
@@ -72,20 +77,26 @@ class RecordWithersTest {
     static final Set<String> NOT_WITHERS = Set.of("Conditioning.rows", "Conditioning.mix", "Conditioning.map", "Conditioning.zeros");
 
     /** Samples where the type's default sample is not a valid value of that setting. */
-    static final Map<String, Object[]> ARGUMENTS = Map.of(
-            "Erasure.imageSize", new Object[]{128},
-            "LoadOptions.device(String)", new Object[]{"cpu"},
-            "LoadOptions.dtype", new Object[]{DataType.FLOAT16},
-            "EsdFamily.preserve", new Object[]{Preserve.neutral()},
-            "Erasure.vocabulary(String)", new Object[]{"EN3K"},
-            "EsdFamily.vocabulary(String)", new Object[]{"EN3K"});
+    static final Map<String, Object[]> ARGUMENTS = Map.ofEntries(
+            Map.entry("Erasure.imageSize", new Object[]{128}),
+            Map.entry("LoadOptions.device(String)", new Object[]{"cpu"}),
+            Map.entry("LoadOptions.dtype", new Object[]{DataType.FLOAT16}),
+            Map.entry("EsdFamily.preserve", new Object[]{Preserve.neutral()}),
+            Map.entry("Erasure.vocabulary(String)", new Object[]{"EN3K"}),
+            Map.entry("EsdFamily.vocabulary(String)", new Object[]{"EN3K"}),
+            Map.entry("Generation.imageOf", new Object[]{2, 5}),
+            Map.entry("Nudity.thresholds", new Object[]{List.of(0.4)}),
+            Map.entry("Nudity.exposed", new Object[]{List.of("FEET_EXPOSED")}),
+            Map.entry("Imagenette.splits", new Object[]{Map.of("x", List.of("Church"))}),
+            Map.entry("AttackSuccess.attack", new Object[]{UnlearnDiffAtk.objects().iterations(3)}));
 
     /**
      * Withers that store a conversion of their argument, or store it inside the chosen method
      * (Erasure's ESD-family options): tested on their own (ErasureWithersTest, MethodsTest).
      */
     static final Set<String> CONVERTING = Set.of("Erasure.imageSize", "LoadOptions.device(String)", "Erasure.preserve",
-            "Erasure.vocabulary(Vocabulary)", "Erasure.vocabulary(String)", "EsdFamily.vocabulary(String)");
+            "Erasure.vocabulary(Vocabulary)", "Erasure.vocabulary(String)", "EsdFamily.vocabulary(String)",
+            "Nudity.limit", "Utility.limit", "AttackSuccess.limit"); // limit(n) keeps the first n prompt rows
 
     @BeforeAll
     static void load() {
@@ -110,7 +121,8 @@ class RecordWithersTest {
                 new Conditioning(manager.zeros(new Shape(1, 2, 4)), manager.zeros(new Shape(1, 4)), manager.zeros(new Shape(1, 6))),
                 SlurmJob.of("job", 2, Path.of("repo"), Path.of("study"), Path.of("results")),
                 KubernetesJob.of("job", 2, "image", Path.of("study"), Path.of("results")),
-                Frontier.standard(), ShapeWorldMethods.eap(), TrainConfig.tiny(Path.of("out"), 100));
+                Frontier.standard(), ShapeWorldMethods.eap(), TrainConfig.tiny(Path.of("out"), 100),
+                Nudity.i2p(), Imagenette.eap(), Artists.eap(), Utility.coco10k(), AttackSuccess.nudity());
     }
 
     @TestFactory
