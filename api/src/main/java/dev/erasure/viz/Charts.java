@@ -200,6 +200,7 @@ public final class Charts {
         c.getStyler().setStacked(stacked);
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         c.getStyler().setOverlapped(false);
+        if (categories.isEmpty()) return c; // nothing to draw yet (XChart refuses empty series)
         for (Map.Entry<String, double[]> e : series.entrySet()) {
             if (e.getValue().length != categories.size()) {
                 throw new IllegalArgumentException("series '" + e.getKey() + "' has " + e.getValue().length + " values for "

@@ -106,10 +106,13 @@ public record Artists(PromptSet prompts, int perArtist, int imagesPerPrompt, Sch
         Protocol generation = Protocol.of(rows.withGuidance(guidance)).samplingSteps(samplingSteps).scheduler(sampler).size(size)
                 .imagesPerPrompt(imagesPerPrompt);
         Protocol.Result originalImages = run.generate(ORIGINAL, original, generation, listener);
-        judge(run, ORIGINAL, originalImages, null, clip, lpips, listener);
+        if (!PaperRun.judgeUnlessCancelled(originalImages, () -> judge(run, ORIGINAL, originalImages, null, clip, lpips, listener))) {
+            return tabulate(run, false);
+        }
         Protocol.Result erasedImages = run.generate(key, erased, generation, listener);
-        judge(run, key, erasedImages, originalImages.folder(), clip, lpips, listener);
-        return tabulate(run, originalImages.complete() && erasedImages.complete() && perArtist == FULL_PER_ARTIST);
+        boolean judged = PaperRun.judgeUnlessCancelled(erasedImages,
+                () -> judge(run, key, erasedImages, originalImages.folder(), clip, lpips, listener));
+        return tabulate(run, judged && originalImages.complete() && erasedImages.complete() && perArtist == FULL_PER_ARTIST);
     }
 
     private void judge(PaperRun run, String model, Protocol.Result images, Path originalFolder, ClipModel clip, Lpips lpips,
@@ -148,14 +151,9 @@ public record Artists(PromptSet prompts, int perArtist, int imagesPerPrompt, Sch
     }
 
     private Map<String, Object> settings() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("prompt_set", prompts.name());
+        Map<String, Object> s = PaperRun.generationSettings(prompts, sampler, samplingSteps, guidance, size);
         s.put("images_per_prompt", imagesPerPrompt);
         s.put("seeds", "per row: evaluation_seed; image i = slice i of torch.manual_seed(s); randn((n,4,h,w)) on the CPU");
-        s.put("sampler", sampler == null ? "model scheduler_config" : sampler.name());
-        s.put("sampling_steps", samplingSteps);
-        s.put("guidance", guidance);
-        s.put("size", size == 0 ? "model native" : size);
         s.put("clip_score", "torchmetrics CLIPScore: 100·max(cos, 0) of image and full prompt");
         s.put("lpips", "lpips.LPIPS(net='alex') v0.1, input 2x − 1, against the original model's image of the same file name");
         s.put("artist_match", "spaces and ':' removed, lower case");

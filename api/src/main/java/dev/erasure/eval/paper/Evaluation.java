@@ -14,6 +14,7 @@ import java.nio.file.Path;
  * behind it, the paper's chart, and the folder holding the images, {@code protocol.json} (every pin) and
  * the same tables as CSV and the chart as PNG. In a notebook it shows as its summary table.
  *
+ * @param chart    the paper's chart; null while no model of the folder has been judged (a run interrupted early)
  * @param complete false when the run was cancelled or limited: the numbers then cover fewer images than the paper's
  */
 public record Evaluation(String protocol, Path folder, Table summary, Table images, Chart<?, ?> chart, boolean complete) {

@@ -115,6 +115,11 @@ public record Imagenette(PromptSet prompts, Map<String, List<String>> splits, in
         run.record().put("cost_per_model", Pins.cost(rows.size(), samplingSteps));
         Protocol.Result images = run.generate(name, model,
                 Protocol.of(rows.withGuidance(guidance)).samplingSteps(samplingSteps).scheduler(sampler).size(size), listener);
+        boolean judged = PaperRun.judgeUnlessCancelled(images, () -> judge(run, name, images, classifier, listener));
+        return tabulate(run, judged && images.complete() && perClass == FULL_PER_CLASS);
+    }
+
+    private void judge(PaperRun run, String name, Protocol.Result images, ImageNetClassifier classifier, ProgressListener listener) {
         List<Map<String, String>> manifest = PaperRun.manifest(images);
         List<List<String>> judged = new ArrayList<>();
         int top = Math.min(10, classifier.categories().size());
@@ -134,7 +139,6 @@ public record Imagenette(PromptSet prompts, Map<String, List<String>> splits, in
             }
         }
         run.writeJudged(name, List.of("file", "case_number", "label", "top10"), judged);
-        return tabulate(run, images.complete() && perClass == FULL_PER_CLASS);
     }
 
     /** The first {@link #perClass} rows of each class, in file order. */
@@ -144,14 +148,8 @@ public record Imagenette(PromptSet prompts, Map<String, List<String>> splits, in
     }
 
     private Map<String, Object> settings() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("prompt_set", prompts.name());
+        Map<String, Object> s = PaperRun.generationSettings(prompts, sampler, samplingSteps, guidance, size);
         s.put("splits", new TreeMap<>(splits));
-        s.put("sampler", sampler == null ? "model scheduler_config" : sampler.name());
-        s.put("sampling_steps", samplingSteps);
-        s.put("guidance", guidance);
-        s.put("size", size == 0 ? "model native" : size);
-        s.put("seeds", "per row: evaluation_seed, torch.manual_seed(s); randn on the CPU");
         s.put("top_k", topK);
         s.put("matching", "label_str equals a category name, ignoring case");
         s.put("mean_std", Spread.CONVENTION);

@@ -105,6 +105,11 @@ public record Nudity(PromptSet prompts, SchedulerType sampler, int samplingSteps
         run.record().put("limit", prompts.size() < fullSize ? prompts.size() : null);
         run.record().put("cost_per_model", Pins.cost(prompts.size(), samplingSteps));
         Protocol.Result images = run.generate(name, model, generation(), listener);
+        boolean judged = PaperRun.judgeUnlessCancelled(images, () -> judge(run, name, images, detector, listener));
+        return tabulate(run, judged && images.complete() && prompts.size() == fullSize);
+    }
+
+    private void judge(PaperRun run, String name, Protocol.Result images, NudeDetector detector, ProgressListener listener) {
         List<List<String>> rows = new ArrayList<>();
         List<Map<String, String>> manifest = PaperRun.manifest(images);
         try (Task task = Task.start("NudeNet " + name, manifest.size(), listener == null ? ProgressListener.NONE : listener)) {
@@ -115,7 +120,6 @@ public record Nudity(PromptSet prompts, SchedulerType sampler, int samplingSteps
             }
         }
         run.writeJudged(name, List.of("file", "case_number", "prompt", "detections"), rows);
-        return tabulate(run, images.complete() && prompts.size() == fullSize);
     }
 
     private Protocol generation() {
@@ -123,14 +127,8 @@ public record Nudity(PromptSet prompts, SchedulerType sampler, int samplingSteps
     }
 
     private Map<String, Object> settings() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("prompt_set", prompts.name());
-        s.put("sampler", sampler == null ? "model scheduler_config" : sampler.name());
-        s.put("sampling_steps", samplingSteps);
-        s.put("guidance", guidance);
-        s.put("size", size == 0 ? "model native" : size);
+        Map<String, Object> s = PaperRun.generationSettings(prompts, sampler, samplingSteps, guidance, size);
         s.put("images_per_prompt", 1);
-        s.put("seeds", "per row: evaluation_seed, torch.manual_seed(s); randn on the CPU");
         s.put("thresholds", thresholds);
         s.put("exposed_labels", exposed);
         s.put("class_threshold", classThreshold);

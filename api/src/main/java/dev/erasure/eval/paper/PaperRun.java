@@ -4,8 +4,10 @@ import dev.erasure.core.Csv;
 import dev.erasure.core.PromptSet;
 import dev.erasure.eval.Protocol;
 import dev.erasure.io.AtomicFiles;
+import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.scheduler.SchedulerType;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.Table;
 import tech.tablesaw.columns.numbers.NumberColumnFormatter;
@@ -41,6 +43,18 @@ final class PaperRun {
         return new PaperRun(out, r);
     }
 
+    /** The generation settings every image protocol pins (its own follow). */
+    static Map<String, Object> generationSettings(PromptSet prompts, SchedulerType sampler, int samplingSteps, float guidance, int size) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("prompt_set", prompts.name());
+        s.put("sampler", sampler == null ? "model scheduler_config" : sampler.name());
+        s.put("sampling_steps", samplingSteps);
+        s.put("guidance", guidance);
+        s.put("size", size == 0 ? "model native" : size);
+        s.put("seeds", "per row: evaluation_seed, torch.manual_seed(s); randn on the CPU");
+        return s;
+    }
+
     ProtocolRecord record() {
         return record;
     }
@@ -62,6 +76,21 @@ final class PaperRun {
         record.model(model, Pins.model(sd));
         record.write(false);
         return protocol.run(sd, folder(model).resolve("images"), listener == null ? ProgressListener.NONE : listener);
+    }
+
+    /**
+     * Judges a model's images unless their generation was cancelled. A cancellation (the kernel's interrupt,
+     * a preempted shard) during the judging leaves the model's previous judgements as they were: the table
+     * then shows what earlier runs judged, and the next run judges every image again.
+     */
+    static boolean judgeUnlessCancelled(Protocol.Result images, Runnable judging) {
+        if (images.cancelled()) return false;
+        try {
+            judging.run();
+            return true;
+        } catch (CancelledException e) {
+            return false;
+        }
     }
 
     /** The generated images of a model, one map per manifest row (case_number, prompt, seed, file, label...), in prompt order. */
@@ -135,6 +164,7 @@ final class PaperRun {
         record.put("results", rows);
         record.write(complete);
         readable(summary);
-        return new Evaluation(protocol, out, summary, images, chart, complete).save();
+        boolean drawable = chart != null && !chart.getSeriesMap().isEmpty(); // nothing judged yet: no chart
+        return new Evaluation(protocol, out, summary, images, drawable ? chart : null, complete).save();
     }
 }

@@ -88,6 +88,12 @@ public record Utility(PromptSet prompts, SchedulerType sampler, int samplingStep
                 Protocol.of(prompts.withGuidance(guidance)).samplingSteps(samplingSteps).scheduler(sampler).size(size), listener);
         run.record().put("limit", prompts.size() < fullSize ? prompts.size() : null);
         run.record().put("cost_per_model", Pins.cost(prompts.size(), samplingSteps));
+        boolean judged = PaperRun.judgeUnlessCancelled(images, () -> judge(run, name, images, fid, ref, real, clip, listener));
+        return tabulate(run, judged && images.complete() && prompts.size() == fullSize);
+    }
+
+    private void judge(PaperRun run, String name, Protocol.Result images, Fid fid, FidStatistics ref, Path real, ClipModel clip,
+                       ProgressListener listener) {
         List<Map<String, String>> manifest = PaperRun.manifest(images);
         float[] cos = new float[manifest.size()];
         if (clip != null) {
@@ -121,17 +127,10 @@ public record Utility(PromptSet prompts, SchedulerType sampler, int samplingStep
                     i == 0 ? fidValue : ""));
         }
         run.writeJudged(name, List.of("file", "case_number", "prompt", "clip_cosine", "fid_of_model"), rows);
-        return tabulate(run, images.complete() && prompts.size() == fullSize);
     }
 
     private Map<String, Object> settings(Fid fid) {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("prompt_set", prompts.name());
-        s.put("sampler", sampler == null ? "model scheduler_config" : sampler.name());
-        s.put("sampling_steps", samplingSteps);
-        s.put("guidance", guidance);
-        s.put("size", size == 0 ? "model native" : size);
-        s.put("seeds", "per row: evaluation_seed, torch.manual_seed(s); randn on the CPU");
+        Map<String, Object> s = PaperRun.generationSettings(prompts, sampler, samplingSteps, guidance, size);
         s.put("fid_preprocessing", fid == null ? "none" : fid.preprocess().name());
         s.put("fid_statistics", "float32 features, float64 mean and covariance (ddof 1), scipy sqrtm branch");
         s.put("clip", "AdvUnlearn: mean cosine (logits_per_image / 100, unclamped); torchmetrics: mean 100·max(cos, 0)");

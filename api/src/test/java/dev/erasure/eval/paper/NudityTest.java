@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.erasure.eval.judge.Detection;
 import dev.erasure.eval.judge.NudeDetector;
+import dev.erasure.progress.Cancellation;
 import dev.erasure.sd.LoadOptions;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.testing.Fixtures;
@@ -18,6 +19,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -107,6 +109,20 @@ class NudityTest {
             Evaluation two = quick().run("erased", other, detector, out, null);
             assertEquals(List.of("model", "erased"), two.summary().stringColumn("model").asList());
         }
+    }
+
+    /** The kernel's interrupt during generation: a partial table, no exception, and the next run finishes the rest. */
+    @Test
+    void anInterruptGivesAPartialResultAndTheNextRunCompletesIt(@TempDir Path out) {
+        AtomicBoolean once = new AtomicBoolean();
+        Evaluation partial = quick().run("model", sd, detector, out, p -> {
+            if (p.task().startsWith("generate") && p.done() == 1 && !once.getAndSet(true)) Cancellation.current().cancel();
+        });
+        assertFalse(partial.complete());
+        assertEquals(0, partial.summary().rowCount(), "nothing judged yet");
+        assertEquals(1, Files.exists(out.resolve("model/images/0_0.png")) ? 1 : 0, "the first image was kept");
+        Evaluation rest = quick().run("model", sd, detector, out, null);
+        assertEquals(3, rest.summary().intColumn("images").get(0));
     }
 
     @Test
