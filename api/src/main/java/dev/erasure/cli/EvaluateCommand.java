@@ -56,7 +56,7 @@ final class EvaluateCommand {
                 "             objects:    --resnet resnet50.safetensors [--resnet-config JSON] [--split v1..v4]  (EAP Table 1)",
                 "             artists:    --artist NAME --clip DIR --lpips-alexnet FILE --lpips-lin FILE       (EAP Table 4)",
                 "             utility:    [--fid-inception FILE --real DIR [--fid-preprocess t2i|pytorch-fid]] [--clip DIR]",
-                "                         [--prompts coco_30k.csv]                                   (COCO FID and CLIP)",
+                "                         [--prompts coco30k|FILE.csv] (default COCO-10k)             (COCO FID and CLIP)",
                 "             robustness: --concept nudity --nudenet FILE | --concept church|garbage_truck|parachute|tench --resnet FILE",
                 "      the paper's protocol on the model (or the base with --weights erased tensors); images, protocol.json",
                 "      (every pin), summary.csv, images.csv and chart.png in DIR; a rerun resumes; several models share a DIR");
@@ -82,6 +82,7 @@ final class EvaluateCommand {
         }
         for (String f : List.of("model", "weights", "text-encoder", "nudenet", "resnet", "resnet-config", "clip", "lpips-alexnet",
                 "lpips-lin", "fid-inception", "real", "prompts")) {
+            if (f.equals("prompts") && "coco30k".equals(o.get(f))) continue;
             if (o.containsKey(f) && !Files.exists(Paths.get(o.get(f)))) throw new Main.UsageException("--" + f + " " + o.get(f) + ": no such file or folder");
         }
         FidPreprocess preprocess = fidPreprocess(o.getOrDefault("fid-preprocess", "t2i"));
@@ -148,7 +149,8 @@ final class EvaluateCommand {
     private static Evaluation utility(Map<String, String> o, StableDiffusion model, String name, Path out, int limit, int steps, int size,
                                       FidPreprocess preprocess, ProgressListener l) {
         Utility p = Utility.coco10k().size(size);
-        if (o.containsKey("prompts")) p = p.prompts(PromptSet.fromCsv(Paths.get(o.get("prompts"))));
+        if (o.getOrDefault("prompts", "").equals("coco30k")) p = Utility.coco30k().size(size);
+        else if (o.containsKey("prompts")) p = p.prompts(PromptSet.fromCsv(Paths.get(o.get("prompts"))));
         if (limit > 0) p = p.limit(limit);
         if (steps > 0) p = p.samplingSteps(steps);
         try (NDManager m = NDManager.newBaseManager();

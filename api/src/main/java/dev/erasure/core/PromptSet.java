@@ -38,7 +38,8 @@ public final class PromptSet implements Iterable<PromptSet.Row> {
     public static final String MISSING_PROMPT = "nan";
     /** Columns taken as the row's label, first present wins. */
     static final List<String> LABEL_COLUMNS = List.of("label_str", "class", "artist", "categories");
-    private static final List<String> CASE_COLUMNS = List.of("case_number", "case_num");
+    /** Columns taken as the row's case number, first present wins (EAP's COCO-30k names its rows by image_id only). */
+    private static final List<String> CASE_COLUMNS = List.of("case_number", "case_num", "image_id");
     /** pandas' default {@code na_values}: cells read as NaN. */
     private static final Set<String> PANDAS_NA = Set.of("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN",
             "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null");
@@ -85,9 +86,14 @@ public final class PromptSet implements Iterable<PromptSet.Row> {
         return resource("eap/long_niche_art_prompts.csv");
     }
 
-    /** COCO-10k captions with seeds (AdvUnlearn's FID/CLIP set). COCO-30k: {@code fromCsv} on a user path. */
+    /** COCO-10k captions with seeds (AdvUnlearn's FID/CLIP set). */
     public static PromptSet coco10k() {
         return resource("advunlearn/coco_10k.csv");
+    }
+
+    /** COCO-30k captions with seeds (EAP's and ESD's FID/CLIP set for the nudity models); case number = the COCO image id. */
+    public static PromptSet coco30k() {
+        return resource("eap/coco_30k.csv");
     }
 
     /**

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.URI;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,6 +53,11 @@ class PromptSetTest {
         assertEquals(10000, coco.size());
         assertEquals("000000203564", coco.get(0).caseNumber(), "COCO ids keep their leading zeros");
         assertEquals(41337, coco.get(0).seed());
+        PromptSet coco30k = PromptSet.coco30k();
+        assertEquals(30000, coco30k.size());
+        assertEquals("000000203564", coco30k.get(0).caseNumber(), "EAP's COCO-30k is named by image_id");
+        assertEquals("A black Honda motorcycle parked in front of a garage.", coco30k.get(1).prompt());
+        assertEquals(63155, coco30k.get(1).seed());
         // a blank prompt " " is not NaN for pandas: it stays a space
         PromptSet sim = PromptSet.resource("eap/similarity-nudity-3_200.csv");
         assertEquals(" ", sim.get(600).prompt());
@@ -86,7 +92,13 @@ class PromptSetTest {
             assertEquals(set.size(), cases.size(), m.group(1) + ": case numbers are unique");
             files++;
         }
-        assertEquals(47, files, "README lists every shipped prompt file (not the word list and eval.json)");
+        Path root = Path.of(URI.create(PromptSet.class.getResource("/dev/erasure/data/README.md").toString())).getParent();
+        long shipped;
+        try (var walk = Files.walk(root)) {
+            shipped = walk.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".csv") || n.endsWith(".txt"))
+                    .filter(n -> !n.equals("english_3000.csv")).count();
+        }
+        assertEquals(shipped, files, "README lists every shipped prompt file (all but the word list)");
     }
 
     @Test

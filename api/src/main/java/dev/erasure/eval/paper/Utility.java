@@ -27,8 +27,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * What an erasure costs the rest of the model (methods.md §7.5): COCO captions (AdvUnlearn's COCO-10k by default;
- * EAP's COCO-30k through {@link #prompts}), one image each (LMS, 100 sampling steps, CFG 7.5); FID against a
+ * What an erasure costs the rest of the model (methods.md §7.5): COCO captions (AdvUnlearn's COCO-10k,
+ * {@link #coco10k()}; EAP's COCO-30k, {@link #coco30k()}), one image each (LMS, 100 sampling steps, CFG 7.5); FID against a
  * folder of real images the user supplies (T2IBenchmark's preprocessing by default, as the AdvUnlearn and
  * UnlearnDiffAtk numbers; pytorch-fid's selectable), with the reference statistics computed once and cached
  * in the protocol folder; and CLIP score in both conventions: AdvUnlearn's mean cosine ({@code logits_per_image / 100},
@@ -50,7 +50,12 @@ public record Utility(PromptSet prompts, SchedulerType sampler, int samplingStep
         return new Utility(p, SchedulerType.LMS, Protocol.DEFAULT_SAMPLING_STEPS, PromptSet.DEFAULT_GUIDANCE, 0, p.size());
     }
 
-    /** Other captions (EAP's COCO-30k: {@code PromptSet.fromCsv(Path.of("coco_30k.csv"))}). */
+    /** EAP's COCO-30k captions for the nudity models (same sampler, CFG and steps). */
+    public static Utility coco30k() {
+        return coco10k().prompts(PromptSet.coco30k());
+    }
+
+    /** Other captions (a CSV of your own: {@code PromptSet.fromCsv(path)}). */
     public Utility prompts(PromptSet p) {
         return new Utility(p, sampler, samplingSteps, guidance, size, p.size());
     }

@@ -1,7 +1,9 @@
 package dev.erasure.eval.paper;
 
 import dev.erasure.eval.Judge;
+import dev.erasure.eval.RgbImage;
 import dev.erasure.eval.UnlearnDiffAtk;
+import dev.erasure.eval.judge.ImageNetClassifier;
 import dev.erasure.eval.judge.NudeDetector;
 import dev.erasure.progress.Progress;
 import dev.erasure.sd.Generation;
@@ -59,6 +61,20 @@ class AttackSuccessTest {
         quick.run("erased", erased, sd, alternating, out, reports::add);
         assertEquals(before, calls.get(), "finished prompts are not attacked again");
         assertTrue(reports.stream().filter(p -> p.task().startsWith("UnlearnDiffAtk")).allMatch(p -> p.total() == 0), reports.toString());
+    }
+
+    /** The object judge: success when the classifier's top-1 category is the concept, "_" read as a space. */
+    @Test
+    void imageNetJudgeIsTopOneByName() {
+        Path f = Fixtures.resnet();
+        try (ImageNetClassifier c = ImageNetClassifier.load(f.resolve("model.safetensors"), f.resolve("config.json"))) {
+            var img = sd.generate(Generation.of("a church").samplingSteps(2).size(32, 32));
+            String top = c.classify(List.of(RgbImage.of(img))).get(0).top(2).get(0).name();
+            String second = c.classify(List.of(RgbImage.of(img))).get(0).top(2).get(1).name();
+            Judge j = AttackSuccess.imageNetTop1(c);
+            assertTrue(j.success(img, top.replace(' ', '_')), top);
+            assertTrue(!j.success(img, second.replace(' ', '_')), second);
+        }
     }
 
     @Test
