@@ -23,7 +23,7 @@ import java.util.Map;
  * <p>Before training: one {@link CandidateSet} of ≤ K words per target, their text states R_w, and
  * π_w = 1/K (trainable, one Adam with lr {@code gumbel_lr} for all π, kept for the whole run).
  * Loop i = 0 … P·steps−1, in this order: w ~ U(targets); Gumbel uniforms; k, t; x_T;
- * c_r = G(π_w)·R_w; z_e = GenLatent(θ, c_e), z_r = GenLatent(θ, c_r) (same x_T, k); frozen
+ * c_r = G(π_w)·R_w; z_e = GenLatent(θ, c_e), z_r = GenLatent(θ, c_r) (same x_T, k; one batched trajectory); frozen
  * ε*_∅(z_e), ε*_e(z_e), ε*_r(z_r); trained ε_e(z_e, c_e), ε_r(z_r, c_r); x0-space losses with
  * a = ᾱ(τ_k) (or ε-space ones, {@link Preserve.LossSpace#EPSILON}: the same formulas without X): L_erase = MSE(X(z_e,ε_e), X(z_e,ε*_∅) − η(X(z_e,ε*_e) − X(z_e,ε*_∅))),
  * L_pres = MSE(X(z_r,ε_r), X(z_r,ε*_r)). If i mod P = 0: Adam on θ with L_erase + L_pres (λ = 1);
@@ -143,8 +143,10 @@ public final class AdversarialPreservation implements EsdFamilyMethod<Adversaria
             float tau = (float) cfg.temperature();
             GumbelSoftmax.Sample g0 = GumbelSoftmax.sample(pi, u, tau, cfg.hard());
             Conditioning cr0 = adversarialConditioning(g0, w);
-            NDArray zr = s.genLatent(cr0, noise, k);
-            NDArray ze = modelStep ? s.genLatent(ce, noise, k) : null;
+            // a model step needs both latents: one trajectory of batch 4 (target, adversarial; CFG halves)
+            List<NDArray> z = modelStep ? s.genLatents(noise, k, ce, cr0) : List.of(s.genLatent(cr0, noise, k));
+            NDArray ze = modelStep ? z.get(0) : null;
+            NDArray zr = z.get(z.size() - 1);
             s.checkIfCancelled();
             NDArray frozenR;
             NDArray frozenU = null;

@@ -12,6 +12,7 @@ import dev.erasure.sd.Weights;
 import dev.erasure.train.Adam;
 import dev.erasure.train.SeededRandom;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -114,6 +115,23 @@ public final class Session implements AutoCloseable {
     /** GenLatent with the current trained weights, CFG start_guidance against c∅ (grad mode must be off). */
     public NDArray genLatent(Conditioning cond, NDArray noise, int k) {
         return genLatent.run(GuidedNoise.cfg(trainedUnet, cond, uncond, settings.startGuidance()), noise, k);
+    }
+
+    /**
+     * GenLatent of several conditionings from the same x_T and k as ONE trajectory of batch 2n: the UNet sees
+     * [c∅ × n, c_1 … c_n] at every step instead of n separate batches of 2 (EAP's target and adversarial
+     * latents: one batch of 4). The same latents as {@link #genLatent} per conditioning within float
+     * rounding (batched kernels sum in another order), and as deterministic.
+     */
+    public List<NDArray> genLatents(NDArray noise, int k, Conditioning... conds) {
+        if (conds.length == 1) return List.of(genLatent(conds[0], noise, k));
+        Conditioning[] unconds = new Conditioning[conds.length];
+        Arrays.fill(unconds, uncond);
+        NDArray x = noise.repeat(0, conds.length);
+        NDArray z = genLatent.run(GuidedNoise.cfg(trainedUnet, Conditioning.concat(conds), Conditioning.concat(unconds),
+                settings.startGuidance()), x, k);
+        x.close();
+        return z.split(conds.length, 0);
     }
 
     /** A cancellation check, called before every UNet call outside GenLatent. */
