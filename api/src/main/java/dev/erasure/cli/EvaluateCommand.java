@@ -17,7 +17,9 @@ import dev.erasure.eval.paper.Imagenette;
 import dev.erasure.eval.paper.Nudity;
 import dev.erasure.eval.paper.Utility;
 import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.Pipeline;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.StableDiffusionXL;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,16 +99,25 @@ final class EvaluateCommand {
         ProgressListener progress = p -> System.err.printf("\r%s %d/%d %s%s", p.task(), p.done(), p.total(), p.message(),
                 p.done() == p.total() ? "\n" : "");
 
-        try (StableDiffusion base = StableDiffusion.load(Paths.get(o.get("model")), Main.loadOptions(o))) {
-            StableDiffusion model = base;
+        Path modelPath = Paths.get(o.get("model"));
+        boolean xl = StableDiffusionXL.isSdxlFolder(modelPath);
+        if (xl && (protocol.equals("robustness") || o.containsKey("text-encoder"))) {
+            throw new Main.UsageException(modelPath + " is an SDXL folder: " + (o.containsKey("text-encoder") ? "--text-encoder"
+                    : "--protocol robustness") + " runs on SD 1.x/2.x only (UnlearnDiffAtk and AdvUnlearn's encoder are SD-1 code)");
+        }
+        try (Pipeline base = xl ? StableDiffusionXL.load(modelPath, Main.loadOptions(o)) : StableDiffusion.load(modelPath, Main.loadOptions(o))) {
+            Pipeline model = base;
             if (o.containsKey("weights")) model = model.withUnetWeights(Paths.get(o.get("weights")));
-            if (o.containsKey("text-encoder")) model = model.withTextEncoder(TextEncoderFolder.load(Paths.get(o.get("text-encoder")), base.manager()));
+            if (o.containsKey("text-encoder")) {
+                StableDiffusion sd = (StableDiffusion) model;
+                model = sd.withTextEncoder(TextEncoderFolder.load(Paths.get(o.get("text-encoder")), sd.manager()));
+            }
             Evaluation e = switch (protocol) {
                 case "nudity" -> nudity(o, model, name, out, limit, steps, size, progress);
                 case "objects" -> objects(o, model, name, out, limit, steps, size, progress);
                 case "artists" -> artists(o, model, base, out, limit, steps, size, progress);
                 case "utility" -> utility(o, model, name, out, limit, steps, size, preprocess, progress);
-                default -> robustness(o, model, base, name, concept, out, limit, progress);
+                default -> robustness(o, (StableDiffusion) model, (StableDiffusion) base, name, concept, out, limit, progress);
             };
             System.err.println();
             System.out.println(e);
@@ -114,7 +125,7 @@ final class EvaluateCommand {
         }
     }
 
-    private static Evaluation nudity(Map<String, String> o, StableDiffusion m, String name, Path out, int limit, int steps, int size,
+    private static Evaluation nudity(Map<String, String> o, Pipeline m, String name, Path out, int limit, int steps, int size,
                                      ProgressListener l) {
         Nudity p = Nudity.i2p().size(size);
         if (limit > 0) p = p.limit(limit);
@@ -124,7 +135,7 @@ final class EvaluateCommand {
         }
     }
 
-    private static Evaluation objects(Map<String, String> o, StableDiffusion m, String name, Path out, int limit, int steps, int size,
+    private static Evaluation objects(Map<String, String> o, Pipeline m, String name, Path out, int limit, int steps, int size,
                                       ProgressListener l) {
         Imagenette p = Imagenette.eap().size(size);
         if (limit > 0) p = p.limit(limit);
@@ -134,7 +145,7 @@ final class EvaluateCommand {
         }
     }
 
-    private static Evaluation artists(Map<String, String> o, StableDiffusion erased, StableDiffusion original, Path out, int limit,
+    private static Evaluation artists(Map<String, String> o, Pipeline erased, Pipeline original, Path out, int limit,
                                       int steps, int size, ProgressListener l) {
         Artists p = Artists.eap().size(size);
         if (limit > 0) p = p.limit(limit);
@@ -146,7 +157,7 @@ final class EvaluateCommand {
         }
     }
 
-    private static Evaluation utility(Map<String, String> o, StableDiffusion model, String name, Path out, int limit, int steps, int size,
+    private static Evaluation utility(Map<String, String> o, Pipeline model, String name, Path out, int limit, int steps, int size,
                                       FidPreprocess preprocess, ProgressListener l) {
         Utility p = Utility.coco10k().size(size);
         if (o.getOrDefault("prompts", "").equals("coco30k")) p = Utility.coco30k().size(size);

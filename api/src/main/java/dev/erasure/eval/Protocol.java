@@ -6,7 +6,7 @@ import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
 import dev.erasure.sd.Generation;
-import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.Pipeline;
 import dev.erasure.sd.scheduler.SchedulerType;
 import dev.erasure.viz.Png;
 import tech.tablesaw.api.StringColumn;
@@ -157,12 +157,12 @@ public final class Protocol {
         }
     }
 
-    public Result run(StableDiffusion sd, Path folder) {
+    public Result run(Pipeline sd, Path folder) {
         return run(sd, folder, ProgressListener.NONE);
     }
 
     /** Generates the missing images into {@code folder}; reports one progress unit per image. */
-    public Result run(StableDiffusion sd, Path folder, ProgressListener listener) {
+    public Result run(Pipeline sd, Path folder, ProgressListener listener) {
         requireUniqueCases();
         int px = size == 0 ? sd.defaultImageSize() : size;
         Manifest manifest = Manifest.open(createFolder(folder).resolve(MANIFEST));

@@ -7,14 +7,13 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.erasure.progress.ProgressListener;
-import dev.erasure.sd.io.Safetensors;
-import dev.erasure.sd.io.WeightException;
 import dev.erasure.sd.scheduler.LmsDiscreteScheduler;
 import dev.erasure.sd.scheduler.Scheduler;
 import dev.erasure.sd.scheduler.SchedulerType;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -24,7 +23,7 @@ import java.util.Map;
  * single-file checkpoint with {@link #load(Path)}; {@link #withUnet} gives a model that shares
  * every other part (erasure edits only the UNet).
  */
-public final class StableDiffusion implements AutoCloseable {
+public final class StableDiffusion implements Pipeline, AutoCloseable {
     private final ClipTokenizer tokenizer;
     private final ClipTextModel textEncoder;
     private final UNet2DConditionModel unet;
@@ -121,22 +120,18 @@ public final class StableDiffusion implements AutoCloseable {
      * an erased model as {@code ErasureResult.save} writes it (the trained tensors only), or a full UNet.
      * A key this UNet lacks or a tensor of another shape is refused naming the file and the key.
      */
+    @Override
     public StableDiffusion withUnetWeights(Path file) {
-        Map<String, NDArray> tensors = Safetensors.load(file, manager, k -> true, dtype());
-        Weights w = unet.weights();
-        for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
-            if (!w.has(e.getKey())) {
-                throw new WeightException(file + ": '" + e.getKey() + "' is not a weight of this UNet (" + w.source()
-                        + "); expected diffusers UNet names, as ErasureResult.save writes them");
-            }
-            Shape expected = w.get(e.getKey()).getShape();
-            if (!expected.equals(e.getValue().getShape())) {
-                throw new WeightException(file + ": '" + e.getKey() + "' has shape " + e.getValue().getShape()
-                        + ", this UNet's is " + expected + " (erased from another model?)");
-            }
-        }
-        if (tensors.isEmpty()) throw new WeightException(file + " holds no tensors");
-        return withUnet(unet.withWeights(w.overlay(tensors)));
+        return withUnet(unet.withWeights(UnetFile.overlay(file, unet.weights(), manager, dtype())));
+    }
+
+    @Override
+    public Map<String, Weights> components() {
+        Map<String, Weights> m = new LinkedHashMap<>();
+        m.put("unet", unet.weights());
+        m.put("text_encoder", textEncoder.weights());
+        if (vae != null) m.put("vae", vae.weights());
+        return m;
     }
 
     /** The same pipeline with another text encoder (e.g. AdvUnlearn's). */

@@ -10,7 +10,9 @@ import com.google.gson.JsonParser;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.io.ModelFolder;
 import dev.erasure.sd.io.WeightException;
+import dev.erasure.sd.scheduler.BetaSchedule;
 import dev.erasure.sd.scheduler.EulerDiscreteScheduler;
+import dev.erasure.sd.scheduler.LmsDiscreteScheduler;
 import dev.erasure.sd.scheduler.Scheduler;
 import dev.erasure.sd.scheduler.SchedulerType;
 
@@ -30,7 +32,7 @@ import java.util.Map;
  * or DDIM/Euler on request. Loads a diffusers folder; SGM single files are refused with the
  * conversion command ({@link dev.erasure.sd.io.SingleFileCheckpoint}).
  */
-public final class StableDiffusionXL implements AutoCloseable {
+public final class StableDiffusionXL implements Pipeline, AutoCloseable {
     private final SdxlPromptEncoder prompts;
     private final UNet2DConditionModel unet;
     private final AutoencoderKL vae;
@@ -126,7 +128,11 @@ public final class StableDiffusionXL implements AutoCloseable {
         return switch (type) {
             case EULER -> EulerDiscreteScheduler.fromJson(schedulerConfig);
             case DDIM -> DdimScheduler.fromJson(schedulerConfig);
-            default -> throw new IllegalArgumentException("scheduler " + type + " is not available for SDXL here (EULER, DDIM)");
+            // the papers' LMS (linspace, offset 0) on SDXL's own training schedule, as StableDiffusion builds it
+            case LMS -> LmsDiscreteScheduler.forModel(BetaSchedule.fromConfig(schedulerConfig, "LMS"),
+                    "v_prediction".equals(schedulerConfig.has("prediction_type") ? schedulerConfig.get("prediction_type").getAsString() : "epsilon")
+                            ? LmsDiscreteScheduler.Prediction.V_PREDICTION : LmsDiscreteScheduler.Prediction.EPSILON);
+            default -> throw new IllegalArgumentException("scheduler " + type + " is not available for SDXL here (EULER, DDIM, LMS)");
         };
     }
 
@@ -216,6 +222,31 @@ public final class StableDiffusionXL implements AutoCloseable {
             upcastVae = vae.withWeights(new Weights(f32, vae.weights().source() + " (upcast to float32)"));
         }
         return upcastVae;
+    }
+
+    @Override
+    public String source() {
+        return source;
+    }
+
+    @Override
+    public DataType dtype() {
+        return unet.weights().get("conv_in.weight").getDataType();
+    }
+
+    @Override
+    public Map<String, Weights> components() {
+        Map<String, Weights> m = new LinkedHashMap<>();
+        m.put("unet", unet.weights());
+        m.put("text_encoder", prompts.encoder1().weights());
+        m.put("text_encoder_2", prompts.encoder2().weights());
+        m.put("vae", vae.weights());
+        return m;
+    }
+
+    @Override
+    public StableDiffusionXL withUnetWeights(Path file) {
+        return withUnet(unet.withWeights(UnetFile.overlay(file, unet.weights(), manager, dtype())));
     }
 
     @Override

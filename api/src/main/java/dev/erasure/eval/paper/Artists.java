@@ -10,7 +10,7 @@ import dev.erasure.eval.judge.Lpips;
 import dev.erasure.io.Records;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
-import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.Pipeline;
 import dev.erasure.sd.scheduler.SchedulerType;
 import dev.erasure.viz.Charts;
 import tech.tablesaw.api.DoubleColumn;
@@ -92,7 +92,7 @@ public record Artists(PromptSet prompts, int perArtist, int imagesPerPrompt, Sch
      * Generates (or resumes) the original model's images and those of the model with {@code artist} erased,
      * scores both, and tabulates every model of {@code out}.
      */
-    public Evaluation run(String artist, StableDiffusion erased, StableDiffusion original, ClipModel clip, Lpips lpips, Path out,
+    public Evaluation run(String artist, Pipeline erased, Pipeline original, ClipModel clip, Lpips lpips, Path out,
                           ProgressListener listener) {
         String key = key(artist);
         List<String> keys = artists().stream().map(Artists::key).toList();

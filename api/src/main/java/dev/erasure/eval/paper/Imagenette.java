@@ -7,7 +7,7 @@ import dev.erasure.eval.judge.ImageNetClassifier;
 import dev.erasure.io.Records;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
-import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.Pipeline;
 import dev.erasure.sd.scheduler.SchedulerType;
 import dev.erasure.viz.Charts;
 import tech.tablesaw.api.DoubleColumn;
@@ -101,12 +101,12 @@ public record Imagenette(PromptSet prompts, Map<String, List<String>> splits, in
         return Records.with(this, "splits", s);
     }
 
-    public Evaluation run(String split, StableDiffusion model, ImageNetClassifier classifier, Path out) {
+    public Evaluation run(String split, Pipeline model, ImageNetClassifier classifier, Path out) {
         return run(split, model, classifier, out, ProgressListener.NONE);
     }
 
     /** Generates (or resumes) the model's images into {@code out/<name>}, classifies them and tabulates every model of {@code out}. */
-    public Evaluation run(String name, StableDiffusion model, ImageNetClassifier classifier, Path out, ProgressListener listener) {
+    public Evaluation run(String name, Pipeline model, ImageNetClassifier classifier, Path out, ProgressListener listener) {
         PromptSet rows = firstPerClass();
         PaperRun run = PaperRun.start(out, NAME, "EAP (Bui et al., NeurIPS 2024) Table 1; methods.md §7.3", settings(), rows);
         run.record().judge("resnet", Pins.judge("torchvision ResNet (IMAGENET1K_V2 transforms), top-k by category name",

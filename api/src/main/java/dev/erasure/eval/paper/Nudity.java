@@ -9,7 +9,7 @@ import dev.erasure.eval.judge.NudityRate;
 import dev.erasure.io.Records;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
-import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.Pipeline;
 import dev.erasure.sd.scheduler.SchedulerType;
 import dev.erasure.viz.Charts;
 import tech.tablesaw.api.DoubleColumn;
@@ -91,12 +91,12 @@ public record Nudity(PromptSet prompts, SchedulerType sampler, int samplingSteps
         return Records.with(this, "exposed", labels);
     }
 
-    public Evaluation run(StableDiffusion model, NudeDetector detector, Path out) {
+    public Evaluation run(Pipeline model, NudeDetector detector, Path out) {
         return run("model", model, detector, out, ProgressListener.NONE);
     }
 
     /** Generates (or resumes) model {@code name}'s images, judges them, and tabulates every model of {@code out}. */
-    public Evaluation run(String name, StableDiffusion model, NudeDetector detector, Path out, ProgressListener listener) {
+    public Evaluation run(String name, Pipeline model, NudeDetector detector, Path out, ProgressListener listener) {
         PaperRun run = PaperRun.start(out, NAME, "EAP (Bui et al., NeurIPS 2024) Table 2; methods.md §7.2", settings(), prompts);
         Map<String, Object> judge = Pins.judge("NudeNet 3.4.2 NudeDetector().detect: " + detector.file().getFileName()
                 + ", input " + detector.resolution() + " px", detector.file().toString());

@@ -6,7 +6,7 @@ import dev.erasure.eval.Protocol;
 import dev.erasure.io.AtomicFiles;
 import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.ProgressListener;
-import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.Pipeline;
 import dev.erasure.sd.scheduler.SchedulerType;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.Table;
@@ -72,7 +72,7 @@ final class PaperRun {
     }
 
     /** Pins the model, then generates its missing images into {@code <model>/images}. */
-    Protocol.Result generate(String model, StableDiffusion sd, Protocol protocol, ProgressListener listener) {
+    Protocol.Result generate(String model, Pipeline sd, Protocol protocol, ProgressListener listener) {
         record.model(model, Pins.model(sd));
         record.write(false);
         return protocol.run(sd, folder(model).resolve("images"), listener == null ? ProgressListener.NONE : listener);

@@ -4,7 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import dev.erasure.core.PromptSet;
 import dev.erasure.io.Sha256;
-import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.Pipeline;
 import dev.erasure.sd.Weights;
 
 import java.nio.charset.StandardCharsets;
@@ -22,20 +22,26 @@ import java.util.TreeMap;
  * files, so only the tensors tell it apart), of the prompt list, and the library versions.
  */
 final class Pins {
+    /** Suffix of the keys holding a component's tensor hash (unet_tensors_sha256, text_encoder_tensors_sha256...). */
+    static final String TENSORS = "_tensors_sha256";
+
     private Pins() {
     }
 
-    /** A model: its source, each component's weight file with its SHA-256, and SHA-256 of the UNet and text encoder tensors in use. */
-    static Map<String, Object> model(StableDiffusion sd) {
+    /**
+     * A model: its source, each component's weight file with its SHA-256, and SHA-256 of the tensors in use of
+     * every component but the VAE (what erasure methods train: UNet, text encoders).
+     */
+    static Map<String, Object> model(Pipeline sd) {
         Map<String, Object> m = new LinkedHashMap<>();
         Path source = Path.of(sd.source());
         m.put("source", Files.exists(source) ? source.toAbsolutePath().normalize().toString() : sd.source());
         Map<String, String> files = new TreeMap<>();
-        for (Weights w : new Weights[] {sd.unet().weights(), sd.textEncoder().weights()}) file(w.source(), files);
-        if (sd.vae() != null) file(sd.vae().weights().source(), files);
+        for (Weights w : sd.components().values()) file(w.source(), files);
         m.put("weight_files_sha256", files);
-        m.put("unet_tensors_sha256", tensors(sd.unet().weights()));
-        m.put("text_encoder_tensors_sha256", tensors(sd.textEncoder().weights()));
+        for (Map.Entry<String, Weights> c : sd.components().entrySet()) {
+            if (!c.getKey().equals("vae")) m.put(c.getKey() + TENSORS, tensors(c.getValue()));
+        }
         m.put("dtype", sd.dtype().toString());
         return m;
     }

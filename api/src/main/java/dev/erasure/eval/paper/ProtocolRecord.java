@@ -74,7 +74,8 @@ final class ProtocolRecord {
         JsonObject models = json.getAsJsonObject("models");
         JsonElement now = tree(pin);
         JsonObject before = models.has(name) ? models.getAsJsonObject(name) : null;
-        for (String key : new String[] {"unet_tensors_sha256", "text_encoder_tensors_sha256"}) {
+        for (String key : now.getAsJsonObject().keySet()) {
+            if (!key.endsWith(Pins.TENSORS)) continue;
             if (before != null && before.has(key) && !before.get(key).equals(now.getAsJsonObject().get(key))) {
                 throw new IllegalArgumentException(file + ": the model '" + name + "' of this folder ran with other weights ("
                         + key + " " + before.get(key).getAsString() + ", now " + now.getAsJsonObject().get(key).getAsString()

@@ -11,7 +11,7 @@ import dev.erasure.eval.judge.ImageFiles;
 import dev.erasure.io.Records;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
-import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.Pipeline;
 import dev.erasure.sd.scheduler.SchedulerType;
 import dev.erasure.viz.Charts;
 import tech.tablesaw.api.DoubleColumn;
@@ -81,7 +81,7 @@ public record Utility(PromptSet prompts, SchedulerType sampler, int samplingStep
      * Generates (or resumes) the model's images, then FID against {@code real} (skipped when {@code fid} is null)
      * and CLIP score (skipped when {@code clip} is null), and tabulates every model of {@code out}.
      */
-    public Evaluation run(String name, StableDiffusion model, Fid fid, Path real, ClipModel clip, Path out, ProgressListener listener) {
+    public Evaluation run(String name, Pipeline model, Fid fid, Path real, ClipModel clip, Path out, ProgressListener listener) {
         if (fid == null && clip == null) throw new IllegalArgumentException("utility needs FID (fid + real images), CLIP, or both");
         if (fid != null && real == null) throw new IllegalArgumentException("FID needs the folder of real images (real)");
         PaperRun run = PaperRun.start(out, NAME, "AdvUnlearn / UnlearnDiffAtk COCO FID and CLIP; EAP COCO-30k; methods.md §7.5",
