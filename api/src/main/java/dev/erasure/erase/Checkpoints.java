@@ -8,13 +8,13 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.reflect.TypeToken;
 import dev.erasure.io.AtomicFiles;
+import dev.erasure.io.Records;
 import dev.erasure.sd.Djl;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.train.Adam;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -85,7 +85,7 @@ public final class Checkpoints {
                     configuration, m.name(), List.copyOf(history), Djl.threads());
             AtomicFiles.writeString(tmp.resolve("state.json"), GSON.toJson(st));
             Path target = dir.resolve(name);
-            if (Files.exists(target)) deleteTree(target);
+            if (Files.exists(target)) AtomicFiles.deleteTree(target);
             move(tmp, target);
             tmp = null;
             AtomicFiles.writeString(dir.resolve(LATEST), name);
@@ -193,17 +193,10 @@ public final class Checkpoints {
      */
     static Map<String, String> methodConfiguration(String method, Record options) {
         List<Object> namesAndValues = new ArrayList<>();
-        for (RecordComponent c : options.getClass().getRecordComponents()) {
-            Object v;
-            try {
-                v = c.getAccessor().invoke(options);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("cannot read " + c.getName() + " of " + method, e);
-            }
-            if (v instanceof List<?> l) v = l.size() + " items, hash " + Integer.toHexString(l.hashCode());
-            namesAndValues.add(c.getName());
-            namesAndValues.add(v);
-        }
+        Records.components(options).forEach((name, v) -> {
+            namesAndValues.add(name);
+            namesAndValues.add(v instanceof List<?> l ? l.size() + " items, hash " + Integer.toHexString(l.hashCode()) : v);
+        });
         return methodConfiguration(method, namesAndValues.toArray());
     }
 
@@ -258,7 +251,7 @@ public final class Checkpoints {
             ckpts = st.filter(p -> p.getFileName().toString().startsWith("ckpt-")).sorted().toList();
         }
         for (int i = 0; i < ckpts.size() - 2; i++) {
-            if (!ckpts.get(i).getFileName().toString().equals(newest)) deleteTree(ckpts.get(i));
+            if (!ckpts.get(i).getFileName().toString().equals(newest)) AtomicFiles.deleteTree(ckpts.get(i));
         }
     }
 
@@ -268,18 +261,14 @@ public final class Checkpoints {
         try (Stream<Path> st = Files.list(dir)) {
             leftovers = st.filter(p -> p.getFileName().toString().startsWith(TMP)).toList();
         }
-        for (Path p : leftovers) deleteTree(p);
+        for (Path p : leftovers) AtomicFiles.deleteTree(p);
     }
 
     private static void deleteQuietly(Path p) {
         try {
-            deleteTree(p);
+            AtomicFiles.deleteTree(p);
         } catch (IOException | RuntimeException e) {
             // the write already failed; the next save removes what is left
         }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        AtomicFiles.deleteTree(p);
     }
 }

@@ -3,6 +3,7 @@ package dev.erasure.io;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -57,6 +58,21 @@ public final class Records {
     };
 
     /** A record class's components (in order), their fields and its canonical constructor. */
+    /** A record's components by name, in declaration order, read through their accessors (what the record shows). */
+    public static Map<String, Object> components(Record r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (RecordComponent c : r.getClass().getRecordComponents()) {
+            try {
+                Method accessor = c.getAccessor();
+                accessor.setAccessible(true);
+                out.put(c.getName(), accessor.invoke(r));
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                throw new IllegalStateException("cannot read " + c.getName() + " of " + r.getClass().getName() + ": " + e, e);
+            }
+        }
+        return out;
+    }
+
     private static final class Shape {
         private final Class<?> type;
         private final Field[] fields;

@@ -37,7 +37,7 @@ public final class ModelExport {
                             Map<String, NDArray> text, JsonObject schedulerConfig, Map<String, String> metadata) {
         Path tmp = folder.resolveSibling(folder.getFileName() + ".tmp");
         try (NDScope scope = new NDScope()) {
-            deleteRecursively(tmp);
+            AtomicFiles.deleteTree(tmp);
             Files.createDirectories(tmp.resolve("unet"));
             Files.createDirectories(tmp.resolve("text_encoder"));
             Files.createDirectories(tmp.resolve("tokenizer"));
@@ -52,10 +52,10 @@ public final class ModelExport {
             writeTokenizer(tmp.resolve("tokenizer"), textConfig.get("max_position_embeddings").getAsInt());
             write(tmp.resolve("scheduler/scheduler_config.json"), schedulerConfig);
             Path old = folder.resolveSibling(folder.getFileName() + ".old");
-            deleteRecursively(old);
+            AtomicFiles.deleteTree(old);
             if (Files.exists(folder)) Files.move(folder, old, StandardCopyOption.ATOMIC_MOVE);
             Files.move(tmp, folder, StandardCopyOption.ATOMIC_MOVE);
-            deleteRecursively(old);
+            AtomicFiles.deleteTree(old);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the model folder " + folder + ": " + e.getMessage(), e);
         }
@@ -88,9 +88,5 @@ public final class ModelExport {
 
     static void write(Path file, JsonObject json) throws IOException {
         AtomicFiles.writeString(file, ShapeWorldModel.GSON.toJson(json) + "\n");
-    }
-
-    static void deleteRecursively(Path p) throws IOException {
-        AtomicFiles.deleteTree(p);
     }
 }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.erasure.io.AtomicFiles;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
 import dev.erasure.sd.ClipTextConfig;
@@ -189,7 +190,7 @@ public final class ShapeWorldTrainer {
         Path tmp = cfg.output().resolve("checkpoint.tmp");
         Path old = cfg.output().resolve("checkpoint.old");
         try {
-            ModelExport.deleteRecursively(tmp);
+            AtomicFiles.deleteTree(tmp);
             Files.createDirectories(tmp);
             Safetensors.save(tmp.resolve("params.safetensors"), params, Map.of());
             Safetensors.save(tmp.resolve("ema.safetensors"), ema.shadow(), Map.of());
@@ -202,10 +203,10 @@ public final class ShapeWorldTrainer {
             state.addProperty("seed", cfg.seed());
             state.addProperty("batch_size", cfg.batchSize());
             ModelExport.write(tmp.resolve("state.json"), state);
-            ModelExport.deleteRecursively(old);
+            AtomicFiles.deleteTree(old);
             if (Files.exists(dir)) Files.move(dir, old);
             Files.move(tmp, dir);
-            ModelExport.deleteRecursively(old);
+            AtomicFiles.deleteTree(old);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + dir + ": " + e.getMessage(), e);
         }

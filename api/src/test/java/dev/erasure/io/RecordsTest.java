@@ -39,6 +39,17 @@ class RecordsTest {
 
     private static final Sample BASE = new Sample(1, 2L, 3f, 0.5, false, (byte) 4, (short) 5, 'x', "base", List.of("i"), 6);
 
+    /** components(r): name → value in declaration order, through the accessors (an overridden one shows its value). */
+    @Test
+    void componentsInDeclarationOrderThroughTheAccessors() {
+        var c = Records.components(BASE);
+        assertEquals(List.of("n", "seed", "guidance", "rate", "flag", "b", "s", "c", "name", "items", "boxed"), List.copyOf(c.keySet()));
+        assertEquals("base", c.get("name"));
+        assertEquals(List.of("i"), c.get("items"));
+        assertEquals("shown:v", Records.components(new Overridden("v", 3)).get("value"));
+        assertEquals(7, Records.components(new Outer.Hidden("a", 7)).get("b"), "a private nested record is read too");
+    }
+
     @Test
     void copyChangesOnlyTheNamedComponent() {
         Sample s = Records.with(BASE, "name", "other");
