@@ -6,6 +6,7 @@ import dev.erasure.io.Records;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
 import dev.erasure.sd.Generation;
+import dev.erasure.sd.Pipeline;
 import dev.erasure.sd.StableDiffusion;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -13,6 +14,7 @@ import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 import java.awt.image.BufferedImage;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -31,7 +33,7 @@ import java.util.Objects;
  * A record: every option returns a new one. The cheap variant without images is
  * {@link #noisePredictions}.
  */
-public record Sensitivity(StableDiffusion original, StableDiffusion erased, int imagesPerConcept, long seed, int samplingSteps,
+public record Sensitivity(Pipeline original, Pipeline erased, int imagesPerConcept, long seed, int samplingSteps,
                           float guidance, int imageSize, ImageScorer scorer, String promptTemplate, String target,
                           ProgressListener listener) {
     /** Validates every option once, naming it. */
@@ -49,7 +51,7 @@ public record Sensitivity(StableDiffusion original, StableDiffusion erased, int 
     }
 
     /** EAP's setting: 4 images per concept and model, 50 denoising steps at guidance 7.5, the model's size, prompt "{}". */
-    public static Sensitivity of(StableDiffusion original, StableDiffusion erased) {
+    public static Sensitivity of(Pipeline original, Pipeline erased) {
         return new Sensitivity(original, erased, 4, 0, 50, 7.5f, 0, null, "{}", null, ProgressListener.NONE);
     }
 
@@ -124,9 +126,9 @@ public record Sensitivity(StableDiffusion original, StableDiffusion erased, int 
             for (int c = 0; c < n; c++) {
                 String prompt = promptTemplate.replace("{}", concepts.get(c));
                 Generation g = Generation.of(prompt).seed(seed).samplingSteps(samplingSteps).guidance(guidance).size(imageSize, imageSize);
-                List<BufferedImage> a = SensitivityImages.generate(original, g, imagesPerConcept);
+                List<BufferedImage> a = images(original, g);
                 task.checkIfCancelled();
-                List<BufferedImage> b = SensitivityImages.generate(erased, g, imagesPerConcept);
+                List<BufferedImage> b = images(erased, g);
                 task.step(imagesPerConcept, null, concepts.get(c));
                 double[] so = scorer.score(a, prompt);
                 double[] se = scorer.score(b, prompt);
@@ -150,6 +152,17 @@ public record Sensitivity(StableDiffusion original, StableDiffusion erased, int 
                 IntColumn.create("images", Collections.nCopies(n, imagesPerConcept).stream().mapToInt(Integer::intValue).toArray()));
         if (target != null) t.addColumns(DoubleColumn.create("similarity", TextSimilarity.toTarget(original, concepts, target, 64)));
         return t;
+    }
+
+    /**
+     * The k images of a request, image i from seed + i: one batch on SD 1.x/2.x ({@link SensitivityImages}), one
+     * image at a time on other pipelines (SDXL), the same images up to float rounding.
+     */
+    private List<BufferedImage> images(Pipeline p, Generation g) {
+        if (p instanceof StableDiffusion sd) return SensitivityImages.generate(sd, g, imagesPerConcept);
+        List<BufferedImage> out = new ArrayList<>(imagesPerConcept);
+        for (int i = 0; i < imagesPerConcept; i++) out.add(p.generate(g.seed(g.seed() + i)));
+        return out;
     }
 
     static double mean(double[] v) {

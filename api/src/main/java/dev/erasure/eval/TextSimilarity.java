@@ -2,7 +2,9 @@ package dev.erasure.eval;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import dev.erasure.sd.Pipeline;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.StableDiffusionXL;
 
 import java.util.List;
 import ai.djl.ndarray.types.DataType;
@@ -16,7 +18,7 @@ public final class TextSimilarity {
     }
 
     /** cos(pooled(concept), pooled(target)) for every concept, encoded in batches of {@code batch}. */
-    public static double[] toTarget(StableDiffusion sd, List<String> concepts, String target, int batch) {
+    public static double[] toTarget(Pipeline sd, List<String> concepts, String target, int batch) {
         double[] t = pooled(sd, List.of(target))[0];
         double[] out = new double[concepts.size()];
         for (int start = 0; start < concepts.size(); start += batch) {
@@ -27,9 +29,17 @@ public final class TextSimilarity {
         return out;
     }
 
-    /** Pooled text embeddings [n][D] as doubles (no grad, temporaries freed). */
-    public static double[][] pooled(StableDiffusion sd, List<String> prompts) {
+    /**
+     * Pooled text embeddings [n][D] as doubles (no grad, temporaries freed): SD's EOS-token state; on SDXL the
+     * projected pooled embedding of text encoder 2, the one SDXL conditions on.
+     */
+    public static double[][] pooled(Pipeline p, List<String> prompts) {
         try (NDScope scope = new NDScope()) {
+            if (p instanceof StableDiffusionXL xl) {
+                int size = xl.defaultImageSize();
+                return rows(xl.conditioning(prompts, size, size).pooled());
+            }
+            if (!(p instanceof StableDiffusion sd)) throw new IllegalArgumentException("no text-embedding similarity for " + p);
             NDArray ids = sd.tokenIds(prompts);
             return rows(sd.textEncoder().forwardAll(ids).pooled());
         }
