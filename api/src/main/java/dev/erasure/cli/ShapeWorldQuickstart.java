@@ -14,7 +14,11 @@ import dev.erasure.toy.ShapeWorld;
 import dev.erasure.toy.ShapeWorldEval;
 import dev.erasure.viz.Charts;
 import dev.erasure.viz.ImageGrid;
+import dev.erasure.viz.Pareto;
+import org.knowm.xchart.XYChart;
+import tech.tablesaw.api.BooleanColumn;
 import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
@@ -26,6 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * The ShapeWorld quickstart: erases one shape from the shipped ShapeWorld model with ESD and with
@@ -88,14 +93,66 @@ final class ShapeWorldQuickstart {
             Charts.png(ShapeWorldEval.dropChart(spectrum, "Erasing '" + target
                     + "': drop in classifier agreement per concept prompt (sensitivity spectrum)"), outDir.resolve("collateral.png"));
             grid(models, shapes, target).save(outDir.resolve("grid.png"));
+            // the trade-off as curves, not points (issue #18): both methods again at a quarter and half the
+            // iterations, same seed, judged on the shapes; one erasure seed, so a glimpse, not the bench's frontier
+            System.out.println("tracing the trade-off: ESD and EAP at " + iterations / 4 + " and " + iterations / 2 + " iterations ...");
+            Table frontier = frontier(eval, shapes, target, perShape, iterations,
+                    n -> base.iterations(n), n -> base.vocabulary(Vocabulary.of(words)).preserve(Preserve.adversarial(4).kClosest(12)).iterations(n));
+            Charts.png(frontierChart(frontier, target), outDir.resolve("frontier.png"));
             AtomicFiles.writeString(outDir.resolve("report.html"), html(target, iterations, eap, scores, perConcept,
                     (System.nanoTime() - start) / 1e9));
             System.out.println(scores.print());
+            System.out.println(frontier.print());
             System.out.printf("wrote %s in %.0f s%n", outDir.resolve("report.html").toAbsolutePath(),
                     (System.nanoTime() - start) / 1e9);
             esd.close();
             eap.close();
         }
+    }
+
+    /**
+     * ESR-1/PSR-1 of the original and of each method at {@code iterations}/4, /2 and {@code iterations} (the last
+     * from {@code perShape}, the others erased and judged here), with the Pareto front over all points marked.
+     */
+    static Table frontier(ShapeWorldEval eval, List<Concept> shapes, String target, Table perShape, int iterations,
+                          IntFunction<Erasure> esd, IntFunction<Erasure> eap) {
+        Map<String, IntFunction<Erasure>> methods = new LinkedHashMap<>();
+        methods.put("ESD", esd);
+        methods.put("EAP", eap);
+        Table points = Table.create("Trade-off curves (one erasure seed)", StringColumn.create("method"), IntColumn.create("iterations"),
+                DoubleColumn.create("ESR-1 %"), DoubleColumn.create("PSR-1 %"));
+        Table original = scoreTable(perShape.select("concept", "original"), target);
+        for (String m : methods.keySet()) addPoint(points, m, 0, original, 0);
+        for (Map.Entry<String, IntFunction<Erasure>> m : methods.entrySet()) {
+            for (int n : new int[] {iterations / 4, iterations / 2}) {
+                if (n < 1) continue;
+                try (ErasureResult r = m.getValue().apply(n).run()) {
+                    Table judged = eval.compare(Map.of(m.getKey(), r.model()), shapes);
+                    addPoint(points, m.getKey(), n, scoreTable(judged, target), 0);
+                }
+            }
+            addPoint(points, m.getKey(), iterations, scoreTable(perShape.select("concept", m.getKey()), target), 0);
+        }
+        double[] x = points.doubleColumn("ESR-1 %").asDoubleArray();
+        double[] y = points.doubleColumn("PSR-1 %").asDoubleArray();
+        boolean[] front = new boolean[x.length];
+        for (int i : Pareto.front(x, y, Pareto.Goal.MAX, Pareto.Goal.MAX)) front[i] = true;
+        points.addColumns(BooleanColumn.create("Pareto", front));
+        return points;
+    }
+
+    private static void addPoint(Table points, String method, int iterations, Table scores, int row) {
+        points.stringColumn("method").append(method);
+        points.intColumn("iterations").append(iterations);
+        points.doubleColumn("ESR-1 %").append(scores.doubleColumn("ESR-1 %").get(row));
+        points.doubleColumn("PSR-1 %").append(scores.doubleColumn("PSR-1 %").get(row));
+    }
+
+    static XYChart frontierChart(Table points, String target) {
+        XYChart c = Charts.curves(points, "ESR-1 %", "PSR-1 %", "method", "Pareto");
+        c.setTitle("Erasing '" + target + "': preservation vs erasure as iterations grow (0, ¼, ½, all)");
+        c.getStyler().setXAxisMin(0.0).setXAxisMax(100.0).setYAxisMin(0.0).setYAxisMax(100.0);
+        return c;
     }
 
     /** ESR-1 = share of target-prompt images not judged the target; PSR-1 = mean agreement on the other shapes. */
@@ -138,7 +195,11 @@ final class ShapeWorldQuickstart {
                 + "classifier on " + IMAGES + " images per prompt (DDIM " + SAMPLING_STEPS + " sampling steps, CFG " + GUIDANCE
                 + "). EAP's adversarial candidates: " + eap.candidates().get(0).words() + ". Total "
                 + Math.round(seconds) + " s.</p>"
-                + "<h2>Scores</h2>" + htmlTable(scores) + "<h2>Agreement per concept prompt (%)</h2>" + htmlTable(perConcept)
+                + "<h2>Scores</h2>" + htmlTable(scores)
+                + "<h2>Trade-off curves</h2><p>Each method at 0, ¼, ½ and all of its iterations (one erasure seed; compare"
+                + " methods at equal ESR-1 along the curves, not single points: <code>./erasure shapeworld-frontier</code>"
+                + " does it over erase sets and seeds).</p><img src=frontier.png>"
+                + "<h2>Agreement per concept prompt (%)</h2>" + htmlTable(perConcept)
                 + "<h2>Sensitivity spectrum: collateral damage per concept</h2><img src=collateral.png>"
                 + "<h2>Samples</h2><img src=grid.png>";
     }

@@ -1,0 +1,67 @@
+package dev.erasure.cli;
+
+import dev.erasure.Erasure;
+import dev.erasure.core.Params;
+import dev.erasure.core.Preserve;
+import dev.erasure.core.Vocabulary;
+import dev.erasure.sd.StableDiffusion;
+import dev.erasure.testing.Fixtures;
+import dev.erasure.toy.Concept;
+import dev.erasure.toy.ConceptClassifier;
+import dev.erasure.toy.ShapeWorld;
+import dev.erasure.toy.ShapeWorldEval;
+import org.junit.jupiter.api.Test;
+import tech.tablesaw.api.Table;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The quickstart's trade-off curves on the shipped ShapeWorld model at a tiny scale: every method at 0, ¼, ½ and
+ * all of its iterations, the last point taken from the main comparison, the ¼ point recomputed here, and the
+ * Pareto flags the non-dominated points.
+ */
+class QuickstartFrontierTest {
+    @Test
+    void curvesHoldEveryStrengthAndTheParetoFront() {
+        Path dir = Fixtures.repositoryRoot().resolve("models/shapeworld");
+        try (StableDiffusion sd = StableDiffusion.load(dir)) {
+            ConceptClassifier judge = ConceptClassifier.load(dir.resolve("classifier"), sd.manager());
+            ShapeWorld world = new ShapeWorld(ShapeWorld.DEFAULT_SIZE);
+            List<Concept> shapes = ShapeWorldEval.shapeAndColourConcepts(world).stream().filter(c -> c.prompt().startsWith("a ")).toList();
+            ShapeWorldEval eval = new ShapeWorldEval(judge, 2, 10, 3f);
+            Erasure base = Erasure.of(sd).target("circle").train(Params.crossAttention()).ddimGrid(10).learningRate(1e-3).seed(1);
+            Erasure eap = base.vocabulary(Vocabulary.of(List.of("circle", "square", "ring", "star"))).preserve(Preserve.adversarial(2).kClosest(3));
+            Table full;
+            try (var esd8 = base.iterations(8).run(); var eap8 = eap.iterations(8).run()) {
+                full = eval.compare(Map.of("original", sd, "ESD", esd8.model(), "EAP", eap8.model()), shapes);
+            }
+            Table points = ShapeWorldQuickstart.frontier(eval, shapes, "circle", full, 8, base::iterations, eap::iterations);
+            assertEquals(List.of("ESD", "EAP", "ESD", "ESD", "ESD", "EAP", "EAP", "EAP"), points.stringColumn("method").asList());
+            assertEquals(List.of(0, 0, 2, 4, 8, 2, 4, 8), points.intColumn("iterations").asList());
+            Table esdFull = ShapeWorldQuickstart.scoreTable(full.select("concept", "ESD"), "circle");
+            assertEquals(esdFull.doubleColumn("ESR-1 %").get(0), points.doubleColumn("ESR-1 %").get(4), "the last point is the main run's");
+            try (var esd2 = base.iterations(2).run()) {
+                Table two = ShapeWorldQuickstart.scoreTable(eval.compare(Map.of("ESD", esd2.model()), shapes), "circle");
+                assertEquals(two.doubleColumn("ESR-1 %").get(0), points.doubleColumn("ESR-1 %").get(2), "ESD at ¼ (deterministic)");
+                assertEquals(two.doubleColumn("PSR-1 %").get(0), points.doubleColumn("PSR-1 %").get(2));
+            }
+            double[] x = points.doubleColumn("ESR-1 %").asDoubleArray();
+            double[] y = points.doubleColumn("PSR-1 %").asDoubleArray();
+            for (int i = 0; i < x.length; i++) {
+                boolean dominated = false;
+                for (int j = 0; j < x.length; j++) {
+                    if (x[j] >= x[i] && y[j] >= y[i] && (x[j] > x[i] || y[j] > y[i])) dominated = true;
+                }
+                if (dominated) assertEquals(false, points.booleanColumn("Pareto").get(i), "row " + i + " is dominated");
+            }
+            assertTrue(points.booleanColumn("Pareto").countTrue() > 0, "some point is on the front");
+            assertNotNull(ShapeWorldQuickstart.frontierChart(points, "circle"));
+        }
+    }
+}
