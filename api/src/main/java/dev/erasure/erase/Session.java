@@ -128,9 +128,9 @@ public final class Session implements AutoCloseable {
         Conditioning[] unconds = new Conditioning[conds.length];
         Arrays.fill(unconds, uncond);
         NDArray x = noise.repeat(0, conds.length);
+        // x is left to the caller's scope: at the grid's top k the trajectory has no step and returns x itself
         NDArray z = genLatent.run(GuidedNoise.cfg(trainedUnet, Conditioning.concat(conds), Conditioning.concat(unconds),
                 settings.startGuidance()), x, k);
-        x.close();
         return z.split(conds.length, 0);
     }
 
