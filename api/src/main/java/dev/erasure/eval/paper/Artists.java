@@ -5,7 +5,6 @@ import dev.erasure.eval.ClipModel;
 import dev.erasure.eval.ClipScore;
 import dev.erasure.eval.Protocol;
 import dev.erasure.eval.RgbImage;
-import dev.erasure.eval.judge.ImageFiles;
 import dev.erasure.eval.judge.Lpips;
 import dev.erasure.io.Records;
 import dev.erasure.progress.ProgressListener;
@@ -124,15 +123,12 @@ public record Artists(PromptSet prompts, int perArtist, int imagesPerPrompt, Sch
                 listener == null ? ProgressListener.NONE : listener)) {
             for (int start = 0; start < manifest.size(); start += 8) {
                 List<Map<String, String>> batch = manifest.subList(start, Math.min(manifest.size(), start + 8));
-                List<RgbImage> imgs = new ArrayList<>();
-                for (Map<String, String> m : batch) imgs.add(RgbImage.of(ImageFiles.read(images.folder().resolve(m.get("file")))));
+                List<RgbImage> imgs = PaperRun.read(images.folder(), batch);
                 float[] cos = score.pairCosinesRgb(imgs, batch.stream().map(m -> m.get("prompt")).toList());
                 float[] clipScores = ClipScore.clamp(cos);
                 float[] d = null;
                 if (originalFolder != null) {
-                    List<RgbImage> before = new ArrayList<>();
-                    for (Map<String, String> m : batch) before.add(RgbImage.of(ImageFiles.read(originalFolder.resolve(m.get("file")))));
-                    d = lpips.distances(imgs, before);
+                    d = lpips.distances(imgs, PaperRun.read(originalFolder, batch));
                 }
                 for (int i = 0; i < batch.size(); i++) {
                     Map<String, String> m = batch.get(i);

@@ -3,6 +3,8 @@ package dev.erasure.eval.paper;
 import dev.erasure.core.Csv;
 import dev.erasure.core.PromptSet;
 import dev.erasure.eval.Protocol;
+import dev.erasure.eval.RgbImage;
+import dev.erasure.eval.judge.ImageFiles;
 import dev.erasure.io.AtomicFiles;
 import dev.erasure.progress.CancelledException;
 import dev.erasure.progress.ProgressListener;
@@ -103,6 +105,13 @@ final class PaperRun {
             rows.add(m);
         }
         return rows;
+    }
+
+    /** The images of manifest rows, read from {@code folder} as the judges' reference code reads them. */
+    static List<RgbImage> read(Path folder, List<Map<String, String>> rows) {
+        List<RgbImage> out = new ArrayList<>(rows.size());
+        for (Map<String, String> m : rows) out.add(RgbImage.of(ImageFiles.read(folder.resolve(m.get("file")))));
+        return out;
     }
 
     void writeJudged(String model, List<String> header, List<List<String>> rows) {

@@ -4,10 +4,8 @@ import dev.erasure.core.PromptSet;
 import dev.erasure.eval.ClipModel;
 import dev.erasure.eval.ClipScore;
 import dev.erasure.eval.Protocol;
-import dev.erasure.eval.RgbImage;
 import dev.erasure.eval.judge.Fid;
 import dev.erasure.eval.judge.FidStatistics;
-import dev.erasure.eval.judge.ImageFiles;
 import dev.erasure.io.Records;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
@@ -107,9 +105,7 @@ public record Utility(PromptSet prompts, SchedulerType sampler, int samplingStep
             try (Task task = Task.start("CLIP " + name, manifest.size(), listener == null ? ProgressListener.NONE : listener)) {
                 for (int start = 0; start < manifest.size(); start += 16) {
                     List<Map<String, String>> batch = manifest.subList(start, Math.min(manifest.size(), start + 16));
-                    List<RgbImage> imgs = new ArrayList<>();
-                    for (Map<String, String> m : batch) imgs.add(RgbImage.of(ImageFiles.read(images.folder().resolve(m.get("file")))));
-                    float[] c = score.pairCosinesRgb(imgs, batch.stream().map(m -> m.get("prompt")).toList());
+                    float[] c = score.pairCosinesRgb(PaperRun.read(images.folder(), batch), batch.stream().map(m -> m.get("prompt")).toList());
                     System.arraycopy(c, 0, cos, start, c.length);
                     task.step(batch.size(), null, null);
                 }
