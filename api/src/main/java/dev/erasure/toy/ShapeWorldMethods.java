@@ -26,6 +26,12 @@ public final class ShapeWorldMethods {
     /** ESD (methods.md §1): no preservation. */
     public static final Setup ESD = (base, set) -> base.preserve(Preserve.none());
 
+    /**
+     * ESD with {@link Compat#CORRECTED}: the GenLatent offset fixed (x_t of the grid's step k, not k+1), as
+     * EAP (corrected) has it, so the two compare on the same footing (issue #18: the offset alone speeds ESD up).
+     */
+    public static final Setup ESD_CORRECTED = (base, set) -> base.compat(Compat.CORRECTED).preserve(Preserve.none());
+
     /** ESD + the fixed neutral concept "" (§2.6 with no words): the paper's "fixed preservation" baseline. */
     public static final Setup NEUTRAL = (base, set) -> base.preserve(Preserve.neutral());
 
@@ -176,6 +182,7 @@ public final class ShapeWorldMethods {
     public static Map<String, Setup> withEapVariants() {
         Map<String, Setup> m = all();
         EapSetup kept = eap().compat(Compat.CORRECTED).candidates(Candidates.KEPT);
+        m.put("ESD (corrected)", ESD_CORRECTED);
         m.put("EAP (corrected, kept)", kept);
         m.put("EAP (corrected, epsilon, kept)", kept.lossSpace(Preserve.LossSpace.EPSILON));
         return m;
