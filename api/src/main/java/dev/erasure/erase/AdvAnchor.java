@@ -193,6 +193,8 @@ public record AdvAnchor(Schedule schedule, Loss loss, double deltaLearningRate, 
 
     @Override
     public void validate(ErasureModel model, Settings settings) {
+        model.requireFullPrecision(name(), "δ has its own optimiser, and in OFFICIAL mode θ's and δ's gradients are"
+                + " never zeroed, so sums of gradients scaled by a loss scale that changes between steps would mix scales");
         if (settings.targets().size() != 1) {
             throw new IllegalArgumentException("AdvAnchor erases one concept, got " + settings.targets());
         }

@@ -183,6 +183,8 @@ public record AdvUnlearn(TextEncoderParams params, List<String> retain, int reta
 
     @Override
     public void validate(ErasureModel model, Settings settings) {
+        model.requireFullPrecision(name(), "its attack trains a soft prompt with its own optimiser, whose gradients the"
+                + " OFFICIAL mode never zeroes, so sums of gradients scaled by a loss scale that changes between steps would mix scales");
         model.requireTextStatesOnly(name(), "it trains one CLIP text encoder whose text states alone condition the "
                 + "UNet, while SDXL's UNet reads two encoders' states plus the pooled projection of encoder 2, which the "
                 + "official AdvUnlearn does not define");

@@ -185,15 +185,16 @@ public final class AdversarialPreservation implements EsdFamilyMethod<Adversaria
                     losses.put("loss", (double) loss.getFloat());
                 }
                 losses.put("preserve", (double) lPres.getFloat());
-                gc.backward(loss);
+                gc.backward(s.scaled(loss));
             } finally {
                 if (!modelStep) s.trainable().requireGradient(true);
             }
             if (modelStep) {
-                s.adam().step();
+                s.step();
             } else {
+                boolean finite = s.unscaleGradients(piAdam);
                 lastAdversaryGradient = pi.getGradient().toFloatArray();
-                piAdam.step();
+                if (finite) piAdam.step();
             }
             int step = iteration / cfg.pgdSteps() + 1;
             return new Step(iteration, step, modelStep ? MODEL_PHASE : "adversary", s.settings().targets().get(w), k, t,

@@ -11,6 +11,7 @@ import dev.erasure.io.AtomicFiles;
 import dev.erasure.io.Records;
 import dev.erasure.sd.Djl;
 import dev.erasure.sd.io.Safetensors;
+import dev.erasure.train.LossScale;
 import dev.erasure.train.Adam;
 
 import java.io.IOException;
@@ -53,8 +54,9 @@ public final class Checkpoints {
      * What state.json holds; {@code configuration} is the fingerprint by setting name plus the
      * method's own settings (null in checkpoints written before it existed).
      */
+    /** @param lossScale S, finite steps since it changed, skipped steps (mixed precision; null in fp32 checkpoints) */
     record State(int iteration, long adamStep, long random, String fingerprint, Map<String, String> configuration,
-                 String method, List<StepRecord> history, Integer threads) {
+                 String method, List<StepRecord> history, Integer threads, double[] lossScale) {
         /** θ updates done (the last record's step). */
         int stepsDone() {
             return history.isEmpty() ? 0 : history.get(history.size() - 1).step();
@@ -82,7 +84,7 @@ public final class Checkpoints {
             Map<String, String> configuration = configuration(s.settings(), m.configuration());
             // declared as the interface, each record is written with its own class's fields (Gson's runtime type)
             State st = new State(iteration, s.adam().stepCount(), s.random().state(), fingerprint(configuration),
-                    configuration, m.name(), List.copyOf(history), Djl.threads());
+                    configuration, m.name(), List.copyOf(history), Djl.threads(), lossScale(s.lossScale()));
             AtomicFiles.writeString(tmp.resolve("state.json"), GSON.toJson(st));
             Path target = dir.resolve(name);
             if (Files.exists(target)) AtomicFiles.deleteTree(target);
@@ -95,6 +97,10 @@ public final class Checkpoints {
         } finally {
             if (tmp != null) deleteQuietly(tmp);
         }
+    }
+
+    private static double[] lossScale(LossScale l) {
+        return l.isDynamic() ? new double[] {l.scale(), l.goodSteps(), l.skipped()} : null;
     }
 
     /** The newest checkpoint folder of {@code dir}, with a clear error if there is none. */
@@ -129,7 +135,8 @@ public final class Checkpoints {
                     ? GSON.fromJson(o.get("configuration"), new TypeToken<LinkedHashMap<String, String>>() { }.getType()) : null;
             return new State(o.get("iteration").getAsInt(), o.get("adamStep").getAsLong(), o.get("random").getAsLong(),
                     o.get("fingerprint").getAsString(), configuration, o.get("method").getAsString(), history,
-                    o.has("threads") ? o.get("threads").getAsInt() : null);
+                    o.has("threads") ? o.get("threads").getAsInt() : null,
+                    o.has("lossScale") ? GSON.fromJson(o.get("lossScale"), double[].class) : null);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot read checkpoint state " + file + ": " + e.getMessage(), e);
         }
@@ -165,6 +172,7 @@ public final class Checkpoints {
             if (Files.exists(method)) m.restore(Safetensors.load(method, tmp));
         }
         s.restoreRandom(st.random());
+        if (st.lossScale() != null) s.lossScale().restore((float) st.lossScale()[0], (int) st.lossScale()[1], (long) st.lossScale()[2]);
         if (st.threads() != null && st.threads() != Djl.threads()) {
             System.err.println("warning: checkpoint " + ckpt + " was written with " + st.threads() + " libtorch threads, this run has "
                     + Djl.threads() + ": the resumed weights will differ in the last bits from an uninterrupted run"

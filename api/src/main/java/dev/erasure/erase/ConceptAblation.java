@@ -322,7 +322,7 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
                     s.checkIfCancelled();
                     try (GradientCollector gc = Gradients.collector()) {
                         NDArray loss = s.mse(s.trainedUnet().predict(zt, t, texts.rows(0, 1)), goal);
-                        gc.backward(loss.div(Nn.scalar(loss, batchSize)));
+                        gc.backward(s.scaled(loss.div(Nn.scalar(loss, batchSize))));
                         total += loss.getFloat();
                     }
                     lastT = t;
@@ -330,8 +330,10 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
                     lastAnchor = a;
                 }
             }
-            clipAndDecay();
-            s.adam().step();
+            if (s.unscaleGradients(s.adam())) { // clipping reads the true gradient norm
+                clipAndDecay();
+                s.adam().step();
+            }
             double mean = total / batchSize;
             return new Step(iteration, iteration + 1, lastTarget, lastAnchor, lastT, Map.of("loss", mean));
         }

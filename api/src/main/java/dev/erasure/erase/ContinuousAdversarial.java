@@ -76,12 +76,12 @@ public final class ContinuousAdversarial implements EsdFamilyMethod<Esd.Step> {
                 NDArray lErase = s.mse(gl.predictedX0(ze, out.get(0), k), goal);
                 NDArray lPres = s.mse(gl.predictedX0(ze, out.get(1), k), gl.predictedX0(ze, f.get(2), k));
                 NDArray loss = lErase.add(lPres.mul(Nn.scalar(lPres, (float) cfg.weight())));
-                gc.backward(loss);
+                gc.backward(s.scaled(loss));
                 losses.put("loss", (double) loss.getFloat());
                 losses.put("erase", (double) lErase.getFloat());
                 losses.put("preserve", (double) lPres.getFloat());
             }
-            s.adam().step();
+            s.step();
             losses.put("adversary", attack(w, ce));
             return new Esd.Step(iteration, iteration + 1, s.settings().targets().get(w), k, t, losses);
         }
@@ -103,7 +103,7 @@ public final class ContinuousAdversarial implements EsdFamilyMethod<Esd.Step> {
                     NDArray frozen = Scoped.keepOnly(() -> gl.predictedX0(z, s.frozenUnet().predict(z, kt[1], ce.withPromptEmbeds(e)), kt[0]));
                     try (GradientCollector gc = Gradients.collector()) {
                         NDArray l = s.mse(gl.predictedX0(z, s.trainedUnet().predict(z, kt[1], ce.withPromptEmbeds(e)), kt[0]), frozen);
-                        gc.backward(l);
+                        gc.backward(s.scaled(l)); // the step is g/‖g‖: the loss scale cancels
                         last = l.getFloat();
                     }
                     NDArray g = e.getGradient();

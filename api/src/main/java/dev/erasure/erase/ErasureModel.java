@@ -2,6 +2,7 @@ package dev.erasure.erase;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.Weights;
 
@@ -41,6 +42,17 @@ public interface ErasureModel {
      * UNet also needs pooled embeddings and time ids (SDXL); {@code why} says what the method lacks.
      */
     default void requireTextStatesOnly(String method, String why) {
+    }
+
+    /**
+     * Refuses, up front, a method with no mixed-precision path when this model is half precision;
+     * {@code why} says what it lacks.
+     */
+    default void requireFullPrecision(String method, String why) {
+        if (unetWeights().asMap().values().iterator().next().getDataType() == DataType.FLOAT16) {
+            throw new IllegalArgumentException(method + " cannot train a float16 model yet: " + why
+                    + "; load the model in float32 (LoadOptions.defaults().dtype(DataType.FLOAT32), --dtype fp32)");
+        }
     }
 
     /**

@@ -84,10 +84,10 @@ public final class Esd implements EsdFamilyMethod<Esd.Step> {
             double value;
             try (GradientCollector gc = Gradients.collector()) {
                 NDArray loss = loss(x);
-                gc.backward(loss);
+                gc.backward(s.scaled(loss));
                 value = loss.getFloat();
             }
-            s.adam().step();
+            s.step();
             Map<String, Double> losses = new LinkedHashMap<>(); // in this order: the history's columns
             losses.put("loss", value);
             losses.put("erase", value);

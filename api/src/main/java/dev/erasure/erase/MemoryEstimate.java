@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import ai.djl.ndarray.types.DataType;
 import dev.erasure.train.Adam;
 import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
@@ -9,7 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Peak memory of one erasure step, from shapes alone (float32, batch 1, methods.md §10):
+ * Peak memory of one erasure step, from shapes alone (float32 or mixed precision, batch 1, methods.md §10):
  * frozen UNet (shared with the original model, counted once) + the trainable copy + its gradient
  * + Adam's two moments + the activations autograd keeps for the backward of the trainable
  * forwards (ESD: 1 sample; EAP model step: 2, z_e and z_r) + the transient peak of a no-grad
@@ -33,6 +34,18 @@ public record MemoryEstimate(long frozenBytes, long trainableBytes, long gradien
     }
 
     public static MemoryEstimate of(UNetConfig cfg, Params params, Preserve preserve, int latentSize) {
+        return of(cfg, params, preserve, latentSize, DataType.FLOAT32);
+    }
+
+    /**
+     * The estimate for a model loaded in {@code dtype}. FLOAT16 is mixed precision as the engine runs it
+     * ({@code TrainableWeights}): the frozen UNet, the activations and the transient in fp16; the trained
+     * subset as fp32 masters with fp32 gradients and Adam moments, plus, during the backward, the fp16
+     * gradient of each master's fp16 cast.
+     */
+    public static MemoryEstimate of(UNetConfig cfg, Params params, Preserve preserve, int latentSize, DataType dtype) {
+        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) throw new IllegalArgumentException("dtype must be FLOAT32 or FLOAT16, got " + dtype);
+        long bytes = dtype == DataType.FLOAT16 ? 2 : F32; // per element of the model's own tensors
         Map<String, long[]> shapes = UNetShapes.of(cfg);
         long total = 0;
         long train = 0;
@@ -43,9 +56,10 @@ public record MemoryEstimate(long frozenBytes, long trainableBytes, long gradien
         }
         // trainable forwards kept for one backward: ESD 1; ESD+preserve, EAP (z_e and z_r), PGD 2
         int samples = preserve instanceof Preserve.None ? 1 : 2;
-        long act = samples * activations(cfg, latentSize) * F32;
-        long trans = transient2(cfg, latentSize) * F32;
-        return new MemoryEstimate(total * F32, train * F32, train * F32, 2 * train * F32, act, trans, train, total);
+        long act = samples * activations(cfg, latentSize) * bytes;
+        long trans = transient2(cfg, latentSize) * bytes;
+        long grads = train * F32 + (bytes == F32 ? 0 : train * bytes);
+        return new MemoryEstimate(total * bytes, train * F32, grads, 2 * train * F32, act, trans, train, total);
     }
 
     /** Elements autograd keeps for one batch-1 forward. */

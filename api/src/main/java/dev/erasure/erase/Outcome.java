@@ -53,6 +53,11 @@ public record Outcome(ErasureModel model, TrainableWeights trained, AutoCloseabl
         return records.stream().map(type::cast).toList();
     }
 
+    /** θ updates skipped for a gradient overflow under mixed precision ({@code LossScale}); 0 in fp32 and for edits. */
+    public long lossScaleSkips() {
+        return owner instanceof Session s ? s.lossScale().skipped() : 0; // a trained outcome is owned by its session
+    }
+
     /** θ updates done. */
     public int stepsDone() {
         return records.isEmpty() ? 0 : records.get(records.size() - 1).step();

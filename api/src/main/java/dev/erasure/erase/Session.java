@@ -9,7 +9,9 @@ import dev.erasure.progress.Cancellation;
 import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.Djl;
 import dev.erasure.sd.Weights;
+import dev.erasure.sd.nn.Nn;
 import dev.erasure.train.Adam;
+import dev.erasure.train.LossScale;
 import dev.erasure.train.SeededRandom;
 
 import java.util.Arrays;
@@ -35,6 +37,7 @@ public final class Session implements AutoCloseable {
     private final Conditioning uncond;
     private final Conditioning targets;
     private final DataType dtype;
+    private final LossScale lossScale;
     private SeededRandom random;
 
     /** A session that trains the {@code settings.params()} subset of the UNet. */
@@ -61,6 +64,7 @@ public final class Session implements AutoCloseable {
                 : TrainableWeights.none(model.unetWeights());
         this.textEncoder = trainUnet ? null : TrainableWeights.copies(textEncoderWeights, textEncoderKeys, manager);
         this.adam = new Adam(theta().tensors(), settings.learningRate(), manager);
+        this.lossScale = theta().mixedPrecision() ? LossScale.dynamic() : LossScale.none();
         this.genLatent = new GenLatent(model.alphasCumprod(), settings.ddimGrid(), settings.compat());
         this.frozenUnet = model.unet(model.unetWeights());
         this.trainedUnet = model.unet(trainable.overlay());
@@ -139,8 +143,40 @@ public final class Session implements AutoCloseable {
         Cancellation.checkIfCancelled();
     }
 
+    /** Mean squared error, in fp32 whatever the model's precision (an fp16 mean over a latent loses digits). */
     public NDArray mse(NDArray a, NDArray b) {
-        return a.sub(b).square().mean();
+        return fp32(a).sub(fp32(b)).square().mean();
+    }
+
+    private static NDArray fp32(NDArray a) {
+        return Nn.cast(a, DataType.FLOAT32); // recorded by autograd, unlike toType
+    }
+
+    /** What backward gets for {@code loss}: the loss itself, or loss × S under mixed precision ({@link LossScale}). */
+    public NDArray scaled(NDArray loss) {
+        return lossScale.scaled(loss);
+    }
+
+    /**
+     * Readies the gradients of these optimisers' parameters for their steps (divides them by the loss
+     * scale under mixed precision); false when one overflowed: the gradients are zeroed and the caller
+     * skips the steps (as GradScaler does). Always true in full precision.
+     */
+    public boolean unscaleGradients(Adam... optimisers) {
+        List<NDArray> params = Arrays.stream(optimisers).flatMap(o -> o.parameters().values().stream()).toList();
+        if (lossScale.unscale(params)) return true;
+        for (Adam o : optimisers) o.zeroGrad();
+        return false;
+    }
+
+    /** One θ update from the current gradients: {@link #unscaleGradients} then Adam's step (skipped on an overflow). */
+    public void step() {
+        if (unscaleGradients(adam)) adam.step();
+    }
+
+    /** The run's loss scale (S = 1, never changing, in full precision). */
+    public LossScale lossScale() {
+        return lossScale;
     }
 
     public ErasureModel model() {

@@ -3,6 +3,8 @@ package dev.erasure.erase;
 import dev.erasure.train.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import dev.erasure.core.Params;
 import dev.erasure.sd.Weights;
 
@@ -15,6 +17,11 @@ import java.util.Map;
  * The selected UNet subset as writable copies (the frozen originals may be read-only memory
  * maps and are never touched), plus the overlay view that shares every other tensor with the
  * frozen model. Only these copies require gradient and only they get optimiser state.
+ *
+ * <p>Mixed precision: the copies of half-precision tensors are fp32 master weights (Adam's
+ * ε = 1e-8 is 0 in fp16 and a step of lr·m/√v rounds away against fp16 weights), read by the
+ * model as fp16 through a cast at use ({@link Weights#overlay(Map, DataType)}), so the forward and
+ * backward run in fp16 and the gradient and the update land on fp32.
  */
 public final class TrainableWeights {
     private final Weights frozen;
@@ -24,7 +31,7 @@ public final class TrainableWeights {
     private TrainableWeights(Weights frozen, Map<String, NDArray> tensors) {
         this.frozen = frozen;
         this.tensors = Collections.unmodifiableMap(tensors);
-        this.overlay = frozen.overlay(tensors);
+        this.overlay = frozen.overlay(tensors, modelType(frozen, tensors));
     }
 
     /** Copies the tensors {@code params} selects into {@code manager}; rejects a filter that selects nothing. */
@@ -42,8 +49,10 @@ public final class TrainableWeights {
         Map<String, NDArray> copies = new LinkedHashMap<>();
         for (String k : keys) {
             NDArray src = frozen.get(k);
-            NDArray c = Tensors.copyOf(src);
-            c.attach(manager);
+            DataType master = src.getDataType() == DataType.FLOAT16 ? DataType.FLOAT32 : src.getDataType();
+            NDArray c = manager.zeros(src.getShape(), master, src.getDevice());
+            Tensors.copyInto(c, src);
+            NDScope.unregister(c); // lives as long as the run, not the scope that made it
             c.setName(k);
             c.setRequiresGradient(true);
             copies.put(k, c);
@@ -59,6 +68,16 @@ public final class TrainableWeights {
     /** No trainable UNet tensor (the overlay is the frozen UNet): for methods that train something else. */
     public static TrainableWeights none(Weights frozen) {
         return new TrainableWeights(frozen, new LinkedHashMap<>());
+    }
+
+    /** The type the model reads the copies as: the frozen tensors' (the masters are cast to it at use). */
+    private static DataType modelType(Weights frozen, Map<String, NDArray> copies) {
+        return copies.isEmpty() ? null : frozen.asMap().get(copies.keySet().iterator().next()).getDataType();
+    }
+
+    /** Whether the copies are fp32 masters of a half-precision model (mixed precision). */
+    public boolean mixedPrecision() {
+        return tensors.entrySet().stream().anyMatch(e -> e.getValue().getDataType() != frozen.asMap().get(e.getKey()).getDataType());
     }
 
     /** The trainable copies by diffusers key (live: the optimiser updates them in place). */

@@ -2,6 +2,8 @@ package dev.erasure.sd;
 
 import dev.erasure.io.Records;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import dev.erasure.sd.nn.Nn;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
@@ -70,14 +72,19 @@ public record Conditioning(NDArray promptEmbeds, NDArray pooled, NDArray timeIds
      * A mixture of the batch's prompts, {@code weights} [1,B]: the weighted sum of the prompt
      * embeddings and of the pooled embeddings (one weight per prompt for both, so a mixture of
      * prompts stays one prompt's conditioning); time ids are those of row 0 (they describe the
-     * image size, the same for every row of a prompt batch). Differentiable in the weights.
+     * image size, the same for every row of a prompt batch). Differentiable in the weights. The sum
+     * runs in fp32 and comes back in the embeddings' type (fp32 weights over an fp16 model's embeddings).
      */
     public Conditioning mix(NDArray weights) {
         long b = batch();
         Shape one = new Shape(1).addAll(promptEmbeds.getShape().slice(1));
-        NDArray embeds = weights.matMul(promptEmbeds.reshape(b, -1)).reshape(one);
-        return new Conditioning(embeds, pooled == null ? null : weights.matMul(pooled),
+        NDArray embeds = mixed(weights, promptEmbeds.reshape(b, -1)).reshape(one);
+        return new Conditioning(embeds, pooled == null ? null : mixed(weights, pooled),
                 timeIds == null ? null : timeIds.get("0:1"));
+    }
+
+    private static NDArray mixed(NDArray weights, NDArray rows) {
+        return Nn.cast(Nn.cast(weights, DataType.FLOAT32).matMul(Nn.cast(rows, DataType.FLOAT32)), rows.getDataType());
     }
 
     /** Each part with {@code f} applied (e.g. a dtype cast or moving out of a scope), null parts kept null. */

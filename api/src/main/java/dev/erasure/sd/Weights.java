@@ -1,8 +1,10 @@
 package dev.erasure.sd;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.erasure.sd.io.WeightException;
+import dev.erasure.sd.nn.Nn;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -21,30 +23,38 @@ public final class Weights {
     private final Map<String, NDArray> tensors;
     private final String prefix;
     private final String source;
+    private final Set<String> castAtUse; // full keys read as castType (fp32 master weights under an fp16 model)
+    private final DataType castType;
 
     /** @param source where the tensors came from (a file or folder), used in error messages */
     public Weights(Map<String, NDArray> tensors, String source) {
-        this(Collections.unmodifiableMap(new LinkedHashMap<>(tensors)), "", source);
+        this(Collections.unmodifiableMap(new LinkedHashMap<>(tensors)), "", source, Set.of(), null);
     }
 
-    private Weights(Map<String, NDArray> tensors, String prefix, String source) {
+    private Weights(Map<String, NDArray> tensors, String prefix, String source, Set<String> castAtUse, DataType castType) {
         this.tensors = tensors;
         this.prefix = prefix;
         this.source = source;
+        this.castAtUse = castAtUse;
+        this.castType = castType;
     }
 
     /** The view of the weights under {@code name.} (e.g. {@code sub("down_blocks.0")}). */
     public Weights sub(String name) {
-        return new Weights(tensors, prefix + name + ".", source);
+        return new Weights(tensors, prefix + name + ".", source, castAtUse, castType);
     }
 
-    /** The tensor under this view's prefix + key; a clear error naming file and key if absent. */
+    /**
+     * The tensor under this view's prefix + key; a clear error naming file and key if absent. A tensor
+     * of a {@link #overlay(Map, DataType) cast overlay} is cast at every read (a new tensor each time,
+     * recorded by autograd, so the gradient reaches the stored master).
+     */
     public NDArray get(String key) {
         NDArray a = tensors.get(prefix + key);
         if (a == null) {
             throw new WeightException("missing weight '" + prefix + key + "' in " + source);
         }
-        return a;
+        return castAtUse.contains(prefix + key) ? Nn.cast(a, castType) : a;
     }
 
     /** Like {@link #get} but also checks the shape, naming file, key and both shapes on mismatch. */
@@ -73,7 +83,7 @@ public final class Weights {
     }
 
     public Optional<NDArray> find(String key) {
-        return Optional.ofNullable(tensors.get(prefix + key));
+        return has(key) ? Optional.of(get(key)) : Optional.empty();
     }
 
     public boolean has(String key) {
@@ -87,7 +97,7 @@ public final class Weights {
         return out;
     }
 
-    /** All tensors by full key, read-only. */
+    /** All tensors by full key as stored (a cast overlay's masters in their own type), read-only. */
     public Map<String, NDArray> asMap() {
         return tensors;
     }
@@ -105,13 +115,29 @@ public final class Weights {
      * same names; everything else is shared with this one. Unknown keys are rejected.
      */
     public Weights overlay(Map<String, NDArray> replacements) {
+        return overlay(replacements, null);
+    }
+
+    /**
+     * Like {@link #overlay(Map)}, but every replacement whose type is not {@code readAs} is read as
+     * {@code readAs}: fp32 master weights trained under an fp16 model are cast at use (mixed
+     * precision), so the module code sees one dtype. {@code readAs} null: read as stored.
+     */
+    public Weights overlay(Map<String, NDArray> replacements, DataType readAs) {
         Map<String, NDArray> merged = new LinkedHashMap<>(tensors);
+        Set<String> cast = new TreeSet<>(castAtUse);
         for (Map.Entry<String, NDArray> e : replacements.entrySet()) {
             if (!tensors.containsKey(e.getKey())) {
                 throw new WeightException("cannot replace unknown weight '" + e.getKey() + "' of " + source);
             }
             merged.put(e.getKey(), e.getValue());
+            cast.remove(e.getKey());
+            if (readAs != null && e.getValue().getDataType() != readAs) cast.add(e.getKey());
         }
-        return new Weights(Collections.unmodifiableMap(merged), prefix, source);
+        if (!cast.isEmpty() && castType != null && readAs != null && castType != readAs) {
+            throw new IllegalArgumentException("one overlay reads every cast tensor as one type: " + castType + " or " + readAs);
+        }
+        return new Weights(Collections.unmodifiableMap(merged), prefix, source, Collections.unmodifiableSet(cast),
+                cast.isEmpty() ? null : readAs != null ? readAs : castType);
     }
 }

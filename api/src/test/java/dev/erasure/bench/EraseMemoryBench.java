@@ -1,5 +1,6 @@
 package dev.erasure.bench;
 
+import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonParser;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
@@ -10,6 +11,7 @@ import dev.erasure.erase.MemoryEstimate;
 import dev.erasure.erase.Sd14;
 import dev.erasure.erase.Sd21;
 import dev.erasure.erase.SdxlBase;
+import dev.erasure.sd.LoadOptions;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.UNetConfig;
 
@@ -25,7 +27,7 @@ import java.util.Locale;
  * the shapes ({@link MemoryEstimate});
  * (2) the tiny fixture model: the same estimate next to the measured growth of the process's
  * peak resident memory (VmHWM, reset through /proc/self/clear_refs) over two iterations, and the time
- * per iteration. Memory numbers are fp32, batch 1, CPU.
+ * per iteration, for the model loaded in fp32 and in fp16 (mixed precision). Batch 1, CPU.
  */
 public final class EraseMemoryBench {
     private EraseMemoryBench() {
@@ -47,26 +49,43 @@ public final class EraseMemoryBench {
         System.out.printf(Locale.ROOT, "%-32s %14s %9s %9s %9s %9s %9s %9s %9s%n", "recipe", "trained params",
                 "frozen", "copy", "grads", "Adam", "activ.", "transient", "PEAK GiB");
         for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(sd14, r.params(), r.preserve(), 64));
+        System.out.println();
+        System.out.println("SD-1.4 UNet, 512×512 (latent 64), fp16 model (mixed precision: fp32 masters, grads, Adam), batch 1 — estimate from shapes");
+        for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(sd14, r.params(), r.preserve(), 64, DataType.FLOAT16));
         UNetConfig sd21 = UNetConfig.fromJson(JsonParser.parseString(Sd21.UNET_CONFIG).getAsJsonObject());
         System.out.println();
         System.out.println("SD-2.1 UNet (768-v), 768×768 (latent 96), fp32, batch 1 — estimate from shapes");
         for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(sd21, r.params(), r.preserve(), 96));
+        System.out.println("  the same, fp16 model (mixed precision)");
+        for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(sd21, r.params(), r.preserve(), 96, DataType.FLOAT16));
         UNetConfig xl = UNetConfig.fromJson(JsonParser.parseString(SdxlBase.UNET_CONFIG).getAsJsonObject());
         System.out.println();
         System.out.println("SDXL base UNet, 1024×1024 (latent 128), fp32, batch 1 — estimate from shapes "
                 + "(the frozen text encoders and VAE, 0.9 B parameters, are not counted: ≈ 3.4 GiB more)");
         for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(xl, r.params(), r.preserve(), 128));
+        System.out.println("  the same, fp16 model (mixed precision)");
+        for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(xl, r.params(), r.preserve(), 128, DataType.FLOAT16));
 
         Path fixture = Path.of(args.length > 0 ? args[0] : "../shared/fixtures/tiny-sd");
         if (!Files.isDirectory(fixture)) fixture = Path.of("fixtures/tiny-sd");
         System.out.println();
         System.out.println("tiny fixture (" + fixture + "): estimate vs measured peak-RSS growth over 2 iterations (5-step DDIM grid)");
         System.out.printf(Locale.ROOT, "%-32s %6s %12s %12s %10s%n", "recipe", "latent", "est. MiB", "meas. MiB", "s/iteration");
-        try (StableDiffusion sd = StableDiffusion.load(fixture)) {
+        for (DataType dtype : List.of(DataType.FLOAT32, DataType.FLOAT16)) {
+            measureTiny(fixture, dtype);
+        }
+        System.out.println("est. excludes the frozen weights (already resident before the run); "
+                + "meas. = VmHWM − VmRSS before the run (includes the EN3K candidate search for EAP).");
+    }
+
+    /** The tiny model loaded in {@code dtype}: estimate vs measured peak-RSS growth per recipe and latent size. */
+    private static void measureTiny(Path fixture, DataType dtype) {
+        System.out.println("-- " + dtype);
+        try (StableDiffusion sd = StableDiffusion.load(fixture, LoadOptions.defaults().dtype(dtype))) {
             for (int latent : new int[] {8, 16, 32}) {
                 for (Recipe r : List.of(RECIPES.get(0), RECIPES.get(3))) {
                     Preserve p = r.preserve() instanceof Preserve.Adversarial ? Preserve.adversarial(4).kClosest(16) : r.preserve();
-                    MemoryEstimate est = MemoryEstimate.of(sd.unet().config(), r.params(), p, latent);
+                    MemoryEstimate est = MemoryEstimate.of(sd.unet().config(), r.params(), p, latent, dtype);
                     Erasure e = Erasure.of(sd).target("church").train(r.params()).preserve(p).latentSize(latent)
                             .ddimGrid(5).iterations(2).vocabulary(Vocabulary.english3000());
                     e.iterations(1).run().close(); // warm-up (allocator, candidate set code paths)
@@ -82,8 +101,6 @@ public final class EraseMemoryBench {
                 }
             }
         }
-        System.out.println("est. excludes the frozen weights (already resident before the run); "
-                + "meas. = VmHWM − VmRSS before the run (includes the EN3K candidate search for EAP).");
     }
 
     private static void row(String name, MemoryEstimate m) {

@@ -1,5 +1,6 @@
 package dev.erasure.erase;
 
+import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.erasure.core.Params;
@@ -17,6 +18,7 @@ import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MemoryEstimateTest {
@@ -45,6 +47,22 @@ class MemoryEstimateTest {
     }
 
     /** The released SD-2.x UNet has 865,910,724 parameters (torchinfo / numel counts published with SD 2.1 ports). */
+    /** #16 mixed precision: fp16 halves the frozen UNet and the activations; the trained subset stays fp32 (+ its fp16 cast's gradient). */
+    @Test
+    void halfPrecisionKeepsFp32MastersAndHalvesTheRest() {
+        UNetConfig sd14 = UNetConfig.fromJson(JsonParser.parseString(Sd14.UNET_CONFIG).getAsJsonObject());
+        MemoryEstimate full = MemoryEstimate.of(sd14, Params.nonCrossAttention(), Preserve.adversarial(50), 64);
+        MemoryEstimate half = MemoryEstimate.of(sd14, Params.nonCrossAttention(), Preserve.adversarial(50), 64, DataType.FLOAT16);
+        assertEquals(full.frozenBytes() / 2, half.frozenBytes());
+        assertEquals(full.activationBytes() / 2, half.activationBytes());
+        assertEquals(full.transientBytes() / 2, half.transientBytes());
+        assertEquals(full.trainableBytes(), half.trainableBytes(), "fp32 masters");
+        assertEquals(full.adamBytes(), half.adamBytes(), "fp32 moments");
+        assertEquals(full.gradientBytes() + 2 * full.trainableParams(), half.gradientBytes(), "fp32 master grads + fp16 cast grads");
+        assertTrue(half.peakBytes() < full.peakBytes());
+        assertThrows(IllegalArgumentException.class, () -> MemoryEstimate.of(sd14, Params.full(), Preserve.none(), 64, DataType.INT8));
+    }
+
     @Test
     void sd21CountsMatchTheReleasedUNet() {
         UNetConfig sd21 = UNetConfig.fromJson(JsonParser.parseString(Sd21.UNET_CONFIG).getAsJsonObject());

@@ -165,13 +165,13 @@ public final class Nn {
         NDArray kh = k.reshape(b, lk, heads, d).transpose(0, 2, 3, 1);
         NDArray vh = v.reshape(b, lk, heads, d).transpose(0, 2, 1, 3);
         if (upcast && dt != DataType.FLOAT32) {
-            qh = qh.toType(DataType.FLOAT32, false);
-            kh = kh.toType(DataType.FLOAT32, false);
+            qh = cast(qh, DataType.FLOAT32); // recorded by autograd: fp16 training through upcast attention
+            kh = cast(kh, DataType.FLOAT32);
         }
         NDArray scores = qh.mul(scalar(qh, (float) (1.0 / Math.sqrt(d)))).matMul(kh);
         if (mask != null) scores = scores.add(mask);
         NDArray probs = scores.softmax(-1);
-        if (probs.getDataType() != vh.getDataType()) probs = probs.toType(vh.getDataType(), false);
+        probs = cast(probs, vh.getDataType());
         return probs.matMul(vh).transpose(0, 2, 1, 3).reshape(b, lq, inner);
     }
 
