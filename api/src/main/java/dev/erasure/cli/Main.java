@@ -90,6 +90,10 @@ public final class Main {
                     break;
                 }
                 case "shapeworld-frontier": {
+                    if (opts.containsKey("merge")) {
+                        ShapeWorldFrontierCommand.merge(opts);
+                        break;
+                    }
                     ShapeWorldFrontierCommand.Plan plan = ShapeWorldFrontierCommand.plan(opts); // every flag before the model
                     ShapeWorldFrontierCommand.run(model(opts, "models/shapeworld"), plan);
                     break;
@@ -187,6 +191,8 @@ public final class Main {
                 "                      [--images N] [--out DIR]",
                 "      each method's ESR-1/PSR-1 curve over iterations per erased concept (default 25,50,100; seeds 1,2) and PSR-1 at",
                 "      matched ESR-1 (default 80,90,95), mean ± std over sets × seeds; DIR/points.csv, curves.csv, matched.csv, frontier.png",
+                "  shapeworld-frontier --merge DIR,DIR,... [--targets ESR,...] [--out DIR]",
+                "      one frontier from the points.csv of runs that split a study (e.g. erase sets over two processes)",
                 "  grid [--model PATH] [--out FILE.png] [--sampling-steps N] [--device cpu|gpu|auto]",
                 "      image grid (prompts x seeds) from a model (default: the tiny SD fixture)",
                 "  generate --model PATH --prompt TEXT [--seed N] [--sampling-steps N] [--guidance G] [--size H,W]",

@@ -26,7 +26,7 @@ import java.util.Set;
  */
 final class ShapeWorldFrontierCommand {
     static final Set<String> FLAGS = Set.of("model", "methods", "sets", "max-sets", "images", "iterations", "method-iterations",
-            "seeds", "targets", "out");
+            "seeds", "targets", "out", "merge");
 
     private ShapeWorldFrontierCommand() {
     }
@@ -80,8 +80,30 @@ final class ShapeWorldFrontierCommand {
                 Path.of(o.getOrDefault("out", "out/shapeworld-frontier")));
     }
 
+    /**
+     * {@code --merge DIR,DIR,...}: the points.csv of runs that split one study (e.g. erase sets over two
+     * processes), recombined into one frontier at --targets, written to --out like a run's; no model is loaded.
+     */
+    static void merge(Map<String, String> o) throws IOException {
+        List<Path> files = Arrays.stream(o.get("merge").split(",")).map(String::trim).map(d -> Path.of(d).resolve("points.csv")).toList();
+        for (Path f : files) {
+            if (!Files.isRegularFile(f)) throw new Main.UsageException("--merge: no " + f);
+        }
+        for (String flag : o.keySet()) {
+            if (!Set.of("merge", "targets", "out").contains(flag)) throw new Main.UsageException("--merge takes only --targets and --out, not --" + flag);
+        }
+        List<Double> targets = o.containsKey("targets")
+                ? Arrays.stream(doubles("targets", o.get("targets"))).boxed().toList() : Frontier.standard().esrTargets();
+        FrontierResult r;
+        try {
+            r = FrontierResult.of(FrontierResult.readPoints(files), targets);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("--merge: " + e.getMessage());
+        }
+        write(r, Path.of(o.getOrDefault("out", "out/shapeworld-frontier")));
+    }
+
     static void run(Path modelDir, Plan p) throws IOException {
-        Files.createDirectories(p.out());
         long start = System.nanoTime();
         try (StableDiffusion sd = StableDiffusion.load(modelDir)) {
             ConceptClassifier judge = ConceptClassifier.load(modelDir.resolve("classifier"), sd.manager());
@@ -91,15 +113,21 @@ final class ShapeWorldFrontierCommand {
             bench = bench.methods(pool(bench.resolvedSets())).only(p.methods().toArray(String[]::new));
             FrontierResult r = bench.frontier(p.frontier());
             System.err.println();
-            ShapeWorldBenchCommand.write(r.points(), p.out().resolve("points.csv"));
-            ShapeWorldBenchCommand.write(r.curves(), p.out().resolve("curves.csv"));
-            ShapeWorldBenchCommand.write(r.matched(), p.out().resolve("matched.csv"));
-            Charts.png(r.chart(), p.out().resolve("frontier.png"));
-            System.out.println(r.points().print(1000));
-            System.out.println(r.curves().print(100));
-            System.out.println(r.matched().print(100));
+            write(r, p.out());
         }
         System.out.printf("wrote %s in %.0f s%n", p.out().toAbsolutePath(), (System.nanoTime() - start) / 1e9);
+    }
+
+    /** points.csv, curves.csv, matched.csv and frontier.png in {@code out}, and the three tables on stdout. */
+    private static void write(FrontierResult r, Path out) throws IOException {
+        Files.createDirectories(out);
+        ShapeWorldBenchCommand.write(r.points(), out.resolve("points.csv"));
+        ShapeWorldBenchCommand.write(r.curves(), out.resolve("curves.csv"));
+        ShapeWorldBenchCommand.write(r.matched(), out.resolve("matched.csv"));
+        Charts.png(r.chart(), out.resolve("frontier.png"));
+        System.out.println(r.points().print(1000));
+        System.out.println(r.curves().print(100));
+        System.out.println(r.matched().print(100));
     }
 
     /** shapes (the bench's four sets), styles ("outlined" against the solid style and the shapes), or a,b,c;d,e. */

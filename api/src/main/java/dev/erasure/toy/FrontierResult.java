@@ -4,11 +4,14 @@ import dev.erasure.viz.Charts;
 import dev.erasure.viz.Pareto;
 import org.knowm.xchart.XYChart;
 import tech.tablesaw.api.BooleanColumn;
+import tech.tablesaw.api.ColumnType;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
+import tech.tablesaw.io.csv.CsvReadOptions;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -38,6 +41,52 @@ public record FrontierResult(Table points, Table curves, Table matched) {
     /** Builds the curve and matched tables from the points. */
     public static FrontierResult of(Table points, List<Double> esrTargets) {
         return new FrontierResult(points, curves(points), matched(points, esrTargets));
+    }
+
+    /**
+     * The points tables that earlier runs wrote (their {@code points.csv}), one after the other: a study split
+     * over processes or machines (e.g. erase sets 1–2 and 3–4), recombined; {@link #of} then gives the
+     * frontier of the whole. Columns are read by name with the types the bench writes; a file of another
+     * layout, or a point (method, set, seed, iterations) that two files both hold, is refused naming the files.
+     */
+    public static Table readPoints(List<Path> csvFiles) {
+        if (csvFiles.isEmpty()) throw new IllegalArgumentException("no points.csv to read");
+        Table all = null;
+        Map<String, Path> seen = new LinkedHashMap<>();
+        for (Path f : csvFiles) {
+            Table t;
+            try {
+                t = Table.read().usingOptions(CsvReadOptions.builder(f.toFile()).columnTypes(FrontierResult::pointType));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("cannot read frontier points " + f + ": " + e.getMessage(), e);
+            }
+            for (String c : List.of("method", "erase set", "seed", ITERATIONS, ESR, PSR)) {
+                if (!t.containsColumn(c)) throw new IllegalArgumentException(f + " is not a frontier points.csv: no column '" + c + "'");
+            }
+            for (int i = 0; i < t.rowCount(); i++) {
+                String key = t.stringColumn("method").get(i) + " | " + t.stringColumn("erase set").get(i) + " | seed "
+                        + t.longColumn("seed").get(i) + " | " + t.intColumn(ITERATIONS).get(i) + " iterations";
+                Path before = seen.putIfAbsent(key, f);
+                if (before != null) throw new IllegalArgumentException("point " + key + " is in both " + before + " and " + f);
+            }
+            if (all == null) {
+                all = t.setName("ShapeWorld frontier: points (%; iterations per erased concept)");
+            } else if (!all.columnNames().equals(t.columnNames())) {
+                throw new IllegalArgumentException(f + " has columns " + t.columnNames() + ", " + csvFiles.get(0) + " " + all.columnNames());
+            } else {
+                all.append(t);
+            }
+        }
+        return all;
+    }
+
+    private static ColumnType pointType(String column) {
+        return switch (column) {
+            case "method", "erase set" -> ColumnType.STRING;
+            case "seed" -> ColumnType.LONG;
+            case ITERATIONS -> ColumnType.INTEGER;
+            default -> ColumnType.DOUBLE;
+        };
     }
 
     /** All methods' mean curves (lines, in strength order) with the Pareto front of their points marked. */

@@ -14,6 +14,7 @@ import dev.erasure.erase.SdxlBase;
 import dev.erasure.sd.LoadOptions;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.UNetConfig;
+import dev.erasure.sd.nn.Kernels;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ import java.util.Locale;
 /**
  * Peak memory per erasure iteration ({@code ./erasure bench erase-memory [fixture-folder]}):
  * (1) SD-1.4 recipes at 512×512 (latent 64), SD-2.1 at 768×768 (latent 96) and SDXL base at 1024×1024 (latent 128) estimated from
- * the shapes ({@link MemoryEstimate});
+ * the shapes ({@link MemoryEstimate}) in fp32 (composite and fused attention) and fp16 (mixed precision, fused);
  * (2) the tiny fixture model: the same estimate next to the measured growth of the process's
  * peak resident memory (VmHWM, reset through /proc/self/clear_refs) over two iterations, and the time
  * per iteration, for the model loaded in fp32 and in fp16 (mixed precision). Batch 1, CPU.
@@ -45,26 +46,12 @@ public final class EraseMemoryBench {
 
     public static void main(String[] args) throws IOException {
         UNetConfig sd14 = UNetConfig.fromJson(JsonParser.parseString(Sd14.UNET_CONFIG).getAsJsonObject());
-        System.out.println("SD-1.4 UNet, 512×512 (latent 64), fp32, batch 1 — estimate from shapes");
-        System.out.printf(Locale.ROOT, "%-32s %14s %9s %9s %9s %9s %9s %9s %9s%n", "recipe", "trained params",
-                "frozen", "copy", "grads", "Adam", "activ.", "transient", "PEAK GiB");
-        for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(sd14, r.params(), r.preserve(), 64));
-        System.out.println();
-        System.out.println("SD-1.4 UNet, 512×512 (latent 64), fp16 model (mixed precision: fp32 masters, grads, Adam), batch 1 — estimate from shapes");
-        for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(sd14, r.params(), r.preserve(), 64, DataType.FLOAT16));
+        estimates("SD-1.4 UNet, 512×512 (latent 64)", sd14, 64);
         UNetConfig sd21 = UNetConfig.fromJson(JsonParser.parseString(Sd21.UNET_CONFIG).getAsJsonObject());
-        System.out.println();
-        System.out.println("SD-2.1 UNet (768-v), 768×768 (latent 96), fp32, batch 1 — estimate from shapes");
-        for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(sd21, r.params(), r.preserve(), 96));
-        System.out.println("  the same, fp16 model (mixed precision)");
-        for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(sd21, r.params(), r.preserve(), 96, DataType.FLOAT16));
+        estimates("SD-2.1 UNet (768-v), 768×768 (latent 96)", sd21, 96);
         UNetConfig xl = UNetConfig.fromJson(JsonParser.parseString(SdxlBase.UNET_CONFIG).getAsJsonObject());
-        System.out.println();
-        System.out.println("SDXL base UNet, 1024×1024 (latent 128), fp32, batch 1 — estimate from shapes "
-                + "(the frozen text encoders and VAE, 0.9 B parameters, are not counted: ≈ 3.4 GiB more)");
-        for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(xl, r.params(), r.preserve(), 128));
-        System.out.println("  the same, fp16 model (mixed precision)");
-        for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(xl, r.params(), r.preserve(), 128, DataType.FLOAT16));
+        estimates("SDXL base UNet, 1024×1024 (latent 128; the frozen text encoders and VAE, 0.9 B parameters, are not counted: "
+                + "≈ 3.4 GiB more in fp32, 1.7 in fp16)", xl, 128);
 
         Path fixture = Path.of(args.length > 0 ? args[0] : "../shared/fixtures/tiny-sd");
         if (!Files.isDirectory(fixture)) fixture = Path.of("fixtures/tiny-sd");
@@ -100,6 +87,19 @@ public final class EraseMemoryBench {
                     }
                 }
             }
+        }
+    }
+
+    /** The recipes' estimates in fp32 with composite and with fused kernels, and in fp16 (mixed precision) with fused ones. */
+    private static void estimates(String model, UNetConfig cfg, int latent) {
+        System.out.println();
+        System.out.println(model + ", batch 1 — estimate from shapes");
+        System.out.printf(Locale.ROOT, "%-32s %14s %9s %9s %9s %9s %9s %9s %9s%n", "recipe", "trained params",
+                "frozen", "copy", "grads", "Adam", "activ.", "transient", "PEAK GiB");
+        for (Object[] v : new Object[][] {{DataType.FLOAT32, Kernels.COMPOSITE}, {DataType.FLOAT32, Kernels.FUSED},
+                {DataType.FLOAT16, Kernels.FUSED}}) {
+            System.out.println("  " + v[0] + ", " + v[1] + " attention" + (v[0] == DataType.FLOAT16 ? " (mixed precision: fp32 masters, grads, Adam)" : ""));
+            for (Recipe r : RECIPES) row(r.name(), MemoryEstimate.of(cfg, r.params(), r.preserve(), latent, (DataType) v[0], (Kernels) v[1]));
         }
     }
 

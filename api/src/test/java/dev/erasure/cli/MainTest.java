@@ -141,6 +141,28 @@ class MainTest {
         assertTrue(err.contains("no-model"), err);
     }
 
+    /** #18 --merge recombines the points of runs that split a study; no model is read. */
+    @Test
+    void frontierMergeRecombinesSplitRuns() throws Exception {
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        String header = "method,erase set,seed,iterations,ESR-1,PSR-1,seconds\n";
+        Files.writeString(a.resolve("points.csv"), header + "ESD,s1,1,10,50,90,1\nESD,s1,1,20,100,70,1\n");
+        Files.writeString(b.resolve("points.csv"), header + "ESD,s2,1,10,60,80,1\nESD,s2,1,20,100,60,1\n");
+        Path out = tmp.resolve("merged");
+        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        int code = Main.run(new String[] {"shapeworld-frontier", "--merge", a + "," + b, "--targets", "80", "--out", out.toString()},
+                new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, errBytes.toString(StandardCharsets.UTF_8));
+        for (String f : List.of("points.csv", "curves.csv", "matched.csv", "frontier.png")) assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        List<String> matched = Files.readAllLines(out.resolve("matched.csv"));
+        // at ESR-1 80: s1 90 + (30/50)(70 − 90) = 78, s2 80 + (20/40)(60 − 80) = 70; mean 74, std 8/√2 = 5.7
+        assertTrue(matched.get(1).startsWith("ESD,80.0,74.0,5.7,"), matched.toString());
+        usage("--merge: no " + tmp.resolve("c").resolve("points.csv"), "shapeworld-frontier", "--merge", a + "," + tmp.resolve("c"));
+        usage("--merge takes only --targets and --out, not --seeds", "shapeworld-frontier", "--merge", a.toString(), "--seeds", "1");
+        usage("is in both", "shapeworld-frontier", "--merge", a + "," + a);
+    }
+
     /**
      * "--steps" meant θ updates (quickstart, the ShapeWorld benches) or denoising steps (grid, generate);
      * the old flags are still accepted under their new names with a one-line note, and the usage shows only the new names.

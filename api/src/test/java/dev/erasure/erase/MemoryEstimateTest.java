@@ -6,6 +6,7 @@ import com.google.gson.JsonParser;
 import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
 import dev.erasure.sd.UNetConfig;
+import dev.erasure.sd.nn.Kernels;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.testing.Fixtures;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,18 @@ class MemoryEstimateTest {
         assertEquals(full.gradientBytes() + 2 * full.trainableParams(), half.gradientBytes(), "fp32 master grads + fp16 cast grads");
         assertTrue(half.peakBytes() < full.peakBytes());
         assertThrows(IllegalArgumentException.class, () -> MemoryEstimate.of(sd14, Params.full(), Preserve.none(), 64, DataType.INT8));
+    }
+
+    /** Fused attention keeps no L² scores: the no-grad transient loses SD-1.4's 2 (batch) × 2 × 8 heads × 4096² fp32 scores. */
+    @Test
+    void fusedAttentionKeepsNoScoreMatrices() {
+        UNetConfig sd14 = UNetConfig.fromJson(JsonParser.parseString(Sd14.UNET_CONFIG).getAsJsonObject());
+        MemoryEstimate composite = MemoryEstimate.of(sd14, Params.crossAttention(), Preserve.none(), 64, DataType.FLOAT32, Kernels.COMPOSITE);
+        MemoryEstimate fused = MemoryEstimate.of(sd14, Params.crossAttention(), Preserve.none(), 64, DataType.FLOAT32, Kernels.FUSED);
+        assertEquals(2L * 2 * 8 * 4096 * 4096 * 4, composite.transientBytes() - fused.transientBytes());
+        assertTrue(fused.activationBytes() < composite.activationBytes());
+        assertEquals(composite.frozenBytes() + composite.trainableBytes() + composite.gradientBytes() + composite.adamBytes(),
+                fused.frozenBytes() + fused.trainableBytes() + fused.gradientBytes() + fused.adamBytes(), "weights do not depend on the kernels");
     }
 
     @Test

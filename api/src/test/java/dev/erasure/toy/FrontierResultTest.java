@@ -117,6 +117,31 @@ class FrontierResultTest {
         assertEquals(a.matched().print(), b.matched().print());
     }
 
+    /** #18 a study split over processes: the points files read back, one after the other, give the frontier of the whole. */
+    @Test
+    void pointsFilesOfASplitStudyReadBackIntoOneFrontier() throws Exception {
+        Points a = new Points();
+        a.add("A", "s1", 1, 10, 50, 90).add("A", "s1", 1, 20, 100, 70).add("B", "s1", 1, 10, 0, 100).add("B", "s1", 1, 20, 100, 50);
+        Points b = new Points();
+        b.add("A", "s2", 1, 10, 60, 80).add("A", "s2", 1, 20, 100, 60).add("B", "s2", 1, 10, 0, 90).add("B", "s2", 1, 20, 100, 40);
+        Path fa = tmp.resolve("a.csv");
+        Path fb = tmp.resolve("b.csv");
+        a.table().write().csv(fa.toFile());
+        b.table().write().csv(fb.toFile());
+        Table read = FrontierResult.readPoints(List.of(fa, fb));
+        assertEquals(8, read.rowCount());
+        Table whole = a.table().append(b.table());
+        // whole-number scores (0, 100) are read as doubles, seeds as longs: the same frontier as from the tables themselves
+        assertEquals(FrontierResult.of(whole, List.of(75.0)).matched().print(), FrontierResult.of(read, List.of(75.0)).matched().print());
+        assertEquals(FrontierResult.of(whole, List.of(75.0)).curves().print(), FrontierResult.of(read, List.of(75.0)).curves().print());
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> FrontierResult.readPoints(List.of(fa, fa)));
+        assertTrue(twice.getMessage().contains("A | s1 | seed 1 | 10 iterations") && twice.getMessage().contains("a.csv"), twice.getMessage());
+        Path other = tmp.resolve("other.csv");
+        Files.writeString(other, "method,score\nA,1\n");
+        IllegalArgumentException layout = assertThrows(IllegalArgumentException.class, () -> FrontierResult.readPoints(List.of(other)));
+        assertTrue(layout.getMessage().contains("other.csv") && layout.getMessage().contains("'erase set'"), layout.getMessage());
+    }
+
     /** A points table as the bench writes it. */
     private static final class Points {
         final StringColumn method = StringColumn.create("method");
