@@ -12,7 +12,13 @@ import dev.erasure.io.Records;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.progress.Task;
 import dev.erasure.sd.ClipTextModel;
+import dev.erasure.sd.Conditioning;
+import dev.erasure.sd.Pipeline;
+import dev.erasure.sd.DdimScheduler;
+import dev.erasure.sd.scheduler.SchedulerType;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.StableDiffusionXL;
+import dev.erasure.sd.UNet2DConditionModel;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
@@ -21,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The cheap sensitivity spectrum (the paper's Fig. 2 without images): for every concept c of a
@@ -31,7 +39,7 @@ import java.util.Random;
  * 3000-word spectrum cheap. A record with withers; {@link #over} is cancellable and reports progress
  * in concepts.
  */
-public record NoiseSpectrum(StableDiffusion original, StableDiffusion erased, int batchSize, int samples, int latentSize,
+public record NoiseSpectrum(Pipeline original, Pipeline erased, int batchSize, int samples, int latentSize,
                             long seed, String target, ProgressListener listener) {
     /** Validates every option once, naming it; the latent size must suit the UNet's downsampling. */
     public NoiseSpectrum {
@@ -39,7 +47,8 @@ public record NoiseSpectrum(StableDiffusion original, StableDiffusion erased, in
         Objects.requireNonNull(erased, "erased model");
         if (batchSize <= 0) throw new IllegalArgumentException("batchSize must be ≥ 1, got " + batchSize);
         if (samples <= 0) throw new IllegalArgumentException("samples must be ≥ 1, got " + samples);
-        int cells = 1 << original.unet().config().numDownsamplers();
+        int cells = 1 << unet(original).config().numDownsamplers();
+        unet(erased);
         if (latentSize <= 0 || latentSize % cells != 0) {
             throw new IllegalArgumentException("latentSize must be a positive multiple of " + cells
                     + " (the UNet's downsampling), got " + latentSize);
@@ -47,8 +56,12 @@ public record NoiseSpectrum(StableDiffusion original, StableDiffusion erased, in
         if (listener == null) listener = ProgressListener.NONE;
     }
 
-    /** 32 concepts per batch, 2 shared (latent, timestep) samples, 8×8 latents, seed 0. */
-    static NoiseSpectrum of(StableDiffusion original, StableDiffusion erased) {
+    /** 32 concepts per batch, 2 shared (latent, timestep) samples, 8×8 latents, seed 0; SD or SDXL (both of one kind). */
+    static NoiseSpectrum of(Pipeline original, Pipeline erased) {
+        if (original.getClass() != erased.getClass()) {
+            throw new IllegalArgumentException("the original is " + original.getClass().getSimpleName() + ", the erased model "
+                    + erased.getClass().getSimpleName() + ": a spectrum compares two models of one kind");
+        }
         return new NoiseSpectrum(original, erased, 32, 2, 8, 0, null, ProgressListener.NONE);
     }
 
@@ -97,25 +110,25 @@ public record NoiseSpectrum(StableDiffusion original, StableDiffusion erased, in
         int n = concepts.size();
         double[] cos = new double[n], mse = new double[n], sim = target == null ? null : new double[n];
         double[] targetPooled = target == null ? null : TextSimilarity.pooled(original, List.of(target))[0];
-        int channels = original.unet().config().inChannels;
-        try (NDManager m = original.manager().newSubManager(); Task task = Task.start("noise spectrum", n, listener)) {
+        Side orig = side(original, latentSize);
+        Side edit = side(erased, latentSize);
+        int channels = orig.unet().config().inChannels;
+        try (NDManager m = orig.manager().newSubManager(); Task task = Task.start("noise spectrum", n, listener)) {
             NDArray latents = m.create(normal(channels), new Shape(samples, channels, latentSize, latentSize)).toType(original.dtype(), false);
             int[] timesteps = timesteps();
             for (int start = 0; start < n; start += batchSize) {
                 List<String> chunk = concepts.subList(start, Math.min(n, start + batchSize));
                 int b = chunk.size();
                 try (NDScope scope = new NDScope()) {
-                    NDArray ids = original.tokenIds(chunk);
-                    ClipTextModel.Output enc = original.textEncoder().forwardAll(ids);
-                    NDArray condA = enc.lastHiddenState();
-                    NDArray condB = erased.textEncoder() == original.textEncoder() ? condA : erased.textEncoder().forward(ids);
+                    Encoded condA = orig.encode(chunk);
+                    Conditioning condB = edit.textEncoder() == orig.textEncoder() ? condA.condition() : edit.encode(chunk).condition();
                     NDArray x = tileLatents(latents, b);
                     NDArray t = m.create(tiledTimesteps(timesteps, b));
-                    NDArray ea = original.unet().forward(x, t, repeatConcepts(condA));
+                    NDArray ea = orig.unet().forward(x, t, condA.condition().map(this::repeatConcepts));
                     task.checkIfCancelled();
-                    NDArray eb = erased.unet().forward(x, t, repeatConcepts(condB));
+                    NDArray eb = edit.unet().forward(x, t, condB.map(this::repeatConcepts));
                     PairStats p = PairStats.of(ea, eb);
-                    double[][] pooled = sim == null ? null : TextSimilarity.rows(enc.pooled());
+                    double[][] pooled = sim == null ? null : condA.pooled().get();
                     for (int j = 0; j < b; j++) {
                         double c = 0, e = 0;
                         for (int i = 0; i < samples; i++) {
@@ -135,6 +148,49 @@ public record NoiseSpectrum(StableDiffusion original, StableDiffusion erased, in
                 DoubleColumn.create("cosine", cos), DoubleColumn.create("mse", mse));
         if (sim != null) table.addColumns(DoubleColumn.create("similarity", sim));
         return table;
+    }
+
+    /**
+     * What the spectrum needs of one model: its UNet, the identity of its text side (the same object in
+     * both models: encode once), how it conditions a batch of prompts at the spectrum's latent size, and
+     * its training schedule's length.
+     */
+    private record Side(UNet2DConditionModel unet, Object textEncoder, NDManager manager, int trainTimesteps,
+                        Function<List<String>, Encoded> encoder) {
+        Encoded encode(List<String> prompts) {
+            return encoder.apply(prompts);
+        }
+    }
+
+    /** A batch's UNet conditioning and, on demand, its pooled text embeddings (the similarity column). */
+    private record Encoded(Conditioning condition, Supplier<double[][]> pooled) {
+    }
+
+    /**
+     * SD: the text states of the last layer, and the EOS states from the same forward for the similarity;
+     * SDXL: prompt and pooled embeddings with the default time ids of a {@code latentSize}-latent image.
+     */
+    private static Side side(Pipeline p, int latentSize) {
+        if (p instanceof StableDiffusion sd) {
+            return new Side(sd.unet(), sd.textEncoder(), sd.manager(), sd.scheduler().numTrainTimesteps(), prompts -> {
+                ClipTextModel.Output enc = sd.textEncoder().forwardAll(sd.tokenIds(prompts));
+                return new Encoded(Conditioning.of(enc.lastHiddenState()), () -> TextSimilarity.rows(enc.pooled()));
+            });
+        }
+        if (p instanceof StableDiffusionXL xl) {
+            int size = latentSize * xl.vaeScaleFactor();
+            return new Side(xl.unet(), xl.prompts(), xl.manager(), ((DdimScheduler) xl.scheduler(SchedulerType.DDIM)).numTrainTimesteps(), prompts -> {
+                Conditioning c = xl.conditioning(prompts, size, size);
+                return new Encoded(c, () -> TextSimilarity.rows(c.pooled()));
+            });
+        }
+        throw new IllegalArgumentException("no noise spectrum for " + p + " (Stable Diffusion 1/2 or SDXL)");
+    }
+
+    private static UNet2DConditionModel unet(Pipeline p) {
+        if (p instanceof StableDiffusion sd) return sd.unet();
+        if (p instanceof StableDiffusionXL xl) return xl.unet();
+        throw new IllegalArgumentException("no noise spectrum for " + p + " (Stable Diffusion 1/2 or SDXL)");
     }
 
     /**
@@ -175,7 +231,7 @@ public record NoiseSpectrum(StableDiffusion original, StableDiffusion erased, in
      */
     private int[] timesteps() {
         Random r = new Random(seed);
-        int total = original.scheduler().numTrainTimesteps();
+        int total = side(original, latentSize).trainTimesteps();
         int[] t = new int[samples];
         for (int i = 0; i < samples; i++) t[i] = (int) Math.min(total - 1, Math.floor((i + r.nextDouble()) * total / samples));
         return t;

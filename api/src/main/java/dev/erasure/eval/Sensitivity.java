@@ -55,8 +55,8 @@ public record Sensitivity(Pipeline original, Pipeline erased, int imagesPerConce
         return new Sensitivity(original, erased, 4, 0, 50, 7.5f, 0, null, "{}", null, ProgressListener.NONE);
     }
 
-    /** The image-free spectrum: similarity of the two models' noise predictions per concept. */
-    public static NoiseSpectrum noisePredictions(StableDiffusion original, StableDiffusion erased) {
+    /** The image-free spectrum: similarity of the two models' noise predictions per concept (SD or SDXL). */
+    public static NoiseSpectrum noisePredictions(Pipeline original, Pipeline erased) {
         return NoiseSpectrum.of(original, erased);
     }
 
