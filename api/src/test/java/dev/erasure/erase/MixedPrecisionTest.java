@@ -11,6 +11,7 @@ import dev.erasure.Methods;
 import dev.erasure.core.Preserve;
 import dev.erasure.sd.LoadOptions;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.StableDiffusionXL;
 import dev.erasure.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +38,7 @@ class MixedPrecisionTest {
     private static final double FIRST_LOSS_TOL = 2e-2;
     /** Cosine of the fp16 run's total weight update (3 iterations) with the fp32 run's: measured 0.9976. */
     private static final double MIN_UPDATE_COSINE = 0.98;
-    /** ESD's first θ gradient: measured cosine 0.99992 (tiny fixture), 0.999992 (ShapeWorld), norm ratio 0.990–1.006. */
+    /** ESD's first θ gradient: measured cosine 0.99992 (tiny fixture), 0.999992 (ShapeWorld), 0.99983 (tiny SDXL), norm ratio 0.990–1.007. */
     private static final double MIN_GRADIENT_COSINE = 0.999;
     private static final double GRADIENT_NORM_TOL = 0.03;
 
@@ -86,17 +87,24 @@ class MixedPrecisionTest {
      */
     @Test
     void theMasterGradientIsTheFp32Gradient() {
-        assertSameGradient(fp32, fp16, "church", "the tiny fixture");
+        assertSameGradient(new SdErasureModel(fp32), new SdErasureModel(fp16), esd(fp32).settings(), "the tiny fixture");
         Path shapeWorld = Fixtures.repositoryRoot().resolve("models/shapeworld");
         try (StableDiffusion w32 = StableDiffusion.load(shapeWorld);
              StableDiffusion w16 = StableDiffusion.load(shapeWorld, LoadOptions.defaults().dtype(DataType.FLOAT16))) {
-            assertSameGradient(w32, w16, "circle", "the ShapeWorld model");
+            assertSameGradient(new SdErasureModel(w32), new SdErasureModel(w16), esd(w32).target("circle").settings(), "the ShapeWorld model");
+        }
+        // SDXL: its conditioning (pooled embeddings, time ids) through the same mixed-precision engine
+        try (StableDiffusionXL x32 = StableDiffusionXL.load(Fixtures.tinySdxl(), LoadOptions.defaults().device("cpu"));
+             StableDiffusionXL x16 = StableDiffusionXL.load(Fixtures.tinySdxl(), LoadOptions.defaults().device("cpu").dtype(DataType.FLOAT16))) {
+            Settings xs = Erasure.of(x32).target("church").latentSize(x32.unet().config().sampleSize).ddimGrid(2).learningRate(1e-3)
+                    .seed(5).iterations(1).settings();
+            assertSameGradient(new SdxlErasureModel(x32), new SdxlErasureModel(x16), xs, "the tiny SDXL fixture");
         }
     }
 
-    private static void assertSameGradient(StableDiffusion full32, StableDiffusion half16, String target, String model) {
-        float[] full = firstGradient(full32, target);
-        float[] half = firstGradient(half16, target);
+    private static void assertSameGradient(ErasureModel full32, ErasureModel half16, Settings settings, String model) {
+        float[] full = firstGradient(full32, settings);
+        float[] half = firstGradient(half16, settings);
         double dot = 0;
         for (int i = 0; i < full.length; i++) dot += (double) half[i] * full[i];
         double cos = dot / (norm(half) * norm(full));
@@ -113,8 +121,8 @@ class MixedPrecisionTest {
     }
 
     /** θ's gradient of ESD's first loss, all tensors flattened in key order (masters: unscaled, fp32). */
-    private static float[] firstGradient(StableDiffusion sd, String target) {
-        try (Session s = new Session(new SdErasureModel(sd), esd(sd).target(target).settings()); NDScope scope = new NDScope()) {
+    private static float[] firstGradient(ErasureModel model, Settings settings) {
+        try (Session s = new Session(model, settings); NDScope scope = new NDScope()) {
             Esd m = new Esd(s);
             Esd.Sample x = m.draw();
             try (GradientCollector gc = Gradients.collector()) {
