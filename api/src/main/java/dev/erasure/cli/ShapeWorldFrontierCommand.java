@@ -26,7 +26,7 @@ import java.util.Set;
  */
 final class ShapeWorldFrontierCommand {
     static final Set<String> FLAGS = Set.of("model", "methods", "sets", "max-sets", "images", "iterations", "method-iterations",
-            "seeds", "targets", "out", "merge");
+            "seeds", "targets", "reference", "out", "merge");
 
     private ShapeWorldFrontierCommand() {
     }
@@ -71,6 +71,10 @@ final class ShapeWorldFrontierCommand {
             }
             if (o.containsKey("seeds")) f = f.seeds(Arrays.stream(ints("seeds", o.get("seeds"))).asLongStream().toArray());
             if (o.containsKey("targets")) f = f.esrTargets(doubles("targets", o.get("targets")));
+            if (o.containsKey("reference")) {
+                if (!methods.contains(o.get("reference"))) throw new Main.UsageException("--reference: '" + o.get("reference") + "' is not one of --methods " + methods);
+                f = f.reference(o.get("reference"));
+            }
         } catch (Main.UsageException e) {
             throw e;
         } catch (IllegalArgumentException e) { // a value the Frontier record refused
@@ -82,7 +86,8 @@ final class ShapeWorldFrontierCommand {
 
     /**
      * {@code --merge DIR,DIR,...}: the points.csv of runs that split one study (e.g. erase sets over two
-     * processes), recombined into one frontier at --targets, written to --out like a run's; no model is loaded.
+     * processes), recombined into one frontier at --targets (paired with --reference), written to --out like a
+     * run's; no model is loaded.
      */
     static void merge(Map<String, String> o) throws IOException {
         List<Path> files = Arrays.stream(o.get("merge").split(",")).map(String::trim).map(d -> Path.of(d).resolve("points.csv")).toList();
@@ -90,13 +95,15 @@ final class ShapeWorldFrontierCommand {
             if (!Files.isRegularFile(f)) throw new Main.UsageException("--merge: no " + f);
         }
         for (String flag : o.keySet()) {
-            if (!Set.of("merge", "targets", "out").contains(flag)) throw new Main.UsageException("--merge takes only --targets and --out, not --" + flag);
+            if (!Set.of("merge", "targets", "reference", "out").contains(flag)) {
+                throw new Main.UsageException("--merge takes only --targets, --reference and --out, not --" + flag);
+            }
         }
         List<Double> targets = o.containsKey("targets")
                 ? Arrays.stream(doubles("targets", o.get("targets"))).boxed().toList() : Frontier.standard().esrTargets();
         FrontierResult r;
         try {
-            r = FrontierResult.of(FrontierResult.readPoints(files), targets);
+            r = FrontierResult.of(FrontierResult.readPoints(files), targets, o.get("reference"));
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException("--merge: " + e.getMessage());
         }

@@ -20,9 +20,11 @@ import java.util.Map;
  * @param iterationsByMethod per-method strengths overriding {@code iterations} (e.g. EAP needs more iterations than ESD)
  * @param seeds              the erasure seeds (at least 2 for a spread over seeds)
  * @param esrTargets         the ESR-1 levels (%) at which PSR-1 is compared
+ * @param reference          the method every other one is paired with at matched ESR-1 ("Δ PSR-1 vs ..."); null: the
+ *                           first method with a strength, in the bench's order
  */
 public record Frontier(List<Integer> iterations, Map<String, List<Integer>> iterationsByMethod, List<Long> seeds,
-                       List<Double> esrTargets) {
+                       List<Double> esrTargets, String reference) {
     public Frontier {
         iterations = positive("iterations", iterations);
         Map<String, List<Integer>> copy = new LinkedHashMap<>();
@@ -39,7 +41,12 @@ public record Frontier(List<Integer> iterations, Map<String, List<Integer>> iter
 
     /** 25, 50 and 100 iterations per erased concept, erasure seeds 1 and 2, PSR-1 at ESR-1 80, 90 and 95 %. */
     public static Frontier standard() {
-        return new Frontier(List.of(25, 50, 100), Map.of(), List.of(1L, 2L), List.of(80.0, 90.0, 95.0));
+        return new Frontier(List.of(25, 50, 100), Map.of(), List.of(1L, 2L), List.of(80.0, 90.0, 95.0), null);
+    }
+
+    /** The method the others are paired with at matched ESR-1, e.g. {@code reference("ESD (corrected)")} beside EAP (corrected). */
+    public Frontier reference(String method) {
+        return Records.with(this, "reference", method);
     }
 
     /** The strengths (iterations per erased concept) of every method without its own list. */

@@ -38,9 +38,14 @@ public record FrontierResult(Table points, Table curves, Table matched) {
     /** The strength column of the points and curves: erasure iterations per erased concept. */
     public static final String ITERATIONS = "iterations";
 
-    /** Builds the curve and matched tables from the points. */
+    /** Builds the curve and matched tables from the points, paired with the first method that has a strength. */
     public static FrontierResult of(Table points, List<Double> esrTargets) {
-        return new FrontierResult(points, curves(points), matched(points, esrTargets));
+        return of(points, esrTargets, null);
+    }
+
+    /** Builds the curve and matched tables from the points, every method paired with {@code reference} (null: the first). */
+    public static FrontierResult of(Table points, List<Double> esrTargets, String reference) {
+        return new FrontierResult(points, curves(points), matched(points, esrTargets, reference));
     }
 
     /**
@@ -140,9 +145,18 @@ public record FrontierResult(Table points, Table curves, Table matched) {
      * (set, seed) curves where both reach the target, mean ± sample std over those "pairs".
      */
     public static Table matched(Table points, List<Double> esrTargets) {
+        return matched(points, esrTargets, null);
+    }
+
+    /** {@link #matched(Table, List)} paired with {@code reference} (a method of the points; null: the first with a strength). */
+    public static Table matched(Table points, List<Double> esrTargets, String reference) {
         Map<String, Map<String, double[][]>> curves = perCurve(points);
-        String reference = points.where(strengths(points).isGreaterThan(0)).stringColumn("method").asList()
-                .stream().findFirst().orElse(null);
+        if (reference == null) {
+            reference = points.where(strengths(points).isGreaterThan(0)).stringColumn("method").asList()
+                    .stream().findFirst().orElse(null);
+        } else if (!curves.containsKey(reference)) {
+            throw new IllegalArgumentException("reference method '" + reference + "' is not in the points; have " + curves.keySet());
+        }
         StringColumn method = StringColumn.create("method");
         DoubleColumn target = DoubleColumn.create("ESR-1 target");
         DoubleColumn mean = DoubleColumn.create(PSR);

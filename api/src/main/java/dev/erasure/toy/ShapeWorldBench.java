@@ -333,12 +333,15 @@ public final class ShapeWorldBench {
      * <pre>{@code
      * FrontierResult r = ShapeWorld.bench(sd, judge).only("original", "ESD", "EAP (corrected)")
      *         .frontier(Frontier.standard().iterations("EAP (corrected)", 100, 200, 400));
-     * r.matched();                       // PSR-1 at ESR-1 80/90/95, mean ± std, Δ vs ESD
+     * r.matched();                       // PSR-1 at ESR-1 80/90/95, mean ± std, Δ vs ESD (or Frontier.reference)
      * Charts.png(r.chart(), Path.of("frontier.png"));
      * }</pre>
      */
     public FrontierResult frontier(Frontier f) {
         Objects.requireNonNull(f, "frontier");
+        if (f.reference() != null && !methods.containsKey(f.reference())) {
+            throw new IllegalArgumentException("frontier reference '" + f.reference() + "' is not one of the bench's methods " + methods.keySet());
+        }
         List<EraseSet> sets = resolvedSets();
         ShapeWorldEval eval = new ShapeWorldEval(judge, imagesPerPrompt, samplingSteps, guidance);
         FrontierPoints points = new FrontierPoints(topK);
@@ -363,7 +366,7 @@ public final class ShapeWorldBench {
                 }
             }
         }
-        return FrontierResult.of(points.table(), f.esrTargets());
+        return FrontierResult.of(points.table(), f.esrTargets(), f.reference());
     }
 
     private boolean erasesNothing(Setup setup, EraseSet set) {

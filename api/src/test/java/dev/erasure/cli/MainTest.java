@@ -159,8 +159,21 @@ class MainTest {
         // at ESR-1 80: s1 90 + (30/50)(70 − 90) = 78, s2 80 + (20/40)(60 − 80) = 70; mean 74, std 8/√2 = 5.7
         assertTrue(matched.get(1).startsWith("ESD,80.0,74.0,5.7,"), matched.toString());
         usage("--merge: no " + tmp.resolve("c").resolve("points.csv"), "shapeworld-frontier", "--merge", a + "," + tmp.resolve("c"));
-        usage("--merge takes only --targets and --out, not --seeds", "shapeworld-frontier", "--merge", a.toString(), "--seeds", "1");
+        usage("--merge takes only --targets, --reference and --out, not --seeds", "shapeworld-frontier", "--merge", a.toString(), "--seeds", "1");
         usage("is in both", "shapeworld-frontier", "--merge", a + "," + a);
+
+        // --reference pairs every method with the one named (here not the default, the first): ESD − EAP on s1 at ESR-1 80 is 78 − 85
+        Path c = Files.createDirectories(tmp.resolve("c"));
+        Files.writeString(c.resolve("points.csv"), header + "EAP,s1,1,10,60,95,1\nEAP,s1,1,20,100,75,1\n");
+        Path paired = tmp.resolve("paired");
+        code = Main.run(new String[] {"shapeworld-frontier", "--merge", a + "," + c, "--targets", "80", "--reference", "EAP", "--out", paired.toString()},
+                new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, errBytes.toString(StandardCharsets.UTF_8));
+        List<String> pairedRows = Files.readAllLines(paired.resolve("matched.csv"));
+        assertTrue(pairedRows.get(0).contains("Δ PSR-1 vs EAP"), pairedRows.get(0));
+        assertTrue(pairedRows.get(1).startsWith("ESD,80.0,78.0,") && pairedRows.get(1).endsWith(",-7.0,,1"), pairedRows.toString());
+        assertTrue(pairedRows.get(2).startsWith("EAP,80.0,85.0,") && pairedRows.get(2).endsWith(",,,0"), pairedRows.toString());
+        usage("reference method 'ESD (corrected)' is not in the points", "shapeworld-frontier", "--merge", a.toString(), "--reference", "ESD (corrected)");
     }
 
     /**
