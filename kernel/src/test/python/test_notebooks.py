@@ -120,7 +120,7 @@ class ShapeWorldTutorial(unittest.TestCase):
         cls.nb = executed(run_notebooks.ROOT / "notebooks" / "01-shapeworld.ipynb")
 
     def test_pngs_are_complete(self):
-        assert_pngs_complete(self, self.nb, 8)  # 6 image grids and 2 charts
+        assert_pngs_complete(self, self.nb, 9)  # 6 image grids, 2 charts and the frontier
 
     def test_esd_erases_circle_and_every_model_is_scored(self):
         tables = [t for t in data_of(self.nb, "text/plain") if "ESR-1 %" in t]
@@ -132,6 +132,12 @@ class ShapeWorldTutorial(unittest.TestCase):
                 rows[cells[0]] = (float(cells[1]), float(cells[2]))
         self.assertEqual(set(rows), {"original", "ESD", "EAP"}, tables[-1])
         self.assertGreaterEqual(rows["ESD"][0], 90.0, "ESD should erase 'circle' (ESR-1 %)")
+
+    def test_the_recorded_study_is_compared_at_matched_esr(self):
+        tables = [t for t in data_of(self.nb, "text/plain") if "Δ PSR-1 vs ESD (corrected)" in t]
+        self.assertTrue(tables, "no matched-ESR table in the outputs")
+        rows = [l for l in tables[-1].splitlines() if l.strip().startswith("EAP (corrected, epsilon, kept)")]
+        self.assertEqual(3, len(rows), "one row per ESR-1 target (80, 90, 95): " + tables[-1])
 
 
 class SweepTutorial(unittest.TestCase):
