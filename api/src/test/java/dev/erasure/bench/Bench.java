@@ -20,6 +20,9 @@ public final class Bench {
             case "erase-memory":
                 EraseMemoryBench.main(rest);
                 break;
+            case "erase-memory-real":
+                RealSizeMemoryBench.main(rest);
+                break;
             case "spectrum":
                 SpectrumBench.main(rest);
                 break;
@@ -39,7 +42,7 @@ public final class Bench {
                 ThreadsBench.main(rest);
                 break;
             default:
-                System.err.println("unknown benchmark '" + which + "' (available: sd, compare, generate, erase-memory, spectrum, load, judges, threads)");
+                System.err.println("unknown benchmark '" + which + "' (available: sd, compare, generate, erase-memory, erase-memory-real, spectrum, load, judges, threads)");
                 System.exit(2);
         }
     }

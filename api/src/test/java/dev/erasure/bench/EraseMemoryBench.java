@@ -114,7 +114,7 @@ public final class EraseMemoryBench {
     }
 
     /** A /proc/self/status field in kB (-1 when unavailable, e.g. not Linux). */
-    private static long status(String field) {
+    static long status(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
@@ -125,7 +125,7 @@ public final class EraseMemoryBench {
         return -1;
     }
 
-    private static void resetPeak() {
+    static void resetPeak() {
         try {
             Files.writeString(Path.of("/proc/self/clear_refs"), "5");
         } catch (IOException e) {
