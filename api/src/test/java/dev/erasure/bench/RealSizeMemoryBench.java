@@ -31,7 +31,8 @@ import java.util.stream.Stream;
 
 /**
  * Peak memory of one erasure iteration at the real size ({@code ./erasure bench erase-memory-real RECIPE [fp32|fp16]
- * [fixture-folder]}), one recipe per process: an SD-1.4-shaped model at 512×512 (latent 64×64) with every UNet
+ * [latent] [fixture-folder]}), one recipe per process: an SD-1.4-shaped model at 512×512 (latent 64×64, or the
+ * latent given: a smaller one where the machine's memory cannot hold the activations too) with every UNet
  * tensor of the real config (zero-valued, written sparse like {@link LoadBench}) and a one-layer text encoder of
  * SD-1.4's width (768; random token and position embeddings so that the EAP candidate search sees distinct
  * words), the fixture's tokenizer, scheduler and VAE (the VAE is not used by an erasure). Memory does not depend
@@ -49,7 +50,7 @@ public final class RealSizeMemoryBench {
 
     public static void main(String[] args) throws IOException {
         if (args.length < 1) {
-            System.err.println("usage: bench erase-memory-real esd-u|esd-x|eap-x|eap-u [fp32|fp16] [fixture-folder]");
+            System.err.println("usage: bench erase-memory-real esd-u|esd-x|eap-x|eap-u [fp32|fp16] [latent, default 64] [fixture-folder]");
             System.exit(2);
         }
         EraseMemoryBench.Recipe recipe = switch (args[0]) {
@@ -60,14 +61,15 @@ public final class RealSizeMemoryBench {
             default -> throw new IllegalArgumentException("recipe must be esd-u, esd-x, eap-x or eap-u, got " + args[0]);
         };
         DataType dtype = args.length > 1 && args[1].equals("fp16") ? DataType.FLOAT16 : DataType.FLOAT32;
-        Path fixture = Path.of(args.length > 2 ? args[2] : "../shared/fixtures/tiny-sd");
+        int latent = args.length > 2 ? Integer.parseInt(args[2]) : 64;
+        Path fixture = Path.of(args.length > 3 ? args[3] : "../shared/fixtures/tiny-sd");
         if (!Files.isDirectory(fixture)) fixture = Path.of("fixtures/tiny-sd");
         Path dir = Files.createTempDirectory("sd14-shaped");
         try {
             long built = System.nanoTime();
             build(fixture, dir);
             System.out.printf(Locale.ROOT, "SD-1.4-shaped model written to %s in %.1f s%n", dir, (System.nanoTime() - built) / 1e9);
-            measure(dir, recipe, dtype);
+            measure(dir, recipe, dtype, latent);
         } finally {
             try (Stream<Path> s = Files.walk(dir)) {
                 for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
@@ -75,7 +77,7 @@ public final class RealSizeMemoryBench {
         }
     }
 
-    private static void measure(Path dir, EraseMemoryBench.Recipe r, DataType dtype) {
+    private static void measure(Path dir, EraseMemoryBench.Recipe r, DataType dtype, int latent) {
         try (StableDiffusion sd = StableDiffusion.load(dir, LoadOptions.defaults().dtype(dtype))) {
             UNetConfig cfg = sd.unet().config();
             try (NDScope s = new NDScope()) { // touches every frozen weight, so the baseline holds them
@@ -83,8 +85,8 @@ public final class RealSizeMemoryBench {
                 sd.unet().forward(m.zeros(new Shape(1, 4, 8, 8), dtype), m.create(new long[] {500}),
                         m.zeros(new Shape(1, 77, cfg.crossAttentionDim[0]), dtype));
             }
-            MemoryEstimate est = MemoryEstimate.of(cfg, r.params(), r.preserve(), 64, dtype, Kernels.current());
-            Erasure e = Erasure.of(sd).target("church").train(r.params()).preserve(r.preserve()).latentSize(64)
+            MemoryEstimate est = MemoryEstimate.of(cfg, r.params(), r.preserve(), latent, dtype, Kernels.current());
+            Erasure e = Erasure.of(sd).target("church").train(r.params()).preserve(r.preserve()).latentSize(latent)
                     .ddimGrid(5).iterations(1).vocabulary(Vocabulary.english3000());
             long base = EraseMemoryBench.status("VmRSS");
             EraseMemoryBench.resetPeak();
@@ -93,8 +95,8 @@ public final class RealSizeMemoryBench {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 long peak = EraseMemoryBench.status("VmHWM");
                 double g = 1L << 30;
-                System.out.printf(Locale.ROOT, "%s, %s, %s attention, latent 64×64, batch 1, one iteration (%d done)%n",
-                        r.name(), dtype, Kernels.current(), res.stepsDone());
+                System.out.printf(Locale.ROOT, "%s, %s, %s attention, latent %d×%d, batch 1, one iteration (%d done)%n",
+                        r.name(), dtype, Kernels.current(), latent, latent, res.stepsDone());
                 System.out.printf(Locale.ROOT, "  estimate without the frozen model: %.2f GiB (frozen UNet %.2f GiB, total %.2f GiB)%n",
                         (est.peakBytes() - est.frozenBytes()) / g, est.frozenBytes() / g, est.peakBytes() / g);
                 System.out.printf(Locale.ROOT, "  measured peak-RSS growth:          %.2f GiB (baseline RSS %.2f GiB, peak %.2f GiB)%n",

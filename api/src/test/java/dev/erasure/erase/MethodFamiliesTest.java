@@ -1,6 +1,9 @@
 package dev.erasure.erase;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.Methods;
@@ -21,6 +24,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.function.Function;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -35,36 +41,64 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Issue #13's matrix: every trainable method on every model family (the SD-1 fixture, the SD-2 v-prediction
  * fixture, the SDXL fixture; folders from their system properties): deterministic, resumed from a checkpoint
  * bit-identical to an uninterrupted run, only tensors of the {@code train(..)} subset change (at least one
- * does, with finite losses), and the frozen UNet is bit-identical afterwards. AdvUnlearn is refused on SDXL
- * ({@code SdxlTrainingTest}); UCE, a closed form, has its own tests. The loss-decrease checks are
- * {@code TinyModels.assertEsdFamilyLowersHeldOutLoss} per family ({@code SdxlTrainingTest},
- * {@code PredictionTypeTest}, {@code ErasureEngineTest}).
+ * does, with finite losses), the frozen UNet is bit-identical afterwards, and the erased model is nearer the
+ * method's goal on held-out samples than the original ({@link #trainingMovesTheTargetTowardsTheMethodsGoalOnHeldOutSamples}).
+ * AdvUnlearn is refused on SDXL ({@code SdxlTrainingTest}); UCE, a closed form, has its own tests.
  */
 class MethodFamiliesTest {
     /** A method's tiny run on one family: the method and its own options over the family's base erasure. */
-    record Case(String family, String method, UnaryOperator<Erasure> setup) {
+    record Case(String family, String method, UnaryOperator<Erasure> setup, Objective objective) {
         @Override
         public String toString() {
             return method + " on " + family;
         }
     }
 
+    /**
+     * What a method trains the target prompt's prediction towards: ESD's ε∅ − η(ε_c − ε∅) (η = 1) or AdvAnchor's
+     * anchor (δ = 0) as the original model predicts them, or Concept Ablation's anchor as the model being trained
+     * predicts it ({@code byTrained}: its target is the current network, methods.md §4).
+     */
+    record Objective(String prompt, Function<Function<String, NDArray>, NDArray> goal, boolean byTrained, double learningRate) {
+        static Objective esd(String target) {
+            return new Objective(target, original -> original.apply("").mul(2).sub(original.apply(target)), false, 1e-5);
+        }
+
+        static Objective towards(String prompt, String anchor) {
+            return new Objective(prompt, model -> model.apply(anchor), false, 1e-5);
+        }
+
+        /**
+         * Concept Ablation's: at 1e-5 its 20 steps move the gap by under 4 % either way on these random-weight
+         * models, so it is checked at 1e-3 (as {@code ConceptAblationTest} does), where it shrinks by 19–38 %.
+         */
+        static Objective towardsItsOwn(String prompt, String anchor) {
+            return new Objective(prompt, model -> model.apply(anchor), true, 1e-3);
+        }
+    }
+
+    private static final String TARGET = "church";
     private static final List<String> WORDS = List.of("church", "tree", "house", "car", "dog", "cat");
 
     static Stream<Arguments> cases() {
         List<Case> out = new ArrayList<>();
         for (String family : List.of("SD-1", "SD-2 (v)", "SDXL")) {
-            out.add(new Case(family, "ESD", e -> esdFamily(e).preserve(Preserve.none())));
-            out.add(new Case(family, "ESD + fixed preservation", e -> esdFamily(e).preserve(Preserve.concepts("house"))));
-            out.add(new Case(family, "EAP", e -> esdFamily(e).preserve(Preserve.adversarial(2).kClosest(4))));
-            out.add(new Case(family, "EAP-PGD", e -> esdFamily(e).preserve(Preserve.continuous())));
-            out.add(new Case(family, "ESD-u (non-cross-attention)", e -> esdFamily(e).preserve(Preserve.none()).train(Params.nonCrossAttention())));
+            Objective esd = Objective.esd(TARGET);
+            out.add(new Case(family, "ESD", e -> esdFamily(e).preserve(Preserve.none()), esd));
+            out.add(new Case(family, "ESD + fixed preservation", e -> esdFamily(e).preserve(Preserve.concepts("house")), esd));
+            out.add(new Case(family, "EAP", e -> esdFamily(e).preserve(Preserve.adversarial(2).kClosest(4)), esd));
+            out.add(new Case(family, "EAP-PGD", e -> esdFamily(e).preserve(Preserve.continuous()), esd));
+            out.add(new Case(family, "ESD-u (non-cross-attention)", e -> esdFamily(e).preserve(Preserve.none()).train(Params.nonCrossAttention()), esd));
             out.add(new Case(family, "Concept Ablation",
-                    e -> e.method(Methods.conceptAblation().anchorPrompts(List.of("a house", "a building")).anchorImages(2))));
-            out.add(new Case(family, "AdvAnchor", e -> e.ddimGrid(5).method(Methods.advAnchor().images(1).innerSteps(1))));
+                    e -> e.method(Methods.conceptAblation().anchorPrompts(List.of("a painting of a house", "a painting of a tree"))
+                            .anchorImages(2).anchorSampling(3, 6).batchSize(1)),
+                    Objective.towardsItsOwn("a painting of a house, in the style of " + TARGET, "a painting of a house")));
+            AdvAnchor anchor = Methods.advAnchor().innerSteps(1); // 51 images: θ steps = min(iterations, images)
+            out.add(new Case(family, "AdvAnchor", e -> e.ddimGrid(5).method(anchor),
+                    Objective.towards(anchor.conceptPrompt(TARGET), anchor.anchorPrompt(TARGET))));
             if (!family.equals("SDXL")) {
                 out.add(new Case(family, "AdvUnlearn", e -> e.ddimGrid(5)
-                        .method(Methods.advUnlearn().warmup(1).attackSteps(1).retain(List.of("a house")).retainBatch(1))));
+                        .method(Methods.advUnlearn().warmup(1).attackSteps(1).retain(List.of("a house")).retainBatch(1)), esd));
             }
         }
         return out.stream().map(Arguments::of);
@@ -110,8 +144,70 @@ class MethodFamiliesTest {
         }
     }
 
+    /**
+     * Loss decreases, measured where it means something: on held-out samples (16 noised random latents at
+     * random timesteps, none of them a training sample), the erased model's prediction for the method's target
+     * prompt is nearer the method's goal ({@link Objective}) than the original's own prediction was, after 20
+     * steps at lr 1e-5 (the papers' order; at 1e-4 the tiny v-prediction and non-cross-attention runs overshoot:
+     * ESD-u's distance grows 1.4–5.8×), Concept Ablation's at 1e-3.
+     * For AdvUnlearn the erased model is the trained text encoder in front of the frozen UNet.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void trainingMovesTheTargetTowardsTheMethodsGoalOnHeldOutSamples(Case c) throws Exception {
+        try (Family f = Family.load(c.family()); ErasureResult r = c.setup().apply(f.base()).iterations(GOAL_STEPS)
+                .learningRate(c.objective().learningRate()).run()) {
+            ErasureModel original = f.erasureModel();
+            ErasureModel erased = f.erased(r);
+            int size = r.settings().latentSize();
+            Random random = new Random(11);
+            double before = 0;
+            double after = 0;
+            for (int i = 0; i < 16; i++) {
+                try (NDScope scope = new NDScope()) {
+                    int t = random.nextInt(original.alphasCumprod().length);
+                    float a = original.alphasCumprod()[t];
+                    NDArray x = gaussian(original, size, random).mul((float) Math.sqrt(a))
+                            .add(gaussian(original, size, random).mul((float) Math.sqrt(1 - a)));
+                    Objective o = c.objective();
+                    NDArray goal = o.goal().apply(p -> predict(original, x, t, p, size));
+                    NDArray goalAfter = o.byTrained() ? o.goal().apply(p -> predict(erased, x, t, p, size)) : goal;
+                    before += meanSquare(predict(original, x, t, o.prompt(), size).sub(goal));
+                    after += meanSquare(predict(erased, x, t, o.prompt(), size).sub(goalAfter));
+                }
+            }
+            System.out.printf(Locale.ROOT, "%s: held-out distance to the goal %.6g → %.6g (%.3f×)%n", c, before, after, after / before);
+            assertTrue(after < before, c + ": held-out distance to the method's goal " + before + " → " + after);
+        }
+    }
+
+    private static final int GOAL_STEPS = 20;
+
+    private static NDArray predict(ErasureModel m, NDArray x, int t, String prompt, int size) {
+        return m.unet(m.unetWeights()).predict(x, t, m.condition(List.of(prompt), size));
+    }
+
+    private static NDArray gaussian(ErasureModel m, int size, Random random) {
+        float[] v = new float[m.latentChannels() * size * size];
+        for (int i = 0; i < v.length; i++) v[i] = (float) random.nextGaussian();
+        return m.manager().create(v, new Shape(1, m.latentChannels(), size, size));
+    }
+
+    private static double meanSquare(NDArray d) {
+        return d.toType(DataType.FLOAT32, false).square().mean().getFloat();
+    }
+
     /** One loaded fixture of a family and the tiny erasure every method starts from. */
     private record Family(AutoCloseable model, Erasure base, Weights unetWeights, Weights textEncoderWeights) implements AutoCloseable {
+        ErasureModel erasureModel() {
+            return model instanceof StableDiffusionXL xl ? new SdxlErasureModel(xl) : new SdErasureModel((StableDiffusion) model);
+        }
+
+        /** The erased pipeline as the engine sees it (trained UNet tensors, or AdvUnlearn's trained text encoder). */
+        ErasureModel erased(ErasureResult r) {
+            return model instanceof StableDiffusionXL ? new SdxlErasureModel(r.sdxlModel()) : new SdErasureModel(r.model());
+        }
+
         static Family load(String name) {
             if (name.equals("SDXL")) {
                 StableDiffusionXL xl = StableDiffusionXL.load(Fixtures.tinySdxl(), LoadOptions.defaults().device("cpu"));
@@ -122,7 +218,7 @@ class MethodFamiliesTest {
         }
 
         private static Erasure tiny(Erasure e) {
-            return e.target("church").latentSize(8).learningRate(1e-4).seed(7);
+            return e.target(TARGET).latentSize(8).learningRate(1e-4).seed(7);
         }
 
         @Override
