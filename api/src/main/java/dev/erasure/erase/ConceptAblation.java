@@ -344,7 +344,11 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
                 Map<String, NDArray> params = s.adam().parameters();
                 if (maxGradNorm > 0) {
                     double sq = 0;
-                    for (NDArray p : params.values()) sq += p.getGradient().square().sum().getFloat();
+                    for (NDArray p : params.values()) {
+                        try (NDScope one = new NDScope()) { // per tensor: its square goes at once (Adam.step)
+                            sq += p.getGradient().square().sum().getFloat();
+                        }
+                    }
                     double norm = Math.sqrt(sq);
                     double scale = maxGradNorm / (norm + 1e-6);
                     if (scale < 1) for (NDArray p : params.values()) p.getGradient().muli((float) scale);

@@ -56,7 +56,9 @@ public final class AdamW {
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
                 NDArray g = e.getValue().getGradient();
                 grads.put(e.getKey(), g);
-                sq += g.square().sum().getFloat();
+                try (NDScope one = new NDScope()) { // per tensor: its square goes at once (Adam.step)
+                    sq += g.square().sum().getFloat();
+                }
             }
             norm = (float) Math.sqrt(sq);
             if (!Float.isFinite(norm)) {
@@ -68,17 +70,19 @@ public final class AdamW {
             float c1 = (float) (1 - Math.pow(beta1, steps));
             float c2 = (float) (1 - Math.pow(beta2, steps));
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
-                String k = e.getKey();
-                NDArray p = e.getValue();
-                NDArray g = scale == 1f ? grads.get(k) : grads.get(k).mul(scale);
-                NDArray mk = moments.m(k);
-                NDArray vk = moments.v(k);
-                mk.muli(beta1).addi(g.mul(1 - beta1));
-                vk.muli(beta2).addi(g.square().muli(1 - beta2));
-                if (weightDecay != 0) p.muli(1 - lr * weightDecay);
-                NDArray denom = vk.div(c2).sqrt().addi(eps);
-                p.subi(mk.div(denom).muli(lr / c1));
-                JniUtils.zeroGrad((PtNDArray) p);
+                try (NDScope one = new NDScope()) { // per tensor: its temporaries go at once (Adam.step)
+                    String k = e.getKey();
+                    NDArray p = e.getValue();
+                    NDArray g = scale == 1f ? grads.get(k) : grads.get(k).mul(scale);
+                    NDArray mk = moments.m(k);
+                    NDArray vk = moments.v(k);
+                    mk.muli(beta1).addi(g.mul(1 - beta1));
+                    vk.muli(beta2).addi(g.square().muli(1 - beta2));
+                    if (weightDecay != 0) p.muli(1 - lr * weightDecay);
+                    NDArray denom = vk.div(c2).sqrt().addi(eps);
+                    p.subi(mk.div(denom).muli(lr / c1));
+                    JniUtils.zeroGrad((PtNDArray) p);
+                }
             }
         }
         return norm;

@@ -77,8 +77,8 @@ public final class LossScale {
     public boolean unscale(Collection<NDArray> parameters) {
         if (!dynamic) return true;
         boolean finite = true;
-        try (NDScope scope = new NDScope()) {
-            for (NDArray p : parameters) {
+        for (NDArray p : parameters) {
+            try (NDScope scope = new NDScope()) { // per tensor: the checks' temporaries go at once (Adam.step)
                 NDArray g = p.getGradient();
                 g.divi(scale);
                 if (finite && !g.isInfinite().logicalOr(g.isNaN()).any().getBoolean()) continue;

@@ -89,6 +89,8 @@ public final class RealSizeMemoryBench {
             Erasure e = Erasure.of(sd).target("church").train(r.params()).preserve(r.preserve()).latentSize(latent)
                     .ddimGrid(5).iterations(1).vocabulary(Vocabulary.english3000());
             long base = EraseMemoryBench.status("VmRSS");
+            System.out.printf(Locale.ROOT, "  model loaded and touched: RSS %.2f GiB%n", base / 1048576.0);
+            System.out.flush();
             EraseMemoryBench.resetPeak();
             long t0 = System.nanoTime();
             try (ErasureResult res = e.run()) {
