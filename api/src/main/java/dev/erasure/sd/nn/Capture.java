@@ -1,8 +1,10 @@
 package dev.erasure.sd.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Records sub-module outputs under their diffusers module names ("down_blocks.0.resnets.1") so a
@@ -35,6 +37,24 @@ public final class Capture {
     public NDArray out(NDArray x) {
         if (sink != null) sink.put(path, x);
         return x;
+    }
+
+    /**
+     * Runs child module {@code name} in its own NDScope and records its output. Only the output survives
+     * (re-registered in the enclosing scope): DJL frees native memory only on close, so without this every
+     * temporary of a UNet forward lived until the caller's step ended, activations autograd does not need
+     * included (autograd holds its own references to what the backward reads). With a sink the module's inner
+     * captures must survive, so it runs unscoped.
+     */
+    public NDArray scoped(String name, Supplier<NDArray> body) {
+        if (sink != null) return put(name, body.get());
+        NDArray out;
+        try (NDScope inner = new NDScope()) {
+            out = body.get();
+            NDScope.unregister(out);
+        }
+        NDScope.register(out);
+        return out;
     }
 
     /** Records {@code x} as the output of child module {@code name} and returns it. */

@@ -43,7 +43,8 @@ public final class Transformer2DModel {
         }
         for (int i = 0; i < layers; i++) {
             String name = "transformer_blocks." + i;
-            hidden = cap.put(name, block(w.sub(name), hidden, context, cap.sub(name)));
+            NDArray in = hidden;
+            hidden = cap.scoped(name, () -> block(w.sub(name), in, context, cap.sub(name)));
         }
         if (linearProjection) {
             hidden = cap.put("proj_out", Nn.linear(w.sub("proj_out"), hidden));

@@ -39,10 +39,13 @@ public final class UNetDownBlock {
     public NDArray forward(Weights w, NDArray x, NDArray temb, NDArray context, List<NDArray> skips, Capture cap) {
         for (int j = 0; j < resnets.size(); j++) {
             String r = "resnets." + j;
-            x = cap.put(r, resnets.get(j).forward(w.sub(r), x, temb));
+            NDArray in = x;
+            ResnetBlock2D resnet = resnets.get(j);
+            x = cap.scoped(r, () -> resnet.forward(w.sub(r), in, temb));
             if (attention != null) {
                 String a = "attentions." + j;
-                x = cap.put(a, attention.forward(w.sub(a), x, context, cap.sub(a)));
+                NDArray h = x;
+                x = cap.scoped(a, () -> attention.forward(w.sub(a), h, context, cap.sub(a)));
             }
             skips.add(x);
         }

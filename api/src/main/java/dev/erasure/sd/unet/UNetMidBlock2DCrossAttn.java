@@ -20,9 +20,10 @@ public final class UNetMidBlock2DCrossAttn {
     }
 
     public NDArray forward(Weights w, NDArray x, NDArray temb, NDArray context, Capture cap) {
-        x = cap.put("resnets.0", resnet.forward(w.sub("resnets.0"), x, temb));
-        x = cap.put("attentions.0", attention.forward(w.sub("attentions.0"), x, context, cap.sub("attentions.0")));
-        x = cap.put("resnets.1", resnet.forward(w.sub("resnets.1"), x, temb));
+        NDArray in = x;
+        NDArray r0 = cap.scoped("resnets.0", () -> resnet.forward(w.sub("resnets.0"), in, temb));
+        NDArray a0 = cap.scoped("attentions.0", () -> attention.forward(w.sub("attentions.0"), r0, context, cap.sub("attentions.0")));
+        x = cap.scoped("resnets.1", () -> resnet.forward(w.sub("resnets.1"), a0, temb));
         return cap.out(x);
     }
 }

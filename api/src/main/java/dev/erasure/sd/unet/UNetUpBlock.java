@@ -46,10 +46,13 @@ public final class UNetUpBlock {
         for (int j = 0; j < resnets.size(); j++) {
             NDArray skip = skips.remove(skips.size() - 1);
             String r = "resnets." + j;
-            x = cap.put(r, resnets.get(j).forward(w.sub(r), Nn.cat(1, x, skip), temb));
+            NDArray in = x;
+            ResnetBlock2D resnet = resnets.get(j);
+            x = cap.scoped(r, () -> resnet.forward(w.sub(r), Nn.cat(1, in, skip), temb));
             if (attention != null) {
                 String a = "attentions." + j;
-                x = cap.put(a, attention.forward(w.sub(a), x, context, cap.sub(a)));
+                NDArray h = x;
+                x = cap.scoped(a, () -> attention.forward(w.sub(a), h, context, cap.sub(a)));
             }
         }
         if (upsample) {
