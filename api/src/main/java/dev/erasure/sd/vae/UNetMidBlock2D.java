@@ -18,9 +18,14 @@ final class UNetMidBlock2D {
     }
 
     NDArray forward(Weights w, NDArray x, Capture cap) {
-        x = cap.put("resnets.0", resnet.forward(w.sub("resnets.0"), x, null));
-        if (attention != null) x = cap.put("attentions.0", attention.forward(w.sub("attentions.0"), x));
-        x = cap.put("resnets.1", resnet.forward(w.sub("resnets.1"), x, null));
+        NDArray in = x;
+        x = cap.scoped("resnets.0", () -> resnet.forward(w.sub("resnets.0"), in, null));
+        if (attention != null) {
+            NDArray h = x;
+            x = cap.scoped("attentions.0", () -> attention.forward(w.sub("attentions.0"), h));
+        }
+        NDArray a = x;
+        x = cap.scoped("resnets.1", () -> resnet.forward(w.sub("resnets.1"), a, null));
         return cap.out(x);
     }
 }

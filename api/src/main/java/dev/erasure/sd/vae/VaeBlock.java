@@ -33,7 +33,10 @@ final class VaeBlock {
 
     NDArray forward(Weights w, NDArray x, Capture cap) {
         for (int j = 0; j < resnets.size(); j++) {
-            x = cap.put("resnets." + j, resnets.get(j).forward(w.sub("resnets." + j), x, null));
+            String r = "resnets." + j;
+            NDArray in = x;
+            ResnetBlock2D resnet = resnets.get(j);
+            x = cap.scoped(r, () -> resnet.forward(w.sub(r), in, null));
         }
         if (sampler == Sampler.DOWN) {
             // padding 0: diffusers pads right/bottom only, then a stride-2 conv
