@@ -1,7 +1,7 @@
 package dev.erasure.erase;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDScope;
+import dev.erasure.sd.nn.Scopes;
 
 import java.util.function.Supplier;
 
@@ -15,12 +15,6 @@ final class Scoped {
     }
 
     static NDArray keepOnly(Supplier<NDArray> body) {
-        NDArray out;
-        try (NDScope inner = new NDScope()) {
-            out = body.get();
-            NDScope.unregister(out);
-        }
-        NDScope.register(out);
-        return out;
+        return Scopes.keepOnly(body);
     }
 }

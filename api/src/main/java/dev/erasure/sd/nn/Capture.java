@@ -1,7 +1,6 @@
 package dev.erasure.sd.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDScope;
 
 import java.util.Map;
 import java.util.function.Supplier;
@@ -40,21 +39,12 @@ public final class Capture {
     }
 
     /**
-     * Runs child module {@code name} in its own NDScope and records its output. Only the output survives
-     * (re-registered in the enclosing scope): DJL frees native memory only on close, so without this every
-     * temporary of a UNet forward lived until the caller's step ended, activations autograd does not need
-     * included (autograd holds its own references to what the backward reads). With a sink the module's inner
-     * captures must survive, so it runs unscoped.
+     * Runs child module {@code name} in its own NDScope ({@link Scopes#keepOnly}) and records its output: without
+     * it every temporary of a UNet forward lived until the caller's step ended, activations autograd does not
+     * need included. With a sink the module's inner captures must survive, so it runs unscoped.
      */
     public NDArray scoped(String name, Supplier<NDArray> body) {
-        if (sink != null) return put(name, body.get());
-        NDArray out;
-        try (NDScope inner = new NDScope()) {
-            out = body.get();
-            NDScope.unregister(out);
-        }
-        NDScope.register(out);
-        return out;
+        return sink != null ? put(name, body.get()) : Scopes.keepOnly(body);
     }
 
     /** Records {@code x} as the output of child module {@code name} and returns it. */
