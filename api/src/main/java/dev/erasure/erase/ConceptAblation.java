@@ -12,6 +12,7 @@ import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.nn.Nn;
 import dev.erasure.train.Gradients;
 import dev.erasure.train.SeededRandom;
+import dev.erasure.sd.nn.Scopes;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -318,7 +319,7 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
                     NDArray zt = z0.mul((float) Math.sqrt(ab)).add(eps.mul((float) Math.sqrt(1 - ab)));
                     Conditioning texts = s.condition(List.of(p, a));
                     NDArray goal = noiseTarget ? eps
-                            : Scoped.keepOnly(() -> s.trainedUnet().predict(zt, t, texts.rows(1, 2)));
+                            : Scopes.keepOnly(() -> s.trainedUnet().predict(zt, t, texts.rows(1, 2)));
                     s.checkIfCancelled();
                     try (GradientCollector gc = Gradients.collector()) {
                         NDArray loss = s.mse(s.trainedUnet().predict(zt, t, texts.rows(0, 1)), goal);
@@ -343,13 +344,7 @@ public record ConceptAblation(ConceptType type, String anchor, List<String> anch
             try (NDScope scope = new NDScope()) {
                 Map<String, NDArray> params = s.adam().parameters();
                 if (maxGradNorm > 0) {
-                    double sq = 0;
-                    for (NDArray p : params.values()) {
-                        try (NDScope one = new NDScope()) { // per tensor: its square goes at once (Adam.step)
-                            sq += p.getGradient().square().sum().getFloat();
-                        }
-                    }
-                    double norm = Math.sqrt(sq);
+                    double norm = Gradients.norm(params.values());
                     double scale = maxGradNorm / (norm + 1e-6);
                     if (scale < 1) for (NDArray p : params.values()) p.getGradient().muli((float) scale);
                 }

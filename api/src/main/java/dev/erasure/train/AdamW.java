@@ -52,15 +52,8 @@ public final class AdamW {
         float norm;
         try (NDScope scope = new NDScope()) {
             Map<String, NDArray> grads = new LinkedHashMap<>();
-            double sq = 0;
-            for (Map.Entry<String, NDArray> e : params.entrySet()) {
-                NDArray g = e.getValue().getGradient();
-                grads.put(e.getKey(), g);
-                try (NDScope one = new NDScope()) { // per tensor: its square goes at once (Adam.step)
-                    sq += g.square().sum().getFloat();
-                }
-            }
-            norm = (float) Math.sqrt(sq);
+            for (Map.Entry<String, NDArray> e : params.entrySet()) grads.put(e.getKey(), e.getValue().getGradient());
+            norm = (float) Gradients.norm(params.values());
             if (!Float.isFinite(norm)) {
                 moments.zeroGrad();
                 return norm;

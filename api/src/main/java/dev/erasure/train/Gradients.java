@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 
+import java.util.Collection;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -21,6 +22,21 @@ public final class Gradients {
     private static final ReentrantLock COLLECTING = new ReentrantLock(true);
 
     private Gradients() {
+    }
+
+    /**
+     * The global L2 norm of the parameters' gradients (torch's {@code clip_grad_norm_} total norm), squares summed
+     * in double; each tensor's square is freed at once, not held for the whole sum (a scope around the loop kept
+     * one trained-size copy per tensor).
+     */
+    public static double norm(Collection<NDArray> params) {
+        double sq = 0;
+        for (NDArray p : params) {
+            try (NDScope one = new NDScope()) {
+                sq += p.getGradient().square().sum().getFloat();
+            }
+        }
+        return Math.sqrt(sq);
     }
 
     /**
