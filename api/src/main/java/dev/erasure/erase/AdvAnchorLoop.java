@@ -12,6 +12,7 @@ import dev.erasure.sd.nn.Nn;
 import dev.erasure.train.Adam;
 import dev.erasure.train.Gradients;
 import dev.erasure.train.Tensors;
+import dev.erasure.sd.nn.Scopes;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -126,7 +127,7 @@ final class AdvAnchorLoop implements ErasureMethod<AdvAnchor.Step> {
         float a = s.model().alphasCumprod()[kt[1]];
         NDArray zt = z0.mul(Nn.scalar(z0, (float) Math.sqrt(a))).add(s.noise().mul(Nn.scalar(z0, (float) Math.sqrt(1 - a))));
         s.checkIfCancelled();
-        NDList eps = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, zt, zt), kt[1], Conditioning.concat(concept, generic)))
+        NDList eps = Scopes.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, zt, zt), kt[1], Conditioning.concat(concept, generic)))
                 .split(2, 0);
         return new Sample(image, kt[0], kt[1], zt, eps.get(0), eps.get(1));
     }
@@ -194,7 +195,7 @@ final class AdvAnchorLoop implements ErasureMethod<AdvAnchor.Step> {
 
     /** One θ step: MSE(ε_θ(c_p), sg ε*(c_adv(δ))) + w·MSE(ε_θ(c_b), ε*(c_b)). */
     private Map<String, Double> thetaStep(Sample x) {
-        NDArray anchorEps = Scoped.keepOnly(() -> s.frozenUnet().predict(x.latent(), x.t(), adversarialConditioning()));
+        NDArray anchorEps = Scopes.keepOnly(() -> s.frozenUnet().predict(x.latent(), x.t(), adversarialConditioning()));
         double erase;
         double preserve;
         double total;

@@ -14,6 +14,7 @@ import dev.erasure.train.Adam;
 import dev.erasure.train.Gradients;
 import dev.erasure.train.SoftPrompt;
 import dev.erasure.train.Tensors;
+import dev.erasure.sd.nn.Scopes;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -75,7 +76,7 @@ final class AdvUnlearnLoop implements ErasureMethod<AdvUnlearn.Step> {
             NDArray ce = s.target(w).promptEmbeds();
             NDArray z = s.genLatent(Conditioning.of(ce), s.noise(), kt[0]);
             s.checkIfCancelled();
-            NDList frozen = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, z, z), kt[1], Conditioning.concat(s.uncond(), Conditioning.of(ce))))
+            NDList frozen = Scopes.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, z, z), kt[1], Conditioning.concat(s.uncond(), Conditioning.of(ce))))
                     .split(2, 0);
             NDArray e0 = frozen.get(0);
             NDArray goal = e0.sub(frozen.get(1).sub(e0).mul(s.settings().negativeGuidance()));
@@ -130,7 +131,7 @@ final class AdvUnlearnLoop implements ErasureMethod<AdvUnlearn.Step> {
         }
         NDArray z = Nn.cat(0, latents);
         s.checkIfCancelled();
-        NDArray goal = Scoped.keepOnly(() -> s.frozenUnet().predict(z, kt[1], Conditioning.of(cond)));
+        NDArray goal = Scopes.keepOnly(() -> s.frozenUnet().predict(z, kt[1], Conditioning.of(cond)));
         return new Retain(z, sd.tokenIds(prompts), goal);
     }
 
@@ -162,7 +163,7 @@ final class AdvUnlearnLoop implements ErasureMethod<AdvUnlearn.Step> {
                 int[] kt = s.drawTimestep();
                 NDArray z = s.genLatent(Conditioning.of(ce), s.noise(), kt[0]);
                 s.checkIfCancelled();
-                NDArray goal = Scoped.keepOnly(() -> s.frozenUnet().predict(z, kt[1], Conditioning.of(ce)));
+                NDArray goal = Scopes.keepOnly(() -> s.frozenUnet().predict(z, kt[1], Conditioning.of(ce)));
                 // The official loop returns the prompt assembled at the start of its last step.
                 if (official && step == options.attackSteps() - 1) returned = s.keep(Tensors.copyOf(vec));
                 try (GradientCollector gc = Gradients.collector()) {

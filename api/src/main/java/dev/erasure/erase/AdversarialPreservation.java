@@ -11,6 +11,7 @@ import dev.erasure.sd.nn.Nn;
 import dev.erasure.train.Adam;
 import dev.erasure.train.Gradients;
 import dev.erasure.train.Tensors;
+import dev.erasure.sd.nn.Scopes;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -152,13 +153,13 @@ public final class AdversarialPreservation implements EsdFamilyMethod<Adversaria
             NDArray frozenU = null;
             NDArray frozenE = null;
             if (modelStep) {
-                NDList f = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, ze, ze, zr), t, Conditioning.concat(s.uncond(), ce, cr0)))
+                NDList f = Scopes.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, ze, ze, zr), t, Conditioning.concat(s.uncond(), ce, cr0)))
                         .split(3, 0);
                 frozenU = f.get(0);
                 frozenE = f.get(1);
                 frozenR = f.get(2);
             } else {
-                frozenR = Scoped.keepOnly(() -> s.frozenUnet().predict(zr, t, cr0));
+                frozenR = Scopes.keepOnly(() -> s.frozenUnet().predict(zr, t, cr0));
             }
             GenLatent gl = s.sampler();
             Map<String, Double> losses = new LinkedHashMap<>();

@@ -12,6 +12,7 @@ import dev.erasure.sd.nn.Nn;
 import dev.erasure.train.Adam;
 import dev.erasure.train.Gradients;
 import dev.erasure.train.Tensors;
+import dev.erasure.sd.nn.Scopes;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -65,7 +66,7 @@ public final class ContinuousAdversarial implements EsdFamilyMethod<Esd.Step> {
             int k = kt[0];
             int t = kt[1];
             s.checkIfCancelled();
-            NDList f = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, ze, ze, ze), t, Conditioning.concat(s.uncond(), ce, ce.withPromptEmbeds(e))))
+            NDList f = Scopes.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, ze, ze, ze), t, Conditioning.concat(s.uncond(), ce, ce.withPromptEmbeds(e))))
                     .split(3, 0);
             Map<String, Double> losses = new LinkedHashMap<>();
             try (GradientCollector gc = Gradients.collector()) {
@@ -100,7 +101,7 @@ public final class ContinuousAdversarial implements EsdFamilyMethod<Esd.Step> {
             for (int p = 0; p < cfg.pgdSteps(); p++) {
                 try (NDScope scope = new NDScope()) {
                     s.checkIfCancelled();
-                    NDArray frozen = Scoped.keepOnly(() -> gl.predictedX0(z, s.frozenUnet().predict(z, kt[1], ce.withPromptEmbeds(e)), kt[0]));
+                    NDArray frozen = Scopes.keepOnly(() -> gl.predictedX0(z, s.frozenUnet().predict(z, kt[1], ce.withPromptEmbeds(e)), kt[0]));
                     try (GradientCollector gc = Gradients.collector()) {
                         NDArray l = s.mse(gl.predictedX0(z, s.trainedUnet().predict(z, kt[1], ce.withPromptEmbeds(e)), kt[0]), frozen);
                         gc.backward(s.scaled(l)); // the step is g/‖g‖: the loss scale cancels

@@ -8,6 +8,7 @@ import dev.erasure.sd.Conditioning;
 import dev.erasure.sd.nn.Nn;
 import dev.erasure.train.Adam;
 import dev.erasure.train.Gradients;
+import dev.erasure.sd.nn.Scopes;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,7 +63,7 @@ public final class Esd implements EsdFamilyMethod<Esd.Step> {
         Conditioning ce = s.target(w);
         NDArray z = s.genLatent(ce, noise, kt[0]);
         s.checkIfCancelled();
-        NDList frozen = Scoped.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, z, z), kt[1], Conditioning.concat(s.uncond(), ce)))
+        NDList frozen = Scopes.keepOnly(() -> s.frozenUnet().predict(Nn.cat(0, z, z), kt[1], Conditioning.concat(s.uncond(), ce)))
                 .split(2, 0);
         NDArray e0 = frozen.get(0);
         NDArray y = e0.sub(frozen.get(1).sub(e0).mul(s.settings().negativeGuidance()));

@@ -6,6 +6,7 @@ import ai.djl.training.GradientCollector;
 import dev.erasure.core.Preserve;
 import dev.erasure.sd.Conditioning;
 import dev.erasure.train.Gradients;
+import dev.erasure.sd.nn.Scopes;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,7 +58,7 @@ public final class FixedPreservation implements EsdFamilyMethod<FixedPreservatio
             int r = s.random().nextInt(pool.size());
             Conditioning cr = pooled.rows(r, r + 1);
             s.checkIfCancelled();
-            NDArray frozenR = Scoped.keepOnly(() -> s.frozenUnet().predict(x.latent(), x.t(), cr));
+            NDArray frozenR = Scopes.keepOnly(() -> s.frozenUnet().predict(x.latent(), x.t(), cr));
             double erase;
             double preserve;
             try (GradientCollector gc = Gradients.collector()) {

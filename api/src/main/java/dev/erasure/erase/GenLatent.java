@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import dev.erasure.core.Compat;
 import dev.erasure.progress.Cancellation;
 import dev.erasure.sd.nn.Nn;
+import dev.erasure.sd.nn.Scopes;
 
 /**
  * "GenLatent" (methods.md §0.2): the partial deterministic DDIM trajectory from pure noise that
@@ -98,7 +99,7 @@ public final class GenLatent {
         for (int j : visited(k)) {
             Cancellation.checkIfCancelled();
             NDArray in = x;
-            x = Scoped.keepOnly(() -> ddimStep(in, eps.epsilon(in, gridTimestep(j)), alpha(j), alphaPrev(j)));
+            x = Scopes.keepOnly(() -> ddimStep(in, eps.epsilon(in, gridTimestep(j)), alpha(j), alphaPrev(j)));
             if (in != noise) in.close();
         }
         return x;
