@@ -228,5 +228,6 @@ class ThreadDefaults(unittest.TestCase):
             text = result_text(outputs) + "".join(c["text"] for t, c in outputs if t == "stream")
             self.assertIn("intra-op 1 ", text)  # test.sh installs with --threads 1
             self.assertIn("OMP_WAIT_POLICY=PASSIVE", text)  # install.sh writes it into kernel.json
+            self.assertIn("MALLOC_PERTURB_=255", text)  # zero-filled blocks: README "Reliability"
         finally:
             stop_kernel(km, kc)

@@ -88,7 +88,8 @@ class RecordWithersTest {
             Map.entry("Nudity.thresholds", new Object[]{List.of(0.4)}),
             Map.entry("Nudity.exposed", new Object[]{List.of("FEET_EXPOSED")}),
             Map.entry("Imagenette.splits", new Object[]{Map.of("x", List.of("Church"))}),
-            Map.entry("AttackSuccess.attack", new Object[]{UnlearnDiffAtk.objects().iterations(3)}));
+            Map.entry("AttackSuccess.attack", new Object[]{UnlearnDiffAtk.objects().iterations(3)}),
+            Map.entry("TrainConfig.withSchedulerConfig", new Object[]{dev.erasure.toy.ShapeWorldModel.scaledLinearSchedulerConfig()}));
 
     /**
      * Withers that store a conversion of their argument, or store it inside the chosen method

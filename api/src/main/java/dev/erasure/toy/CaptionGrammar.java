@@ -64,6 +64,54 @@ public record CaptionGrammar(double empty, double colour, double style, double s
         return keepBackground ? phrase + " on a " + scene.background().word() + " background" : phrase;
     }
 
+    /**
+     * Every non-empty caption this grammar can produce with every word it knows (all four styles: 1 045), in a fixed order:
+     * the phrases with an article (colour, style and noun each present or not), then the "something" phrases,
+     * each bare and then on each background. Those using only a world's words ({@link #parse} names them) are the
+     * whole language a ShapeWorld model of that world was trained on: the miniature's analogue of a large English
+     * vocabulary.
+     */
+    public static List<String> phrases() {
+        List<String> bare = new ArrayList<>();
+        for (String colourWord : optional(Colour.values())) {
+            for (String styleWord : optional(Style.values())) {
+                for (String noun : nouns()) {
+                    List<String> words = new ArrayList<>();
+                    if (colourWord != null) words.add(colourWord);
+                    if (styleWord != null) words.add(styleWord);
+                    words.add(noun);
+                    bare.add(article(words.get(0)) + " " + String.join(" ", words));
+                }
+            }
+        }
+        for (String colourWord : optional(Colour.values())) {
+            for (String styleWord : optional(Style.values())) {
+                if (colourWord == null && styleWord == null) continue;
+                bare.add("something " + (colourWord == null ? styleWord : styleWord == null ? colourWord : colourWord + " and " + styleWord));
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (String phrase : bare) {
+            out.add(phrase);
+            for (Background b : Background.values()) out.add(phrase + " on a " + b.word() + " background");
+        }
+        return out;
+    }
+
+    private static List<String> optional(Worded[] values) {
+        List<String> out = new ArrayList<>();
+        out.add(null);
+        for (Worded v : values) out.add(v.word());
+        return out;
+    }
+
+    private static List<String> nouns() {
+        List<String> out = new ArrayList<>();
+        for (ShapeKind k : ShapeKind.values()) out.add(k.word());
+        out.add("shape");
+        return out;
+    }
+
     /** "an" before a vowel, else "a". */
     static String article(String nextWord) {
         return "aeiou".indexOf(nextWord.charAt(0)) >= 0 ? "an" : "a";

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * The erasure methods of the ShapeWorld bench, each a {@link Setup} on top of the bench's shared
@@ -58,7 +59,14 @@ public final class ShapeWorldMethods {
          * pool; K = the largest multiple of the number of erased concepts ≤ min(4 rounded up, pool)
          * (a set of three shapes keeps five: K = 3).
          */
-        KEPT
+        KEPT,
+        /**
+         * The analogue of the paper's EN3K vocabulary: every caption the model was trained on
+         * ({@link CaptionGrammar#phrases()}), the phrases naming an erased word left out, then the official
+         * selection (the 12 closest to the target, K-means down to K). Its nearest entries to a concept are
+         * phrases about related concepts, as EN3K's are words about related concepts.
+         */
+        CAPTIONS
     }
 
     /** EAP as the official code runs it ({@link #EAP}); its settings are withers. */
@@ -96,6 +104,10 @@ public final class ShapeWorldMethods {
         public Erasure apply(Erasure base, ShapeWorldBench.EraseSet set) {
             if (candidates == Candidates.WORLD_WORDS) {
                 return base.vocabulary(Vocabulary.of(set.worldWords())).compat(compat)
+                        .preserve(Preserve.adversarial(ShapeWorldMethods.candidates(set)).kClosest(12).lossSpace(lossSpace));
+            }
+            if (candidates == Candidates.CAPTIONS) {
+                return base.vocabulary(Vocabulary.of(captions(set.worldWords(), set.erasedWords()))).compat(compat)
                         .preserve(Preserve.adversarial(ShapeWorldMethods.candidates(set)).kClosest(12).lossSpace(lossSpace));
             }
             List<String> kept = set.kept().stream().map(Concept::word).toList();
@@ -149,6 +161,15 @@ public final class ShapeWorldMethods {
     private ShapeWorldMethods() {
     }
 
+    /** The captions of {@link CaptionGrammar#phrases()} that name only {@code world} words and none of {@code erased}. */
+    static List<String> captions(List<String> world, List<String> erased) {
+        return CaptionGrammar.phrases().stream().filter(p -> {
+            Mentions m = CaptionGrammar.parse(p);
+            return Stream.of(m.shape(), m.colour(), m.style(), m.background()).filter(Objects::nonNull).map(Worded::word)
+                    .allMatch(w -> world.contains(w) && !erased.contains(w));
+        }).toList();
+    }
+
     /** K for EAP: 4, rounded up to a multiple of the number of erased concepts. */
     static int candidates(ShapeWorldBench.EraseSet set) {
         int n = set.erased().size();
@@ -185,6 +206,9 @@ public final class ShapeWorldMethods {
         m.put("ESD (corrected)", ESD_CORRECTED);
         m.put("EAP (corrected, kept)", kept);
         m.put("EAP (corrected, epsilon, kept)", kept.lossSpace(Preserve.LossSpace.EPSILON));
+        EapSetup captions = eap().compat(Compat.CORRECTED).candidates(Candidates.CAPTIONS);
+        m.put("EAP (corrected, captions)", captions);
+        m.put("EAP (corrected, epsilon, captions)", captions.lossSpace(Preserve.LossSpace.EPSILON));
         return m;
     }
 

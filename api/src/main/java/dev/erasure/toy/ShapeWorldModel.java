@@ -103,4 +103,20 @@ public final class ShapeWorldModel {
         c.addProperty("thresholding", false);
         return c;
     }
+
+    /**
+     * Stable Diffusion 1.x's DDIM scheduler config (scaled-linear β 0.00085..0.012, T = 1000, no x0 clipping,
+     * steps_offset 1, set_alpha_to_one false), for a ShapeWorld model whose timesteps mean what SD's mean: EAP's
+     * x0-space weight (1−ᾱ)/ᾱ then spans SD's 0.0017..172 on the 20-step grid instead of the linear schedule's 2e-4..9.6e3.
+     */
+    public static JsonObject scaledLinearSchedulerConfig() {
+        JsonObject c = schedulerConfig(1000);
+        c.addProperty("beta_schedule", "scaled_linear");
+        c.addProperty("beta_start", 0.00085);
+        c.addProperty("beta_end", 0.012);
+        c.addProperty("clip_sample", false);
+        c.addProperty("set_alpha_to_one", false);
+        c.addProperty("steps_offset", 1);
+        return c;
+    }
 }

@@ -46,6 +46,9 @@ public final class ShapeWorldTrainer {
     /** Parameter keys of the text encoder in the joint map carry this prefix (the UNet's none). */
     static final String TEXT = "text_encoder.";
 
+    /** How often one step is computed before it counts as non-finite. */
+    private static final int RECOMPUTE = 3;
+
     private final TrainConfig cfg;
     private final UNetConfig unetCfg;
     private final ClipTextConfig textCfg;
@@ -55,7 +58,7 @@ public final class ShapeWorldTrainer {
         this.cfg = cfg;
         this.unetCfg = UNetConfig.fromJson(cfg.unetConfig());
         this.textCfg = ClipTextConfig.fromJson(cfg.textConfig());
-        this.noise = DdimScheduler.fromJson(ShapeWorldModel.schedulerConfig(cfg.trainTimesteps()));
+        this.noise = DdimScheduler.fromJson(cfg.schedulerConfig());
     }
 
     /** The outcome of one invocation: the step reached and the mean loss of its last logging window. */
@@ -80,24 +83,42 @@ public final class ShapeWorldTrainer {
             int windowIterations = 0;
             double recent = Double.NaN;
             int badIterations = 0;
+            int restores = 0;
             long windowStart = System.nanoTime();
             try (Task task = Task.start("train ShapeWorld", cfg.iterations(), listener)) {
                 if (start > 0) task.step(start, Map.of(), "resumed at step " + start);
                 for (int step = start; step < end; step++) {
-                    float loss = forwardBackward(unet, text, data, manager, step);
-                    if (Boolean.getBoolean("erasure.train.debug")) debugNonFinite(params, step, loss);
                     float lr = cfg.learningRate(step);
-                    float gradNorm = opt.step(lr, cfg.maxGradNorm());
+                    float loss = Float.NaN;
+                    float gradNorm = Float.NaN;
+                    // Every draw of a step is seeded by the step, so a recomputation is the same computation. libtorch's
+                    // CPU convolutions read uninitialised heap memory (README "Reliability"): unless the launcher's
+                    // MALLOC_PERTURB_ zero-fills it, gradients turned NaN at random (about 1 step in 100 here) where a
+                    // rerun of the step is finite; recomputing keeps the run bit-identical to one without the fault. A
+                    // step that stays non-finite is skipped (AdamW leaves weights and moments untouched).
+                    for (int attempt = 1; attempt <= RECOMPUTE && !(Float.isFinite(loss) && Float.isFinite(gradNorm)); attempt++) {
+                        if (attempt > 1) log("step " + (step + 1) + ": non-finite loss " + loss + " / grad norm " + gradNorm
+                                + ", recomputed (attempt " + attempt + " of " + RECOMPUTE + ")");
+                        loss = forwardBackward(unet, text, data, manager, step);
+                        if (Boolean.getBoolean("erasure.train.debug")) debugNonFinite(params, step, loss);
+                        gradNorm = opt.step(lr, cfg.maxGradNorm());
+                    }
                     if (!Float.isFinite(loss) || !Float.isFinite(gradNorm)) {
                         // the update was skipped; a model whose weights went bad goes back to its checkpoint
                         log("step " + (step + 1) + ": non-finite loss " + loss + " / grad norm " + gradNorm + ", update skipped");
                         if (++badIterations >= 3) {
+                            if (++restores > 3) {
+                                throw new IllegalStateException("training stopped at step " + (step + 1) + ": non-finite loss or "
+                                        + "gradients in 3 consecutive steps after " + (restores - 1) + " restores from "
+                                        + checkpointDir() + " (learning rate too high, or bad weights)");
+                            }
                             step = restore(params, opt, ema, manager) - 1;
                             badIterations = 0;
                         }
                         continue;
                     }
                     badIterations = 0;
+                    restores = 0;
                     ema.update();
                     windowLoss += loss;
                     windowIterations++;
@@ -177,7 +198,7 @@ public final class ShapeWorldTrainer {
     /** Writes {@code weights} (joint keys) as a loadable diffusers folder. */
     public void export(Map<String, NDArray> weights, Path folder, int step) {
         ModelExport.save(folder, cfg.unetConfig(), part(weights, false), cfg.textConfig(), part(weights, true),
-                ShapeWorldModel.schedulerConfig(cfg.trainTimesteps()),
+                cfg.schedulerConfig(),
                 Map.of("step", Integer.toString(step), "trained_by", "dev.erasure.toy.ShapeWorldTrainer"));
     }
 
@@ -202,6 +223,7 @@ public final class ShapeWorldTrainer {
             state.addProperty("planned_steps", cfg.iterations()); // the key of checkpoints already written
             state.addProperty("seed", cfg.seed());
             state.addProperty("batch_size", cfg.batchSize());
+            state.add("scheduler", cfg.schedulerConfig());
             ModelExport.write(tmp.resolve("state.json"), state);
             AtomicFiles.deleteTree(old);
             if (Files.exists(dir)) Files.move(dir, old);
@@ -225,6 +247,10 @@ public final class ShapeWorldTrainer {
                         + state.get("planned_steps") + "/" + state.get("seed") + "/" + state.get("batch_size")
                         + ", this run has iterations/seed/batch " + cfg.iterations() + "/" + cfg.seed() + "/" + cfg.batchSize()
                         + " (the learning-rate schedule and data order would not continue)");
+            }
+            if (state.has("scheduler") && !state.get("scheduler").equals(cfg.schedulerConfig())) {
+                throw new IllegalStateException("checkpoint " + dir + " was trained on the noise schedule " + state.get("scheduler")
+                        + ", this run uses " + cfg.schedulerConfig() + " (the timesteps would change meaning mid-run)");
             }
             Map<String, NDArray> saved = Safetensors.load(dir.resolve("params.safetensors"), tmp);
             for (Map.Entry<String, NDArray> e : params.entrySet()) {

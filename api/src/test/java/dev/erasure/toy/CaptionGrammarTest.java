@@ -32,6 +32,21 @@ class CaptionGrammarTest {
     }
 
     @Test
+    void phrasesAreExactlyTheLanguageTheGrammarSpeaks() {
+        List<String> phrases = CaptionGrammar.phrases();
+        java.util.Set<String> distinct = new java.util.HashSet<>(phrases);
+        assertEquals(phrases.size(), distinct.size(), "no phrase twice");
+        int colours = Colour.values().length + 1, styles = Style.values().length + 1, nouns = ShapeKind.values().length + 1;
+        assertEquals((colours * styles * nouns + colours * styles - 1) * (Background.values().length + 1), phrases.size());
+        for (String p : phrases) CaptionGrammar.parse(p);
+        for (ShapeWorld world : List.of(ShapeWorld.standard(), new ShapeWorld(32))) {
+            for (Captioned c : captions(world, CaptionGrammar.standard(), 5, N)) {
+                if (!c.caption().isEmpty()) assertTrue(distinct.contains(c.caption()), c.caption());
+            }
+        }
+    }
+
+    @Test
     void everyCaptionParsesToASubsetOfItsScene() {
         for (ShapeWorld world : List.of(ShapeWorld.standard(), new ShapeWorld(32))) {
             for (Captioned c : captions(world, CaptionGrammar.standard(), 21, N)) {

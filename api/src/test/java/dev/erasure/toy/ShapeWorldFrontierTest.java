@@ -101,6 +101,29 @@ class ShapeWorldFrontierTest extends ShippedModel {
         }
     }
 
+    @Test
+    void captionCandidatesAreTheWorldsPhrasesThatNameNoErasedWord() {
+        ShapeWorldBench b = ShapeWorld.bench(sd, judge).eraseSets(List.of(List.of("circle", "square"))).iterationsPerConcept(1);
+        ShapeWorldBench.EraseSet set = b.resolvedSets().get(0);
+        try (ErasureResult captions = ShapeWorldMethods.eap().compat(Compat.CORRECTED).candidates(Candidates.CAPTIONS)
+                .apply(b.base(set), set).run()) {
+            assertEquals(2, captions.candidates().size(), "one candidate set per erased shape");
+            for (var c : captions.candidates()) {
+                assertEquals(4, c.size(), "K = 4 for two erased concepts");
+                for (String phrase : c.words()) {
+                    Mentions m = CaptionGrammar.parse(phrase); // throws if not a caption of the grammar
+                    assertTrue(m.shape() == null || !set.erasedWords().contains(m.shape().word()), phrase);
+                    for (String word : phrase.split(" ")) {
+                        assertTrue(!set.erasedWords().contains(word), "names an erased word: " + phrase);
+                    }
+                    for (Worded named : java.util.Arrays.asList(m.shape(), m.colour(), m.style(), m.background())) {
+                        if (named != null) assertTrue(set.worldWords().contains(named.word()), "not this world's word: " + phrase);
+                    }
+                }
+            }
+        }
+    }
+
     private static double maxDiff(Map<String, NDArray> a, Map<String, NDArray> b) {
         assertEquals(a.keySet(), b.keySet());
         double max = 0;

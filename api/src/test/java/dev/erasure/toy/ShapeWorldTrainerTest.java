@@ -60,6 +60,26 @@ class ShapeWorldTrainerTest {
     }
 
     @Test
+    void trainsOnTheConfiguredNoiseScheduleExportsItAndRefusesToResumeOnAnother(@TempDir Path dir) throws Exception {
+        TrainConfig sd = TrainConfig.tiny(dir, 4).withSchedulerConfig(ShapeWorldModel.scaledLinearSchedulerConfig());
+        ShapeWorld.train(sd.withStopAfter(2), ProgressListener.NONE);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> ShapeWorld.train(TrainConfig.tiny(dir, 4), ProgressListener.NONE));
+        assertTrue(e.getMessage().contains("noise schedule"), e.getMessage());
+        ShapeWorld.train(sd, ProgressListener.NONE);
+        com.google.gson.JsonObject exported = com.google.gson.JsonParser.parseString(
+                Files.readString(dir.resolve("final/scheduler/scheduler_config.json"))).getAsJsonObject();
+        assertEquals("scaled_linear", exported.get("beta_schedule").getAsString());
+        assertEquals(0.00085, exported.get("beta_start").getAsDouble(), 1e-12);
+        assertEquals(0.012, exported.get("beta_end").getAsDouble(), 1e-12);
+        assertEquals(1, exported.get("steps_offset").getAsInt());
+        try (StableDiffusion model = StableDiffusion.load(dir.resolve("final"))) {
+            // SD-1's ᾱ at t = 999 (diffusers: prod(1 − linspace(√0.00085, √0.012, 1000)²) = 0.00466)
+            assertEquals(0.00466, model.scheduler().alphasCumprod()[999], 2e-5);
+        }
+    }
+
+    @Test
     void exportedFolderLoadsAsPixelSpaceStableDiffusionAndGenerates(@TempDir Path dir) {
         ShapeWorld.train(TrainConfig.tiny(dir, 2), ProgressListener.NONE);
         Path folder = dir.resolve("final");

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
+import java.util.Objects;
 
 /** What %jvm prints: Java, memory, and the DJL engine and device the API will use. */
 final class JvmInfo {
@@ -35,7 +36,9 @@ final class JvmInfo {
         String wait = System.getenv("OMP_WAIT_POLICY");
         return "libtorch intra-op " + (n == null ? "libtorch's default (not set)" : n)
                 + " (ai.djl.pytorch.num_threads; install.sh --threads N), OMP_WAIT_POLICY="
-                + (wait == null ? "unset (OpenMP spins: slow on a shared machine)" : wait);
+                + (wait == null ? "unset (OpenMP spins: slow on a shared machine)" : wait)
+                + ", MALLOC_PERTURB_=" + Objects.requireNonNullElse(System.getenv("MALLOC_PERTURB_"),
+                        "unset (libtorch's CPU convolutions may read stale memory: README \"Reliability\")");
     }
 
     /** Loading the engine loads libtorch (seconds, once); any failure is reported, not thrown. */

@@ -12,6 +12,7 @@ class JvmInfoTest {
         assertTrue(threads.contains("intra-op " + System.getProperty("ai.djl.pytorch.num_threads") + " "), threads);
         assertTrue(threads.contains("OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY")), threads);
         assertTrue(threads.contains("OMP_WAIT_POLICY=PASSIVE"), "the build runs tests with passive OpenMP waiting: " + threads);
+        assertTrue(threads.contains("MALLOC_PERTURB_=255"), "the build runs tests with zero-filled malloc blocks: " + threads);
     }
 
     @Test
