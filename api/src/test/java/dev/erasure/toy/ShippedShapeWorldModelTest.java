@@ -5,6 +5,8 @@ import dev.erasure.sd.StableDiffusion;
 import dev.erasure.testing.Fixtures;
 import dev.erasure.toy.Concept.Attribute;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import tech.tablesaw.api.Table;
 
 import java.io.IOException;
@@ -39,15 +41,17 @@ class ShippedShapeWorldModelTest {
      * weights, the sampler or the classifier would show. Tolerance: one image in 32 (float rounding can
      * differ between thread counts and flip one borderline image).
      */
-    @Test
-    void shippedModelReproducesItsRecordedAgreement() throws IOException {
-        Table recorded = Table.read().csv(MODEL.resolve("agreement-final.csv").toString());
+    @ParameterizedTest
+    @ValueSource(strings = {"models/shapeworld", "models/shapeworld-scaled-linear"})
+    void shippedModelReproducesItsRecordedAgreement(String folder) throws IOException {
+        Path model = Fixtures.repositoryRoot().resolve(folder);
+        Table recorded = Table.read().csv(model.resolve("agreement-final.csv").toString());
         Table hard = recorded.where(recorded.doubleColumn("agreement").isLessThan(1.0));
         assertTrue(hard.rowCount() >= 2, "the record has imperfect prompts to check: " + recorded.print());
         List<Concept> concepts = new ArrayList<>();
         for (int i = 0; i < hard.rowCount(); i++) concepts.add(Concept.named(hard.stringColumn("word").get(i)));
-        try (NDManager m = NDManager.newBaseManager(); StableDiffusion sd = StableDiffusion.load(MODEL)) {
-            ConceptClassifier judge = ConceptClassifier.load(MODEL.resolve("classifier"), m);
+        try (NDManager m = NDManager.newBaseManager(); StableDiffusion sd = StableDiffusion.load(model)) {
+            ConceptClassifier judge = ConceptClassifier.load(model.resolve("classifier"), m);
             Table now = new ShapeWorldEval(judge, 32, 20, 3f).agreement(sd, concepts);
             for (int i = 0; i < hard.rowCount(); i++) {
                 assertEquals(hard.doubleColumn("agreement").get(i), now.doubleColumn("agreement").get(i), 1.0 / 32 + 1e-9,
