@@ -1,6 +1,7 @@
 package dev.erasure.erase;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import dev.erasure.train.Gradients;
@@ -103,8 +104,9 @@ class MixedPrecisionTest {
     }
 
     private static void assertSameGradient(ErasureModel full32, ErasureModel half16, Settings settings, String model) {
-        float[] full = firstGradient(full32, settings);
-        float[] half = firstGradient(half16, settings);
+        float[][] sample = new float[2][];
+        float[] full = firstGradient(full32, settings, sample, true);
+        float[] half = firstGradient(half16, settings, sample, false);
         double dot = 0;
         for (int i = 0; i < full.length; i++) dot += (double) half[i] * full[i];
         double cos = dot / (norm(half) * norm(full));
@@ -120,11 +122,26 @@ class MixedPrecisionTest {
         return Math.sqrt(s);
     }
 
-    /** θ's gradient of ESD's first loss, all tensors flattened in key order (masters: unscaled, fp32). */
-    private static float[] firstGradient(ErasureModel model, Settings settings) {
+    /**
+     * θ's gradient of ESD's first loss, all tensors flattened in key order (masters: unscaled, fp32). ESD draws its
+     * latent and goal with the model itself (DDIM steps), so the fp16 model's own draw is a different input (on a
+     * random-weight model a small rounding difference grows along the trajectory: the tiny SDXL's fp16 draw gave a
+     * gradient of cosine 0.96 on one machine); the fp16 run therefore takes the fp32 run's latent and goal
+     * ({@code sample}: written when {@code record}, read otherwise), so the two gradients are of the same loss.
+     */
+    private static float[] firstGradient(ErasureModel model, Settings settings, float[][] sample, boolean record) {
         try (Session s = new Session(model, settings); NDScope scope = new NDScope()) {
             Esd m = new Esd(s);
             Esd.Sample x = m.draw();
+            if (record) {
+                sample[0] = x.latent().toType(DataType.FLOAT32, false).toFloatArray();
+                sample[1] = x.goal().toType(DataType.FLOAT32, false).toFloatArray();
+            } else {
+                NDManager mm = x.latent().getManager();
+                x = new Esd.Sample(x.target(), x.k(), x.t(),
+                        mm.create(sample[0], x.latent().getShape()).toType(x.latent().getDataType(), false),
+                        mm.create(sample[1], x.goal().getShape()).toType(x.goal().getDataType(), false));
+            }
             try (GradientCollector gc = Gradients.collector()) {
                 gc.backward(s.scaled(m.loss(x)));
             }
