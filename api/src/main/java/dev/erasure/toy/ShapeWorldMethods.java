@@ -63,8 +63,9 @@ public final class ShapeWorldMethods {
         /**
          * The analogue of the paper's EN3K vocabulary: every caption the model was trained on
          * ({@link CaptionGrammar#phrases()}), the phrases naming an erased word left out, then the official
-         * selection (the 12 closest to the target, K-means down to K). Its nearest entries to a concept are
-         * phrases about related concepts, as EN3K's are words about related concepts.
+         * selection (the 12 closest to the target, K-means down to K). By that distance on models/shapeworld the
+         * nearest captions to "circle" are generic shape phrases ("a shape on a dark background", "a solid shape"),
+         * then rings and hearts.
          */
         CAPTIONS
     }
@@ -79,7 +80,7 @@ public final class ShapeWorldMethods {
      *
      * @param compat     the official code's quirks or the corrections (methods.md §9.3, §9.9)
      * @param lossSpace  x0-space losses (official) or ε-space ones ({@link Preserve.LossSpace})
-     * @param candidates the world's words (official) or the kept concepts ({@link Candidates})
+     * @param candidates the world's words (official), the kept concepts or the world's captions ({@link Candidates})
      */
     public record EapSetup(Compat compat, Preserve.LossSpace lossSpace, Candidates candidates) implements Setup {
         public EapSetup {
@@ -102,12 +103,10 @@ public final class ShapeWorldMethods {
 
         @Override
         public Erasure apply(Erasure base, ShapeWorldBench.EraseSet set) {
-            if (candidates == Candidates.WORLD_WORDS) {
-                return base.vocabulary(Vocabulary.of(set.worldWords())).compat(compat)
-                        .preserve(Preserve.adversarial(ShapeWorldMethods.candidates(set)).kClosest(12).lossSpace(lossSpace));
-            }
-            if (candidates == Candidates.CAPTIONS) {
-                return base.vocabulary(Vocabulary.of(captions(set.worldWords(), set.erasedWords()))).compat(compat)
+            if (candidates != Candidates.KEPT) { // the official selection on a vocabulary
+                List<String> vocabulary = candidates == Candidates.WORLD_WORDS ? set.worldWords()
+                        : captions(set.worldWords(), set.erasedWords());
+                return base.vocabulary(Vocabulary.of(vocabulary)).compat(compat)
                         .preserve(Preserve.adversarial(ShapeWorldMethods.candidates(set)).kClosest(12).lossSpace(lossSpace));
             }
             List<String> kept = set.kept().stream().map(Concept::word).toList();
