@@ -53,43 +53,33 @@ public record CaptionGrammar(double empty, double colour, double style, double s
         List<String> adjectives = new ArrayList<>();
         if (keepColour) adjectives.add(scene.colour().word());
         if (keepStyle) adjectives.add(scene.style().word());
-        String phrase;
-        if (!keepShape && useSomething && !adjectives.isEmpty()) {
-            phrase = "something " + String.join(" and ", adjectives);
-        } else {
-            List<String> words = new ArrayList<>(adjectives);
-            words.add(keepShape ? scene.shape().word() : "shape");
-            phrase = article(words.get(0)) + " " + String.join(" ", words);
-        }
+        String phrase = !keepShape && useSomething && !adjectives.isEmpty() ? phrase(adjectives, null)
+                : phrase(adjectives, keepShape ? scene.shape().word() : "shape");
         return keepBackground ? phrase + " on a " + scene.background().word() + " background" : phrase;
     }
 
     /**
-     * Every non-empty caption this grammar can produce with every word it knows (all four styles: 1 045), in a fixed order:
+     * Every non-empty caption this grammar can produce with every word it knows (all four styles: 1 047), in a fixed order:
      * the phrases with an article (colour, style and noun each present or not), then the "something" phrases,
      * each bare and then on each background. Those using only a world's words ({@link #parse} names them) are the
      * whole language a ShapeWorld model of that world was trained on: the miniature's analogue of a large English
      * vocabulary.
      */
     public static List<String> phrases() {
+        List<String> nouns = new ArrayList<>(optional(ShapeKind.values()).subList(1, ShapeKind.values().length + 1));
+        nouns.add("shape");
         List<String> bare = new ArrayList<>();
+        List<String> something = new ArrayList<>();
         for (String colourWord : optional(Colour.values())) {
             for (String styleWord : optional(Style.values())) {
-                for (String noun : nouns()) {
-                    List<String> words = new ArrayList<>();
-                    if (colourWord != null) words.add(colourWord);
-                    if (styleWord != null) words.add(styleWord);
-                    words.add(noun);
-                    bare.add(article(words.get(0)) + " " + String.join(" ", words));
-                }
+                List<String> adjectives = new ArrayList<>();
+                if (colourWord != null) adjectives.add(colourWord);
+                if (styleWord != null) adjectives.add(styleWord);
+                for (String noun : nouns) bare.add(phrase(adjectives, noun));
+                if (!adjectives.isEmpty()) something.add(phrase(adjectives, null));
             }
         }
-        for (String colourWord : optional(Colour.values())) {
-            for (String styleWord : optional(Style.values())) {
-                if (colourWord == null && styleWord == null) continue;
-                bare.add("something " + (colourWord == null ? styleWord : styleWord == null ? colourWord : colourWord + " and " + styleWord));
-            }
-        }
+        bare.addAll(something);
         List<String> out = new ArrayList<>();
         for (String phrase : bare) {
             out.add(phrase);
@@ -105,11 +95,12 @@ public record CaptionGrammar(double empty, double colour, double style, double s
         return out;
     }
 
-    private static List<String> nouns() {
-        List<String> out = new ArrayList<>();
-        for (ShapeKind k : ShapeKind.values()) out.add(k.word());
-        out.add("shape");
-        return out;
+    /** ARTICLE adjectives noun, or "something" and the adjectives when {@code noun} is null (the grammar's phrase). */
+    private static String phrase(List<String> adjectives, String noun) {
+        if (noun == null) return "something " + String.join(" and ", adjectives);
+        List<String> words = new ArrayList<>(adjectives);
+        words.add(noun);
+        return article(words.get(0)) + " " + String.join(" ", words);
     }
 
     /** "an" before a vowel, else "a". */
