@@ -103,9 +103,8 @@ import json, sys
 out, java, display_name, env = sys.argv[1:5]
 opts = sys.argv[5:]
 env = json.loads(env)
-# glibc malloc settings of ./erasure (bench/README.md "Performance"; MALLOC_PERTURB_: README "Reliability")
-env.update({"MALLOC_ARENA_MAX": "1", "MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "1073741824",
-            "MALLOC_PERTURB_": "255"})
+# glibc malloc settings of ./erasure (bench/README.md "Performance")
+env.update({"MALLOC_ARENA_MAX": "1", "MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "1073741824"})
 argv = [java, "-Djava.awt.headless=true", "-Dai.djl.offline=true", "-XX:+UseG1GC", "-Dslf4j.internal.verbosity=ERROR",
         "--add-opens", "jdk.jshell/jdk.jshell=ALL-UNNAMED", "-Derasure.kernel.sources={resource_dir}/api-sources", *opts,
         "-cp", "{resource_dir}/lib/*", "dev.erasure.kernel.Main", "{connection_file}"]

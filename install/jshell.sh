@@ -55,8 +55,8 @@ for a in "$@"; do
   fi
 done
 
-# glibc malloc settings of ./erasure (bench/README.md "Performance"; MALLOC_PERTURB_: README "Reliability"); the remote JVM inherits them
+# glibc malloc settings of ./erasure (bench/README.md "Performance"); the remote JVM inherits them
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-1}" MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}" \
-  MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-1073741824}" MALLOC_PERTURB_="${MALLOC_PERTURB_:-255}"
+  MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-1073741824}"
 exec jshell -J-Dai.djl.offline=true -R-Dai.djl.offline=true -R-Dai.djl.pytorch.num_threads="$(erasure_threads)" -R-Djava.awt.headless=true -R-Dslf4j.internal.verbosity=ERROR \
   --class-path "$CP" --startup DEFAULT --startup "$IMPORTS" "${ARGS[@]+"${ARGS[@]}"}"

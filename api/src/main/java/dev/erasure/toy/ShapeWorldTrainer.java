@@ -91,11 +91,10 @@ public final class ShapeWorldTrainer {
                     float lr = cfg.learningRate(step);
                     float loss = Float.NaN;
                     float gradNorm = Float.NaN;
-                    // Every draw of a step is seeded by the step, so a recomputation is the same computation. libtorch's
-                    // CPU convolutions read uninitialised heap memory (README "Reliability"): unless the launcher's
-                    // MALLOC_PERTURB_ zero-fills it, gradients turned NaN at random (about 1 step in 100 here) where a
-                    // rerun of the step is finite; recomputing keeps the run bit-identical to one without the fault. A
-                    // step that stays non-finite is skipped (AdamW leaves weights and moments untouched).
+                    // Every draw of a step is seeded by the step, so a recomputation is the same computation. A faulty
+                    // libtorch convolution once left stale heap memory in gradients, NaN at random where a rerun was finite
+                    // (README "Reliability"; routed around since); recomputing keeps such a run identical to one without
+                    // the fault. A step that stays non-finite is skipped (AdamW leaves weights and moments untouched).
                     for (int attempt = 1; attempt <= RECOMPUTE && !(Float.isFinite(loss) && Float.isFinite(gradNorm)); attempt++) {
                         if (attempt > 1) log("step " + (step + 1) + ": non-finite loss " + loss + " / grad norm " + gradNorm
                                 + ", recomputed (attempt " + attempt + " of " + RECOMPUTE + ")");

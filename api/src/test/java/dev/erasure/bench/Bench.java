@@ -41,8 +41,11 @@ public final class Bench {
             case "threads":
                 ThreadsBench.main(rest);
                 break;
+            case "conv":
+                ConvFaultBench.main(rest);
+                break;
             default:
-                System.err.println("unknown benchmark '" + which + "' (available: sd, compare, generate, erase-memory, erase-memory-real, spectrum, load, judges, threads)");
+                System.err.println("unknown benchmark '" + which + "' (available: sd, compare, generate, erase-memory, erase-memory-real, spectrum, load, judges, threads, conv)");
                 System.exit(2);
         }
     }

@@ -6,10 +6,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import dev.erasure.sd.Weights;
+import dev.erasure.sd.nn.Nn;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -145,7 +145,7 @@ public final class FidInception implements AutoCloseable {
         NDArray k = w.get("conv.weight", 1, x.getShape().get(1));
         Shape ks = k.getShape();
         int[] sp = strideAndPadding(name, (int) ks.get(2), (int) ks.get(3));
-        NDArray y = Conv2d.conv2d(x, k, null, new Shape(sp[0], sp[0]), new Shape(sp[1], sp[2])).singletonOrThrow();
+        NDArray y = Nn.conv2d(x, k, null, sp[0], sp[1], sp[2], 1);
         Weights bn = w.sub("bn");
         y = BatchNorm.batchNorm(y, bn.get("running_mean"), bn.get("running_var"), bn.get("weight"), bn.get("bias"), 1, 0.1f, eps, false)
                 .singletonOrThrow();

@@ -4,13 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.pooling.Pool;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.erasure.eval.PilResize;
 import dev.erasure.eval.RgbImage;
 import dev.erasure.sd.Weights;
+import dev.erasure.sd.nn.Nn;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -143,7 +143,7 @@ public final class Lpips implements AutoCloseable {
         NDArray dist = null;
         for (int k = 0; k < f0.size(); k++) {
             NDArray d = normalise(f0.get(k)).sub(normalise(f1.get(k))).square();
-            NDArray map = Conv2d.conv2d(d, lin.get("lin" + k + ".model.1.weight")).singletonOrThrow();
+            NDArray map = Nn.conv2d(d, lin.get("lin" + k + ".model.1.weight"), null, 1, 0, 0, 1);
             if (trace != null) trace.put("lin" + k + "_map", map);
             Shape s = map.getShape();
             NDArray res = map.reshape(s.get(0), 1, s.get(2) * s.get(3)).mean(new int[] {2}, true).reshape(s.get(0), 1, 1, 1);
@@ -168,8 +168,7 @@ public final class Lpips implements AutoCloseable {
             int[] t = TRUNK[k];
             if (t[3] == 1) h = Pool.maxPool2d(h, new Shape(3, 3), new Shape(2, 2), new Shape(0, 0), false);
             Weights conv = trunk.sub("features." + t[0]);
-            h = Activation.relu(Conv2d.conv2d(h, conv.get("weight"), conv.get("bias"), new Shape(t[1], t[1]), new Shape(t[2], t[2]))
-                    .singletonOrThrow());
+            h = Activation.relu(Nn.conv2d(h, conv.get("weight"), conv.get("bias"), t[1], t[2], t[2], 1));
             if (trace != null) trace.put("feat" + k + "." + input, h);
             out.add(h);
         }

@@ -3,7 +3,6 @@ package dev.erasure.eval.judge;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import dev.erasure.sd.Weights;
@@ -133,8 +132,7 @@ public final class ResNet {
     }
 
     private static NDArray conv(Weights w, NDArray x, int stride, int padding, int groups) {
-        return Conv2d.conv2d(x, w.get("weight"), null, new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), groups)
-                .singletonOrThrow();
+        return Nn.conv2d(x, w.get("weight"), null, stride, padding, padding, groups);
     }
 
     /** Eval-mode BatchNorm2d: torch's own batch_norm with the running statistics. */

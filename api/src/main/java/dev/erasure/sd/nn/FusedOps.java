@@ -42,6 +42,12 @@ public final class FusedOps {
             "    return torch.silu(torch.group_norm(x, groups, weight, bias, eps))",
             "  def cast(self, x: Tensor, dtype: int) -> Tensor:",
             "    return x.to(dtype)",
+            // im2col + GEMM (libtorch's own non-oneDNN convolution, differentiable; its backward wants contiguous
+            // tensors, and a trained weight can be a strided view); groups 1, dilation 1
+            "  def conv2d_gemm(self, x: Tensor, weight: Tensor, stride: int, pad_h: int, pad_w: int) -> Tensor:",
+            "    return torch.thnn_conv2d(x.contiguous(), weight.contiguous(), [weight.size(2), weight.size(3)], None, [stride, stride], [pad_h, pad_w])",
+            "  def conv2d_gemm_bias(self, x: Tensor, weight: Tensor, bias: Tensor, stride: int, pad_h: int, pad_w: int) -> Tensor:",
+            "    return torch.thnn_conv2d(x.contiguous(), weight.contiguous(), [weight.size(2), weight.size(3)], bias, [stride, stride], [pad_h, pad_w])",
             "  def silu(self, x: Tensor) -> Tensor:",
             "    return torch.silu(x)",
             // q [B,Lq,H*D], k/v [B,Lk,H*D] -> [B,Lq,H*D]; the scale is SDPA's default 1/sqrt(D)
@@ -121,6 +127,19 @@ public final class FusedOps {
     /** torch's differentiable {@code x.to(dtype)}; {@code scalarType} is c10's ScalarType code. */
     NDArray cast(NDArray x, int scalarType) {
         return call("cast", x, IValue.from((PtNDArray) x), IValue.from((long) scalarType));
+    }
+
+    /**
+     * torch's {@code thnn_conv2d}: the im2col + GEMM convolution torch runs when oneDNN is off
+     * ({@link Convolutions#GEMM}); {@code bias} may be null.
+     */
+    NDArray conv2dGemm(NDArray x, NDArray weight, NDArray bias, int stride, int padH, int padW) {
+        IValue s = IValue.from((long) stride);
+        IValue ph = IValue.from((long) padH);
+        IValue pw = IValue.from((long) padW);
+        if (bias == null) return call("conv2d_gemm", x, IValue.from((PtNDArray) x), IValue.from((PtNDArray) weight), s, ph, pw);
+        return call("conv2d_gemm_bias", x, IValue.from((PtNDArray) x), IValue.from((PtNDArray) weight),
+                IValue.from((PtNDArray) bias), s, ph, pw);
     }
 
     NDArray silu(NDArray x) {

@@ -39,8 +39,28 @@ public final class Nn {
     public static NDArray conv2d(Weights w, NDArray x, int stride, int padding) {
         NDArray weight = w.get("weight", 1, x.getShape().get(1));
         NDArray bias = w.has("bias") ? w.get("bias", 0, weight.getShape().get(0)) : null;
-        return Conv2d.conv2d(x, weight, bias, new Shape(stride, stride), new Shape(padding, padding),
-                new Shape(1, 1), 1).singletonOrThrow();
+        return conv2d(x, weight, bias, stride, padding, padding, 1);
+    }
+
+    /**
+     * torch.nn.functional.conv2d (square stride, dilation 1; {@code bias} may be null): every network of
+     * the library convolves through here, so {@link Convolutions} can route float32 CPU convolutions
+     * around a faulty oneDNN. The GEMM path convolves each group on its own.
+     */
+    public static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padH, int padW, int groups) {
+        if (!Convolutions.gemmFor(x)) {
+            return Conv2d.conv2d(x, weight, bias, new Shape(stride, stride), new Shape(padH, padW), new Shape(1, 1), groups)
+                    .singletonOrThrow();
+        }
+        if (groups == 1) return FusedOps.get().conv2dGemm(x, weight, bias, stride, padH, padW);
+        NDList xs = x.split(groups, 1);
+        NDList ws = weight.split(groups, 0);
+        NDList bs = bias == null ? null : bias.split(groups, 0);
+        NDArray[] ys = new NDArray[groups];
+        for (int g = 0; g < groups; g++) {
+            ys[g] = FusedOps.get().conv2dGemm(xs.get(g), ws.get(g), bs == null ? null : bs.get(g), stride, padH, padW);
+        }
+        return cat(1, ys);
     }
 
     /** torch.nn.LayerNorm over the last dimension. */

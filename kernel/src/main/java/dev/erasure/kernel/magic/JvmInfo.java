@@ -1,10 +1,11 @@
 package dev.erasure.kernel.magic;
 
 import ai.djl.engine.Engine;
+import dev.erasure.sd.nn.ConvolutionCheck;
+import dev.erasure.sd.nn.Convolutions;
 
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
-import java.util.Objects;
 
 /** What %jvm prints: Java, memory, and the DJL engine and device the API will use. */
 final class JvmInfo {
@@ -21,6 +22,7 @@ final class JvmInfo {
         s.append("CPUs     ").append(rt.availableProcessors()).append('\n');
         s.append("Threads  ").append(threads()).append('\n');
         s.append("DJL      ").append(djl()).append('\n');
+        s.append("Conv     ").append(convolution()).append('\n');
         String startup = StartupTimes.describe();
         if (!startup.isEmpty()) s.append("Start-up ").append(startup).append('\n');
         return s.toString();
@@ -36,9 +38,7 @@ final class JvmInfo {
         String wait = System.getenv("OMP_WAIT_POLICY");
         return "libtorch intra-op " + (n == null ? "libtorch's default (not set)" : n)
                 + " (ai.djl.pytorch.num_threads; install.sh --threads N), OMP_WAIT_POLICY="
-                + (wait == null ? "unset (OpenMP spins: slow on a shared machine)" : wait)
-                + ", MALLOC_PERTURB_=" + Objects.requireNonNullElse(System.getenv("MALLOC_PERTURB_"),
-                        "unset (libtorch's CPU convolutions may read stale memory: README \"Reliability\")");
+                + (wait == null ? "unset (OpenMP spins: slow on a shared machine)" : wait);
     }
 
     /** Loading the engine loads libtorch (seconds, once); any failure is reported, not thrown. */
@@ -49,6 +49,16 @@ final class JvmInfo {
                     + ", GPUs " + engine.getGpuCount() + ", offline=" + System.getProperty("ai.djl.offline", "false");
         } catch (Throwable t) {
             return "no engine available (" + t + ")";
+        }
+    }
+
+    /** The CPU convolution float32 layers run (README "Reliability") and the start-up check behind it. */
+    static String convolution() {
+        try {
+            return Convolutions.current().name().toLowerCase(Locale.ROOT) + " (-D" + Convolutions.PROPERTY + "; "
+                    + ConvolutionCheck.result().describe() + ")";
+        } catch (Throwable t) {
+            return "not checked (" + t + ")";
         }
     }
 

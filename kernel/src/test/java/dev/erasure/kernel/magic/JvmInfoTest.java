@@ -1,6 +1,10 @@
 package dev.erasure.kernel.magic;
 
+import dev.erasure.sd.nn.ConvolutionCheck;
+import dev.erasure.sd.nn.Convolutions;
 import org.junit.jupiter.api.Test;
+
+import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +16,14 @@ class JvmInfoTest {
         assertTrue(threads.contains("intra-op " + System.getProperty("ai.djl.pytorch.num_threads") + " "), threads);
         assertTrue(threads.contains("OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY")), threads);
         assertTrue(threads.contains("OMP_WAIT_POLICY=PASSIVE"), "the build runs tests with passive OpenMP waiting: " + threads);
-        assertTrue(threads.contains("MALLOC_PERTURB_=255"), "the build runs tests with zero-filled malloc blocks: " + threads);
+    }
+
+    @Test
+    void showsTheConvolutionPathAndItsCheck() {
+        String conv = JvmInfo.convolution();
+        assertTrue(conv.startsWith(Convolutions.current().name().toLowerCase(Locale.ROOT) + " (-D" + Convolutions.PROPERTY), conv);
+        assertTrue(conv.contains(ConvolutionCheck.result().describe()), conv);
+        assertTrue(JvmInfo.describe().contains("Conv     " + conv), "%jvm shows it");
     }
 
     @Test
