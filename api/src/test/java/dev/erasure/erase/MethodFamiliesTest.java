@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.Methods;
+import dev.erasure.core.Compat;
 import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
 import dev.erasure.core.Vocabulary;
@@ -93,8 +94,14 @@ class MethodFamiliesTest {
                     e -> e.method(Methods.conceptAblation().anchorPrompts(List.of("a painting of a house", "a painting of a tree"))
                             .anchorImages(2).anchorSampling(3, 6).batchSize(1)),
                     Objective.towardsItsOwn("a painting of a house, in the style of " + TARGET, "a painting of a house")));
-            AdvAnchor anchor = Methods.advAnchor().innerSteps(1); // 51 images: θ steps = min(iterations, images)
-            out.add(new Case(family, "AdvAnchor", e -> e.ddimGrid(5).method(anchor),
+            // 51 images: θ steps = min(iterations, images). δ is held at ≈ 0 (Adam moves it by at most its lr, 1e-12, a
+            // step), so the goal is exactly the δ = 0 anchor; δ's own training is AdvAnchorTest's. Compat.CORRECTED zeroes
+            // θ's gradients each step: the official running sum (methods.md §9 item 19) does not bring the target nearer
+            // its anchor in 20 steps on the tiny SD-1 and SD-2 (held-out 1.016× and 1.21×; SDXL 0.898×), the corrected
+            // step does on all three (0.973×, 0.973×, 0.910×; README "Which models"). With the faulty oneDNN convolution of
+            // README "Reliability" the official one had passed here by chance.
+            AdvAnchor anchor = Methods.advAnchor().innerSteps(1).deltaLearningRate(1e-12);
+            out.add(new Case(family, "AdvAnchor (corrected)", e -> e.ddimGrid(5).compat(Compat.CORRECTED).method(anchor),
                     Objective.towards(anchor.conceptPrompt(TARGET), anchor.anchorPrompt(TARGET))));
             if (!family.equals("SDXL")) {
                 out.add(new Case(family, "AdvUnlearn", e -> e.ddimGrid(5)
