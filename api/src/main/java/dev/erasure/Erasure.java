@@ -11,6 +11,7 @@ import dev.erasure.erase.Method;
 import dev.erasure.erase.SdErasureModel;
 import dev.erasure.erase.SdxlErasureModel;
 import dev.erasure.erase.Settings;
+import dev.erasure.io.AtomicFiles;
 import dev.erasure.io.Finite;
 import dev.erasure.io.Records;
 import dev.erasure.progress.ProgressListener;
@@ -18,6 +19,9 @@ import dev.erasure.sd.Djl;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.sd.StableDiffusionXL;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,6 +29,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
 /**
@@ -282,6 +287,55 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
                 throw new IllegalArgumentException(e.getKey().wither() + "(..) is not used by " + method.name()
                         + " (it reads " + (method.options().isEmpty() ? "none of the common options" : method.options().stream()
                         .map(Option::wither).toList()) + "); drop " + e.getKey().wither() + "(..)");
+            }
+        }
+    }
+
+    /**
+     * Runs to each of {@code counts} θ updates (ascending) as one run: the run to each count resumes the previous
+     * count's checkpoint (in a temporary folder, deleted after), and a resumed run is bit-identical to an
+     * uninterrupted one, so a strength curve costs its largest count instead of the sum of its counts. {@code each}
+     * gets every result with its count; all but the last are closed after it returns, and the last (the largest
+     * count's, or a cancelled run's, which ends the curve) is returned for the caller to close. Methods without
+     * checkpoints (UCE reads no iterations) run once per count.
+     */
+    public ErasureResult runThrough(List<Integer> counts, BiConsumer<Integer, ErasureResult> each) {
+        if (checkpointDir != null || resumeDir != null) {
+            throw new IllegalArgumentException("runThrough keeps its own checkpoints; drop checkpointEvery/resume");
+        }
+        List<Integer> sorted = counts.stream().sorted().distinct().toList();
+        if (sorted.isEmpty() || sorted.get(0) < 1) throw new IllegalArgumentException("counts must be ≥ 1, got " + counts);
+        boolean chained = sorted.size() > 1 && method.options().contains(Option.CHECKPOINTS);
+        Path dir = null;
+        try {
+            if (chained) dir = Files.createTempDirectory("erasure-curve");
+            for (int k = 0; ; k++) {
+                int n = sorted.get(k);
+                boolean last = k == sorted.size() - 1;
+                Erasure e = iterations(n);
+                if (chained) {
+                    e = e.checkpointEvery(last ? 0 : n, dir); // exactly one checkpoint, at n, for the next count
+                    if (k > 0) e = e.resume(dir);
+                }
+                ErasureResult r = e.run();
+                try {
+                    each.accept(n, r);
+                } catch (RuntimeException | Error ex) {
+                    r.close();
+                    throw ex;
+                }
+                if (last || r.cancelled()) return r;
+                r.close();
+            }
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot make or delete the curve's checkpoint folder " + dir, ex);
+        } finally {
+            if (dir != null) {
+                try {
+                    AtomicFiles.deleteTree(dir);
+                } catch (IOException ex) {
+                    System.err.println("warning: could not delete " + dir + ": " + ex.getMessage());
+                }
             }
         }
     }
