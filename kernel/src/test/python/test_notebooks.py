@@ -136,8 +136,11 @@ class ShapeWorldTutorial(unittest.TestCase):
     def test_the_recorded_study_is_compared_at_matched_esr(self):
         tables = [t for t in data_of(self.nb, "text/plain") if "Δ PSR-1 vs ESD (corrected)" in t]
         self.assertTrue(tables, "no matched-ESR table in the outputs")
-        rows = [l for l in tables[-1].splitlines() if l.strip().startswith("EAP (corrected, epsilon, kept)")]
+        rows = [l for l in tables[-1].splitlines() if l.split("|")[0].strip() == "EAP (corrected)"]
         self.assertEqual(3, len(rows), "one row per ESR-1 target (80, 90, 95): " + tables[-1])
+        paired = [t for t in data_of(self.nb, "text/plain") if "EAP (corrected) vs ESD (corrected) at 100 iterations" in t]
+        self.assertTrue(paired, "no equal-iterations pairing in the outputs")
+        self.assertRegex(paired[-1], r"over \d+ pairs \(ESR-1 equal on \d+\)")
 
 
 class SweepTutorial(unittest.TestCase):

@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * Command line: {@code quickstart} (an image grid from the embedded default model) and
@@ -80,7 +81,7 @@ public final class Main {
                     String target = opts.getOrDefault("target", "circle");
                     ShapeWorldQuickstart.checkTarget(target);
                     int iterations = positive(opts, "iterations", 100);
-                    ShapeWorldQuickstart.run(model(opts, "models/shapeworld"), Paths.get(opts.getOrDefault("out", "out/quickstart")),
+                    ShapeWorldQuickstart.run(model(opts, ShapeWorldQuickstart.MODEL), Paths.get(opts.getOrDefault("out", "out/quickstart")),
                             target, iterations);
                     break;
                 }
@@ -251,11 +252,17 @@ public final class Main {
     /** --model, else a model folder of the repository ({@code relative}) found from the working directory up. */
     static Path model(Map<String, String> o, String relative) {
         if (o.containsKey("model")) return Paths.get(o.get("model"));
-        for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path f = p.resolve(relative);
-            if (Files.exists(f.resolve("model_index.json"))) return f;
-        }
+        Path f = repositoryPath(relative, d -> Files.exists(d.resolve("model_index.json")));
+        if (f != null) return f;
         throw new IllegalStateException("no model found at " + relative + "; pass --model PATH");
+    }
+
+    /** A path of the repository ({@code relative}) found from the working directory up; null where none is {@code wanted}. */
+    static Path repositoryPath(String relative, Predicate<Path> wanted) {
+        for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (wanted.test(p.resolve(relative))) return p.resolve(relative);
+        }
+        return null;
     }
 
     static void grid(Map<String, String> o) throws IOException {

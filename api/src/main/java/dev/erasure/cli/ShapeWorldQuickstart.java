@@ -2,6 +2,7 @@ package dev.erasure.cli;
 
 import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
+import dev.erasure.core.Compat;
 import dev.erasure.core.Params;
 import dev.erasure.core.Preserve;
 import dev.erasure.core.Vocabulary;
@@ -10,6 +11,7 @@ import dev.erasure.sd.Generation;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.toy.Concept;
 import dev.erasure.toy.ConceptClassifier;
+import dev.erasure.toy.FrontierResult;
 import dev.erasure.toy.ShapeWorld;
 import dev.erasure.toy.ShapeWorldEval;
 import dev.erasure.viz.Charts;
@@ -30,18 +32,25 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntFunction;
 
 /**
- * The ShapeWorld quickstart: erases one shape from the shipped ShapeWorld model with ESD and with
- * EAP, judges 16 images per shape prompt with the concept classifier, and writes a report: an image
- * grid (original / ESD / EAP), the ESR-1/PSR-1 table (methods.md §7.3 with the classifier as the
- * judge) and the collateral-damage chart (agreement drop per shape). Minutes on 2 CPU cores.
+ * The ShapeWorld quickstart: erases one shape from the shipped ShapeWorld model on SD's noise schedule
+ * (models/shapeworld-scaled-linear) with ESD (corrected) and with EAP (corrected), judges 16 images per
+ * shape prompt with the concept classifier, and writes a report: an image grid (original / ESD / EAP), the
+ * ESR-1/PSR-1 table (methods.md §7.3 with the classifier as the judge), the collateral-damage chart
+ * (agreement drop per concept), this run's trade-off curves and the recorded frontier study (4 erase sets ×
+ * 2 seeds, issue #18) it is a glimpse of. Minutes on 2 CPU cores.
  */
 final class ShapeWorldQuickstart {
     static final int IMAGES = 16;
     static final int SAMPLING_STEPS = 20;
     static final float GUIDANCE = 3f;
+    /** The shipped model the quickstart erases from by default. */
+    static final String MODEL = "models/shapeworld-scaled-linear";
+    /** The recorded frontier study of {@link #MODEL} (bench/), shown in the report beside this run's curves. */
+    static final String STUDY = "bench/shapeworld-frontier-scaled-linear-2core-contended-20261207";
+    static final String ESD = "ESD (corrected)";
+    static final String EAP = "EAP (corrected)";
 
     private ShapeWorldQuickstart() {
     }
@@ -69,68 +78,110 @@ final class ShapeWorldQuickstart {
             List<Concept> shapes = shapes(world);
             ShapeWorldEval eval = new ShapeWorldEval(judge, IMAGES, SAMPLING_STEPS, GUIDANCE);
             // Small-world settings: 16-pixel "latents", a 20-step GenLatent grid, lr 1e-3 (the paper's
-            // 1e-5 is for SD-1.4's 860 M parameters); EAP searches the world's own words.
-            Erasure base = Erasure.of(sd).target(target).train(Params.crossAttention())
-                    .ddimGrid(20).iterations(iterations).learningRate(1e-3).seed(1);
+            // 1e-5 is for SD-1.4's 860 M parameters); EAP searches the world's own words. Both corrected
+            // (methods.md §9: GenLatent's offset; EAP's target not among its own candidates), as the bench's
+            // frontier compares them: the official offset alone changes ESD's speed (issue #18).
+            Erasure base = Erasure.of(sd).target(target).train(Params.crossAttention()).compat(Compat.CORRECTED)
+                    .ddimGrid(20).learningRate(1e-3).seed(1);
             List<String> words = world.vocabulary().stream().map(Concept::word).distinct().toList();
+            Map<String, Erasure> methods = new LinkedHashMap<>();
+            methods.put(ESD, base);
+            methods.put(EAP, base.vocabulary(Vocabulary.of(words)).preserve(Preserve.adversarial(4).kClosest(12)));
+            Map<String, Map<Integer, Table>> partial = new LinkedHashMap<>();
+            Map<String, ErasureResult> results = erase(methods, iterations, eval, shapes, target, partial, start);
             Map<String, StableDiffusion> models = new LinkedHashMap<>();
             models.put("original", sd);
-            System.out.println("erasing '" + target + "' with ESD ...");
-            ErasureResult esd = base.run();
-            models.put("ESD", esd.model());
-            System.out.println("erasing '" + target + "' with EAP (adversarial preservation, K = 4) ...");
-            ErasureResult eap = base.vocabulary(Vocabulary.of(words)).preserve(Preserve.adversarial(4).kClosest(12)).run();
-            models.put("EAP", eap.model());
+            results.forEach((m, r) -> models.put(m, r.model()));
+            ErasureResult eap = results.get(EAP);
 
-            System.out.println("judging " + models.keySet() + " on every concept of the world ...");
+            System.out.printf("judging %s on every concept of the world ... (%.0f s)%n", models.keySet(), (System.nanoTime() - start) / 1e9);
             Table perConcept = eval.compare(models, world.vocabulary());
             Table perShape = perConcept.where(perConcept.stringColumn("concept").isIn(shapes.stream().map(Concept::word).toList()));
             Table scores = scoreTable(perShape, target);
             // the sensitivity spectrum (paper §3.2) with the classifier as the score: concepts sorted by ESD's damage
             Table spectrum = perConcept.copy();
-            spectrum.addColumns(spectrum.doubleColumn("original").subtract(spectrum.doubleColumn("ESD")).setName("drop"));
+            spectrum.addColumns(spectrum.doubleColumn("original").subtract(spectrum.doubleColumn(ESD)).setName("drop"));
             spectrum = spectrum.sortDescendingOn("drop").removeColumns("drop");
             Charts.png(ShapeWorldEval.dropChart(spectrum, "Erasing '" + target
                     + "': drop in classifier agreement per concept prompt (sensitivity spectrum)"), outDir.resolve("collateral.png"));
             grid(models, shapes, target).save(outDir.resolve("grid.png"));
-            // the trade-off as curves, not points (issue #18): both methods again at a quarter and half the
-            // iterations, same seed, judged on the shapes; one erasure seed, so a glimpse, not the bench's frontier
-            System.out.println("tracing the trade-off: ESD and EAP at " + iterations / 4 + " and " + iterations / 2 + " iterations ...");
-            Table frontier = frontier(eval, shapes, target, perShape, iterations,
-                    n -> base.iterations(n), n -> base.vocabulary(Vocabulary.of(words)).preserve(Preserve.adversarial(4).kClosest(12)).iterations(n));
+            Table frontier = frontier(target, perShape, iterations, partial);
             Charts.png(frontierChart(frontier, target), outDir.resolve("frontier.png"));
-            AtomicFiles.writeString(outDir.resolve("report.html"), html(target, iterations, eap, scores, perConcept,
+            String study = study(modelDir, outDir);
+            AtomicFiles.writeString(outDir.resolve("report.html"), html(target, iterations, eap, scores, perConcept, study,
                     (System.nanoTime() - start) / 1e9));
             System.out.println(scores.print());
             System.out.println(frontier.print());
             System.out.printf("wrote %s in %.0f s%n", outDir.resolve("report.html").toAbsolutePath(),
                     (System.nanoTime() - start) / 1e9);
-            esd.close();
-            eap.close();
+            results.values().forEach(ErasureResult::close);
         }
     }
 
     /**
-     * ESR-1/PSR-1 of the original and of each method at {@code iterations}/4, /2 and {@code iterations} (the last
-     * from {@code perShape}, the others erased and judged here), with the Pareto front over all points marked.
+     * The recorded study's section of the report when the model is the shipped {@link #MODEL} and the study is
+     * found from the working directory up: its frontier chart (study.png) and PSR-1 at matched ESR-1; else a line
+     * saying why it is left out (a study of one model says nothing about another).
      */
-    static Table frontier(ShapeWorldEval eval, List<Concept> shapes, String target, Table perShape, int iterations,
-                          IntFunction<Erasure> esd, IntFunction<Erasure> eap) {
-        Map<String, IntFunction<Erasure>> methods = new LinkedHashMap<>();
-        methods.put("ESD", esd);
-        methods.put("EAP", eap);
+    static String study(Path modelDir, Path outDir) throws IOException {
+        Path shipped = Main.repositoryPath(MODEL, Files::isDirectory);
+        if (shipped == null || !Files.isSameFile(shipped, modelDir)) {
+            return "<p>The recorded frontier study (<code>" + STUDY + "</code>) is of " + MODEL + "; this run's model is "
+                    + modelDir + ", so it is not shown.</p>";
+        }
+        Path dir = Main.repositoryPath(STUDY, d -> Files.isRegularFile(d.resolve("points.csv")));
+        if (dir == null) return "<p>The recorded frontier study <code>" + STUDY + "</code> was not found.</p>";
+        FrontierResult r = FrontierResult.of(FrontierResult.readPoints(List.of(dir.resolve("points.csv"))),
+                List.of(80.0, 90.0, 95.0), ESD);
+        XYChart chart = r.chart();
+        chart.setTitle("Recorded study: mean curves over 4 erase sets x 2 seeds (" + MODEL + ")");
+        Charts.png(chart, outDir.resolve("study.png"));
+        Table matched = r.matched().where(r.matched().stringColumn("method").isIn(ESD, EAP));
+        return "<p>The comparison this run glimpses, recorded over 4 erase sets of three shapes × 2 erasure seeds, 16 images per"
+                + " prompt (<code>" + STUDY + "</code>; rerun: <code>./erasure shapeworld-frontier</code>, bench/README.md). Each"
+                + " method ran at 25, 50 and 100 iterations per erased shape; the table reads PSR-1 off every run's curve at"
+                + " the same ESR-1 and pairs each run with " + ESD + " on the same set and seed.</p><img src=study.png>"
+                + htmlTable(matched.selectColumns("method", "ESR-1 target", "PSR-1", "PSR-1 ±", "reached",
+                        "Δ PSR-1 vs " + ESD, "Δ ±", "pairs"));
+    }
+
+    /**
+     * Runs each method to {@code iterations}, judging the shapes on the way at ¼ and ½ of them into {@code partial}
+     * (the trade-off as curves, not points, issue #18; one chained run per method: the later counts resume the
+     * earlier ones; one erasure seed, so a glimpse, not the bench's frontier). Returns the final results, open.
+     */
+    static Map<String, ErasureResult> erase(Map<String, Erasure> methods, int iterations, ShapeWorldEval eval, List<Concept> shapes,
+                                            String target, Map<String, Map<Integer, Table>> partial, long start) {
+        List<Integer> counts = counts(iterations);
+        Map<String, ErasureResult> results = new LinkedHashMap<>();
+        for (Map.Entry<String, Erasure> m : methods.entrySet()) {
+            System.out.printf("erasing '%s' with %s, judging the shapes at %s iterations on the way ... (%.0f s)%n", target, m.getKey(),
+                    counts.subList(0, counts.size() - 1), (System.nanoTime() - start) / 1e9);
+            Map<Integer, Table> onTheWay = new LinkedHashMap<>();
+            partial.put(m.getKey(), onTheWay);
+            results.put(m.getKey(), m.getValue().runThrough(counts, (n, r) -> {
+                if (n < iterations) onTheWay.put(n, scoreTable(eval.compare(Map.of(m.getKey(), r.model()), shapes), target));
+            }));
+        }
+        return results;
+    }
+
+    /** The curve's counts: {@code iterations}/4, /2 (where ≥ 1) and {@code iterations}. */
+    static List<Integer> counts(int iterations) {
+        return java.util.stream.IntStream.of(iterations / 4, iterations / 2, iterations).filter(n -> n >= 1).distinct().boxed().toList();
+    }
+
+    /**
+     * ESR-1/PSR-1 of the original and of each method at its {@code partial} counts (score tables judged on the way)
+     * and at {@code iterations} (from {@code perShape}), with the Pareto front over all points marked.
+     */
+    static Table frontier(String target, Table perShape, int iterations, Map<String, Map<Integer, Table>> partial) {
         Table points = Table.create("Trade-off curves (one erasure seed)", StringColumn.create("method"), IntColumn.create("iterations"),
                 DoubleColumn.create("ESR-1 %"), DoubleColumn.create("PSR-1 %"));
         Table original = scoreTable(perShape.select("concept", "original"), target);
-        for (String m : methods.keySet()) addPoint(points, m, 0, original, 0);
-        for (Map.Entry<String, IntFunction<Erasure>> m : methods.entrySet()) {
-            for (int n : new int[] {iterations / 4, iterations / 2}) {
-                if (n < 1) continue;
-                try (ErasureResult r = m.getValue().apply(n).run()) {
-                    Table judged = eval.compare(Map.of(m.getKey(), r.model()), shapes);
-                    addPoint(points, m.getKey(), n, scoreTable(judged, target), 0);
-                }
-            }
+        for (String m : partial.keySet()) addPoint(points, m, 0, original, 0);
+        for (Map.Entry<String, Map<Integer, Table>> m : partial.entrySet()) {
+            m.getValue().forEach((n, scores) -> addPoint(points, m.getKey(), n, scores, 0));
             addPoint(points, m.getKey(), iterations, scoreTable(perShape.select("concept", m.getKey()), target), 0);
         }
         double[] x = points.doubleColumn("ESR-1 %").asDoubleArray();
@@ -151,8 +202,7 @@ final class ShapeWorldQuickstart {
     static XYChart frontierChart(Table points, String target) {
         XYChart c = Charts.curves(points, "ESR-1 %", "PSR-1 %", "method", "Pareto");
         c.setTitle("Erasing '" + target + "': preservation vs erasure as iterations grow (0, ¼, ½, all)");
-        c.getStyler().setXAxisMin(0.0).setXAxisMax(100.0).setYAxisMin(0.0).setYAxisMax(100.0);
-        return c;
+        return Charts.percentAxes(c, points.doubleColumn("PSR-1 %").asDoubleArray());
     }
 
     /** ESR-1 = share of target-prompt images not judged the target; PSR-1 = mean agreement on the other shapes. */
@@ -188,10 +238,11 @@ final class ShapeWorldQuickstart {
         return g;
     }
 
-    static String html(String target, int iterations, ErasureResult eap, Table scores, Table perConcept, double seconds) {
+    static String html(String target, int iterations, ErasureResult eap, Table scores, Table perConcept, String study,
+                       double seconds) {
         return "<!doctype html><meta charset=utf-8><title>Erasure quickstart</title>"
                 + "<h1>Erasing '" + target + "' from the ShapeWorld model</h1>"
-                + "<p>ESD and EAP, " + iterations + " iterations each, cross-attention weights; judged by the ShapeWorld concept "
+                + "<p>" + ESD + " and " + EAP + ", " + iterations + " iterations each, cross-attention weights; judged by the ShapeWorld concept "
                 + "classifier on " + IMAGES + " images per prompt (DDIM " + SAMPLING_STEPS + " sampling steps, CFG " + GUIDANCE
                 + "). EAP's adversarial candidates: " + eap.candidates().get(0).words() + ". Total "
                 + Math.round(seconds) + " s.</p>"
@@ -199,6 +250,7 @@ final class ShapeWorldQuickstart {
                 + "<h2>Trade-off curves</h2><p>Each method at 0, ¼, ½ and all of its iterations (one erasure seed; compare"
                 + " methods at equal ESR-1 along the curves, not single points: <code>./erasure shapeworld-frontier</code>"
                 + " does it over erase sets and seeds).</p><img src=frontier.png>"
+                + "<h2>The recorded frontier study</h2>" + study
                 + "<h2>Agreement per concept prompt (%)</h2>" + htmlTable(perConcept)
                 + "<h2>Sensitivity spectrum: collateral damage per concept</h2><img src=collateral.png>"
                 + "<h2>Samples</h2><img src=grid.png>";

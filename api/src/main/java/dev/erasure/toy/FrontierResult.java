@@ -7,6 +7,7 @@ import tech.tablesaw.api.BooleanColumn;
 import tech.tablesaw.api.ColumnType;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 import tech.tablesaw.io.csv.CsvReadOptions;
@@ -17,8 +18,10 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * A frontier run ({@link ShapeWorldBench#frontier}): methods compared at equal erasure, not at one
@@ -98,9 +101,7 @@ public record FrontierResult(Table points, Table curves, Table matched) {
     public XYChart chart() {
         XYChart c = Charts.curves(curves, ESR, PSR, "method", "Pareto");
         c.setTitle("PSR-1 vs ESR-1 (%): mean curves over strength");
-        // percentages: fixed axes, so a run whose points coincide still reads as a place on 0..100
-        c.getStyler().setXAxisMin(0.0).setXAxisMax(100.0).setYAxisMin(0.0).setYAxisMax(100.0);
-        return c;
+        return Charts.percentAxes(c, curves.doubleColumn(PSR).asDoubleArray());
     }
 
     /**
@@ -243,6 +244,54 @@ public record FrontierResult(Table points, Table curves, Table matched) {
     }
 
     /** The strength column; a points.csv written before the rename calls it "steps", and is still read. */
+    /**
+     * {@code method} and {@code reference} at the same strength (equal compute), paired by (set, seed): one row
+     * per pair with both ESR-1 and PSR-1 and Δ PSR-1 = method − reference; the title gives Δ's mean ± sample
+     * std and on how many pairs the ESR-1 is equal. This is the comparison where both end on the same erasure
+     * (e.g. both at ESR-1 100); {@link #matched} reads the curves instead, where a weaker point of the reference
+     * may already erase as much.
+     */
+    public static Table paired(Table points, String method, String reference, int strength) {
+        Map<String, Integer> ref = new LinkedHashMap<>();
+        Map<String, Integer> own = new LinkedHashMap<>();
+        for (int i = 0; i < points.rowCount(); i++) {
+            if (strengths(points).get(i) != strength) continue;
+            String m = points.stringColumn("method").get(i);
+            String key = points.stringColumn("erase set").get(i) + "\n" + points.longColumn("seed").get(i);
+            if (m.equals(reference)) ref.put(key, i);
+            if (m.equals(method)) own.put(key, i);
+        }
+        if (ref.isEmpty() || own.isEmpty()) {
+            throw new IllegalArgumentException("no points of '" + (ref.isEmpty() ? reference : method) + "' at strength "
+                    + strength + "; strengths: " + new TreeSet<>(strengths(points).asList()));
+        }
+        StringColumn set = StringColumn.create("erase set");
+        LongColumn seed = LongColumn.create("seed");
+        DoubleColumn esrRef = DoubleColumn.create(ESR + " " + reference);
+        DoubleColumn esrOwn = DoubleColumn.create(ESR + " " + method);
+        DoubleColumn psrRef = DoubleColumn.create(PSR + " " + reference);
+        DoubleColumn psrOwn = DoubleColumn.create(PSR + " " + method);
+        DoubleColumn delta = DoubleColumn.create("Δ " + PSR);
+        int equal = 0;
+        for (Map.Entry<String, Integer> e : own.entrySet()) {
+            Integer r = ref.get(e.getKey());
+            if (r == null) continue;
+            int i = e.getValue();
+            set.append(points.stringColumn("erase set").get(i));
+            seed.append(points.longColumn("seed").get(i));
+            esrRef.append(round(points.doubleColumn(ESR).get(r)));
+            esrOwn.append(round(points.doubleColumn(ESR).get(i)));
+            psrRef.append(round(points.doubleColumn(PSR).get(r)));
+            psrOwn.append(round(points.doubleColumn(PSR).get(i)));
+            delta.append(round(points.doubleColumn(PSR).get(i) - points.doubleColumn(PSR).get(r)));
+            if (points.doubleColumn(ESR).get(i).equals(points.doubleColumn(ESR).get(r))) equal++;
+        }
+        List<Double> d = delta.asList();
+        return Table.create(String.format(Locale.ROOT, "%s vs %s at %d %s: Δ %s %.1f ± %.1f over %d pairs (ESR-1 equal on %d)",
+                method, reference, strength, ITERATIONS, PSR, mean(d), std(d), d.size(), equal),
+                set, seed, esrRef, esrOwn, psrRef, psrOwn, delta);
+    }
+
     private static IntColumn strengths(Table points) {
         return points.intColumn(points.containsColumn(ITERATIONS) ? ITERATIONS : "steps");
     }

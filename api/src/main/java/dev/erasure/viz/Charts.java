@@ -99,6 +99,18 @@ public final class Charts {
     }
 
     /**
+     * Percent axes for an ESR/PSR chart: x fixed at 0..100 (so points that coincide still read as a place),
+     * y from the ten below its lowest value to 100, so curves that all keep 60-100 % are not squeezed into
+     * the chart's top third.
+     */
+    public static XYChart percentAxes(XYChart chart, double[] y) {
+        double low = Arrays.stream(y).filter(Double::isFinite).min().orElse(0);
+        chart.getStyler().setXAxisMin(0.0).setXAxisMax(100.0)
+                .setYAxisMin(Math.max(0, Math.floor(low / 10) * 10 - 10)).setYAxisMax(100.0);
+        return chart;
+    }
+
+    /**
      * {@code metric} against a numeric {@code param}, one line per value of {@code groupColumn} (null: one line),
      * each point the mean over the rows with that parameter value (e.g. seeds) with ± sample standard
      * deviation (n−1; 0 for a single row) as error bars.

@@ -73,6 +73,21 @@ class FrontierResultTest {
         assertEquals(0, m.intColumn("pairs").get(0), "the reference is not compared with itself");
     }
 
+    @Test
+    void pairedComparesTwoMethodsAtOneStrengthOnTheSameSetAndSeed() {
+        Points p = new Points();
+        p.add("B", "s1", 1, 10, 90, 80).add("B", "s1", 1, 20, 100, 60).add("B", "s1", 2, 20, 100, 70).add("B", "s2", 1, 20, 95, 50);
+        p.add("A", "s1", 1, 10, 50, 95).add("A", "s1", 1, 20, 100, 90).add("A", "s1", 2, 20, 100, 72).add("A", "s3", 1, 20, 100, 99);
+        Table t = FrontierResult.paired(p.table(), "A", "B", 20);
+        assertEquals(List.of("s1", "s1"), t.stringColumn("erase set").asList(), "only (set, seed) runs both have at 20");
+        assertEquals(List.of(1L, 2L), t.longColumn("seed").asList());
+        assertEquals(List.of(30.0, 2.0), t.doubleColumn("Δ PSR-1").asList(), "90 − 60, 72 − 70");
+        assertEquals(List.of(60.0, 70.0), t.doubleColumn("PSR-1 B").asList());
+        assertTrue(t.name().contains("Δ PSR-1 16.0 ± 19.8 over 2 pairs (ESR-1 equal on 2)"), t.name());
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> FrontierResult.paired(p.table(), "A", "B", 30));
+        assertTrue(none.getMessage().contains("strength 30") && none.getMessage().contains("[10, 20]"), none.getMessage());
+    }
+
     @TempDir
     Path tmp;
 
