@@ -148,14 +148,15 @@ public final class ShapeWorldMethods {
 
     /**
      * AdvAnchor (§6), one concept only (as in its paper): the anchor is the concept's own prompt plus δ
-     * and the kept generic prompt is "a shape" ({@code prompts("{}", "{}", "a shape")}); 100 training
-     * images (= θ updates), 10 inner δ steps at δ lr 1e-2, images at the world's guidance 3, with
-     * {@link Compat#CORRECTED} gradients. Measured on "circle" (16 images per shape): the official
+     * and the kept generic prompt is "a shape" ({@code prompts("{}", "{}", "a shape")}); the training images
+     * (θ updates = min(iterations, images)) left uncapped, so the bench's iterations, the frontier's strength,
+     * set them (the paper's 51 is for SD; a cap of 100 made 200 and 400 iterations the same run), 10 inner δ
+     * steps at δ lr 1e-2, images at the world's guidance 3, with {@link Compat#CORRECTED} gradients. Measured on "circle" (16 images per shape): the official
      * never-zeroed gradients at lr 1e-3 wipe out every shape; δ lr 1e-4 (the README's) barely moves δ
      * in 10 steps and erases nothing.
      */
     public static final Setup ADV_ANCHOR = (base, set) -> base.compat(Compat.CORRECTED).method(Methods.advAnchor()
-            .prompts("{}", "{}", "a shape").images(100).innerSteps(10).imageGuidance(3).deltaLearningRate(1e-2));
+            .prompts("{}", "{}", "a shape").images(Integer.MAX_VALUE).innerSteps(10).imageGuidance(3).deltaLearningRate(1e-2));
 
     private ShapeWorldMethods() {
     }

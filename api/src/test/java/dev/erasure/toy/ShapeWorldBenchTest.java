@@ -103,6 +103,10 @@ class ShapeWorldBenchTest extends ShippedModel {
         assertNull(ca.ddimGrid(), "CA samples its anchors on its own grid");
         assertEquals(6, b.erasure(ShapeWorldMethods.ESD, set).ddimGrid());
         assertNull(b.erasure(ShapeWorldMethods.ORIGINAL, set));
+        // AdvAnchor's θ updates are min(iterations, images): the bench's iterations (the frontier's strength) must govern
+        Erasure anchor = b.iterationsPerConcept(400).erasure(ShapeWorldMethods.ADV_ANCHOR, set);
+        assertEquals(400, anchor.iterations());
+        assertTrue(((dev.erasure.erase.AdvAnchor) anchor.method()).images() >= 400, "no image cap below the iterations");
     }
 
     @Test
