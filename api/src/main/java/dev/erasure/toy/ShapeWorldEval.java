@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.Images;
 import dev.erasure.sd.Sampler;
 import dev.erasure.sd.StableDiffusion;
 import dev.erasure.toy.Concept.Attribute;
@@ -15,6 +16,8 @@ import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -97,13 +100,41 @@ public final class ShapeWorldEval {
      * (equal up to float rounding), in a fraction of the time for a model this small.
      */
     NDArray generate(StableDiffusion sd, String prompt, int size) {
+        return generate(sd, List.of(prompt), imagesPerPrompt, size);
+    }
+
+    /** {@link #generate(StableDiffusion, String, int)} for seeds 0..seeds−1 of every prompt, prompt-major, as one batch. */
+    private NDArray generate(StableDiffusion sd, List<String> prompts, int seeds, int size) {
         NDList latents = new NDList();
-        for (int s = 0; s < imagesPerPrompt; s++) latents.add(sd.initialLatent(s, size, size));
+        List<String> texts = new ArrayList<>();
+        for (String p : prompts) {
+            for (int s = 0; s < seeds; s++) {
+                latents.add(sd.initialLatent(s, size, size));
+                texts.add(p);
+            }
+        }
         NDArray x = NDArrays.concat(latents, 0);
-        NDArray cond = sd.encodePrompts(Collections.nCopies(imagesPerPrompt, prompt));
-        NDArray uncond = sd.encodePrompts(Collections.nCopies(imagesPerPrompt, ""));
+        NDArray cond = sd.encodePrompts(texts);
+        NDArray uncond = sd.encodePrompts(Collections.nCopies(texts.size(), ""));
         NDArray out = Sampler.denoise(sd.unet(), sd.scheduler(), x, cond, uncond, samplingSteps, guidance, ProgressListener.NONE, null);
         return sd.decode(out).clip(-1f, 1f);
+    }
+
+    /**
+     * Images to look at: seeds 0..seeds−1 of every prompt at {@code size} px with this evaluation's sampling, denoised
+     * as one batch (one UNet call per step instead of one per image); {@code result.get(p).get(s)}.
+     */
+    public List<List<BufferedImage>> images(StableDiffusion sd, List<String> prompts, int seeds, int size) {
+        try (NDScope scope = new NDScope()) {
+            NDArray all = generate(sd, prompts, seeds, size);
+            List<List<BufferedImage>> out = new ArrayList<>();
+            for (int p = 0; p < prompts.size(); p++) {
+                List<BufferedImage> row = new ArrayList<>();
+                for (int s = 0; s < seeds; s++) row.add(Images.toImage(all.get(p * seeds + s)));
+                out.add(row);
+            }
+            return out;
+        }
     }
 
     /**
