@@ -31,6 +31,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 /**
  * The ShapeWorld quickstart: erases one shape from the shipped ShapeWorld model on SD's noise schedule
@@ -94,7 +100,7 @@ final class ShapeWorldQuickstart {
             ErasureResult eap = results.get(EAP);
 
             System.out.printf("judging %s on every concept of the world ... (%.0f s)%n", models.keySet(), (System.nanoTime() - start) / 1e9);
-            Table perConcept = eval.compare(models, world.vocabulary());
+            Table perConcept = compare(eval, models, world.vocabulary());
             Table perShape = perConcept.where(perConcept.stringColumn("concept").isIn(shapes.stream().map(Concept::word).toList()));
             Table scores = scoreTable(perShape, target);
             // the sensitivity spectrum (paper §3.2) with the classifier as the score: concepts sorted by ESD's damage
@@ -148,21 +154,70 @@ final class ShapeWorldQuickstart {
      * Runs each method to {@code iterations}, judging the shapes on the way at ¼ and ½ of them into {@code partial}
      * (the trade-off as curves, not points, issue #18; one chained run per method: the later counts resume the
      * earlier ones; one erasure seed, so a glimpse, not the bench's frontier). Returns the final results, open.
+     * The methods are independent seeded runs on one libtorch thread each, so they run side by side, one per core.
      */
     static Map<String, ErasureResult> erase(Map<String, Erasure> methods, int iterations, ShapeWorldEval eval, List<Concept> shapes,
                                             String target, Map<String, Map<Integer, Table>> partial, long start) {
         List<Integer> counts = counts(iterations);
-        Map<String, ErasureResult> results = new LinkedHashMap<>();
+        Map<String, Callable<ErasureResult>> tasks = new LinkedHashMap<>();
         for (Map.Entry<String, Erasure> m : methods.entrySet()) {
-            System.out.printf("erasing '%s' with %s, judging the shapes at %s iterations on the way ... (%.0f s)%n", target, m.getKey(),
-                    counts.subList(0, counts.size() - 1), (System.nanoTime() - start) / 1e9);
-            Map<Integer, Table> onTheWay = new LinkedHashMap<>();
+            Map<Integer, Table> onTheWay = new LinkedHashMap<>(); // filled by that method's task only
             partial.put(m.getKey(), onTheWay);
-            results.put(m.getKey(), m.getValue().runThrough(counts, (n, r) -> {
-                if (n < iterations) onTheWay.put(n, scoreTable(eval.compare(Map.of(m.getKey(), r.model()), shapes), target));
-            }));
+            tasks.put(m.getKey(), () -> {
+                System.out.printf("erasing '%s' with %s, judging the shapes at %s iterations on the way ... (%.0f s)%n", target,
+                        m.getKey(), counts.subList(0, counts.size() - 1), (System.nanoTime() - start) / 1e9);
+                return m.getValue().runThrough(counts, (n, r) -> {
+                    if (n < iterations) onTheWay.put(n, scoreTable(eval.compare(Map.of(m.getKey(), r.model()), shapes), target));
+                });
+            });
         }
-        return results;
+        return sideBySide(tasks, ErasureResult::close);
+    }
+
+    /**
+     * Agreement per concept ({@link ShapeWorldEval#compare}) with each model judged on its own thread, side by side;
+     * the same table as the sequential call (each model's images depend only on the model and the seeds).
+     */
+    static Table compare(ShapeWorldEval eval, Map<String, StableDiffusion> models, List<Concept> concepts) {
+        Map<String, Callable<Table>> tasks = new LinkedHashMap<>();
+        models.forEach((name, m) -> tasks.put(name, () -> eval.compare(Map.of(name, m), concepts)));
+        Map<String, Table> judged = sideBySide(tasks, t -> { });
+        Table out = Table.create("agreement per prompt (%)", judged.values().iterator().next().stringColumn("concept").copy());
+        judged.forEach((name, t) -> out.addColumns(t.doubleColumn(name).copy()));
+        return out;
+    }
+
+    /**
+     * Runs {@code tasks} on one thread per core (at most one per task) and returns their results in task order; if
+     * one fails, the results already made are released with {@code release} and its error is rethrown.
+     */
+    static <T> Map<String, T> sideBySide(Map<String, Callable<T>> tasks, Consumer<T> release) {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(tasks.size(), Runtime.getRuntime().availableProcessors())));
+        try {
+            Map<String, Future<T>> futures = new LinkedHashMap<>();
+            tasks.forEach((name, task) -> futures.put(name, pool.submit(task)));
+            Map<String, T> out = new LinkedHashMap<>();
+            RuntimeException failure = null;
+            for (Map.Entry<String, Future<T>> f : futures.entrySet()) {
+                try {
+                    out.put(f.getKey(), f.getValue().get());
+                } catch (ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(f.getKey() + " failed", e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    if (failure == null) failure = new IllegalStateException("interrupted while waiting for " + f.getKey(), e);
+                }
+            }
+            if (failure != null) {
+                out.values().forEach(release);
+                throw failure;
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** The curve's counts: {@code iterations}/4, /2 (where ≥ 1) and {@code iterations}. */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.Djl;
 import dev.erasure.sd.Images;
 import dev.erasure.sd.Sampler;
 import dev.erasure.sd.StableDiffusion;
@@ -105,6 +106,9 @@ public final class ShapeWorldEval {
 
     /** {@link #generate(StableDiffusion, String, int)} for seeds 0..seeds−1 of every prompt, prompt-major, as one batch. */
     private NDArray generate(StableDiffusion sd, List<String> prompts, int seeds, int size) {
+        // a judge may run on any thread, and a fresh one starts with grad mode on: sampling would keep every step's
+        // graph (seen: 22 GB when the quickstart judged its models side by side)
+        Djl.gradOffOnThisThread();
         NDList latents = new NDList();
         List<String> texts = new ArrayList<>();
         for (String p : prompts) {

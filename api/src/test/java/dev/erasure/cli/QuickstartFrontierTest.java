@@ -25,8 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The quickstart's trade-off curves on the shipped ShapeWorld model at a tiny scale: every method at 0, ¼, ½ and
- * all of its iterations (one chained run per method), the last point taken from the main comparison, the ¼ point
- * equal to a separate run's, and the Pareto flags the non-dominated points.
+ * all of its iterations (one chained run per method, the methods side by side on their own threads), the last point
+ * taken from the main comparison, the ¼ point equal to a separate run's, and the Pareto flags the non-dominated points.
  */
 class QuickstartFrontierTest {
     @Test
@@ -48,6 +48,7 @@ class QuickstartFrontierTest {
             models.put("original", sd);
             results.forEach((m, r) -> models.put(m, r.model()));
             Table full = eval.compare(models, shapes);
+            assertEquals(full.print(), ShapeWorldQuickstart.compare(eval, models, shapes).print(), "models judged side by side = one after the other");
             results.values().forEach(ErasureResult::close);
             Table points = ShapeWorldQuickstart.frontier("circle", full, 8, partial);
             assertEquals(List.of("ESD", "EAP", "ESD", "ESD", "ESD", "EAP", "EAP", "EAP"), points.stringColumn("method").asList());
@@ -71,5 +72,22 @@ class QuickstartFrontierTest {
             assertTrue(points.booleanColumn("Pareto").countTrue() > 0, "some point is on the front");
             assertNotNull(ShapeWorldQuickstart.frontierChart(points, "circle"));
         }
+    }
+
+    @Test
+    void aFailedTaskReleasesTheOthersResultsAndRethrows() {
+        java.util.List<String> released = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Map<String, java.util.concurrent.Callable<String>> tasks = new LinkedHashMap<>();
+        tasks.put("a", () -> "A");
+        tasks.put("b", () -> { throw new IllegalArgumentException("b broke"); });
+        tasks.put("c", () -> "C");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ShapeWorldQuickstart.sideBySide(tasks, released::add));
+        assertEquals("b broke", e.getMessage());
+        assertEquals(java.util.Set.of("A", "C"), java.util.Set.copyOf(released), "what the others made is released");
+        Map<String, java.util.concurrent.Callable<String>> fine = new LinkedHashMap<>();
+        fine.put("x", () -> "X");
+        fine.put("y", () -> "Y");
+        assertEquals(List.of("X", "Y"), List.copyOf(ShapeWorldQuickstart.sideBySide(fine, released::add).values()), "task order");
     }
 }
