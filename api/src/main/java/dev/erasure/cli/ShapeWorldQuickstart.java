@@ -143,8 +143,8 @@ final class ShapeWorldQuickstart {
         Charts.png(chart, outDir.resolve("study.png"));
         Table matched = r.matched().where(r.matched().stringColumn("method").isIn(ESD, EAP));
         return "<p>The comparison this run glimpses, recorded over 4 erase sets of three shapes × 2 erasure seeds, 16 images per"
-                + " prompt (<code>" + STUDY + "</code>; rerun: <code>./erasure shapeworld-frontier</code>, bench/README.md). Each"
-                + " method ran at 25, 50 and 100 iterations per erased shape; the table reads PSR-1 off every run's curve at"
+                + " prompt (<code>" + STUDY + "</code>; rerun: <code>./erasure shapeworld-frontier</code>, bench/README.md), each"
+                + " method at a few strengths (iterations per erased shape); the table reads PSR-1 off every run's curve at"
                 + " the same ESR-1 and pairs each run with " + ESD + " on the same set and seed.</p><img src=study.png>"
                 + htmlTable(matched.selectColumns("method", "ESR-1 target", "PSR-1", "PSR-1 ±", "reached",
                         "Δ PSR-1 vs " + ESD, "Δ ±", "pairs"));
