@@ -296,8 +296,8 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
      * count's checkpoint (in a temporary folder, deleted after), and a resumed run is bit-identical to an
      * uninterrupted one, so a strength curve costs its largest count instead of the sum of its counts. {@code each}
      * gets every result with its count; all but the last are closed after it returns, and the last (the largest
-     * count's, or a cancelled run's, which ends the curve) is returned for the caller to close. Methods without
-     * checkpoints (UCE reads no iterations) run once per count.
+     * count's, or a cancelled run's, which ends the curve) is returned for the caller to close. A method without
+     * checkpoints runs once per count; one that reads no iterations (UCE's closed form) runs once per count as it is.
      */
     public ErasureResult runThrough(List<Integer> counts, BiConsumer<Integer, ErasureResult> each) {
         if (checkpointDir != null || resumeDir != null) {
@@ -305,14 +305,15 @@ public record Erasure(ErasureModel model, List<String> targets, String separator
         }
         List<Integer> sorted = counts.stream().sorted().distinct().toList();
         if (sorted.isEmpty() || sorted.get(0) < 1) throw new IllegalArgumentException("counts must be ≥ 1, got " + counts);
-        boolean chained = sorted.size() > 1 && method.options().contains(Option.CHECKPOINTS);
+        boolean counted = method.options().contains(Option.ITERATIONS);
+        boolean chained = counted && sorted.size() > 1 && method.options().contains(Option.CHECKPOINTS);
         Path dir = null;
         try {
             if (chained) dir = Files.createTempDirectory("erasure-curve");
             for (int k = 0; ; k++) {
                 int n = sorted.get(k);
                 boolean last = k == sorted.size() - 1;
-                Erasure e = iterations(n);
+                Erasure e = counted ? iterations(n) : this;
                 if (chained) {
                     e = e.checkpointEvery(last ? 0 : n, dir); // exactly one checkpoint, at n, for the next count
                     if (k > 0) e = e.resume(dir);

@@ -243,7 +243,6 @@ public record FrontierResult(Table points, Table curves, Table matched) {
                 method, iterations, esr, esrStd, psr, psrStd, runs, pareto);
     }
 
-    /** The strength column; a points.csv written before the rename calls it "steps", and is still read. */
     /**
      * {@code method} and {@code reference} at the same strength (equal compute), paired by (set, seed): one row
      * per pair with both ESR-1 and PSR-1 and Δ PSR-1 = method − reference; the title gives Δ's mean ± sample
@@ -254,8 +253,9 @@ public record FrontierResult(Table points, Table curves, Table matched) {
     public static Table paired(Table points, String method, String reference, int strength) {
         Map<String, Integer> ref = new LinkedHashMap<>();
         Map<String, Integer> own = new LinkedHashMap<>();
+        IntColumn strengths = strengths(points);
         for (int i = 0; i < points.rowCount(); i++) {
-            if (strengths(points).get(i) != strength) continue;
+            if (strengths.get(i) != strength) continue;
             String m = points.stringColumn("method").get(i);
             String key = points.stringColumn("erase set").get(i) + "\n" + points.longColumn("seed").get(i);
             if (m.equals(reference)) ref.put(key, i);
@@ -263,7 +263,7 @@ public record FrontierResult(Table points, Table curves, Table matched) {
         }
         if (ref.isEmpty() || own.isEmpty()) {
             throw new IllegalArgumentException("no points of '" + (ref.isEmpty() ? reference : method) + "' at strength "
-                    + strength + "; strengths: " + new TreeSet<>(strengths(points).asList()));
+                    + strength + "; strengths: " + new TreeSet<>(strengths.asList()));
         }
         StringColumn set = StringColumn.create("erase set");
         LongColumn seed = LongColumn.create("seed");
@@ -292,6 +292,7 @@ public record FrontierResult(Table points, Table curves, Table matched) {
                 set, seed, esrRef, esrOwn, psrRef, psrOwn, delta);
     }
 
+    /** The strength column; a points.csv written before the rename calls it "steps", and is still read. */
     private static IntColumn strengths(Table points) {
         return points.intColumn(points.containsColumn(ITERATIONS) ? ITERATIONS : "steps");
     }

@@ -350,34 +350,29 @@ public final class ShapeWorldBench {
         for (EraseSet set : sets) {
             for (Map.Entry<String, Setup> m : methods.entrySet()) total += erasesNothing(m.getValue(), set) ? 1 : f.iterationsOf(m.getKey()).size();
         }
-        long[] start = new long[1];
         try (Task task = Task.start("ShapeWorld frontier", total * f.seeds().size(), listener)) {
             for (EraseSet set : sets) {
                 Map<Concept, int[]> originalRanks = new HashMap<>();
                 for (long erasureSeed : f.seeds()) {
                     for (Map.Entry<String, Setup> m : methods.entrySet()) {
                         String name = m.getKey();
+                        long start = System.nanoTime();
                         BiConsumer<Integer, Map<Concept, int[]>> point = (iterations, ranks) -> {
-                            points.add(name, set, erasureSeed, iterations, scores(ranks, set, topK), (System.nanoTime() - start[0]) / 1e9);
+                            points.add(name, set, erasureSeed, iterations, scores(ranks, set, topK), (System.nanoTime() - start) / 1e9);
                             task.step(1, Map.of(), name + " " + iterations + " iterations, seed " + erasureSeed + " on " + set.name());
                         };
-                        start[0] = System.nanoTime();
                         Erasure probe = erasure(m.getValue(), set, 1, erasureSeed);
                         if (probe == null) {
                             point.accept(0, judge(eval, model, set, originalRanks));
-                        } else if (probe.method().options().contains(Method.Option.ITERATIONS)) {
+                        } else {
                             // one chained run per curve (Erasure.runThrough: each strength resumes the one below, bit-identical
-                            // to a separate run); a point's seconds are those of the run up to it, judging of the points below included
+                            // to a separate run; a closed form such as UCE runs once per strength, as asked); a point's seconds
+                            // are those of the run up to it, judging of the points below included
                             int per = set.erased().size();
                             probe.runThrough(f.iterationsOf(name).stream().map(n -> n * per).toList(), (n, r) -> {
                                 if (r.cancelled()) throw new CancelledException("ShapeWorld frontier cancelled in " + name + " on " + set.name());
                                 point.accept(n / per, judge(eval, r.model(), set, new HashMap<>()));
                             }).close();
-                        } else { // a closed form (UCE) has no strength to grow: one run per strength, as asked
-                            for (int iterations : f.iterationsOf(name)) {
-                                start[0] = System.nanoTime();
-                                point.accept(iterations, erasedRanks(eval, set, name, erasure(m.getValue(), set, iterations, erasureSeed), originalRanks));
-                            }
                         }
                     }
                 }

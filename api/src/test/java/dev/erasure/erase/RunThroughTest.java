@@ -70,6 +70,23 @@ class RunThroughTest extends TinyModels {
     }
 
     @Test
+    void aClosedFormRunsOncePerCountAsItIs() {
+        List<Integer> seen = new ArrayList<>();
+        List<String> resumed = new ArrayList<>();
+        Erasure uce = Erasure.of(sd).target("church").method(Methods.uce()).onProgress(p -> {
+            if (p.message().startsWith("resumed at step")) resumed.add(p.message());
+        });
+        try (ErasureResult last = uce.runThrough(List.of(2, 1), (n, r) -> seen.add(n))) {
+            assertEquals(List.of(1, 2), seen, "every count gets a result, though UCE reads no iterations");
+            assertEquals(List.of(), resumed, "nothing to resume");
+            try (ErasureResult alone = uce.run()) {
+                assertEquals(weights(alone).keySet(), weights(last).keySet());
+                for (String k : weights(alone).keySet()) assertArrayEquals(weights(alone).get(k), weights(last).get(k), 0f, k);
+            }
+        }
+    }
+
+    @Test
     void ownCheckpointsAndBadCountsAreRefused() {
         IllegalArgumentException own = assertThrows(IllegalArgumentException.class,
                 () -> base().checkpointEvery(1, java.nio.file.Path.of("x")).runThrough(List.of(1, 2), (n, r) -> { }));
