@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.erasure.progress.ProgressListener;
+import dev.erasure.sd.nn.MemorySaving;
 import dev.erasure.sd.scheduler.LmsDiscreteScheduler;
 import dev.erasure.sd.scheduler.Scheduler;
 import dev.erasure.sd.scheduler.SchedulerType;
@@ -108,6 +109,14 @@ public final class StableDiffusion implements Pipeline, AutoCloseable {
 
     public String source() {
         return source;
+    }
+
+    /**
+     * The same pipeline, its UNet run with gradient checkpointing and/or attention slicing (diffusers'
+     * {@code enable_gradient_checkpointing}, {@code enable_attention_slicing}); an erasure of it trains with them.
+     */
+    public StableDiffusion withMemorySaving(MemorySaving s) {
+        return withUnet(unet.withMemorySaving(s));
     }
 
     /** The same pipeline with another UNet (e.g. an erased one); everything else is shared. */

@@ -10,6 +10,7 @@ import com.google.gson.JsonParser;
 import dev.erasure.progress.ProgressListener;
 import dev.erasure.sd.io.ModelFolder;
 import dev.erasure.sd.io.WeightException;
+import dev.erasure.sd.nn.MemorySaving;
 import dev.erasure.sd.scheduler.BetaSchedule;
 import dev.erasure.sd.scheduler.EulerDiscreteScheduler;
 import dev.erasure.sd.scheduler.LmsDiscreteScheduler;
@@ -112,6 +113,14 @@ public final class StableDiffusionXL implements Pipeline, AutoCloseable {
 
     public NDManager manager() {
         return manager;
+    }
+
+    /**
+     * The same pipeline, its UNet run with gradient checkpointing and/or attention slicing (diffusers'
+     * {@code enable_gradient_checkpointing}, {@code enable_attention_slicing}); an erasure of it trains with them.
+     */
+    public StableDiffusionXL withMemorySaving(MemorySaving s) {
+        return withUnet(unet.withMemorySaving(s));
     }
 
     /** The same pipeline with another UNet (e.g. an erased one). */

@@ -3,6 +3,8 @@ package dev.erasure.sd;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.erasure.sd.nn.Capture;
+import dev.erasure.sd.nn.Checkpointing;
+import dev.erasure.sd.nn.MemorySaving;
 import dev.erasure.sd.nn.Nn;
 import dev.erasure.sd.unet.Timesteps;
 import dev.erasure.sd.unet.UNetDownBlock;
@@ -12,6 +14,7 @@ import dev.erasure.sd.unet.UNetUpBlock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * diffusers UNet2DConditionModel (SD-1.x/2.x) on DJL. The object holds only the structure derived
@@ -22,13 +25,19 @@ import java.util.Map;
 public final class UNet2DConditionModel {
     private final UNetConfig cfg;
     private final Weights w;
+    private final MemorySaving saving;
     private final List<UNetDownBlock> down = new ArrayList<>();
     private final UNetMidBlock2DCrossAttn mid;
     private final List<UNetUpBlock> up = new ArrayList<>();
 
     public UNet2DConditionModel(UNetConfig cfg, Weights w) {
+        this(cfg, w, MemorySaving.NONE);
+    }
+
+    private UNet2DConditionModel(UNetConfig cfg, Weights w, MemorySaving saving) {
         this.cfg = cfg;
         this.w = w;
+        this.saving = saving;
         for (int i = 0; i < cfg.numBlocks(); i++) {
             down.add(new UNetDownBlock(cfg, i));
             up.add(new UNetUpBlock(cfg, i));
@@ -48,9 +57,19 @@ public final class UNet2DConditionModel {
         return w;
     }
 
-    /** The same architecture over other tensors (e.g. an overlay with trainable copies). */
+    /** The same architecture over other tensors (e.g. an overlay with trainable copies), the same memory options. */
     public UNet2DConditionModel withWeights(Weights other) {
-        return new UNet2DConditionModel(cfg, other);
+        return new UNet2DConditionModel(cfg, other, saving);
+    }
+
+    /** How its forward trades compute for memory (gradient checkpointing, attention slicing). */
+    public MemorySaving memorySaving() {
+        return saving;
+    }
+
+    /** The same model and weights, its forward run with {@code s} (same results within float rounding). */
+    public UNet2DConditionModel withMemorySaving(MemorySaving s) {
+        return new UNet2DConditionModel(cfg, w, Objects.requireNonNull(s, "memorySaving"));
     }
 
     /**
@@ -82,7 +101,7 @@ public final class UNet2DConditionModel {
                     ? "this UNet (addition_embed_type text_time, SDXL) needs pooled text embeddings and time ids"
                     : "this UNet takes prompt embeddings only; got pooled embeddings and time ids (SDXL conditioning)");
         }
-        Capture cap = Capture.into(capture);
+        Capture cap = Capture.into(capture, saving);
         long batch = sample.getShape().get(0);
         NDArray tEmb = cap.put("time_proj", Timesteps.sinusoidal(Timesteps.toBatch(timesteps, batch),
                 cfg.blockOutChannels[0], cfg.flipSinToCos, cfg.freqShift).toType(sample.getDataType(), false));
@@ -91,6 +110,11 @@ public final class UNet2DConditionModel {
         if (cond.hasTextTime()) emb = cap.put("temb", emb.add(addedEmbedding(cond, batch, sample.getDataType(), cap)));
         if (cfg.timeEmbeddingActFn != null) emb = Nn.activation(cfg.timeEmbeddingActFn, emb);
 
+        if (saving.gradientCheckpointing() && capture == null) {
+            // read by every block: their checkpointed backwards meet here, and the graph behind is walked once
+            emb = Checkpointing.boundary(emb);
+            encoderHiddenStates = Checkpointing.boundary(encoderHiddenStates);
+        }
         NDArray x = cfg.centerInputSample ? sample.mul(2f).sub(1f) : sample;
         x = cap.put("conv_in", Nn.conv2d(w.sub("conv_in"), x, 1, (cfg.convInKernel - 1) / 2));
         List<NDArray> skips = new ArrayList<>();

@@ -3,7 +3,10 @@ package dev.erasure.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import dev.erasure.sd.nn.Checkpointing;
 
 import java.util.Collection;
 import java.util.concurrent.locks.ReentrantLock;
@@ -50,7 +53,15 @@ public final class Gradients {
             return new GradientCollector() {
                 @Override
                 public void backward(NDArray target) {
-                    inner.backward(target);
+                    if (!Checkpointing.pending()) {
+                        inner.backward(target);
+                        return;
+                    }
+                    // the graph retained: checkpointed blocks' backwards walk the pieces between them again
+                    try (NDScope ones = new NDScope()) {
+                        JniUtils.backward((PtNDArray) target, (PtNDArray) target.onesLike(), true, false);
+                    }
+                    Checkpointing.backwardPending();
                 }
 
                 @Override
@@ -61,6 +72,7 @@ public final class Gradients {
                 @Override
                 public void close() {
                     try {
+                        Checkpointing.clear();
                         inner.close();
                     } finally {
                         COLLECTING.unlock();

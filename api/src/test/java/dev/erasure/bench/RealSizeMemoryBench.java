@@ -14,6 +14,7 @@ import dev.erasure.erase.Sd14;
 import dev.erasure.erase.UNetShapes;
 import dev.erasure.sd.LoadOptions;
 import dev.erasure.sd.StableDiffusion;
+import dev.erasure.sd.nn.MemorySaving;
 import dev.erasure.sd.UNetConfig;
 import dev.erasure.sd.io.Safetensors;
 import dev.erasure.sd.nn.Kernels;
@@ -22,6 +23,7 @@ import ai.djl.ndarray.NDScope;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,15 +44,31 @@ import java.util.stream.Stream;
  * <p>Printed: the {@link MemoryEstimate} and the measured growth of the process's peak resident memory (VmHWM,
  * reset through /proc/self/clear_refs after every weight was touched by a small forward) over one iteration,
  * with its time. The DDIM grid is 5 steps (the partial sampling runs no-grad, so its length changes the time,
- * not the peak).
+ * not the peak). {@code --checkpointing} and {@code --attention-slice HEADS} run it with {@link MemorySaving}; the
+ * estimate stays the plain run's.
  */
 public final class RealSizeMemoryBench {
     private RealSizeMemoryBench() {
     }
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] all) throws IOException {
+        // options anywhere, the rest positional
+        MemorySaving saving = MemorySaving.NONE;
+        List<String> pos = new ArrayList<>();
+        for (int i = 0; i < all.length; i++) {
+            switch (all[i]) {
+                case "--checkpointing" -> saving = saving.withGradientCheckpointing(true);
+                case "--attention-slice" -> {
+                    if (i + 1 == all.length) throw new IllegalArgumentException("--attention-slice needs a number of heads");
+                    saving = saving.withAttentionSlice(Integer.parseInt(all[++i]));
+                }
+                default -> pos.add(all[i]);
+            }
+        }
+        String[] args = pos.toArray(String[]::new);
         if (args.length < 1) {
-            System.err.println("usage: bench erase-memory-real esd-u|esd-x|eap-x|eap-u [fp32|fp16] [latent, default 64] [fixture-folder]");
+            System.err.println("usage: bench erase-memory-real esd-u|esd-x|eap-x|eap-u [fp32|fp16] [latent, default 64] [fixture-folder]"
+                    + " [--checkpointing] [--attention-slice HEADS]");
             System.exit(2);
         }
         EraseMemoryBench.Recipe recipe = switch (args[0]) {
@@ -69,7 +87,7 @@ public final class RealSizeMemoryBench {
             long built = System.nanoTime();
             build(fixture, dir);
             System.out.printf(Locale.ROOT, "SD-1.4-shaped model written to %s in %.1f s%n", dir, (System.nanoTime() - built) / 1e9);
-            measure(dir, recipe, dtype, latent);
+            measure(dir, recipe, dtype, latent, saving);
         } finally {
             try (Stream<Path> s = Files.walk(dir)) {
                 for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
@@ -77,8 +95,9 @@ public final class RealSizeMemoryBench {
         }
     }
 
-    private static void measure(Path dir, EraseMemoryBench.Recipe r, DataType dtype, int latent) {
-        try (StableDiffusion sd = StableDiffusion.load(dir, LoadOptions.defaults().dtype(dtype))) {
+    private static void measure(Path dir, EraseMemoryBench.Recipe r, DataType dtype, int latent, MemorySaving saving) {
+        try (StableDiffusion loaded = StableDiffusion.load(dir, LoadOptions.defaults().dtype(dtype))) {
+            StableDiffusion sd = loaded.withMemorySaving(saving);
             UNetConfig cfg = sd.unet().config();
             try (NDScope s = new NDScope()) { // touches every frozen weight, so the baseline holds them
                 NDManager m = sd.manager();
@@ -97,8 +116,8 @@ public final class RealSizeMemoryBench {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 long peak = EraseMemoryBench.status("VmHWM");
                 double g = 1L << 30;
-                System.out.printf(Locale.ROOT, "%s, %s, %s attention, latent %d×%d, batch 1, one iteration (%d done)%n",
-                        r.name(), dtype, Kernels.current(), latent, latent, res.stepsDone());
+                System.out.printf(Locale.ROOT, "%s, %s, %s attention, latent %d×%d, batch 1, one iteration (%d done), %s%n",
+                        r.name(), dtype, Kernels.current(), latent, latent, res.stepsDone(), saving);
                 System.out.printf(Locale.ROOT, "  estimate without the frozen model: %.2f GiB (frozen UNet %.2f GiB, total %.2f GiB)%n",
                         (est.peakBytes() - est.frozenBytes()) / g, est.frozenBytes() / g, est.peakBytes() / g);
                 System.out.printf(Locale.ROOT, "  measured peak-RSS growth:          %.2f GiB (baseline RSS %.2f GiB, peak %.2f GiB)%n",

@@ -1,28 +1,34 @@
 package dev.erasure.sd;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
+import dev.erasure.sd.nn.Checkpointing;
+import dev.erasure.sd.nn.MemorySaving;
 import dev.erasure.testing.Fixtures;
 import dev.erasure.testing.Golden;
+import dev.erasure.train.Gradients;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Autograd through the UNet against golden.json's {@code grad.*} entries:
  * L = mean((unet(sample, t, c) − target)²), gradients for exactly the parameters named by
- * {@code grad.dL_dparam.<name>} (trainable copies overlaid on the frozen weights) and for both inputs.
+ * {@code grad.dL_dparam.<name>} (trainable copies overlaid on the frozen weights) and for both inputs,
+ * on every memory path (gradient checkpointing, attention slicing, both) with the same tolerances.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UNetGradientTest {
@@ -33,12 +39,19 @@ class UNetGradientTest {
 
     private static final String PARAM = "grad.dL_dparam.";
 
-    @Test
-    void gradientsMatchGoldenAndFrozenWeightsStayUntouched() {
+    static Stream<MemorySaving> memoryPaths() {
+        MemorySaving checkpointing = MemorySaving.NONE.withGradientCheckpointing(true);
+        return Stream.of(MemorySaving.NONE, checkpointing, MemorySaving.NONE.withAttentionSlice(1),
+                checkpointing.withAttentionSlice(2));
+    }
+
+    @ParameterizedTest
+    @MethodSource("memoryPaths")
+    void gradientsMatchGoldenAndFrozenWeightsStayUntouched(MemorySaving saving) {
         try (Golden golden = new Golden(fixture()); NDManager manager = NDManager.newBaseManager();
              NDManager trainManager = manager.newSubManager()) {
             Assumptions.assumeTrue(golden.has("grad.sample"), "no grad.* entries in this fixture");
-            UNet2DConditionModel frozen = ModelFixtures.unet(golden.folder(), manager);
+            UNet2DConditionModel frozen = ModelFixtures.unet(golden.folder(), manager).withMemorySaving(saving);
             Map<String, NDArray> trainable = new LinkedHashMap<>();
             for (String name : golden.entries().keySet()) {
                 if (!name.startsWith(PARAM)) continue;
@@ -69,11 +82,17 @@ class UNetGradientTest {
             Conditioning cond = textEmbeds == null ? Conditioning.of(context)
                     : new Conditioning(context, textEmbeds, golden.tensor("grad.time_ids"));
 
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector();
+            long runAgain = Checkpointing.blocksRunAgain();
+            try (GradientCollector gc = Gradients.collector();
                  NDScope scope = new NDScope()) {
                 NDArray out = unet.forward(sample, t, cond);
                 NDArray loss = out.sub(golden.tensor("grad.target")).square().mean();
                 gc.backward(loss);
+                // every resnet and transformer block, plus the two boundaries (time embedding, text states)
+                long blocks = Checkpointing.blocksRunAgain() - runAgain;
+                System.out.println(saving + ": " + blocks + " blocks run again for the backward");
+                if (saving.gradientCheckpointing()) assertTrue(blocks > 2, "checkpointing ran no block again");
+                else assertEquals(0, blocks);
                 check(golden, "grad.unet_out", out);
                 check(golden, "grad.loss", loss.reshape(golden.tensor("grad.loss").getShape()));
                 check(golden, "grad.dL_dsample", sample.getGradient());

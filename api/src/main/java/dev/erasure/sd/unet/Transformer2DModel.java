@@ -43,8 +43,7 @@ public final class Transformer2DModel {
         }
         for (int i = 0; i < layers; i++) {
             String name = "transformer_blocks." + i;
-            NDArray in = hidden;
-            hidden = cap.scoped(name, () -> block(w.sub(name), in, context, cap.sub(name)));
+            hidden = cap.scoped(name, in -> block(w.sub(name), in[0], in[1], cap.sub(name)), hidden, context);
         }
         if (linearProjection) {
             hidden = cap.put("proj_out", Nn.linear(w.sub("proj_out"), hidden));
@@ -57,10 +56,11 @@ public final class Transformer2DModel {
 
     /** BasicTransformerBlock: pre-LayerNorm self-attention, cross-attention and GEGLU feed-forward. */
     private NDArray block(Weights w, NDArray x, NDArray context, Capture cap) {
+        int slice = cap.saving().attentionSlice();
         NDArray a1 = attention.forward(w.sub("attn1"), Nn.layerNorm(w.sub("norm1"), x, LAYER_NORM_EPS),
-                onlyCrossAttention ? context : null);
+                onlyCrossAttention ? context : null, slice);
         x = cap.put("attn1", a1).add(x);
-        NDArray a2 = attention.forward(w.sub("attn2"), Nn.layerNorm(w.sub("norm2"), x, LAYER_NORM_EPS), context);
+        NDArray a2 = attention.forward(w.sub("attn2"), Nn.layerNorm(w.sub("norm2"), x, LAYER_NORM_EPS), context, slice);
         x = cap.put("attn2", a2).add(x);
         NDArray ff = feedForward(w.sub("ff"), Nn.layerNorm(w.sub("norm3"), x, LAYER_NORM_EPS));
         return cap.put("ff", ff).add(x);

@@ -39,13 +39,11 @@ public final class UNetDownBlock {
     public NDArray forward(Weights w, NDArray x, NDArray temb, NDArray context, List<NDArray> skips, Capture cap) {
         for (int j = 0; j < resnets.size(); j++) {
             String r = "resnets." + j;
-            NDArray in = x;
             ResnetBlock2D resnet = resnets.get(j);
-            x = cap.scoped(r, () -> resnet.forward(w.sub(r), in, temb));
+            x = cap.scoped(r, in -> resnet.forward(w.sub(r), in[0], in[1]), x, temb);
             if (attention != null) {
                 String a = "attentions." + j;
-                NDArray h = x;
-                x = cap.scoped(a, () -> attention.forward(w.sub(a), h, context, cap.sub(a)));
+                x = cap.scoped(a, in -> attention.forward(w.sub(a), in[0], in[1], cap.sub(a)), x, context);
             }
             skips.add(x);
         }

@@ -20,10 +20,10 @@ public final class UNetMidBlock2DCrossAttn {
     }
 
     public NDArray forward(Weights w, NDArray x, NDArray temb, NDArray context, Capture cap) {
-        NDArray in = x;
-        NDArray r0 = cap.scoped("resnets.0", () -> resnet.forward(w.sub("resnets.0"), in, temb));
-        NDArray a0 = cap.scoped("attentions.0", () -> attention.forward(w.sub("attentions.0"), r0, context, cap.sub("attentions.0")));
-        x = cap.scoped("resnets.1", () -> resnet.forward(w.sub("resnets.1"), a0, temb));
+        x = cap.scoped("resnets.0", in -> resnet.forward(w.sub("resnets.0"), in[0], in[1]), x, temb);
+        x = cap.scoped("attentions.0", in -> attention.forward(w.sub("attentions.0"), in[0], in[1], cap.sub("attentions.0")),
+                x, context);
+        x = cap.scoped("resnets.1", in -> resnet.forward(w.sub("resnets.1"), in[0], in[1]), x, temb);
         return cap.out(x);
     }
 }

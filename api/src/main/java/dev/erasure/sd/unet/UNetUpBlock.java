@@ -46,13 +46,11 @@ public final class UNetUpBlock {
         for (int j = 0; j < resnets.size(); j++) {
             NDArray skip = skips.remove(skips.size() - 1);
             String r = "resnets." + j;
-            NDArray in = x;
             ResnetBlock2D resnet = resnets.get(j);
-            x = cap.scoped(r, () -> resnet.forward(w.sub(r), Nn.cat(1, in, skip), temb));
+            x = cap.scoped(r, in -> resnet.forward(w.sub(r), Nn.cat(1, in[0], in[1]), in[2]), x, skip, temb);
             if (attention != null) {
                 String a = "attentions." + j;
-                NDArray h = x;
-                x = cap.scoped(a, () -> attention.forward(w.sub(a), h, context, cap.sub(a)));
+                x = cap.scoped(a, in -> attention.forward(w.sub(a), in[0], in[1], cap.sub(a)), x, context);
             }
         }
         if (upsample) {

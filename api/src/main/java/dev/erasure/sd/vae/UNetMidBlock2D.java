@@ -18,14 +18,9 @@ final class UNetMidBlock2D {
     }
 
     NDArray forward(Weights w, NDArray x, Capture cap) {
-        NDArray in = x;
-        x = cap.scoped("resnets.0", () -> resnet.forward(w.sub("resnets.0"), in, null));
-        if (attention != null) {
-            NDArray h = x;
-            x = cap.scoped("attentions.0", () -> attention.forward(w.sub("attentions.0"), h));
-        }
-        NDArray a = x;
-        x = cap.scoped("resnets.1", () -> resnet.forward(w.sub("resnets.1"), a, null));
+        x = cap.scoped("resnets.0", in -> resnet.forward(w.sub("resnets.0"), in[0], null), x);
+        if (attention != null) x = cap.scoped("attentions.0", in -> attention.forward(w.sub("attentions.0"), in[0]), x);
+        x = cap.scoped("resnets.1", in -> resnet.forward(w.sub("resnets.1"), in[0], null), x);
         return cap.out(x);
     }
 }

@@ -34,9 +34,8 @@ final class VaeBlock {
     NDArray forward(Weights w, NDArray x, Capture cap) {
         for (int j = 0; j < resnets.size(); j++) {
             String r = "resnets." + j;
-            NDArray in = x;
             ResnetBlock2D resnet = resnets.get(j);
-            x = cap.scoped(r, () -> resnet.forward(w.sub(r), in, null));
+            x = cap.scoped(r, in -> resnet.forward(w.sub(r), in[0], null), x);
         }
         if (sampler == Sampler.DOWN) {
             // padding 0: diffusers pads right/bottom only, then a stride-2 conv
