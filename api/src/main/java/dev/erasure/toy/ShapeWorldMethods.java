@@ -5,6 +5,7 @@ import dev.erasure.Methods;
 import dev.erasure.core.Compat;
 import dev.erasure.core.Preserve;
 import dev.erasure.core.Vocabulary;
+import dev.erasure.io.Finite;
 import dev.erasure.io.Records;
 import dev.erasure.toy.ShapeWorldBench.Setup;
 
@@ -72,7 +73,8 @@ public final class ShapeWorldMethods {
 
     /** EAP as the official code runs it ({@link #EAP}); its settings are withers. */
     public static EapSetup eap() {
-        return new EapSetup(Compat.OFFICIAL, Preserve.LossSpace.X0, Candidates.WORLD_WORDS);
+        return new EapSetup(Compat.OFFICIAL, Preserve.LossSpace.X0, Candidates.WORLD_WORDS,
+                Preserve.adversarial(1).learningRate());
     }
 
     /**
@@ -81,9 +83,13 @@ public final class ShapeWorldMethods {
      * @param compat     the official code's quirks or the corrections (methods.md §9.3, §9.9)
      * @param lossSpace  x0-space losses (official) or ε-space ones ({@link Preserve.LossSpace})
      * @param candidates the world's words (official), the kept concepts or the world's captions ({@link Candidates})
+     * @param piLearningRate the Gumbel lr (Adam on π; official 1e-2, under which π stays near uniform for hundreds of
+     *                   iterations on ShapeWorld: bench/shapeworld-pi-gumbel-lr-2core-contended-20261207.txt)
      */
-    public record EapSetup(Compat compat, Preserve.LossSpace lossSpace, Candidates candidates) implements Setup {
+    public record EapSetup(Compat compat, Preserve.LossSpace lossSpace, Candidates candidates, double piLearningRate)
+            implements Setup {
         public EapSetup {
+            Finite.require("piLearningRate", piLearningRate);
             Objects.requireNonNull(compat, "compat");
             Objects.requireNonNull(lossSpace, "lossSpace");
             Objects.requireNonNull(candidates, "candidates");
@@ -101,19 +107,24 @@ public final class ShapeWorldMethods {
             return Records.with(this, "candidates", source);
         }
 
+        public EapSetup piLearningRate(double lr) {
+            return Records.with(this, "piLearningRate", lr);
+        }
+
         @Override
         public Erasure apply(Erasure base, ShapeWorldBench.EraseSet set) {
             if (candidates != Candidates.KEPT) { // the official selection on a vocabulary
                 List<String> vocabulary = candidates == Candidates.WORLD_WORDS ? set.worldWords()
                         : captions(set.worldWords(), set.erasedWords());
                 return base.vocabulary(Vocabulary.of(vocabulary)).compat(compat)
-                        .preserve(Preserve.adversarial(ShapeWorldMethods.candidates(set)).kClosest(12).lossSpace(lossSpace));
+                        .preserve(Preserve.adversarial(ShapeWorldMethods.candidates(set)).kClosest(12).lossSpace(lossSpace)
+                                .learningRate(piLearningRate));
             }
             List<String> kept = set.kept().stream().map(Concept::word).toList();
             int n = set.erased().size();
             int k = Math.max(n, Math.min(ShapeWorldMethods.candidates(set), kept.size()) / n * n);
             return base.vocabulary(Vocabulary.of(kept)).compat(compat)
-                    .preserve(Preserve.adversarial(k).kClosest(kept.size()).lossSpace(lossSpace));
+                    .preserve(Preserve.adversarial(k).kClosest(kept.size()).lossSpace(lossSpace).learningRate(piLearningRate));
         }
     }
 
@@ -209,6 +220,7 @@ public final class ShapeWorldMethods {
         EapSetup captions = eap().compat(Compat.CORRECTED).candidates(Candidates.CAPTIONS);
         m.put("EAP (corrected, captions)", captions);
         m.put("EAP (corrected, epsilon, captions)", captions.lossSpace(Preserve.LossSpace.EPSILON));
+        m.put("EAP (corrected, pi lr 0.1)", eap().compat(Compat.CORRECTED).piLearningRate(0.1));
         return m;
     }
 

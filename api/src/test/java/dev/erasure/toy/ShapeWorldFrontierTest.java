@@ -1,10 +1,12 @@
 package dev.erasure.toy;
 
 import ai.djl.ndarray.NDArray;
+import dev.erasure.Erasure;
 import dev.erasure.ErasureResult;
 import dev.erasure.core.Compat;
 import dev.erasure.core.Preserve;
 import dev.erasure.erase.AdversarialPreservation;
+import dev.erasure.erase.EsdFamily;
 import dev.erasure.erase.GenLatent;
 import dev.erasure.toy.ShapeWorldMethods.Candidates;
 import org.junit.jupiter.api.Test;
@@ -57,6 +59,19 @@ class ShapeWorldFrontierTest extends ShippedModel {
         Frontier f = Frontier.standard().iterations("EAP (corrected)", 100, 200);
         assertEquals(List.of(100, 200), f.iterationsOf("EAP (corrected)"));
         assertEquals(List.of(25, 50, 100), f.iterationsOf("ESD"));
+    }
+
+    @Test
+    void thePiLearningRateReachesTheAdversaryForEveryCandidateSource() {
+        ShapeWorldBench b = ShapeWorld.bench(sd, judge).eraseSets(List.of(List.of("square")));
+        ShapeWorldBench.EraseSet set = b.resolvedSets().get(0);
+        for (Candidates c : Candidates.values()) {
+            Erasure e = ShapeWorldMethods.eap().candidates(c).piLearningRate(0.1).apply(b.base(set), set);
+            assertEquals(0.1, ((Preserve.Adversarial) ((EsdFamily) e.method()).preserve()).learningRate(), c.toString());
+        }
+        assertEquals(1e-2, ((Preserve.Adversarial) ((EsdFamily) ShapeWorldMethods.eap().apply(b.base(set), set).method()).preserve()).learningRate(),
+                "the official gumbel_lr by default");
+        assertThrows(IllegalArgumentException.class, () -> ShapeWorldMethods.eap().piLearningRate(Double.NaN));
     }
 
     @Test
