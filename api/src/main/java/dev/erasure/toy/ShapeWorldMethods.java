@@ -84,7 +84,8 @@ public final class ShapeWorldMethods {
      * @param lossSpace  x0-space losses (official) or ε-space ones ({@link Preserve.LossSpace})
      * @param candidates the world's words (official), the kept concepts or the world's captions ({@link Candidates})
      * @param piLearningRate the Gumbel lr (Adam on π; official 1e-2, under which π stays near uniform for hundreds of
-     *                   iterations on ShapeWorld: bench/shapeworld-pi-gumbel-lr-2core-contended-20261207.txt)
+     *                   iterations on ShapeWorld; at 0.1 it concentrates and EAP keeps far less:
+     *                   bench/shapeworld-pi-gumbel-lr-2core-contended-20261207.txt, shapeworld-frontier-pi-lr-*)
      */
     public record EapSetup(Compat compat, Preserve.LossSpace lossSpace, Candidates candidates, double piLearningRate)
             implements Setup {
