@@ -3,8 +3,6 @@ package dev.erasure.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.erasure.sd.nn.Checkpointing;
 
@@ -53,15 +51,8 @@ public final class Gradients {
             return new GradientCollector() {
                 @Override
                 public void backward(NDArray target) {
-                    if (!Checkpointing.pending()) {
-                        inner.backward(target);
-                        return;
-                    }
-                    // the graph retained: checkpointed blocks' backwards walk the pieces between them again
-                    try (NDScope ones = new NDScope()) {
-                        JniUtils.backward((PtNDArray) target, (PtNDArray) target.onesLike(), true, false);
-                    }
-                    Checkpointing.backwardPending();
+                    if (Checkpointing.pending()) Checkpointing.backward(target);
+                    else inner.backward(target);
                 }
 
                 @Override

@@ -21,8 +21,8 @@ import java.util.function.Function;
  * inputs come from blocks recorded before it. Graphs are retained on these backwards: the pieces between blocks
  * (a downsampler whose output feeds the next resnet and a skip) are reached from more than one block.
  *
- * <p>{@code train.Gradients}' collector calls {@link #backwardPending} after every backward and {@link #clear} on
- * close, so every erasure method gets it without a line of its own.
+ * <p>{@code train.Gradients}' collector runs a loss's backward through {@link #backward} while blocks are pending
+ * and calls {@link #clear} on close, so every erasure method gets it without a line of its own.
  */
 public final class Checkpointing {
     /** One checkpointed block: what to run again, on what, and the leaf that stood for its output. */
@@ -74,6 +74,17 @@ public final class Checkpointing {
     /** Whether this thread has checkpointed blocks waiting for the backward. */
     public static boolean pending() {
         return !TAPE.get().isEmpty();
+    }
+
+    /**
+     * The backward of {@code loss} through a forward with checkpointed blocks: the loss's graph (retained, since the
+     * blocks' backwards walk the pieces between them again), then {@link #backwardPending}.
+     */
+    public static void backward(NDArray loss) {
+        try (NDScope ones = new NDScope()) { // not through backward(y, grad): a loss needing no gradient is an error
+            JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), true, false);
+        }
+        backwardPending();
     }
 
     /**
