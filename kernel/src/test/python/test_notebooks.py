@@ -2,6 +2,7 @@
 import base64
 import concurrent.futures
 import multiprocessing
+import pathlib
 import re
 import sys
 import unittest
@@ -54,6 +55,27 @@ def executed(path):
     if error:
         raise AssertionError(f"{path.name} failed after {seconds:.0f} s: {error}")
     return nb
+
+
+class SourcesInSync(unittest.TestCase):
+    """Each tutorial is written as notebooks/src/NAME.cells; the committed NAME.ipynb must be exactly what
+    make_notebook.py builds from it (two had drifted: edited as notebooks, their scripts left behind)."""
+
+    def test_every_cell_script_builds_its_notebook(self):
+        import subprocess
+        import tempfile
+        sources = sorted((run_notebooks.ROOT / "notebooks" / "src").glob("*.cells"))
+        self.assertTrue(sources, "no cell scripts found")
+        with tempfile.TemporaryDirectory() as tmp:
+            for src in sources:
+                with self.subTest(script=src.name):
+                    built = pathlib.Path(tmp) / (src.stem + ".ipynb")
+                    subprocess.run([sys.executable, str(src.parent / "make_notebook.py"), str(src), str(built)], check=True)
+                    committed = src.parent.parent / built.name
+                    self.assertTrue(committed.exists(), f"{src.name} has no notebook {committed.name}")
+                    self.assertEqual(built.read_text(encoding="utf-8"), committed.read_text(encoding="utf-8"),
+                                     f"notebooks/{committed.name} differs from what make_notebook.py builds from src/{src.name}: "
+                                     "edit the cell script and rebuild")
 
 
 class Notebooks(unittest.TestCase):
