@@ -23,8 +23,8 @@ import java.util.Locale;
  * <p>
  * {@code -Derasure.conv=auto|onednn|gemm}, read at each call like {@link Kernels}: auto (the default) is
  * GEMM exactly where {@link ConvolutionCheck} found oneDNN wrong on this machine, else oneDNN. CUDA
- * tensors and other dtypes always take libtorch's own dispatch (cuDNN; fp16 has no oneDNN path on CPUs
- * without AVX-512-FP16).
+ * tensors always take libtorch's own dispatch (cuDNN); fp16 on the CPU is convolved in float32 through
+ * this same choice ({@link Nn#halfOnCpu}).
  */
 public enum Convolutions {
     ONEDNN, GEMM;

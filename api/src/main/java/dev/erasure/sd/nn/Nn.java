@@ -1,5 +1,6 @@
 package dev.erasure.sd.nn;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -31,8 +32,27 @@ public final class Nn {
     public static NDArray linear(Weights w, NDArray x) {
         NDArray weight = w.get("weight", 1, x.getShape().tail());
         NDArray bias = w.has("bias") ? w.get("bias", 0, weight.getShape().get(0)) : null;
-        NDList out = bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias);
-        return out.singletonOrThrow();
+        if (halfOnCpu(x)) {
+            NDArray y = linear(cast(x, DataType.FLOAT32), cast(weight, DataType.FLOAT32), bias == null ? null : cast(bias, DataType.FLOAT32));
+            return cast(y, DataType.FLOAT16);
+        }
+        return linear(x, weight, bias);
+    }
+
+    private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
+    }
+
+    /**
+     * Whether {@code x} is FLOAT16 on the CPU, where {@link #linear} and {@link #conv2d} compute in float32 and round
+     * the result to FLOAT16 once: libtorch's CPU kernels for half matrix products and convolutions are slow loops on
+     * CPUs without AVX512-FP16 (measured on the 2-core Zen 5: a 320-channel 3×3 convolution at 32×32 45× and a
+     * 1024×320×320 product 6.4× float32's time, bench/half-on-cpu-2core-20261207.txt), and accumulate in float32 anyway.
+     * The weights stay FLOAT16 in memory; autograd keeps the float32 copies it needs, so a CPU's fp16 training holds
+     * more than a GPU's. CUDA tensors run in half as they are.
+     */
+    static boolean halfOnCpu(NDArray x) {
+        return x.getDataType() == DataType.FLOAT16 && Device.Type.CPU.equals(x.getDevice().getDeviceType());
     }
 
     /** torch.nn.Conv2d with square stride and padding, dilation 1, groups 1. */
@@ -48,6 +68,11 @@ public final class Nn {
      * around a faulty oneDNN. The GEMM path convolves each group on its own.
      */
     public static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padH, int padW, int groups) {
+        if (halfOnCpu(x)) {
+            NDArray y = conv2d(cast(x, DataType.FLOAT32), cast(weight, DataType.FLOAT32), bias == null ? null : cast(bias, DataType.FLOAT32),
+                    stride, padH, padW, groups);
+            return cast(y, DataType.FLOAT16);
+        }
         if (!Convolutions.gemmFor(x)) {
             return Conv2d.conv2d(x, weight, bias, new Shape(stride, stride), new Shape(padH, padW), new Shape(1, 1), groups)
                     .singletonOrThrow();
