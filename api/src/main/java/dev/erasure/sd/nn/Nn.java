@@ -32,10 +32,7 @@ public final class Nn {
     public static NDArray linear(Weights w, NDArray x) {
         NDArray weight = w.get("weight", 1, x.getShape().tail());
         NDArray bias = w.has("bias") ? w.get("bias", 0, weight.getShape().get(0)) : null;
-        if (halfOnCpu(x)) {
-            NDArray y = linear(cast(x, DataType.FLOAT32), cast(weight, DataType.FLOAT32), bias == null ? null : cast(bias, DataType.FLOAT32));
-            return cast(y, DataType.FLOAT16);
-        }
+        if (halfOnCpu(x)) return cast(linear(float32(x), float32(weight), float32(bias)), DataType.FLOAT16);
         return linear(x, weight, bias);
     }
 
@@ -55,6 +52,11 @@ public final class Nn {
         return x.getDataType() == DataType.FLOAT16 && Device.Type.CPU.equals(x.getDevice().getDeviceType());
     }
 
+    /** {@code x} in float32 through the differentiable {@link #cast}; null stays null (an absent bias). */
+    private static NDArray float32(NDArray x) {
+        return x == null ? null : cast(x, DataType.FLOAT32);
+    }
+
     /** torch.nn.Conv2d with square stride and padding, dilation 1, groups 1. */
     public static NDArray conv2d(Weights w, NDArray x, int stride, int padding) {
         NDArray weight = w.get("weight", 1, x.getShape().get(1));
@@ -69,9 +71,7 @@ public final class Nn {
      */
     public static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padH, int padW, int groups) {
         if (halfOnCpu(x)) {
-            NDArray y = conv2d(cast(x, DataType.FLOAT32), cast(weight, DataType.FLOAT32), bias == null ? null : cast(bias, DataType.FLOAT32),
-                    stride, padH, padW, groups);
-            return cast(y, DataType.FLOAT16);
+            return cast(conv2d(float32(x), float32(weight), float32(bias), stride, padH, padW, groups), DataType.FLOAT16);
         }
         if (!Convolutions.gemmFor(x)) {
             return Conv2d.conv2d(x, weight, bias, new Shape(stride, stride), new Shape(padH, padW), new Shape(1, 1), groups)
